@@ -1,0 +1,56 @@
+# Streetwise build targets. `make report` and `make test` set everything up themselves.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
+
+.PHONY: help venv report test lint format clean
+
+help:
+	@echo "make report  - set up .venv and produce the reports in reports/"
+	@echo "make test    - set up .venv, lint and run the full test suite"
+	@echo "make lint    - ruff check and format check"
+	@echo "make format  - ruff format and ruff check --fix"
+	@echo "make clean   - remove .venv and generated reports"
+
+# Recreate .venv when it is missing, broken or its Python is older than 3.12.
+# Re-install when pyproject.toml is newer than the stamp file.
+venv:
+	@set -e; \
+	if [ -x "$(VPY)" ] && "$(VPY)" -c 'import sys; sys.exit(0 if sys.version_info >= (3,12) else 1)' 2>/dev/null; then \
+		:; \
+	else \
+		py=$$(./scripts/find_python.sh) || exit 1; \
+		echo "Creating $(VENV) with $$py"; \
+		rm -rf "$(VENV)"; \
+		"$$py" -m venv "$(VENV)"; \
+	fi; \
+	if [ ! -f "$(STAMP)" ] || [ pyproject.toml -nt "$(STAMP)" ]; then \
+		echo "Installing streetwise[dev] into $(VENV)"; \
+		$(PIP_ENV) "$(VPY)" -m pip install -q -e ".[dev]"; \
+		touch "$(STAMP)"; \
+	fi
+
+report: venv
+	$(VENV)/bin/streetwise run scenarios/baseline.yaml --seed 1 --days 365 --out reports/baseline
+
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VPY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV)
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} + 2>/dev/null || true

@@ -1,0 +1,139 @@
+"""The ``streetwise`` command line.
+
+Exit codes: 0 success; 2 bad input (usage, missing or unreadable file, invalid YAML, schema
+violation — one line naming the file, the key and the problem, no traceback); 1 an
+unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from model.config import ConfigError, ScenarioConfig, load_scenario
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be >= 1, got 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``streetwise`` and its subcommands."""
+    parser = _Parser(prog="streetwise", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run one scenario once and print its outcomes")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--seed", type=_non_negative_int, default=0, help="run seed (default 0)")
+    run.add_argument("--days", type=_positive_int, default=None, help="horizon in days")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    run.add_argument("--out", type=Path, default=None, help="write the results to this folder")
+
+    validate = sub.add_parser("validate", help="check a scenario without running it")
+    validate.add_argument("scenario", type=Path)
+    validate.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
+    )
+    return parser
+
+
+def format_outcomes(outcomes: dict[str, float]) -> str:
+    """The outcome table as aligned text."""
+    width = max(len(name) for name in outcomes)
+    lines = [f"{'outcome':<{width}}  value", f"{'-' * width}  {'-' * 14}"]
+    for name, value in outcomes.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            text = "n/a"
+        elif name.endswith(("_share", "_rate", "_turnover", "belonging")):
+            text = f"{value:.3f}"
+        elif name.endswith("_yuan"):
+            text = f"{value:,.0f}"
+        elif float(value).is_integer():
+            text = f"{int(value)}"
+        else:
+            text = f"{value:.2f}"
+        lines.append(f"{name:<{width}}  {text}")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``streetwise validate``: load and validate, print a one-line summary."""
+    config = load_scenario(args.scenario, args.overrides)
+    print(f"{args.scenario}: valid scenario {config.name!r} ({config.days} days)")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``streetwise run``: one run, outcome table on stdout, files with ``--out``."""
+    from model.simulation import run_model
+    from model.store import check_writable_dir, write_run
+
+    config: ScenarioConfig = load_scenario(args.scenario, args.overrides)
+    if args.out is not None:
+        check_writable_dir(args.out)
+    days = args.days if args.days is not None else config.days
+    output = run_model(config, seed=args.seed, days=days)
+    print(f"scenario {config.name!r}, seed {args.seed}, {days} days")
+    print(format_outcomes(output.outcomes))
+    if args.out is not None:
+        write_run(args.out, config, output, seed=args.seed, days=days)
+        print(f"wrote {args.out}/outcomes.json, daily.parquet, issues.parquet, config.json")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``streetwise`` console script."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise UsageError("streetwise: a command is required (run, validate)")
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:
+        print(f"unexpected failure: {error.__class__.__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

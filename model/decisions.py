@@ -1,0 +1,195 @@
+"""The report decision and the channel choice, for a batch of detections at once.
+
+A detector reports with probability ``sigmoid(u)``. For a worker (all weights in
+``behaviour``; assumptions fitted in calibration)::
+
+    u = intercept + motivation * m * (1 - crowding out) + belonging * b + trust * tau
+        + severity * s + registered + role (+ role_match) + honours + security
+        + reward_per_yuan * reward - cost_per_yuan * C
+
+where ``C`` is the expected cost of the cheapest open channel (log-sum over channels of
+``minutes * time pressure``, the time pressure cut by the platform waiver). Residents use
+their propensity for motivation, their trust, and the value of their time for the cost.
+The channel is then chosen by a logit on cost (Gumbel-max draw). A batch with no open
+channel reports nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.config import WORKER_KINDS, ScenarioConfig
+from model.policies import OPEN_ALL, OPEN_REGISTERED, ChannelRules
+
+NO_CHANNEL = -1
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> np.ndarray:
+    """Smooth minimum of channel costs: ``-scale * log(sum(exp(-cost / scale)))``.
+
+    Args:
+        cost: (n, n_channels) cost per channel, yuan.
+        available: (n, n_channels) channel open to this reporter now.
+        scale: logit scale, yuan.
+
+    Returns:
+        (n,) expected cost, yuan; ``inf`` where no channel is open.
+    """
+    low = np.where(available, cost, np.inf).min(axis=1, keepdims=True)
+    shifted = np.where(available, np.exp(-(cost - np.where(np.isfinite(low), low, 0)) / scale), 0)
+    total = shifted.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        return np.where(total > 0, low[:, 0] - scale * np.log(total), np.inf)
+
+
+def choose_channel(
+    cost: np.ndarray, available: np.ndarray, scale: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Logit choice of channel on cost (Gumbel-max).
+
+    Returns:
+        (n,) channel index, NO_CHANNEL where none is open.
+    """
+    gumbel = -np.log(-np.log(rng.random(cost.shape)))
+    score = np.where(available, -cost / scale + gumbel, -np.inf)
+    choice = score.argmax(axis=1)
+    return np.where(available.any(axis=1), choice, NO_CHANNEL)
+
+
+def worker_channels(
+    rules: ChannelRules,
+    registered: np.ndarray,
+    adopted_mini_program: np.ndarray,
+    station_in_reach: np.ndarray,
+    office_open: bool,
+) -> np.ndarray:
+    """Which channels each worker can use now: (n, n_channels) booleans."""
+    open_to = rules.open_workers[None, :]
+    ok = (open_to == OPEN_ALL) | ((open_to == OPEN_REGISTERED) & registered[:, None])
+    ok[:, 1] &= adopted_mini_program
+    ok[:, rules.needs_station] &= station_in_reach[:, None]
+    if not office_open:
+        ok[:, rules.office_hours_only] = False
+    return ok
+
+
+def resident_channels(
+    rules: ChannelRules, adopted_mini_program: np.ndarray, office_open: bool
+) -> np.ndarray:
+    """Which channels each resident can use now: (n, n_channels) booleans."""
+    ok = np.repeat(rules.open_residents[None, :], len(adopted_mini_program), axis=0)
+    ok[:, 1] &= adopted_mini_program
+    if not office_open:
+        ok[:, rules.office_hours_only] = False
+    return ok
+
+
+class ReportDecision:
+    """Vectorised report decision and channel choice."""
+
+    def __init__(self, config: ScenarioConfig, rules: ChannelRules) -> None:
+        """Keep the coefficients and per-kind time pressure."""
+        self.config = config
+        self.rules = rules
+        self.b = config.behaviour
+        pol = config.policies
+        pressure = np.array([getattr(config.workers, k).time_pressure for k in WORKER_KINDS])
+        if pol.waiver.enabled:
+            pressure = pressure * (1.0 - pol.waiver.cost_reduction)
+        self.pressure = pressure
+        co = pol.points.enabled and pol.points.crowding_out
+        self.motivation_kept = 1.0 - (pol.points.crowding_out_strength if co else 0.0)
+        self.honours_on = pol.honours.enabled
+
+    def workers(
+        self,
+        *,
+        kind: np.ndarray,
+        motivation: np.ndarray,
+        belonging: np.ndarray,
+        trust: np.ndarray,
+        registered: np.ndarray,
+        insured: np.ndarray,
+        role: np.ndarray,
+        role_match: np.ndarray,
+        severity: np.ndarray,
+        reward: np.ndarray,
+        available: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Decide for detecting workers.
+
+        Args:
+            kind: worker kind index of each detecting worker.
+            motivation: intrinsic motivation, share 0-1.
+            belonging: belonging, share 0-1.
+            trust: trust that reports get fixed, share 0-1.
+            registered: registered (报到).
+            insured: socially insured.
+            role: designated post index (0 = none).
+            role_match: the post targets this issue type.
+            severity: severity of each detected issue, share 0-1.
+            reward: expected points reward for a verified report, yuan.
+            available: (n, n_channels) open channels.
+            rng: the ``decisions`` stream.
+
+        Returns:
+            (n,) chosen channel, NO_CHANNEL where the worker does not report.
+        """
+        b = self.b
+        cost = self.rules.minutes[None, :] * self.pressure[kind][:, None]
+        utility = (
+            b.worker_intercept
+            + b.motivation * motivation * self.motivation_kept
+            + b.belonging * belonging
+            + b.trust * trust
+            + b.severity * severity
+            + b.registered * registered
+            + b.role * (role > 0)
+            + b.role_match * role_match
+            + b.honours * (registered & self.honours_on)
+            + b.security * insured
+            + b.reward_per_yuan * reward
+        )
+        return self._decide(utility, cost, available, rng)
+
+    def residents(
+        self,
+        *,
+        propensity: np.ndarray,
+        trust: np.ndarray,
+        severity: np.ndarray,
+        available: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Decide for detecting residents (see :meth:`workers`)."""
+        b = self.b
+        value = self.config.residents.time_value_yuan_per_minute
+        cost = np.repeat(self.rules.minutes[None, :] * value, len(propensity), axis=0)
+        utility = (
+            b.resident_intercept
+            + b.motivation * propensity
+            + b.trust * trust
+            + b.severity * severity
+        )
+        return self._decide(utility, cost, available, rng)
+
+    def _decide(
+        self,
+        utility: np.ndarray,
+        cost: np.ndarray,
+        available: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        scale = self.b.channel_choice_scale_yuan
+        c = expected_cost(cost, available, scale)
+        u = rng.random(len(utility))
+        with np.errstate(invalid="ignore"):
+            p = np.where(np.isfinite(c), sigmoid(utility - self.b.cost_per_yuan * c), 0.0)
+        channel = choose_channel(cost, available, scale, rng)
+        return np.where(u < p, channel, NO_CHANNEL)

@@ -1,0 +1,209 @@
+"""Detection: who notices which open issue in an hour, for all issues at once.
+
+Each observer class (riders, couriers, drivers, residents, staff on patrol) produces an
+hourly field of *passes* per cell. For an issue of type ``t`` at cell ``c`` the chance that
+class ``o`` notices it in the hour is ``1 - exp(-passes_o(c) * visibility[t, o])``, with
+workers' passes on indoor issues scaled by their building access. One uniform draw per
+issue and class decides; for each detection the noticing agent is then drawn in proportion
+to its share of the passes (workers: base community by exposure, then uniformly among the
+online workers of that kind and base; residents: by activity within the watch window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.config import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, ScenarioConfig
+from model.district import Layout, exposure_matrices
+from model.residents import ResidentTable
+from model.workforce import WorkerTable
+
+RESIDENT = OBSERVERS.index("resident")
+STAFF = OBSERVERS.index("staff")
+OPINION = ISSUE_TYPES.index("opinion")
+
+
+@dataclass
+class Detections:
+    """Detections of one hour.
+
+    Attributes:
+        issue: issue index of each detection.
+        observer: observer class index (OBSERVERS).
+        slot: worker or resident slot of the observer (-1 for staff).
+    """
+
+    issue: np.ndarray
+    observer: np.ndarray
+    slot: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.issue)
+
+
+class Detector:
+    """Precomputed exposure fields and the hourly detection draw."""
+
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        layout: Layout,
+        workforce: WorkerTable,
+        residents: ResidentTable,
+    ) -> None:
+        """Precompute per-cell exposure fields.
+
+        Args:
+            config: scenario configuration.
+            layout: street layout.
+            workforce: worker table (kinds and bases).
+            residents: resident table (homes and activity).
+        """
+        self.config = config
+        self.layout = layout
+        self.workforce = workforce
+        self.residents = residents
+        self.worker_passes = exposure_matrices(config, layout)  # (K, B, C)
+        self.resident_looks = residents.looks_per_hour()  # (C,)
+        cells_per_community = np.bincount(layout.community, minlength=layout.n_communities)
+        s = config.staff
+        patrol = config.population.staff_per_community * s.patrol_share * s.patrol_cells_per_hour
+        self.staff_looks = patrol / cells_per_community[layout.community]  # (C,)
+        self.visibility = np.array(
+            [
+                [config.issues.types[t].visibility.get(o, 0.0) for o in OBSERVERS]
+                for t in ISSUE_TYPES
+            ]
+        )
+        self.access = np.array([getattr(config.workers, k).building_access for k in WORKER_KINDS])
+        r = config.residents
+        hours = np.arange(24)
+        outdoor = (hours >= r.outdoor_start_hour) & (hours < r.outdoor_end_hour)
+        self.resident_hour_factor = np.where(outdoor, 1.0, r.night_activity)
+        self.relay_factor = np.ones(layout.n_communities)
+        self._online_index: tuple[np.ndarray, np.ndarray] | None = None
+
+    def set_relay(self, trust_in_workers_by_community: np.ndarray) -> None:
+        """Residents' trust in workers scales how readily they tell workers their opinions.
+
+        Args:
+            trust_in_workers_by_community: mean trust per community, share 0-1.
+        """
+        initial = max(self.config.residents.trust_in_workers_initial, 1e-9)
+        self.relay_factor = trust_in_workers_by_community / initial
+
+    def passes(
+        self,
+        cells: np.ndarray,
+        types: np.ndarray,
+        indoor: np.ndarray,
+        community: np.ndarray,
+        online_counts: np.ndarray,
+        hour: int,
+        staff_on_duty: bool,
+    ) -> np.ndarray:
+        """Expected passes per observer class at each issue, weighted by visibility.
+
+        Args:
+            cells: flat cell of each issue.
+            types: issue type index of each issue.
+            indoor: issue is inside a building.
+            community: community of each issue.
+            online_counts: (n_kinds, n_communities) online workers this hour.
+            hour: hour of day, 0-23.
+            staff_on_duty: the community offices are open.
+
+        Returns:
+            (n_issues, n_observers) noticing intensity for the hour.
+        """
+        n = len(cells)
+        rate = np.empty((n, len(OBSERVERS)))
+        for k in range(len(WORKER_KINDS)):
+            worker = online_counts[k] @ self.worker_passes[k][:, cells]
+            rate[:, k] = worker * np.where(indoor, self.access[k], 1.0)
+        rate[:, RESIDENT] = (
+            self.resident_looks[cells]
+            * self.resident_hour_factor[hour]
+            * np.where(indoor, 0.5, 1.0)
+        )
+        rate[:, STAFF] = self.staff_looks[cells] * np.where(indoor, 0.5, 1.0) * staff_on_duty
+        rate *= self.visibility[types]
+        opinion = types == OPINION
+        if opinion.any():
+            rate[opinion, : len(WORKER_KINDS)] *= self.relay_factor[community[opinion], None]
+        return rate
+
+    def detect(
+        self,
+        issue_idx: np.ndarray,
+        cells: np.ndarray,
+        intensity: np.ndarray,
+        online_counts: np.ndarray,
+        online_now: np.ndarray,
+        rng: np.random.Generator,
+    ) -> Detections:
+        """Draw this hour's detections and the agents who made them.
+
+        Args:
+            issue_idx: issue indices, one per row of ``intensity``.
+            cells: flat cell of each issue.
+            intensity: output of :meth:`passes`.
+            online_counts: (n_kinds, n_communities) online workers this hour.
+            online_now: (n_workers,) True for workers online this hour.
+            rng: the ``detection`` stream.
+
+        Returns:
+            The detections.
+        """
+        p = -np.expm1(-intensity)
+        hit_issue, hit_observer = np.nonzero(rng.random(p.shape) < p)
+        slots = np.full(len(hit_issue), -1, dtype=np.int64)
+        for k in range(len(WORKER_KINDS)):
+            mine = np.flatnonzero(hit_observer == k)
+            if len(mine):
+                slots[mine] = self._pick_workers(
+                    k, cells[hit_issue[mine]], online_counts, online_now, rng
+                )
+        mine = np.flatnonzero(hit_observer == RESIDENT)
+        if len(mine):
+            slots[mine] = self.residents.pick_watcher(cells[hit_issue[mine]], rng)
+        keep = (slots >= 0) | (hit_observer == STAFF)
+        return Detections(
+            issue=issue_idx[hit_issue[keep]],
+            observer=hit_observer[keep],
+            slot=slots[keep],
+        )
+
+    def new_hour(self) -> None:
+        """Forget the index of online workers (the online set changes every hour)."""
+        self._online_index = None
+
+    def _pick_workers(
+        self,
+        kind: int,
+        cells: np.ndarray,
+        online_counts: np.ndarray,
+        online_now: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Pick the online worker of ``kind`` who noticed each issue."""
+        weights = online_counts[kind][None, :] * self.worker_passes[kind][:, cells].T
+        cum = np.cumsum(weights, axis=1)
+        u = rng.random(len(cells)) * cum[:, -1]
+        base = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
+        if self._online_index is None:
+            online = np.flatnonzero(online_now)
+            group = self.workforce.kind[online].astype(np.int64) * self.layout.n_communities
+            group += self.workforce.base[online]
+            order = np.argsort(group, kind="stable")
+            starts = np.searchsorted(
+                group[order], np.arange(len(WORKER_KINDS) * self.layout.n_communities + 1)
+            )
+            self._online_index = (online[order], starts)
+        members, starts = self._online_index
+        g = kind * self.layout.n_communities + base
+        lo, hi = starts[g], starts[g + 1]
+        pick = lo + (rng.random(len(cells)) * (hi - lo)).astype(np.int64)
+        return np.where(hi > lo, members[np.minimum(pick, len(members) - 1)], -1)

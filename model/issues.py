@@ -1,0 +1,280 @@
+"""Issues (治理问题) and their Open311-like lifecycle.
+
+All issues of a run are drawn up front from the ``arrivals`` stream: type, time, place,
+severity, whether indoors, and the ages at which the issue would escalate into an incident
+or lapse (go away unreported, e.g. routine cleaning). Drawing these from the arrival stream
+alone makes them identical across policy arms with the same seed (common random numbers):
+a policy changes *whether the issue is fixed before* its escalation age, never the age.
+
+The lifecycle is held column-wise in :class:`IssueLog`: one numpy array per field, times in
+hours since the start (NaN where a stage never happened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+import pyarrow as pa
+
+from model.config import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS, ScenarioConfig
+from model.district import Layout
+
+
+class Status(IntEnum):
+    """Lifecycle stage of an issue; the order is the order of the stages."""
+
+    OPEN = 0
+    DETECTED = 1
+    REPORTED = 2
+    ACKNOWLEDGED = 3
+    DISPATCHED = 4
+    RESOLVED = 5
+    CLOSED_UNRESOLVED = 6
+    ESCALATED = 7
+    EXPIRED = 8
+
+
+TERMINAL = (Status.RESOLVED, Status.CLOSED_UNRESOLVED, Status.ESCALATED, Status.EXPIRED)
+"""Statuses an issue never leaves."""
+
+STATUS_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in Status)
+"""Status names in code order, as written to the issue log."""
+
+TIME_FIELDS: tuple[str, ...] = (
+    "opened_at",
+    "first_detected_at",
+    "reported_at",
+    "acknowledged_at",
+    "dispatched_at",
+    "resolved_at",
+    "feedback_at",
+)
+"""Lifecycle times in their required order (each <= the next where both exist)."""
+
+
+def escalation_age(
+    base_per_1000h: np.ndarray, doubling_h: np.ndarray, budget: np.ndarray
+) -> np.ndarray:
+    """Age (hours) at which an issue escalates, for an exponentially growing hazard.
+
+    The hazard is ``h(a) = h0 * 2 ** (a / d)`` per hour (``h0 = base / 1000``), so the
+    cumulative hazard is ``H(a) = h0 * d / ln 2 * (2 ** (a / d) - 1)``. The issue escalates
+    when ``H`` reaches its unit-exponential ``budget``; solving gives the age. Assumption:
+    an unresolved hazard grows more dangerous with age (design brief).
+
+    Args:
+        base_per_1000h: base hazard per 1000 hours, per issue.
+        doubling_h: hours for the hazard to double, per issue.
+        budget: unit-exponential draws, per issue.
+
+    Returns:
+        Escalation age in hours (``inf`` where the base hazard is zero).
+    """
+    h0 = base_per_1000h / 1000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        age = doubling_h * np.log2(1.0 + budget * np.log(2.0) / (h0 * doubling_h))
+    return np.where(h0 > 0, age, np.inf)
+
+
+def location_weights(kind: str, layout: Layout) -> np.ndarray:
+    """Relative chance that an issue of a location kind appears in each cell (assumption)."""
+    if kind == "residential" or kind == "elderly_home":
+        return layout.residential.copy()
+    if kind == "merchant":
+        return layout.merchant.astype(float)
+    if kind == "road":
+        return layout.road.astype(float)
+    return layout.residential + 0.5 * layout.road + 1.0 * layout.merchant
+
+
+@dataclass
+class IssueLog:
+    """Column-wise record of every issue of a run.
+
+    Attributes:
+        type: issue type index (into ISSUE_TYPES).
+        cell: flat cell index.
+        community: community index.
+        x, y: grid coordinates, cells.
+        severity: share of the maximum, 0-1.
+        indoor: inside a building.
+        escalate_at: hour the issue becomes an incident if still unresolved.
+        lapse_at: hour the issue goes away if still unreported.
+        times: lifecycle times by name (TIME_FIELDS), hours, NaN = never.
+        closed_at: hour of a terminal status other than resolved, NaN = never.
+        status: Status code.
+        channel: channel index of the first report (-1 = none).
+        department: department index it is (or would be) served by.
+        first_reporter_kind: observer index of the first reporter (-1 = none).
+        first_reporter_id: Mesa unique_id of the first reporter (-1 = none or staff).
+        n_reports: reports received, duplicates included.
+    """
+
+    type: np.ndarray
+    opened_at: np.ndarray
+    cell: np.ndarray
+    community: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    severity: np.ndarray
+    indoor: np.ndarray
+    escalate_at: np.ndarray
+    lapse_at: np.ndarray
+    department: np.ndarray
+    times: dict[str, np.ndarray] = field(default_factory=dict)
+    closed_at: np.ndarray = field(default=None)  # type: ignore[assignment]
+    status: np.ndarray = field(default=None)  # type: ignore[assignment]
+    channel: np.ndarray = field(default=None)  # type: ignore[assignment]
+    first_reporter_kind: np.ndarray = field(default=None)  # type: ignore[assignment]
+    first_reporter_id: np.ndarray = field(default=None)  # type: ignore[assignment]
+    n_reports: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.type)
+        self.times = {"opened_at": self.opened_at}
+        for name in TIME_FIELDS[1:]:
+            self.times[name] = np.full(n, np.nan)
+        self.closed_at = np.full(n, np.nan)
+        self.status = np.zeros(n, dtype=np.int8)
+        self.channel = np.full(n, -1, dtype=np.int8)
+        self.first_reporter_kind = np.full(n, -1, dtype=np.int8)
+        self.first_reporter_id = np.full(n, -1, dtype=np.int64)
+        self.n_reports = np.zeros(n, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.type)
+
+    def status_counts(self, arrived: int) -> np.ndarray:
+        """Issues per status among the first ``arrived`` issues (those opened so far)."""
+        return np.bincount(self.status[:arrived], minlength=len(Status))
+
+    def to_table(self, arrived: int) -> pa.Table:
+        """The issue log of the issues opened so far, one row per issue.
+
+        Times are hours since the start; null where the stage never happened.
+        """
+        idx = slice(0, arrived)
+
+        def times(name: str) -> pa.Array:
+            values = self.times[name][idx]
+            return pa.array(values, mask=np.isnan(values), type=pa.float64())
+
+        def category(codes: np.ndarray, names: tuple[str, ...]) -> pa.Array:
+            codes = codes[idx]
+            labels = np.array(names, dtype=object)[np.maximum(codes, 0)]
+            return pa.array(labels, mask=codes < 0, type=pa.string())
+
+        columns = {
+            "issue_id": pa.array(np.arange(arrived, dtype=np.int64)),
+            "type": category(self.type, ISSUE_TYPES),
+            "community": pa.array(self.community[idx].astype(np.int32)),
+            "x": pa.array(self.x[idx].astype(np.int32)),
+            "y": pa.array(self.y[idx].astype(np.int32)),
+            "severity": pa.array(self.severity[idx]),
+            "indoor": pa.array(self.indoor[idx]),
+            "opened_at": times("opened_at"),
+            "first_detected_at": times("first_detected_at"),
+            "reported_at": times("reported_at"),
+            "first_reporter_kind": category(self.first_reporter_kind, OBSERVERS),
+            "first_reporter_id": pa.array(
+                self.first_reporter_id[idx], mask=self.first_reporter_id[idx] < 0
+            ),
+            "channel": category(self.channel, CHANNELS),
+            "acknowledged_at": times("acknowledged_at"),
+            "dispatched_at": times("dispatched_at"),
+            "department": category(self.department, DEPARTMENTS),
+            "resolved_at": times("resolved_at"),
+            "feedback_at": times("feedback_at"),
+            "closed_at": times_from(self.closed_at[idx]),
+            "escalated": pa.array(self.status[idx] == Status.ESCALATED),
+            "status": category(self.status.astype(np.int16), STATUS_NAMES),
+            "n_reports": pa.array(self.n_reports[idx]),
+        }
+        return pa.table(columns)
+
+
+def times_from(values: np.ndarray) -> pa.Array:
+    """A float64 Arrow array with NaN turned into null."""
+    return pa.array(values, mask=np.isnan(values), type=pa.float64())
+
+
+def generate_issues(
+    config: ScenarioConfig, layout: Layout, days: int, rng: np.random.Generator
+) -> IssueLog:
+    """Draw every issue of the run from the arrival stream.
+
+    Counts per type are Poisson with mean ``arrivals_per_day * days``; the day is uniform,
+    the hour follows ``arrival_hour_profile`` and the minute is uniform; places follow
+    :func:`location_weights`. Severity is Beta with the type's mean (concentration 4).
+
+    Args:
+        config: scenario configuration (street and issue blocks).
+        layout: the street layout.
+        days: horizon, days.
+        rng: the ``arrivals`` stream.
+
+    Returns:
+        The issue log, sorted by opening time.
+    """
+    profile = np.asarray(config.issues.arrival_hour_profile, dtype=float)
+    hour_p = profile / profile.sum() if profile.sum() > 0 else np.full(24, 1 / 24)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "type", "cell", "sev", "in")}
+    parts["esc"], parts["lapse"] = [], []
+    for t_index, name in enumerate(ISSUE_TYPES):
+        spec = config.issues.types[name]
+        n = int(rng.poisson(spec.arrivals_per_day * days))
+        day = rng.integers(0, days, size=n)
+        hour = rng.choice(24, size=n, p=hour_p)
+        opened = day * 24.0 + hour + rng.random(n)
+        weights = location_weights(spec.location, layout)
+        if weights.sum() <= 0:
+            weights = np.ones(layout.n_cells)
+        cells = rng.choice(layout.n_cells, size=n, p=weights / weights.sum())
+        a = 4.0 * max(spec.severity_mean, 1e-3)
+        b = 4.0 * max(1.0 - spec.severity_mean, 1e-3)
+        severity = rng.beta(a, b, size=n)
+        indoor = rng.random(n) < spec.indoor_share
+        esc_age = escalation_age(
+            np.full(n, spec.escalation_per_1000h),
+            np.full(n, spec.escalation_age_scale_h),
+            rng.exponential(1.0, size=n),
+        )
+        lapse_rate = spec.lapse_per_1000h / 1000.0
+        lapse_draw = rng.exponential(1.0, size=n)
+        lapse_age = lapse_draw / lapse_rate if lapse_rate > 0 else np.full(n, np.inf)
+        parts["t"].append(opened)
+        parts["type"].append(np.full(n, t_index, dtype=np.int8))
+        parts["cell"].append(cells)
+        parts["sev"].append(severity)
+        parts["in"].append(indoor)
+        parts["esc"].append(opened + esc_age)
+        parts["lapse"].append(opened + lapse_age)
+
+    opened = np.concatenate(parts["t"])
+    order = np.argsort(opened, kind="stable")
+
+    def take(key: str) -> np.ndarray:
+        return np.concatenate(parts[key])[order]
+
+    types = take("type")
+    cells = take("cell").astype(np.int64)
+    x, y = layout.xy(cells)
+    department_of_type = np.array(
+        [DEPARTMENTS.index(config.issues.types[t].department) for t in ISSUE_TYPES],
+        dtype=np.int8,
+    )
+    return IssueLog(
+        type=types,
+        opened_at=opened[order],
+        cell=cells,
+        community=layout.community[cells],
+        x=x,
+        y=y,
+        severity=take("sev"),
+        indoor=take("in"),
+        escalate_at=take("esc"),
+        lapse_at=take("lapse"),
+        department=department_of_type[types],
+    )

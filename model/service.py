@@ -1,0 +1,372 @@
+"""The service chain: intake, staff triage queue, verification, routing, departments, feedback.
+
+A report of a new issue becomes a ticket that reaches the community's staff after the
+channel's intake delay. Staff work tickets first-in first-out within their office hours and
+their ticket share of time (``staff.triage_share``); duplicates and false reports eat the
+same minutes. Triage acknowledges a ticket (unless the channel acknowledged it on arrival),
+an optional site visit verifies it, and it is dispatched. A ticket routed to the wrong
+department loses ``misroute_delay_hours`` and may be dropped. Departments are multi-crew
+queues with lognormal service times; a handled ticket is fixed with the department's
+resolution probability. Reporters then learn the outcome: told (channel feedback), seen by
+chance, or inferred from silence.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.config import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, ScenarioConfig
+from model.issues import IssueLog, Status
+from model.policies import ChannelRules, Ledger, reward_yuan
+from model.workforce import WorkerTable
+
+STAFF = OBSERVERS.index("staff")
+RESIDENT = OBSERVERS.index("resident")
+WORKER_OBSERVERS = 3
+
+
+@dataclass
+class Reporter:
+    """Who filed a report of an issue, and through which channel."""
+
+    observer: int
+    slot: int
+    agent_id: int
+    channel: int
+
+
+@dataclass
+class Ticket:
+    """A ticket in a community's triage queue."""
+
+    issue: int
+    minutes_left: float
+    acknowledged: bool = False
+
+
+@dataclass
+class ReportRecord:
+    """Columns of the report log (one row per report, duplicates included)."""
+
+    issue: list[int] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)
+    observer: list[int] = field(default_factory=list)
+    agent_id: list[int] = field(default_factory=list)
+    channel: list[int] = field(default_factory=list)
+    duplicate: list[bool] = field(default_factory=list)
+
+
+class ServiceChain:
+    """Everything between a report and the reporter learning the outcome."""
+
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        issues: IssueLog,
+        rules: ChannelRules,
+        ledger: Ledger,
+        workforce: WorkerTable,
+        n_communities: int,
+        rng: np.random.Generator,
+    ) -> None:
+        """Set up empty queues.
+
+        Args:
+            config: scenario configuration.
+            issues: the run's issue log (updated in place).
+            rules: effective channel rules.
+            ledger: the cost ledger (points, waiver).
+            workforce: the worker table (points balances).
+            n_communities: number of communities (one triage queue each).
+            rng: the ``service`` stream.
+        """
+        self.config = config
+        self.issues = issues
+        self.rules = rules
+        self.ledger = ledger
+        self.workforce = workforce
+        self.rng = rng
+        self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
+        self.overhead_minutes = np.zeros(n_communities)
+        self.intake: list[tuple[float, int, int]] = []  # (arrival time, seq, issue)
+        self.completions: list[tuple[float, int, int, bool]] = []  # (time, seq, issue, fixed)
+        self.crews_free = {
+            d: [0.0] * config.service.departments[name].crews for d, name in enumerate(DEPARTMENTS)
+        }
+        self.reporters: dict[int, list[Reporter]] = {}
+        self.reporter_ids: dict[int, set[int]] = {}
+        self.reports = ReportRecord()
+        self.seq = 0
+        self.false_reports = 0
+        self.duplicates = 0
+        self.informed = 0
+        self.satisfied = 0
+        self.staff_capacity_per_hour = (
+            config.population.staff_per_community * 60.0 * config.staff.triage_share
+        )
+        self.reward = reward_yuan(config)
+        self.verify_needed = np.array(
+            [config.issues.types[t].verification_share for t in ISSUE_TYPES]
+        )
+        self.false_share = np.array(
+            [config.issues.types[t].false_report_share for t in ISSUE_TYPES]
+        )
+        if config.policies.points.enabled:
+            self.false_share = self.false_share * config.policies.points.false_report_multiplier
+        self.dept_params = [config.service.departments[name] for name in DEPARTMENTS]
+
+    # ------------------------------------------------------------------ reports
+
+    def already_reported_by(self, issue: int, agent_id: int) -> bool:
+        """The agent has already reported this issue."""
+        return agent_id in self.reporter_ids.get(issue, ())
+
+    def submit(self, issue: int, observer: int, slot: int, agent_id: int, channel: int, t: float):
+        """File one report.
+
+        The first report of an issue opens a ticket; later ones are duplicates that cost
+        staff ``duplicate_minutes``. Each genuine report may come with a false or low-value
+        one (``false_report_share``) that costs triage and verification minutes.
+
+        Args:
+            issue: issue index (must be detected already).
+            observer: observer class of the reporter.
+            slot: reporter's table row (-1 for staff).
+            agent_id: reporter's Mesa unique_id (-1 for staff).
+            channel: channel index.
+            t: time of the report, hours.
+        """
+        log = self.issues
+        status = log.status[issue]
+        if status >= Status.RESOLVED or status < Status.DETECTED:
+            return
+        if agent_id >= 0 and self.already_reported_by(issue, agent_id):
+            return
+        community = int(log.community[issue])
+        duplicate = status >= Status.REPORTED
+        self.reports.issue.append(issue)
+        self.reports.time.append(t)
+        self.reports.observer.append(observer)
+        self.reports.agent_id.append(agent_id)
+        self.reports.channel.append(channel)
+        self.reports.duplicate.append(duplicate)
+        log.n_reports[issue] += 1
+        self.reporters.setdefault(issue, []).append(Reporter(observer, slot, agent_id, channel))
+        if agent_id >= 0:
+            self.reporter_ids.setdefault(issue, set()).add(agent_id)
+        if duplicate:
+            self.duplicates += 1
+            self.overhead_minutes[community] += self.config.service.duplicate_minutes
+        else:
+            log.status[issue] = Status.REPORTED
+            log.times["reported_at"][issue] = t
+            log.channel[issue] = channel
+            log.first_reporter_kind[issue] = observer
+            log.first_reporter_id[issue] = agent_id
+            delay = self._intake_delay(channel)
+            self.seq += 1
+            heapq.heappush(self.intake, (t + delay, self.seq, issue))
+        if observer != STAFF and self.rng.random() < self.false_share[log.type[issue]]:
+            self.false_reports += 1
+            self.overhead_minutes[community] += (
+                self.rules.triage_minutes[channel] + self.config.service.verification_minutes
+            )
+
+    def _intake_delay(self, channel: int) -> float:
+        """Hours until a ticket reaches staff.
+
+        Lognormal around the channel's median, log-sd 0.5 (assumption).
+        """
+        median = self.rules.intake_delay_hours[channel]
+        if median <= 0:
+            return 0.0
+        return float(median * np.exp(0.5 * self.rng.standard_normal()))
+
+    # ------------------------------------------------------------------ hourly work
+
+    def work_hour(self, t: float, office_open: bool) -> list[int]:
+        """Advance the chain through the hour ``[t, t + 1)``.
+
+        Tickets whose intake delay has passed join their community queue (and are
+        acknowledged at once where the channel does that); during office hours staff spend
+        their ticket minutes on overhead first, then on tickets first-in first-out.
+
+        Args:
+            t: start of the hour, hours since the start.
+            office_open: community offices are open this hour.
+
+        Returns:
+            Issues dispatched this hour.
+        """
+        log = self.issues
+        while self.intake and self.intake[0][0] < t + 1.0:
+            arrival, _, issue = heapq.heappop(self.intake)
+            if log.status[issue] >= Status.RESOLVED:
+                continue
+            channel = log.channel[issue]
+            ticket = Ticket(issue, self._ticket_minutes(issue, channel))
+            if self.rules.auto_acknowledge[channel]:
+                self._acknowledge(issue, max(arrival, log.times["reported_at"][issue]))
+                ticket.acknowledged = True
+            self.queues[log.community[issue]].append(ticket)
+        dispatched: list[int] = []
+        if not office_open or self.staff_capacity_per_hour <= 0:
+            return dispatched
+        rate = self.staff_capacity_per_hour  # minutes per hour
+        for community, queue in enumerate(self.queues):
+            budget = rate
+            spend = min(budget, self.overhead_minutes[community])
+            self.overhead_minutes[community] -= spend
+            budget -= spend
+            while queue and budget > 0:
+                ticket = queue[0]
+                if log.status[ticket.issue] >= Status.RESOLVED:
+                    queue.popleft()
+                    continue
+                now = t + (rate - budget) / rate
+                if not ticket.acknowledged:
+                    self._acknowledge(ticket.issue, now)
+                    ticket.acknowledged = True
+                work = min(budget, ticket.minutes_left)
+                ticket.minutes_left -= work
+                budget -= work
+                if ticket.minutes_left <= 1e-9:
+                    queue.popleft()
+                    self._dispatch(ticket.issue, t + (rate - budget) / rate)
+                    dispatched.append(ticket.issue)
+        return dispatched
+
+    def _ticket_minutes(self, issue: int, channel: int) -> float:
+        """Staff minutes a ticket needs: triage plus, for some, a site visit."""
+        minutes = self.rules.triage_minutes[channel]
+        if self.rng.random() < self.verify_needed[self.issues.type[issue]]:
+            minutes += self.config.service.verification_minutes
+        return float(minutes)
+
+    def _acknowledge(self, issue: int, now: float) -> None:
+        log = self.issues
+        if log.status[issue] < Status.ACKNOWLEDGED:
+            log.status[issue] = Status.ACKNOWLEDGED
+            log.times["acknowledged_at"][issue] = max(now, log.times["reported_at"][issue])
+
+    def _dispatch(self, issue: int, now: float) -> None:
+        """Verified: dispatch to a department, pay points, schedule the outcome."""
+        log = self.issues
+        now = max(now, log.times["acknowledged_at"][issue])
+        log.status[issue] = Status.DISPATCHED
+        log.times["dispatched_at"][issue] = now
+        self._pay_verified(issue)
+        channel = log.channel[issue]
+        start = now
+        dropped = False
+        if self.rng.random() >= self.rules.routing_accuracy[channel]:
+            start += self.config.channels.misroute_delay_hours
+            dropped = self.rng.random() < self.config.channels.misroute_drop_share
+        dept = int(log.department[issue])
+        params = self.dept_params[dept]
+        crews = self.crews_free[dept]
+        free = heapq.heappop(crews)
+        begin = max(start, free)
+        service = params.service_median_hours * np.exp(
+            params.service_sigma * self.rng.standard_normal()
+        )
+        done = begin + float(service)
+        heapq.heappush(crews, done)
+        fixed = (not dropped) and self.rng.random() < params.resolution_probability
+        self.seq += 1
+        heapq.heappush(self.completions, (done, self.seq, issue, fixed))
+
+    def _pay_verified(self, issue: int) -> None:
+        """Points (and the platform's waived penalty) for verified worker reports."""
+        pol = self.config.policies
+        paid_types = self.reward[self.issues.type[issue]]
+        for i, reporter in enumerate(self.reporters.get(issue, [])):
+            if reporter.observer >= WORKER_OBSERVERS:
+                continue
+            if i > 0 and not pol.points.duplicates_paid:
+                continue
+            if pol.points.enabled and paid_types > 0:
+                paid = self.ledger.pay_points(paid_types)
+                if self.workforce.agent_id[reporter.slot] == reporter.agent_id:
+                    points = paid / max(pol.points.yuan_per_point, 1e-12)
+                    self.workforce.points[reporter.slot] += points
+            if pol.waiver.enabled and i == 0:
+                self.ledger.book("waiver", pol.waiver.yuan_per_waived_report)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def complete_until(self, t_end: float) -> list[tuple[int, float, bool]]:
+        """Apply every department outcome due before ``t_end``.
+
+        Returns:
+            (issue, time, fixed) for each issue that reached an outcome.
+        """
+        log = self.issues
+        done: list[tuple[int, float, bool]] = []
+        while self.completions and self.completions[0][0] < t_end:
+            when, _, issue, fixed = heapq.heappop(self.completions)
+            if log.status[issue] >= Status.RESOLVED:
+                continue
+            if fixed:
+                log.status[issue] = Status.RESOLVED
+                log.times["resolved_at"][issue] = when
+            else:
+                log.status[issue] = Status.CLOSED_UNRESOLVED
+                log.closed_at[issue] = when
+            done.append((issue, when, fixed))
+        return done
+
+    def inform_reporters(self, issue: int, when: float, fixed: bool) -> list[tuple]:
+        """Tell (or not) each reporter of an issue how it ended.
+
+        A reporter is told with its channel's feedback probability; one not told sees the
+        outcome by chance (``outcome_seen_without_feedback``) or infers little from silence
+        (``silence_signal``). Told reporters are asked whether they are satisfied.
+
+        Returns:
+            (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
+        """
+        ch = self.config.channels
+        sv = self.config.service
+        learned = []
+        for i, rep in enumerate(self.reporters.get(issue, [])):
+            if rep.observer == STAFF:
+                continue
+            told = self.rng.random() < self.rules.feedback_probability[rep.channel]
+            if told:
+                if i == 0:
+                    self.issues.times["feedback_at"][issue] = when + sv.feedback_delay_hours
+                self.informed += 1
+                p_sat = sv.satisfied_if_resolved if fixed else sv.satisfied_if_unresolved
+                self.satisfied += int(self.rng.random() < p_sat)
+                signal, known = (1.0 if fixed else 0.0), True
+            elif self.rng.random() < ch.outcome_seen_without_feedback:
+                signal, known = (1.0 if fixed else 0.0), True
+            else:
+                signal, known = self.config.behaviour.silence_signal, False
+            learned.append((rep.observer, rep.slot, rep.agent_id, signal, known))
+        return learned
+
+    def reporters_of(self, issue: int) -> list[Reporter]:
+        """Reporters of an issue, first reporter first."""
+        return self.reporters.get(issue, [])
+
+    def queue_length(self) -> int:
+        """Tickets waiting for staff, all communities."""
+        return sum(len(q) for q in self.queues) + len(self.intake)
+
+    def report_log(self) -> dict[str, np.ndarray]:
+        """The report log as arrays."""
+        r = self.reports
+        return {
+            "issue_id": np.asarray(r.issue, dtype=np.int64),
+            "time": np.asarray(r.time, dtype=float),
+            "reporter_kind": np.asarray(r.observer, dtype=np.int8),
+            "reporter_id": np.asarray(r.agent_id, dtype=np.int64),
+            "channel": np.asarray(r.channel, dtype=np.int8),
+            "duplicate": np.asarray(r.duplicate, dtype=bool),
+        }

@@ -1,0 +1,100 @@
+"""Writing results: atomic JSON and Parquet files.
+
+Every file is written to a temporary name in the same folder and renamed into place
+(``os.replace``), so a crash never leaves a half-written file under the final name.
+Parquet files are written without timestamps or varying metadata, so the same data gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model.config import ConfigError, ScenarioConfig
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready value: NaN and infinities become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON (NaN as null, keys in insertion order)."""
+    text = json.dumps(_clean(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_parquet(path: Path, table: pa.Table) -> None:
+    """Write an Arrow table as Parquet, atomically and reproducibly."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def check_writable_dir(path: Path) -> None:
+    """Fail early (exit 2) if ``path`` cannot be a results folder.
+
+    Raises:
+        ConfigError: the path exists and is not a folder, or cannot be created.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path}: --out must be a folder, but a file is there")
+    parent = path if path.exists() else path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"{path}: --out folder is not writable")
+
+
+def write_run(out: Path, config: ScenarioConfig, output, *, seed: int, days: int) -> None:
+    """Write one run's results to ``out``.
+
+    Files: ``outcomes.json`` (the contract outcomes), ``daily.parquet``,
+    ``issues.parquet``, ``reports.parquet`` (one row per report) and ``config.json`` (the
+    resolved configuration with the seed and horizon).
+
+    Args:
+        out: results folder (created if missing).
+        config: the resolved configuration.
+        output: a :class:`model.simulation.RunOutput`.
+        seed: the run seed.
+        days: the horizon in days.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_parquet(out / "daily.parquet", output.daily)
+    atomic_write_parquet(out / "issues.parquet", output.issues)
+    atomic_write_parquet(out / "reports.parquet", output.reports)
+    atomic_write_json(out / "config.json", {**config.resolved(), "days": days, "seed": seed})
+    atomic_write_json(out / "outcomes.json", output.outcomes)

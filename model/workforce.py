@@ -1,0 +1,273 @@
+"""The gig workforce as a table: one row (slot) per worker, one numpy array per trait.
+
+The daily submodels — shifts (who is online when), turnover and replacement, registration
+(报到), designated posts, insurance enrolment, station visits, workers' own problems and
+the belonging (归属感) dynamics — work on whole arrays. Per-worker Python runs only on
+events (a report, an outcome, a departure), through :class:`model.agents.Worker`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.agents import ROLES
+from model.config import WORKER_KINDS, ScenarioConfig
+from model.district import Layout, zone_membership
+
+HOURS = np.arange(24)
+
+
+@dataclass
+class Shifts:
+    """Who is online on one day.
+
+    Attributes:
+        online: (n_workers, 24) share of each hour online, 0-1.
+        counts: (24, n_kinds, n_communities) online workers per hour, kind and base.
+        hours: (n_workers,) hours online today.
+    """
+
+    online: np.ndarray
+    counts: np.ndarray
+    hours: np.ndarray
+
+
+class WorkerTable:
+    """Traits and state of every worker slot.
+
+    Attributes:
+        kind: kind index (WORKER_KINDS), fixed per slot so the mix stays constant.
+        base: base community index.
+        agent_id: Mesa unique_id of the slot's current worker.
+        motivation: intrinsic civic motivation, share 0-1.
+        belonging_base: individual baseline belonging, share 0-1.
+        belonging: belonging (归属感), share 0-1.
+        trust: trust that a report gets fixed, share 0-1.
+        registered: registered (报到) with the community.
+        role: designated post index (ROLES; 0 = none).
+        insured: covered by social insurance.
+        subsidized: insured through the insurance policy's subsidy.
+        adopted_mini_program: would use the mini-program when it exists.
+        seat: holds a seat on the residents' council.
+        points: points balance.
+        reports_made: reports since arrival.
+        reports_month: reports in the current month (for honours).
+        last_report_at: hour of the latest report (-inf = none).
+        arrived_at: hour of arrival.
+    """
+
+    def __init__(self, config: ScenarioConfig, layout: Layout, rng: np.random.Generator):
+        """Create the initial workforce.
+
+        Args:
+            config: scenario configuration.
+            layout: street layout (for base communities).
+            rng: the ``population`` stream.
+        """
+        self.config = config
+        counts = [getattr(config.population.workers, k) for k in WORKER_KINDS]
+        n = int(sum(counts))
+        self.n_communities = layout.n_communities
+        self.kind = np.repeat(np.arange(len(WORKER_KINDS), dtype=np.int8), counts)
+        self.base = np.zeros(n, dtype=np.int64)
+        self.agent_id = np.full(n, -1, dtype=np.int64)
+        self.motivation = np.zeros(n)
+        self.belonging_base = np.zeros(n)
+        self.belonging = np.zeros(n)
+        self.trust = np.zeros(n)
+        self.registered = np.zeros(n, dtype=bool)
+        self.role = np.zeros(n, dtype=np.int8)
+        self.insured = np.zeros(n, dtype=bool)
+        self.subsidized = np.zeros(n, dtype=bool)
+        self.adopted_mini_program = np.zeros(n, dtype=bool)
+        self.seat = np.zeros(n, dtype=bool)
+        self.points = np.zeros(n)
+        self.reports_made = np.zeros(n, dtype=np.int32)
+        self.reports_month = np.zeros(n, dtype=np.int32)
+        self.last_report_at = np.full(n, -np.inf)
+        self.arrived_at = np.zeros(n)
+        self.base_weights = self._base_weights(layout)
+        zones = [zone_membership(config, layout, getattr(config.workers, k)) for k in WORKER_KINDS]
+        station_here = np.zeros(layout.n_cells, dtype=bool)
+        station_here[layout.station_cells] = True
+        self.station_in_reach = np.array([(z & station_here).any(axis=1) for z in zones])
+        self.renew(np.arange(n), rng, now=0.0)
+        self._profiles = [getattr(config.workers, k) for k in WORKER_KINDS]
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def _base_weights(self, layout: Layout) -> np.ndarray:
+        """Chance of each base community per kind.
+
+        Riders are based where merchants are, couriers where people live, drivers anywhere
+        (assumption).
+        """
+        merchants = np.bincount(
+            layout.community, weights=layout.merchant, minlength=layout.n_communities
+        )
+        homes = np.bincount(
+            layout.community, weights=layout.residential, minlength=layout.n_communities
+        )
+        flat = np.ones(layout.n_communities)
+        weights = np.array([merchants + 0.5 * homes.mean(), homes + 1e-9, flat], dtype=float)
+        return weights / weights.sum(axis=1, keepdims=True)
+
+    def renew(self, slots: np.ndarray, rng: np.random.Generator, now: float) -> None:
+        """Give ``slots`` fresh newcomers: new traits, nothing learned yet.
+
+        Motivation and baseline belonging are normal and clipped to [0, 1]; registration
+        on arrival, insurance and mini-program adoption are Bernoulli (assumptions; the
+        insured share follows ``no_insurance_share``).
+        """
+        n = len(slots)
+        if n == 0:
+            return
+        w = self.config.workers
+        kinds = self.kind[slots]
+        u = rng.random(n)
+        cum = np.cumsum(self.base_weights[kinds], axis=1)
+        self.base[slots] = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
+        self.motivation[slots] = np.clip(rng.normal(w.motivation_mean, w.motivation_sd, n), 0, 1)
+        b0 = np.clip(rng.normal(w.belonging_initial, self.config.behaviour.belonging_sd, n), 0, 1)
+        self.belonging_base[slots] = b0
+        self.belonging[slots] = b0
+        self.trust[slots] = w.trust_initial
+        self.registered[slots] = rng.random(n) < w.registered_at_entry
+        self.role[slots] = 0
+        self.insured[slots] = rng.random(n) < w.insured_share
+        self.subsidized[slots] = False
+        adoption = (
+            self.config.channels.worker_mini_program_adoption
+            + self.config.policies.mini_program.promotion_adoption_gain
+        )
+        self.adopted_mini_program[slots] = rng.random(n) < min(adoption, 1.0)
+        self.seat[slots] = False
+        self.points[slots] = 0.0
+        self.reports_made[slots] = 0
+        self.reports_month[slots] = 0
+        self.last_report_at[slots] = -np.inf
+        self.arrived_at[slots] = now
+
+    # ------------------------------------------------------------------ daily submodels
+
+    def draw_shifts(self, rng: np.random.Generator) -> Shifts:
+        """Draw today's shifts.
+
+        A worker works today with chance ``workdays_per_week / 7``, starts at one of the
+        kind's ``shift_start_hours`` and stays online a normal number of hours (clipped to
+        1-16; source: ``daily_online_hours_rider`` for riders). Shifts end at midnight.
+
+        Args:
+            rng: the ``movement`` stream.
+
+        Returns:
+            Today's shifts.
+        """
+        n = len(self)
+        works = np.zeros(n, dtype=bool)
+        start = np.zeros(n)
+        hours = np.zeros(n)
+        u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n)
+        for k, profile in enumerate(self._profiles):
+            mask = self.kind == k
+            options = np.asarray(profile.shift_start_hours, dtype=float)
+            works[mask] = u_work[mask] < profile.workdays_per_week / 7.0
+            start[mask] = options[(u_start[mask] * len(options)).astype(int)]
+            hours[mask] = np.clip(
+                profile.online_hours_mean + profile.online_hours_sd * z[mask], 1.0, 16.0
+            )
+        hours = np.where(works, np.minimum(hours, 24.0 - start), 0.0)
+        online = np.clip(start[:, None] + hours[:, None] - HOURS[None, :], 0.0, 1.0)
+        online *= HOURS[None, :] >= start[:, None]
+        group = self.kind.astype(np.int64) * self.n_communities + self.base
+        one_hot = np.zeros((n, len(WORKER_KINDS) * self.n_communities))
+        one_hot[np.arange(n), group] = 1.0
+        counts = (online.T @ one_hot).reshape(24, len(WORKER_KINDS), self.n_communities)
+        return Shifts(online=online, counts=counts, hours=hours)
+
+    def leaving(self, rng: np.random.Generator) -> np.ndarray:
+        """Slots whose worker leaves today (turnover).
+
+        Daily hazard ``1 - (1 - m) ** (1 / 30)`` from the kind's monthly turnover ``m``
+        (source: ``monthly_turnover_crowdsourced`` for riders), times
+        ``exp(-e * (belonging - belonging_initial))`` and the insured factor (assumption).
+
+        Args:
+            rng: the ``turnover`` stream.
+
+        Returns:
+            Indices of leaving slots.
+        """
+        b = self.config.behaviour
+        monthly = np.array([p.monthly_turnover for p in self._profiles])[self.kind]
+        daily = 1.0 - (1.0 - monthly) ** (1.0 / 30.0)
+        factor = np.exp(
+            -b.turnover_belonging_elasticity
+            * (self.belonging - self.config.workers.belonging_initial)
+        )
+        factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
+        return np.flatnonzero(rng.random(len(self)) < np.clip(daily * factor, 0.0, 1.0))
+
+    def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
+        """Unregistered workers who register (报到) today.
+
+        Daily hazard ``registration_daily_hazard`` (fitted to ``registered_share``) plus
+        ``extra_hazard`` from policies (posts drive, publicists, upgraded stations).
+
+        Returns:
+            Indices of newly registered slots.
+        """
+        hazard = self.config.workers.registration_daily_hazard + extra_hazard
+        joins = (~self.registered) & (rng.random(len(self)) < np.clip(hazard, 0.0, 1.0))
+        self.registered |= joins
+        return np.flatnonzero(joins)
+
+    def assign_posts(
+        self, slots: np.ndarray, rng: np.random.Generator, share: float, matching: bool
+    ) -> np.ndarray:
+        """Give designated posts to a share of newly registered workers.
+
+        With skill matching, the post fits the kind: riders (who talk to residents and see
+        kitchens) become informants, couriers (who enter buildings) safety patrols, drivers
+        (who cover the whole street) policy publicists; without it the post is random.
+
+        Returns:
+            Slots that received a post.
+        """
+        chosen = slots[rng.random(len(slots)) < share]
+        if matching:
+            self.role[chosen] = self.kind[chosen] + 1
+        else:
+            self.role[chosen] = rng.integers(1, len(ROLES), size=len(chosen))
+        return chosen
+
+    def update_belonging(self, honours_spillover: float) -> None:
+        """Move belonging a share of the way to its target.
+
+        Target = individual baseline + gains from registration, a post, insurance and the
+        publicity of honours for registered workers (assumptions; belonging dynamics of the
+        design brief). Event bumps (outcomes, visits, honours, meetings) are added apart.
+        """
+        b = self.config.behaviour
+        target = (
+            self.belonging_base
+            + b.belonging_registered_gain * self.registered
+            + b.belonging_role_gain * (self.role > 0)
+            + b.belonging_insured_gain * self.insured
+            + honours_spillover * self.registered
+        )
+        self.belonging += b.belonging_adjust_per_day * (np.clip(target, 0, 1) - self.belonging)
+
+    def bump_belonging(self, slots: np.ndarray, amount: float | np.ndarray) -> None:
+        """Add ``amount`` of belonging to ``slots`` (negative lowers), kept within [0, 1]."""
+        self.belonging[slots] = np.clip(self.belonging[slots] + amount, 0.0, 1.0)
+
+    def learn(self, slot: int, signal: float) -> None:
+        """Delta-rule trust update from one outcome signal, and belonging from a success."""
+        b = self.config.behaviour
+        self.trust[slot] += b.trust_learning_rate * (signal - self.trust[slot])
+        if signal >= 1.0:
+            self.belonging[slot] = min(1.0, self.belonging[slot] + b.belonging_success_bump)
