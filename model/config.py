@@ -210,11 +210,14 @@ class WorkersConfig(Section):
     trust_initial: float = Field(
         0.35, ge=0, le=1, description="initial trust that a report gets fixed (assumption)"
     )
+    registered_initial: float = Field(
+        0.032, ge=0, le=1, description="share registered at the start (source: registered_share)"
+    )
     registered_at_entry: float = Field(
         0.01, ge=0, le=1, description="share registered (报到) on arrival (assumption)"
     )
     registration_daily_hazard: float = Field(
-        0.0011,
+        0.00008,
         ge=0,
         le=1,
         description="daily chance an unregistered worker registers (source: registered_share)",
@@ -244,7 +247,7 @@ class ResidentsConfig(Section):
         "resident_report_within_2_blocks)",
     )
     passes_per_hour: float = Field(
-        0.6, ge=0, description="looks at each nearby cell per outdoor hour (assumption)"
+        0.05, ge=0, description="looks at each nearby cell per outdoor hour (assumption)"
     )
     outdoor_start_hour: int = Field(7, ge=0, le=23, description="residents go out from, hour")
     outdoor_end_hour: int = Field(22, ge=1, le=24, description="residents are in after, hour")
@@ -257,7 +260,12 @@ class ResidentsConfig(Section):
     propensity_mean: float = Field(
         0.2, ge=0, le=1, description="mean reporting propensity near home, share (assumption)"
     )
-    propensity_sd: float = Field(0.15, ge=0, le=1, description="sd of reporting propensity")
+    propensity_concentration: float = Field(
+        1.2,
+        gt=0,
+        description="Beta concentration (a + b) of propensity; low = a few keen reporters "
+        "(source: one_time_reporter_share)",
+    )
     trust_initial: float = Field(0.35, ge=0, le=1, description="initial trust in governance")
     trust_in_workers_initial: float = Field(
         0.4, ge=0, le=1, description="initial trust in gig workers, share (assumption)"
@@ -283,7 +291,7 @@ class StaffConfig(Section):
         0.15, ge=0, le=1, description="share of staff hours on foot patrol (assumption)"
     )
     patrol_cells_per_hour: float = Field(
-        40.0, ge=0, description="cells a patrolling staff member passes per hour"
+        100.0, ge=0, description="cells a patrolling staff member passes per hour"
     )
 
     @model_validator(mode="after")
@@ -349,7 +357,7 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=9.0,
             location="any",
             indoor_share=0.1,
-            visibility=_vis(rider=0.004, courier=0.006, driver=0.002, resident=0.02, staff=0.05),
+            visibility=_vis(rider=0.004, courier=0.006, driver=0.002, resident=0.02, staff=0.1),
             severity_mean=0.2,
             escalation_per_1000h=0.0,
             escalation_age_scale_h=240,
@@ -363,10 +371,10 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=4.0,
             location="residential",
             indoor_share=0.7,
-            visibility=_vis(rider=0.003, courier=0.005, driver=0.001, resident=0.01, staff=0.04),
+            visibility=_vis(rider=0.003, courier=0.005, driver=0.001, resident=0.01, staff=0.08),
             severity_mean=0.6,
-            escalation_per_1000h=1.0,
-            escalation_age_scale_h=168,
+            escalation_per_1000h=0.1,
+            escalation_age_scale_h=336,
             harm_yuan=30000.0,
             lapse_per_1000h=0.5,
             department="city_management",
@@ -377,10 +385,10 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=4.0,
             location="road",
             indoor_share=0.2,
-            visibility=_vis(rider=0.004, courier=0.004, driver=0.003, resident=0.015, staff=0.04),
+            visibility=_vis(rider=0.004, courier=0.004, driver=0.003, resident=0.015, staff=0.08),
             severity_mean=0.4,
-            escalation_per_1000h=0.4,
-            escalation_age_scale_h=336,
+            escalation_per_1000h=0.05,
+            escalation_age_scale_h=504,
             harm_yuan=5000.0,
             lapse_per_1000h=0.3,
             department="housing",
@@ -391,10 +399,10 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=1.0,
             location="elderly_home",
             indoor_share=1.0,
-            visibility=_vis(rider=0.01, courier=0.02, resident=0.003, staff=0.03),
+            visibility=_vis(rider=0.01, courier=0.02, resident=0.003, staff=0.06),
             severity_mean=0.8,
-            escalation_per_1000h=2.0,
-            escalation_age_scale_h=72,
+            escalation_per_1000h=0.3,
+            escalation_age_scale_h=120,
             harm_yuan=50000.0,
             lapse_per_1000h=1.0,
             department="civil_affairs",
@@ -405,10 +413,10 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=1.5,
             location="merchant",
             indoor_share=0.8,
-            visibility=_vis(rider=0.01, courier=0.001, driver=0.0, resident=0.002, staff=0.02),
+            visibility=_vis(rider=0.01, courier=0.001, driver=0.0, resident=0.002, staff=0.04),
             severity_mean=0.5,
-            escalation_per_1000h=0.5,
-            escalation_age_scale_h=336,
+            escalation_per_1000h=0.05,
+            escalation_age_scale_h=504,
             harm_yuan=10000.0,
             lapse_per_1000h=0.5,
             department="market_regulation",
@@ -419,7 +427,7 @@ def _default_issue_types() -> dict[str, IssueTypeConfig]:
             arrivals_per_day=5.0,
             location="residential",
             indoor_share=1.0,
-            visibility=_vis(rider=0.002, courier=0.006, driver=0.002, resident=0.004, staff=0.01),
+            visibility=_vis(rider=0.002, courier=0.006, driver=0.002, resident=0.004, staff=0.02),
             severity_mean=0.2,
             escalation_per_1000h=0.0,
             escalation_age_scale_h=720,
@@ -564,7 +572,7 @@ class ChannelsConfig(Section):
 class DepartmentConfig(Section):
     """A department as a service stage: crews, service times, quality."""
 
-    crews: int = Field(ge=1, description="tickets it can work on at once")
+    crews: int = Field(ge=1, description="tickets it can work on at once (concurrency)")
     service_median_hours: float = Field(gt=0, description="median hours to handle one ticket")
     service_sigma: float = Field(gt=0, description="log-sd of the lognormal service time")
     resolution_probability: float = Field(
@@ -575,22 +583,22 @@ class DepartmentConfig(Section):
 def _departments() -> dict[str, DepartmentConfig]:
     return {
         "sanitation": DepartmentConfig(
-            crews=6, service_median_hours=20, service_sigma=0.9, resolution_probability=0.85
+            crews=20, service_median_hours=24, service_sigma=0.8, resolution_probability=0.85
         ),
         "city_management": DepartmentConfig(
-            crews=5, service_median_hours=40, service_sigma=1.0, resolution_probability=0.75
+            crews=20, service_median_hours=48, service_sigma=0.8, resolution_probability=0.75
         ),
         "housing": DepartmentConfig(
-            crews=4, service_median_hours=72, service_sigma=1.0, resolution_probability=0.65
+            crews=30, service_median_hours=72, service_sigma=0.8, resolution_probability=0.65
         ),
         "civil_affairs": DepartmentConfig(
-            crews=3, service_median_hours=24, service_sigma=0.8, resolution_probability=0.85
+            crews=8, service_median_hours=24, service_sigma=0.8, resolution_probability=0.85
         ),
         "market_regulation": DepartmentConfig(
-            crews=2, service_median_hours=60, service_sigma=1.0, resolution_probability=0.7
+            crews=10, service_median_hours=48, service_sigma=0.8, resolution_probability=0.7
         ),
         "community": DepartmentConfig(
-            crews=4, service_median_hours=96, service_sigma=1.1, resolution_probability=0.6
+            crews=40, service_median_hours=72, service_sigma=0.8, resolution_probability=0.6
         ),
     }
 
@@ -607,10 +615,10 @@ class ServiceConfig(Section):
         4.0, ge=0, description="hours from resolution to the reporter being told"
     )
     satisfied_if_resolved: float = Field(
-        0.88, ge=0, le=1, description="chance a reporter told of a fix is satisfied"
+        0.9, ge=0, le=1, description="chance a reporter told of a fix is satisfied"
     )
     satisfied_if_unresolved: float = Field(
-        0.25, ge=0, le=1, description="chance a reporter told of no fix is satisfied"
+        0.35, ge=0, le=1, description="chance a reporter told of no fix is satisfied"
     )
 
     @model_validator(mode="after")
@@ -633,9 +641,12 @@ class BehaviourConfig(Section):
     All are assumptions unless a source is named; the calibration fits the free ones.
     """
 
-    worker_intercept: float = Field(-5.6, description="logit intercept of a worker's report")
-    resident_intercept: float = Field(-3.6, description="logit intercept of a resident's report")
+    worker_intercept: float = Field(-7.6, description="logit intercept of a worker's report")
+    resident_intercept: float = Field(-5.6, description="logit intercept of a resident's report")
     motivation: float = Field(3.0, description="logit weight of intrinsic motivation (share)")
+    resident_propensity: float = Field(
+        5.0, description="logit weight of a resident's reporting propensity (share)"
+    )
     belonging: float = Field(2.0, description="logit weight of belonging (share)")
     trust: float = Field(2.2, description="logit weight of trust that reports get fixed (share)")
     severity: float = Field(1.5, description="logit weight of issue severity (share)")

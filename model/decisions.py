@@ -173,7 +173,7 @@ class ReportDecision:
         cost = np.repeat(self.rules.minutes[None, :] * value, len(propensity), axis=0)
         utility = (
             b.resident_intercept
-            + b.motivation * propensity
+            + b.resident_propensity * propensity
             + b.trust * trust
             + b.severity * severity
         )

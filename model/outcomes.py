@@ -127,6 +127,7 @@ class DailyRecorder:
         self._leavers_kind_before = np.zeros(len(WORKER_KINDS), dtype=np.int64)
         self._arrived_before = 0
         self._detections_before = 0
+        self._registered_reports_before = 0
 
     def record(self, model: StreetModel, day: int) -> None:
         """Append the row of ``day`` (called at the end of the day)."""
@@ -153,6 +154,8 @@ class DailyRecorder:
             "reports_total": len(new_channels),
             **{f"reports_{name}": int(by_channel[i]) for i, name in enumerate(CHANNELS)},
             "worker_reports": int(np.count_nonzero(new_kinds < len(WORKER_KINDS))),
+            "registered_worker_reports": model.registered_reports_total
+            - self._registered_reports_before,
             "duplicate_reports": int(new_dups.sum()),
             "false_reports": model.service.false_reports - self._false_before,
             "resolutions": int(counts[Status.RESOLVED] - self._terminal_before[Status.RESOLVED]),
@@ -188,6 +191,7 @@ class DailyRecorder:
         self._leavers_kind_before = model.leavers_by_kind.copy()
         self._arrived_before = model.arrived
         self._detections_before = model.detections_total
+        self._registered_reports_before = model.registered_reports_total
 
     def table(self) -> pa.Table:
         """The daily series as an Arrow table (empty with no rows)."""

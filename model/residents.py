@@ -34,8 +34,13 @@ class ResidentTable:
     def __init__(self, config: ScenarioConfig, layout: Layout, rng: np.random.Generator):
         """Place residents in homes and draw their traits.
 
-        Homes follow residential density. Propensity is normal, clipped to [0, 1]
-        (assumption). Args: configuration, layout and the ``population`` stream.
+        Homes follow residential density. Propensity is Beta with the configured mean and
+        concentration, so a few residents are keen reporters (assumption).
+
+        Args:
+            config: scenario configuration.
+            layout: street layout.
+            rng: the ``population`` stream.
         """
         self.config = config
         r = config.residents
@@ -47,7 +52,9 @@ class ResidentTable:
         self.community = layout.community[self.home]
         self.elderly = rng.random(n) < config.population.elderly_alone_share
         self.activity = np.where(self.elderly, r.elderly_activity, 1.0)
-        self.propensity = np.clip(rng.normal(r.propensity_mean, r.propensity_sd, n), 0, 1)
+        k = r.propensity_concentration
+        m = min(max(r.propensity_mean, 1e-6), 1 - 1e-6)
+        self.propensity = rng.beta(m * k, (1 - m) * k, n)
         self.trust = np.full(n, r.trust_initial)
         self.trust_in_workers = np.full(n, r.trust_in_workers_initial)
         self.satisfaction = np.full(n, 0.5)

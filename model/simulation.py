@@ -117,6 +117,7 @@ class StreetModel(Model):
         self.leavers_total = 0
         self.leavers_by_kind = np.zeros(len(WORKER_KINDS), dtype=np.int64)
         self.detections_total = 0
+        self.registered_reports_total = 0
         self.recorder = DailyRecorder()
         self.running = True
 
@@ -299,6 +300,7 @@ class StreetModel(Model):
             self.workforce.reports_made[slot] += 1
             self.workforce.reports_month[slot] += 1
             self.workforce.last_report_at[slot] = when
+            self.registered_reports_total += int(self.workforce.registered[slot])
             self.reported_any[slot] = True
         elif observer == RESIDENT:
             self.residents.reports_made[slot] += 1

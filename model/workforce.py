@@ -94,6 +94,7 @@ class WorkerTable:
         station_here[layout.station_cells] = True
         self.station_in_reach = np.array([(z & station_here).any(axis=1) for z in zones])
         self.renew(np.arange(n), rng, now=0.0)
+        self.registered[:] = rng.random(n) < config.workers.registered_initial
         self._profiles = [getattr(config.workers, k) for k in WORKER_KINDS]
 
     def __len__(self) -> int:
