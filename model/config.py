@@ -714,7 +714,7 @@ class PostsPolicy(Section):
         100.0, ge=0, description="monthly stipend per post holder, yuan"
     )
     registration_drive_hazard: float = Field(
-        0.003, ge=0, le=1, description="extra daily registration hazard from recruiting posts"
+        0.001, ge=0, le=1, description="extra daily registration hazard from recruiting posts"
     )
 
 
@@ -812,6 +812,9 @@ class MiniProgramPolicy(Section):
     enabled: bool = False
     routing_automation: bool = Field(True, description="auto-routing and acknowledgement")
     feedback: bool = Field(True, description="reporters are told the outcome")
+    reopen_unresolved: bool = Field(
+        True, description="closed loop: with feedback, a ticket closed unfixed is sent back once"
+    )
     promotion_adoption_gain: float = Field(
         0.0, ge=0, le=1, description="extra adoption from promotion, share"
     )
@@ -833,7 +836,7 @@ class StationsPolicy(Section):
         0.01, ge=0, le=1, description="belonging gain per visit (upgraded station)"
     )
     registration_per_visit: float = Field(
-        0.01, ge=0, le=1, description="chance an upgraded-station visit leads to registration"
+        0.003, ge=0, le=1, description="chance an upgraded-station visit leads to registration"
     )
     yuan_per_station_year: float = Field(60000.0, ge=0, description="running a basic station")
     upgrade_yuan_per_station_year: float = Field(
@@ -860,7 +863,7 @@ class DeliberationPolicy(Section):
     resident_trust_gain: float = Field(
         0.02, ge=0, le=1, description="residents' trust-in-workers gain per activity"
     )
-    yuan_per_activity: float = Field(3000.0, ge=0, description="cost of one activity, yuan")
+    yuan_per_activity: float = Field(2000.0, ge=0, description="cost of one activity, yuan")
 
 
 class PoliciesConfig(Section):

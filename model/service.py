@@ -7,7 +7,8 @@ same minutes. Triage acknowledges a ticket (unless the channel acknowledged it o
 an optional site visit verifies it, and it is dispatched. A ticket routed to the wrong
 department loses ``misroute_delay_hours`` and may be dropped. Departments are multi-crew
 queues with lognormal service times; a handled ticket is fixed with the department's
-resolution probability. Reporters then learn the outcome: told (channel feedback), seen by
+resolution probability; with the mini-program's closed loop, a ticket closed unfixed is
+sent back once by its reporter. Reporters then learn the outcome: told (channel feedback), seen by
 chance, or inferred from silence.
 """
 
@@ -118,6 +119,10 @@ class ServiceChain:
         if config.policies.points.enabled:
             self.false_share = self.false_share * config.policies.points.false_report_multiplier
         self.dept_params = [config.service.departments[name] for name in DEPARTMENTS]
+        mini = config.policies.mini_program
+        self.reopens = np.zeros(len(rules.minutes), dtype=bool)
+        self.reopens[1] = mini.enabled and mini.feedback and mini.reopen_unresolved
+        self.reopened: set[int] = set()
 
     # ------------------------------------------------------------------ reports
 
@@ -266,7 +271,15 @@ class ServiceChain:
         if self.rng.random() >= self.rules.routing_accuracy[channel]:
             start += self.config.channels.misroute_delay_hours
             dropped = self.rng.random() < self.config.channels.misroute_drop_share
-        dept = int(log.department[issue])
+        self._serve(issue, start, dropped)
+
+    def _serve(self, issue: int, start: float, dropped: bool = False) -> None:
+        """Queue a ticket at its department from ``start`` and schedule its outcome.
+
+        The department works ``crews`` tickets at once; service time is lognormal around
+        its median; the ticket is fixed with its resolution probability (never if dropped).
+        """
+        dept = int(self.issues.department[issue])
         params = self.dept_params[dept]
         crews = self.crews_free[dept]
         free = heapq.heappop(crews)
@@ -310,6 +323,11 @@ class ServiceChain:
         while self.completions and self.completions[0][0] < t_end:
             when, _, issue, fixed = heapq.heappop(self.completions)
             if log.status[issue] >= Status.RESOLVED:
+                continue
+            if not fixed and self.reopens[log.channel[issue]] and issue not in self.reopened:
+                # closed loop: the reporter is shown the unfixed result and sends it back
+                self.reopened.add(issue)
+                self._serve(issue, when)
                 continue
             if fixed:
                 log.status[issue] = Status.RESOLVED
