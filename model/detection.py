@@ -85,6 +85,56 @@ class Detector:
         self.relay_factor = np.ones(layout.n_communities)
         self._online_index: tuple[np.ndarray, np.ndarray] | None = None
 
+    def prepare(self, issues) -> None:
+        """Precompute the per-issue parts of :meth:`passes` for the fast hourly path.
+
+        For every issue of the run: its cell's row of worker passes per (kind, base),
+        already scaled by building access and visibility, and the resident and staff
+        looks times visibility. The hourly work is then one gather and one product.
+
+        Args:
+            issues: the run's :class:`model.issues.IssueLog`.
+        """
+        cells, types, indoor = issues.cell, issues.type, issues.indoor
+        n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
+        vis = self.visibility[types]  # (N, O)
+        access = np.where(indoor[:, None], self.access[None, :], 1.0)  # (N, K)
+        rows = self.worker_passes[:, :, cells].transpose(2, 0, 1)  # (N, K, B)
+        rows = rows * (access * vis[:, :n_kinds])[:, :, None]
+        self._issue_worker_rows = np.ascontiguousarray(rows.reshape(len(cells), n_kinds * n_bases))
+        indoor_half = np.where(indoor, 0.5, 1.0)
+        self._issue_resident = self.resident_looks[cells] * indoor_half * vis[:, RESIDENT]
+        self._issue_staff = self.staff_looks[cells] * indoor_half * vis[:, STAFF]
+        self._issue_opinion = types == OPINION
+        self._issue_community = issues.community
+
+    def passes_fast(
+        self, issue_idx: np.ndarray, online_counts: np.ndarray, hour: int, staff_on_duty: bool
+    ) -> np.ndarray:
+        """Same as :meth:`passes` for issues of the prepared log, using the precomputed parts.
+
+        Args:
+            issue_idx: issue indices (into the prepared IssueLog).
+            online_counts: (n_kinds, n_communities) online workers this hour.
+            hour: hour of day, 0-23.
+            staff_on_duty: the community offices are open.
+
+        Returns:
+            (n_issues, n_observers) noticing intensity for the hour.
+        """
+        n_kinds = len(WORKER_KINDS)
+        rows = self._issue_worker_rows[issue_idx]  # (n, K*B)
+        weighted = (rows * online_counts.reshape(-1)).reshape(len(issue_idx), n_kinds, -1)
+        rate = np.empty((len(issue_idx), len(OBSERVERS)))
+        rate[:, :n_kinds] = weighted.sum(axis=2)
+        rate[:, RESIDENT] = self._issue_resident[issue_idx] * self.resident_hour_factor[hour]
+        rate[:, STAFF] = self._issue_staff[issue_idx] * staff_on_duty
+        opinion = self._issue_opinion[issue_idx]
+        if opinion.any():
+            community = self._issue_community[issue_idx[opinion]]
+            rate[opinion, :n_kinds] *= self.relay_factor[community, None]
+        return rate
+
     def set_relay(self, trust_in_workers_by_community: np.ndarray) -> None:
         """Residents' trust in workers scales how readily they tell workers their opinions.
 

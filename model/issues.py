@@ -133,6 +133,7 @@ class IssueLog:
 
     def __post_init__(self) -> None:
         n = len(self.type)
+        self.next_close_at = np.minimum(self.escalate_at, self.lapse_at)
         self.times = {"opened_at": self.opened_at}
         for name in TIME_FIELDS[1:]:
             self.times[name] = np.full(n, np.nan)

@@ -99,6 +99,7 @@ class StreetModel(Model):
         self.ledger = Ledger(config)
         self.decision = ReportDecision(config, self.rules)
         self.detector = Detector(config, self.layout, self.workforce, self.residents)
+        self.detector.prepare(self.issues)
         self.service = ServiceChain(
             config,
             self.issues,
@@ -172,6 +173,8 @@ class StreetModel(Model):
         """
         log = self.issues
         live = self.live
+        if len(live) == 0 or log.next_close_at[live].min() >= t + 1.0:
+            return
         status = log.status[live]
         esc = live[(log.escalate_at[live] < t + 1.0) & (status < Status.RESOLVED)]
         lapse = live[(log.lapse_at[live] < t + 1.0) & (status <= Status.DETECTED)]
@@ -199,15 +202,7 @@ class StreetModel(Model):
         live = self.live
         counts = self.shifts.counts[hour]
         self.detector.new_hour()
-        intensity = self.detector.passes(
-            log.cell[live],
-            log.type[live],
-            log.indoor[live],
-            log.community[live],
-            counts,
-            hour,
-            office_open,
-        )
+        intensity = self.detector.passes_fast(live, counts, hour, office_open)
         rng = self.streams["detection"]
         det = self.detector.detect(
             live, log.cell[live], intensity, counts, self.shifts.online[:, hour] > 0, rng
