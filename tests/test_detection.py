@@ -1,0 +1,202 @@
+"""Detection: the hourly noticing intensity and the detection draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_config
+
+from model.config import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.detection import RESIDENT, STAFF
+from model.simulation import StreetModel
+
+ENV = ISSUE_TYPES.index("environment")
+OPINION = ISSUE_TYPES.index("opinion")
+K = len(WORKER_KINDS)
+
+
+@pytest.fixture(scope="module")
+def model(small_config) -> StreetModel:
+    return StreetModel(small_config, seed=3, days=2)
+
+
+@pytest.fixture(scope="module")
+def shifts(model):
+    return model.workforce.draw_shifts(np.random.default_rng(0))
+
+
+def some_cells(model, n: int = 40) -> np.ndarray:
+    return np.random.default_rng(1).choice(model.layout.n_cells, size=n)
+
+
+def passes(model, cells, counts, *, types=ENV, indoor=False, hour=12, on_duty=True):
+    n = len(cells)
+    return model.detector.passes(
+        cells,
+        np.full(n, types, dtype=np.int8),
+        np.full(n, indoor),
+        model.layout.community[cells],
+        counts,
+        hour,
+        on_duty,
+    )
+
+
+def test_intensity_matches_manual_computation(model, shifts) -> None:
+    cells = some_cells(model)
+    counts = shifts.counts[12]
+    rate = passes(model, cells, counts)
+    det = model.detector
+    vis = model.config.issues.types["environment"].visibility
+    for k, kind in enumerate(WORKER_KINDS):
+        expected = counts[k] @ det.worker_passes[k][:, cells] * vis[kind]
+        assert np.allclose(rate[:, k], expected), kind
+    resident = det.resident_looks[cells] * vis["resident"]
+    assert np.allclose(rate[:, RESIDENT], resident)
+    s = model.config.staff
+    cells_per_community = np.bincount(model.layout.community)[model.layout.community[cells]]
+    staff = (
+        model.config.population.staff_per_community
+        * s.patrol_share
+        * s.patrol_cells_per_hour
+        / cells_per_community
+    )
+    assert np.allclose(rate[:, STAFF], staff * vis["staff"])
+    assert np.all(rate >= 0)
+
+
+def test_zero_visibility_gives_zero_intensity(shifts) -> None:
+    zero = {o: 0.0 for o in OBSERVERS}
+    config = make_config({"issues": {"types": {"environment": {"visibility": zero}}}})
+    model = StreetModel(config, seed=3, days=1)
+    cells = some_cells(model)
+    rate = passes(model, cells, shifts.counts[12] * 10)
+    assert np.all(rate == 0)
+    det = model.detector.detect(
+        np.arange(len(cells)),
+        cells,
+        rate,
+        shifts.counts[12],
+        shifts.online[:, 12] > 0,
+        np.random.default_rng(0),
+    )
+    assert len(det) == 0
+
+
+def test_nobody_online_means_no_worker_passes(model) -> None:
+    cells = some_cells(model)
+    rate = passes(model, cells, np.zeros((K, model.layout.n_communities)))
+    assert np.all(rate[:, :K] == 0)
+
+
+def test_worker_intensity_is_linear_in_online_workers(model, shifts) -> None:
+    cells = some_cells(model)
+    one = passes(model, cells, shifts.counts[12])
+    two = passes(model, cells, 2 * shifts.counts[12])
+    assert np.allclose(two[:, :K], 2 * one[:, :K])
+    assert np.allclose(two[:, K:], one[:, K:])
+
+
+def test_staff_patrol_only_on_duty(model, shifts) -> None:
+    cells = some_cells(model)
+    on = passes(model, cells, shifts.counts[12], on_duty=True)
+    off = passes(model, cells, shifts.counts[12], on_duty=False)
+    assert np.all(on[:, STAFF] > 0)
+    assert np.all(off[:, STAFF] == 0)
+
+
+def test_indoor_scales_by_building_access(model, shifts) -> None:
+    cells = some_cells(model)
+    out = passes(model, cells, shifts.counts[12], indoor=False)
+    inside = passes(model, cells, shifts.counts[12], indoor=True)
+    for k, kind in enumerate(WORKER_KINDS):
+        access = getattr(model.config.workers, kind).building_access
+        assert np.allclose(inside[:, k], out[:, k] * access), kind
+    assert np.allclose(inside[:, RESIDENT], 0.5 * out[:, RESIDENT])
+    assert np.allclose(inside[:, STAFF], 0.5 * out[:, STAFF])
+
+
+def test_residents_look_less_at_night(model, shifts) -> None:
+    cells = some_cells(model)
+    r = model.config.residents
+    day = passes(model, cells, shifts.counts[12], hour=12)
+    night = passes(model, cells, shifts.counts[12], hour=3)
+    assert 3 < r.outdoor_start_hour and 12 < r.outdoor_end_hour
+    assert np.allclose(night[:, RESIDENT], day[:, RESIDENT] * r.night_activity)
+
+
+def test_relay_scales_only_opinion_worker_intensity(small_config, shifts) -> None:
+    model = StreetModel(small_config, seed=3, days=1)
+    cells = some_cells(model)
+    before_op = passes(model, cells, shifts.counts[12], types=OPINION)
+    before_env = passes(model, cells, shifts.counts[12])
+    initial = small_config.residents.trust_in_workers_initial
+    model.detector.set_relay(np.full(model.layout.n_communities, 2 * initial))
+    after_op = passes(model, cells, shifts.counts[12], types=OPINION)
+    after_env = passes(model, cells, shifts.counts[12])
+    assert np.allclose(after_op[:, :K], 2 * before_op[:, :K])
+    assert np.allclose(after_op[:, K:], before_op[:, K:])
+    assert np.allclose(after_env, before_env)
+
+
+def test_detection_probability_is_one_minus_exp(model, shifts) -> None:
+    n = 20_000
+    cells = np.full(n, model.layout.office_cells[0])
+    intensity = np.zeros((n, len(OBSERVERS)))
+    intensity[:, STAFF] = 0.5
+    det = model.detector.detect(
+        np.arange(n),
+        cells,
+        intensity,
+        shifts.counts[12],
+        shifts.online[:, 12] > 0,
+        np.random.default_rng(4),
+    )
+    assert np.all(det.observer == STAFF) and np.all(det.slot == -1)
+    assert len(det) / n == pytest.approx(1 - np.exp(-0.5), abs=0.015)
+
+
+def test_certain_detection_picks_plausible_agents(model, shifts) -> None:
+    model.detector.new_hour()
+    res_cells = np.flatnonzero(model.layout.residential > 0)
+    cells = np.random.default_rng(2).choice(res_cells, size=200)
+    counts = shifts.counts[12]
+    intensity = passes(model, cells, counts)
+    intensity[intensity > 0] = 50.0  # certain wherever anyone passes
+    online_now = shifts.online[:, 12] > 0
+    det = model.detector.detect(
+        np.arange(200) + 1000, cells, intensity, counts, online_now, np.random.default_rng(5)
+    )
+    hit = det.issue - 1000
+    # every issue is found by every class that passes it
+    for o in range(len(OBSERVERS)):
+        assert set(hit[det.observer == o]) == set(np.flatnonzero(intensity[:, o] > 0)), o
+    wf = model.workforce
+    for k in range(K):
+        slots = det.slot[det.observer == k]
+        assert np.all(online_now[slots])
+        assert np.all(wf.kind[slots] == k)
+        found = cells[hit[det.observer == k]]
+        assert np.all(model.detector.worker_passes[k][wf.base[slots], found] > 0)
+    res = det.observer == RESIDENT
+    homes = model.residents.home[det.slot[res]]
+    hx, hy = model.layout.xy(homes)
+    ix, iy = model.layout.xy(cells[hit[res]])
+    radius = model.config.residents.watch_radius_cells
+    assert np.all(np.abs(hx - ix) <= radius) and np.all(np.abs(hy - iy) <= radius)
+
+
+@pytest.mark.parametrize(("hour", "on_duty"), [(12, True), (3, False)])
+def test_fast_path_equals_the_reference_intensity(small_config, shifts, hour, on_duty) -> None:
+    model = StreetModel(small_config, seed=4, days=3)
+    log = model.issues
+    model.detector.prepare(log)
+    trust = np.linspace(0.2, 0.9, model.layout.n_communities)
+    model.detector.set_relay(trust)
+    idx = np.arange(len(log))[::-1].copy()
+    counts = shifts.counts[hour] + 0.5
+    reference = model.detector.passes(
+        log.cell[idx], log.type[idx], log.indoor[idx], log.community[idx], counts, hour, on_duty
+    )
+    fast = model.detector.passes_fast(idx, counts, hour, on_duty)
+    assert np.allclose(fast, reference, rtol=1e-12, atol=0)

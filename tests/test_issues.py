@@ -1,0 +1,183 @@
+"""Issue generation, the escalation age and the issue log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_config
+from scipy import integrate, stats
+
+from model.config import DEPARTMENTS, ISSUE_TYPES
+from model.district import generate_layout
+from model.issues import (
+    STATUS_NAMES,
+    TIME_FIELDS,
+    IssueLog,
+    Status,
+    escalation_age,
+    generate_issues,
+    location_weights,
+)
+from model.streams import make_streams
+
+
+def test_status_order_is_the_lifecycle() -> None:
+    assert [s.name.lower() for s in Status][:6] == [
+        "open",
+        "detected",
+        "reported",
+        "acknowledged",
+        "dispatched",
+        "resolved",
+    ]
+    assert STATUS_NAMES == tuple(s.name.lower() for s in Status)
+    assert TIME_FIELDS[0] == "opened_at" and TIME_FIELDS[-1] == "feedback_at"
+
+
+@pytest.mark.parametrize(
+    ("base", "doubling", "budget"),
+    [(1.0, 168.0, 1.0), (2.0, 72.0, 0.1), (0.4, 336.0, 3.0), (50.0, 10.0, 0.5)],
+)
+def test_escalation_age_matches_closed_form_and_integral(base, doubling, budget) -> None:
+    age = float(escalation_age(np.array([base]), np.array([doubling]), np.array([budget]))[0])
+    h0 = base / 1000.0
+    closed = doubling * np.log2(1 + budget * np.log(2) / (h0 * doubling))
+    assert age == pytest.approx(closed, rel=1e-12)
+    # the cumulative hazard up to that age equals the exponential budget
+    cumulative, _ = integrate.quad(lambda a: h0 * 2 ** (a / doubling), 0, age)
+    assert cumulative == pytest.approx(budget, rel=1e-7)
+
+
+def test_escalation_age_is_infinite_without_hazard() -> None:
+    age = escalation_age(np.array([0.0, 1.0]), np.array([100.0, 100.0]), np.array([1.0, 1.0]))
+    assert np.isinf(age[0]) and np.isfinite(age[1])
+
+
+def test_escalation_age_is_monotone_in_budget_and_hazard() -> None:
+    budget = np.linspace(0.01, 5, 50)
+    ages = escalation_age(np.full(50, 1.0), np.full(50, 168.0), budget)
+    assert np.all(np.diff(ages) > 0)
+    ages = escalation_age(np.linspace(0.1, 10, 50), np.full(50, 168.0), np.ones(50))
+    assert np.all(np.diff(ages) < 0)
+
+
+def test_escalation_ages_follow_the_hazard_distribution() -> None:
+    # P(age > a) = exp(-H(a)) for a unit-exponential budget
+    rng = np.random.default_rng(0)
+    h0, d = 2.0 / 1000.0, 72.0
+    ages = escalation_age(np.full(40_000, 2.0), np.full(40_000, d), rng.exponential(size=40_000))
+    for a in (24.0, 100.0, 300.0):
+        survival = np.exp(-h0 * d / np.log(2) * (2 ** (a / d) - 1))
+        assert np.mean(ages > a) == pytest.approx(survival, abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def generated(small_config):
+    streams = make_streams(5)
+    layout = generate_layout(small_config, streams["layout"])
+    return layout, generate_issues(small_config, layout, 60, streams["arrivals"])
+
+
+def test_generated_issues_are_sorted_and_consistent(small_config, generated) -> None:
+    layout, log = generated
+    n = len(log)
+    assert n > 0
+    assert np.all(np.diff(log.opened_at) >= 0)
+    assert np.all((log.opened_at >= 0) & (log.opened_at < 60 * 24))
+    assert np.array_equal(log.community, layout.community[log.cell])
+    x, y = layout.xy(log.cell)
+    assert np.array_equal(log.x, x) and np.array_equal(log.y, y)
+    assert np.all((log.severity > 0) & (log.severity < 1))
+    assert np.all(log.escalate_at >= log.opened_at)
+    assert np.all(log.lapse_at >= log.opened_at)
+    for t, name in enumerate(ISSUE_TYPES):
+        dept = small_config.issues.types[name].department
+        assert np.all(log.department[log.type == t] == DEPARTMENTS.index(dept))
+    # fresh lifecycle
+    assert np.all(log.status == Status.OPEN)
+    assert np.all(log.channel == -1) and np.all(log.n_reports == 0)
+    for name in TIME_FIELDS[1:]:
+        assert np.all(np.isnan(log.times[name]))
+    assert np.all(np.isnan(log.closed_at))
+
+
+def test_counts_per_type_are_poisson(small_config, generated) -> None:
+    _, log = generated
+    for t, name in enumerate(ISSUE_TYPES):
+        mean = small_config.issues.types[name].arrivals_per_day * 60
+        count = np.count_nonzero(log.type == t)
+        lo, hi = stats.poisson.ppf([0.0005, 0.9995], mean)
+        assert lo <= count <= hi, (name, count, mean)
+
+
+def test_issues_appear_only_where_their_location_allows(small_config, generated) -> None:
+    layout, log = generated
+    for t, name in enumerate(ISSUE_TYPES):
+        weights = location_weights(small_config.issues.types[name].location, layout)
+        assert np.all(weights[log.cell[log.type == t]] > 0), name
+    merchant_type = ISSUE_TYPES.index("food_safety")
+    assert np.all(layout.merchant[log.cell[log.type == merchant_type]])
+    road_type = ISSUE_TYPES.index("damaged_facility")
+    assert np.all(layout.road[log.cell[log.type == road_type]])
+
+
+def test_arrival_hours_follow_the_profile() -> None:
+    profile = [0.0] * 24
+    profile[10] = 1.0
+    config = make_config({"issues": {"arrival_hour_profile": profile}})
+    streams = make_streams(1)
+    layout = generate_layout(config, streams["layout"])
+    log = generate_issues(config, layout, 10, streams["arrivals"])
+    assert np.all(np.floor(log.opened_at % 24) == 10)
+
+
+def test_zero_arrivals_and_no_escalation() -> None:
+    types = {name: {"arrivals_per_day": 0.0} for name in ISSUE_TYPES}
+    types["environment"] = {"arrivals_per_day": 20.0, "escalation_per_1000h": 0.0}
+    types["opinion"] = {"arrivals_per_day": 0.0, "lapse_per_1000h": 0.0}
+    config = make_config({"issues": {"types": types}})
+    streams = make_streams(2)
+    layout = generate_layout(config, streams["layout"])
+    log = generate_issues(config, layout, 10, streams["arrivals"])
+    assert set(np.unique(log.type)) == {ISSUE_TYPES.index("environment")}
+    assert np.all(np.isinf(log.escalate_at))
+
+
+def test_same_seed_same_issues(small_config) -> None:
+    def draw(seed):
+        streams = make_streams(seed)
+        layout = generate_layout(small_config, streams["layout"])
+        return generate_issues(small_config, layout, 15, streams["arrivals"])
+
+    a, b, c = draw(9), draw(9), draw(10)
+    for name in ("type", "opened_at", "cell", "severity", "indoor", "escalate_at", "lapse_at"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert len(a) != len(c) or not np.array_equal(a.opened_at, c.opened_at)
+
+
+def test_status_counts_and_table(generated) -> None:
+    _, log = generated
+    log = IssueLog(
+        type=log.type[:5].copy(),
+        opened_at=log.opened_at[:5].copy(),
+        cell=log.cell[:5],
+        community=log.community[:5],
+        x=log.x[:5],
+        y=log.y[:5],
+        severity=log.severity[:5],
+        indoor=log.indoor[:5],
+        escalate_at=log.escalate_at[:5],
+        lapse_at=log.lapse_at[:5],
+        department=log.department[:5],
+    )
+    log.status[:] = [Status.OPEN, Status.DETECTED, Status.RESOLVED, Status.RESOLVED, Status.EXPIRED]
+    assert list(log.status_counts(5)) == [1, 1, 0, 0, 0, 2, 0, 0, 1]
+    assert list(log.status_counts(2)) == [1, 1, 0, 0, 0, 0, 0, 0, 0]
+    log.times["reported_at"][2] = 7.5
+    log.channel[2] = 0
+    table = log.to_table(4)
+    assert table.num_rows == 4
+    assert table.column("status").to_pylist() == ["open", "detected", "resolved", "resolved"]
+    assert table.column("reported_at").to_pylist() == [None, None, 7.5, None]
+    assert table.column("channel").to_pylist() == [None, None, "hotline", None]
+    assert table.column("issue_id").to_pylist() == [0, 1, 2, 3]
