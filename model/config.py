@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 WORKER_KINDS: tuple[str, ...] = ("rider", "courier", "driver")
 """Worker kinds, in the order used by every per-kind array."""
@@ -49,6 +56,15 @@ DEPARTMENTS: tuple[str, ...] = (
 
 class ConfigError(Exception):
     """A scenario could not be read or validated; the message is one line for the user."""
+
+
+def _known_keys(value: Any, allowed: tuple[str, ...], what: str) -> Any:
+    """Reject unknown keys of a name-keyed mapping before its entries are validated."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - set(allowed))
+        if unknown:
+            raise ValueError(f"unknown {what} {unknown}; expected one of {list(allowed)}")
+    return value
 
 
 class Section(BaseModel):
@@ -449,6 +465,11 @@ class IssuesConfig(Section):
         description="relative arrival intensity by hour of day (24 values, assumption)",
     )
 
+    @field_validator("types", mode="before")
+    @classmethod
+    def _type_names(cls, value: Any) -> Any:
+        return _known_keys(value, ISSUE_TYPES, "issue type(s)")
+
     @model_validator(mode="after")
     def _all_types(self) -> IssuesConfig:
         unknown = set(self.types) - set(ISSUE_TYPES)
@@ -620,6 +641,11 @@ class ServiceConfig(Section):
     satisfied_if_unresolved: float = Field(
         0.35, ge=0, le=1, description="chance a reporter told of no fix is satisfied"
     )
+
+    @field_validator("departments", mode="before")
+    @classmethod
+    def _department_names(cls, value: Any) -> Any:
+        return _known_keys(value, DEPARTMENTS, "department(s)")
 
     @model_validator(mode="after")
     def _all_departments(self) -> ServiceConfig:
@@ -959,6 +985,26 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return result
 
 
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def merge_over_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Scenario data deep-merged over the resolved status-quo defaults.
+
+    A scenario may therefore set one field of an issue type, a department or a channel
+    without restating the whole block. Lists are replaced, not merged. Unknown keys survive
+    the merge and are rejected by validation.
+    """
+    return _deep_merge(ScenarioConfig().resolved(), data)
+
+
 def build_config(
     data: dict[str, Any], overrides: list[str] | None = None, source: str = "scenario"
 ) -> ScenarioConfig:
@@ -969,7 +1015,7 @@ def build_config(
     """
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: (top level): expected a mapping of keys to values")
-    merged = apply_overrides(data, list(overrides or []))
+    merged = merge_over_defaults(apply_overrides(data, list(overrides or [])))
     try:
         return ScenarioConfig.model_validate(merged)
     except ValidationError as error:
@@ -977,7 +1023,7 @@ def build_config(
         if overrides:
             keys = {o.partition("=")[0].strip() for o in overrides}
             loc = ".".join(str(p) for p in error.errors()[0]["loc"])
-            if any(loc == k or loc.startswith(k + ".") for k in keys):
+            if any(loc == k or loc.startswith(k + ".") or k.startswith(loc + ".") for k in keys):
                 origin = "--set"
         raise ConfigError(_format_error(origin, error)) from None
 
