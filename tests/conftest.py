@@ -143,9 +143,13 @@ def check_invariants(output: RunOutput, days: int) -> None:
     for name in SHARE_OUTCOMES:
         value = outcomes[name]
         assert math.isnan(value) or 0.0 <= value <= 1.0, (name, value)
-    assert 0.0 <= outcomes["mean_belonging"] <= 1.0
+    # undefined (NaN) exactly when there are no workers
+    no_workers = math.isnan(outcomes["registered_share"])
+    for name in ("mean_belonging", "worker_monthly_turnover", "worker_participation_rate"):
+        assert math.isnan(outcomes[name]) == no_workers, name
+    assert no_workers or 0 <= outcomes["mean_belonging"] <= 1
+    assert no_workers or outcomes["worker_monthly_turnover"] >= 0.0
     assert outcomes["issues_total"] == n
-    assert outcomes["worker_monthly_turnover"] >= 0.0
     assert outcomes["program_cost_yuan"] >= outcomes["points_paid_yuan"] - eps
     assert outcomes["points_paid_yuan"] >= 0.0
     for name in ("median_hours_to_report", "median_hours_to_resolve"):
@@ -220,6 +224,7 @@ def check_invariants(output: RunOutput, days: int) -> None:
     assert np.array_equal(by_channel, column(daily, "reports_total"))
     for name in ("registered_share", "insured_share", "mean_belonging", "mean_worker_trust"):
         values = column(daily, name)
+        values = values[~np.isnan(values)]  # undefined without workers
         assert np.all((values >= 0) & (values <= 1)), name
 
     # ---- the report log agrees with the issue log
