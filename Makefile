@@ -8,7 +8,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help venv report test lint format clean
+.PHONY: help venv report test lint format clean docs
 
 help:
 	@echo "make report  - set up .venv and produce the reports in reports/"
@@ -54,3 +54,6 @@ format: venv
 clean:
 	rm -rf $(VENV)
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} + 2>/dev/null || true
+
+docs: venv
+	$(VPY) -m model.paramdoc
