@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,56 @@ def write_run(out: Path, config: ScenarioConfig, output, *, seed: int, days: int
     atomic_write_parquet(out / "reports.parquet", output.reports)
     atomic_write_json(out / "config.json", {**config.resolved(), "days": days, "seed": seed})
     atomic_write_json(out / "outcomes.json", output.outcomes)
+
+
+def atomic_write_parquet_tables(
+    path: Path,
+    schema: pa.Schema,
+    tables: Iterable[pa.Table],
+    *,
+    row_group_rows: int = 65536,
+) -> int:
+    """Write a stream of tables as one Parquet file, atomically and reproducibly.
+
+    The tables are written one after another (memory holds about one row group, not the
+    whole file), to a temporary file in the same folder that is renamed into place at the
+    end; a crash leaves the old file (or none) under the final name. The same tables give
+    the same bytes.
+
+    Args:
+        path: the Parquet file to write.
+        schema: schema of the file; every table must have exactly these columns and types.
+        tables: the tables, in file order.
+        row_group_rows: rows buffered per row group.
+
+    Returns:
+        The number of rows written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    rows = 0
+    try:
+        with pq.ParquetWriter(
+            tmp, schema, compression="zstd", write_statistics=True, store_schema=True
+        ) as writer:
+            buffer: list[pa.Table] = []
+            buffered = 0
+            for table in tables:
+                buffer.append(table)
+                buffered += table.num_rows
+                if buffered >= row_group_rows:
+                    writer.write_table(pa.concat_tables(buffer), row_group_size=row_group_rows)
+                    rows += buffered
+                    buffer, buffered = [], 0
+            if buffer:
+                writer.write_table(pa.concat_tables(buffer), row_group_size=row_group_rows)
+                rows += buffered
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return rows
