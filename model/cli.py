@@ -63,6 +63,38 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE"
     )
+
+    experiment = sub.add_parser(
+        "experiment",
+        help="run an experiment: policy arms x replications with common random numbers",
+        description="Run (or resume) an experiment file; finished runs are skipped.",
+    )
+    experiment.add_argument("file", type=Path, help="experiment YAML file")
+    experiment.add_argument(
+        "--out", type=Path, default=None, help="results folder (default results/<name>/)"
+    )
+    experiment.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        default=None,
+        help="where runs execute (default process; dask with --scheduler)",
+    )
+    experiment.add_argument(
+        "--workers", type=_positive_int, default=None, help="worker processes (default: cores)"
+    )
+    experiment.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler, tcp://host:port"
+    )
+    experiment.add_argument(
+        "--replications", type=_positive_int, default=None, help="replications per arm"
+    )
+    experiment.add_argument("--days", type=_positive_int, default=None, help="horizon in days")
+    experiment.add_argument(
+        "--keep-issue-logs", action="store_true", help="also store the issue logs"
+    )
+    experiment.add_argument(
+        "--quiet", action="store_true", help="no progress bar, print only failures"
+    )
     return parser
 
 
@@ -106,13 +138,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(format_outcomes(output.outcomes))
     if args.out is not None:
         write_run(args.out, config, output, seed=args.seed, days=days)
-        print(f"wrote {args.out}/outcomes.json, daily.parquet, issues.parquet, config.json")
+        print(
+            f"wrote {args.out}/: outcomes.json, daily.parquet, issues.parquet, "
+            "reports.parquet, config.json"
+        )
     return EXIT_OK
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """``streetwise experiment``: run or resume an experiment; exit 1 if any run failed."""
+    from model.experiment import run_experiment
+
+    executor = args.executor or ("dask" if args.scheduler else "process")
+    if args.scheduler and executor != "dask":
+        raise UsageError("streetwise experiment: --scheduler needs --executor dask")
+    result = run_experiment(
+        args.file,
+        executor=executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        out=args.out,
+        replications=args.replications,
+        days=args.days,
+        keep_issue_logs=args.keep_issue_logs,
+        quiet=args.quiet,
+    )
+    return EXIT_OK if result.ok else EXIT_FAILURE
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "validate": cmd_validate,
+    "experiment": cmd_experiment,
 }
 
 
@@ -122,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError("streetwise: a command is required (run, validate)")
+            raise UsageError("streetwise: a command is required (run, validate, experiment)")
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)

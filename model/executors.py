@@ -1,0 +1,418 @@
+"""Executors: where the runs of an experiment execute (serial, local processes or Dask).
+
+Every executor takes :class:`RunTask` objects and yields :class:`RunResult` objects as the
+runs finish, in any order; the experiment runner (:mod:`model.experiment`) writes each one to
+disk as it arrives. A run's result depends on its task alone (configuration, seed, horizon),
+never on the executor, the worker or the order, so every executor gives the same tables.
+
+- ``serial``: in this process, one run after another (debugging, tiny experiments).
+- ``process``: a pool of local worker processes, one per core by default, started with the
+  ``spawn`` method explicitly (safe in Jupyter notebooks, on macOS and Windows, and with
+  threads; the worker function :func:`execute_run` is a top-level importable function).
+- ``dask``: a ``distributed`` cluster, either started here (``LocalCluster``) or an existing
+  one reached through its scheduler address. Workers must have this package installed.
+
+Test hook: when the environment variable ``STREETWISE_FAIL_ARM`` holds an arm name (or a
+comma-separated list of names), :func:`execute_run` raises for every run of those arms before
+the model starts. It exists only so the test suite can check that a failing run is recorded
+and the others go on; nothing else reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from model.config import ConfigError, ScenarioConfig
+
+EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+"""Executor names accepted by :func:`make_executor` and ``--executor``."""
+
+FAIL_ARM_VARIABLE = "STREETWISE_FAIL_ARM"
+"""Environment variable of the failure test hook (see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run of an experiment: an arm's configuration, a replicate seed, a horizon.
+
+    Attributes:
+        arm_index: position of the arm in the experiment.
+        arm: arm name.
+        replicate: replicate index, 0-based.
+        seed: the replicate's seed (the same for every arm: common random numbers).
+        days: horizon in days.
+        config: the arm's validated configuration.
+        keep_issue_log: return the issue log too.
+    """
+
+    arm_index: int
+    arm: str
+    replicate: int
+    seed: int
+    days: int
+    config: ScenarioConfig
+    keep_issue_log: bool = False
+
+
+@dataclass
+class RunResult:
+    """What one run sends back.
+
+    Attributes:
+        arm_index: position of the arm in the experiment.
+        arm: arm name.
+        replicate: replicate index.
+        seed: the run seed.
+        status: ``"ok"`` or ``"error"``.
+        outcomes: the contract outcomes (None when the run failed).
+        daily: the daily series (None when the run failed).
+        issues: the issue log when asked for, else None.
+        error: one line ``ExceptionType: message`` when the run failed.
+        traceback: the full traceback text when the run failed.
+        wall_seconds: wall-clock seconds the run took.
+    """
+
+    arm_index: int
+    arm: str
+    replicate: int
+    seed: int
+    status: str
+    outcomes: dict[str, float] | None = None
+    daily: pa.Table | None = None
+    issues: pa.Table | None = None
+    error: str | None = None
+    traceback: str | None = None
+    wall_seconds: float = 0.0
+
+
+def _error_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    message = text[0] if text else ""
+    return f"{error.__class__.__name__}: {message}" if message else error.__class__.__name__
+
+
+def failed_result(task: RunTask, error: BaseException, wall_seconds: float = 0.0) -> RunResult:
+    """The result of a run that raised ``error`` (or whose worker died)."""
+    return RunResult(
+        arm_index=task.arm_index,
+        arm=task.arm,
+        replicate=task.replicate,
+        seed=task.seed,
+        status="error",
+        error=_error_line(error),
+        traceback="".join(traceback.format_exception(error)),
+        wall_seconds=wall_seconds,
+    )
+
+
+def _fail_hook(arm: str) -> None:
+    """Test hook: raise for arms named in ``STREETWISE_FAIL_ARM`` (see module docstring)."""
+    names = os.environ.get(FAIL_ARM_VARIABLE, "")
+    if names and arm in {name.strip() for name in names.split(",")}:
+        raise RuntimeError(f"{FAIL_ARM_VARIABLE} test hook: arm {arm!r} made to fail")
+
+
+def execute_run(task: RunTask) -> RunResult:
+    """Run one task and return its result; an exception in the model becomes a failed result.
+
+    This is the function every executor runs in its workers: top level and importable, so
+    the ``spawn`` start method, Jupyter and Dask can all pickle it by reference.
+    """
+    start = time.perf_counter()
+    try:
+        _fail_hook(task.arm)
+        from model.simulation import run_model
+
+        output = run_model(task.config, seed=task.seed, days=task.days)
+    except Exception as error:
+        return failed_result(task, error, time.perf_counter() - start)
+    return RunResult(
+        arm_index=task.arm_index,
+        arm=task.arm,
+        replicate=task.replicate,
+        seed=task.seed,
+        status="ok",
+        outcomes={name: float(value) for name, value in output.outcomes.items()},
+        daily=output.daily,
+        issues=output.issues if task.keep_issue_log else None,
+        wall_seconds=time.perf_counter() - start,
+    )
+
+
+def available_cores() -> int:
+    """Cores this process may use (CPU affinity where the platform has it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor:
+    """Base class: a context manager that runs tasks and yields results as they finish."""
+
+    kind = "base"
+
+    def __init__(self, workers: int | None = None) -> None:
+        """Remember the requested number of workers (None: one per core)."""
+        if workers is not None and workers < 1:
+            raise ConfigError(f"--workers must be >= 1, got {workers}")
+        self.workers = workers or available_cores()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Run ``tasks``; yield each result as soon as it is ready (any order)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def describe(self) -> dict[str, Any]:
+        """Executor facts for the manifest."""
+        return {"kind": self.kind, "workers": self.workers}
+
+
+class SerialExecutor(Executor):
+    """Runs every task in this process, in order."""
+
+    kind = "serial"
+
+    def __init__(self, workers: int | None = None) -> None:
+        """One worker: this process."""
+        super().__init__(1)
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Run the tasks one after another."""
+        for task in tasks:
+            yield execute_run(task)
+
+
+def _ignore_interrupts() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it cancels pending runs)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _broken_pool_error(error: BrokenProcessPool) -> BrokenProcessPool:
+    """The pool's error with the usual causes added to its message."""
+    return BrokenProcessPool(
+        "a worker process died (killed, out of memory, or a script that starts the experiment"
+        ' without an `if __name__ == "__main__":` guard)'
+    ).with_traceback(error.__traceback__)
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes (``concurrent.futures``), started with ``spawn``.
+
+    Args:
+        workers: pool size; one per core by default.
+        start_method: multiprocessing start method; ``spawn`` (default) or ``forkserver``
+            re-import the package in a clean interpreter, which is what notebooks and
+            threaded programs need. ``fork`` is refused.
+    """
+
+    kind = "process"
+
+    def __init__(self, workers: int | None = None, start_method: str = "spawn") -> None:
+        """Prepare the pool; the processes start with the first batch."""
+        super().__init__(workers)
+        if start_method not in ("spawn", "forkserver"):
+            raise ConfigError(f"start method must be spawn or forkserver, got {start_method!r}")
+        self.start_method = start_method
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context(self.start_method)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts
+            )
+        return self._pool
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Submit every task to the pool and yield results as they complete.
+
+        A worker that dies (killed, out of memory) breaks the pool: its runs and the ones
+        still pending are returned as failures and the next batch gets a fresh pool.
+        """
+        if not tasks:
+            return
+        pool = self._ensure_pool()
+        pending: dict[Future, RunTask] = {}
+        try:
+            for task in tasks:
+                pending[pool.submit(execute_run, task)] = task
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool as error:
+                        self._discard_pool()
+                        yield failed_result(task, _broken_pool_error(error))
+                    except Exception as error:
+                        yield failed_result(task, error)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _discard_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def close(self) -> None:
+        """Stop the worker processes (pending runs are cancelled)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, pool size and start method."""
+        return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
+
+
+class DaskExecutor(Executor):
+    """Runs on a Dask ``distributed`` cluster.
+
+    Args:
+        scheduler: address of a running scheduler (``tcp://host:port``); None starts a
+            ``LocalCluster`` with ``workers`` single-threaded worker processes.
+        workers: workers of the local cluster (one per core by default); ignored with an
+            address (the cluster has the workers it has).
+        connect_timeout: how long to wait for the scheduler (seconds or a Dask duration
+            such as ``"30s"``); default Dask's ``distributed.comm.timeouts.connect``.
+    """
+
+    kind = "dask"
+
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        connect_timeout: float | str | None = None,
+    ) -> None:
+        """Connect (or start a local cluster) right away so a bad address fails early."""
+        super().__init__(workers)
+        import dask
+        from distributed import Client, LocalCluster
+
+        if connect_timeout is None:
+            connect_timeout = dask.config.get("distributed.comm.timeouts.connect")
+        if isinstance(connect_timeout, int | float):
+            connect_timeout = f"{connect_timeout}s"
+
+        self.scheduler = scheduler
+        self._cluster = None
+        try:
+            if scheduler is None:
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",  # a free port: never clashes
+                    silence_logs=logging.ERROR,
+                )
+                self.client = Client(self._cluster)
+            else:
+                self.client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError) as error:
+            self.close()
+            where = scheduler or "a local cluster"
+            raise ConfigError(
+                f"--scheduler {where}: cannot connect ({_error_line(error)})"
+            ) from None
+        if scheduler is not None:
+            self.workers = len(self.client.scheduler_info().get("workers", {}))
+
+    def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
+        """Submit every task to the cluster and yield results as they complete."""
+        from distributed import as_completed
+
+        if not tasks:
+            return
+        futures = {}
+        for task in tasks:
+            key = f"streetwise-run-{task.arm_index}-{task.replicate}-{uuid.uuid4().hex}"
+            future = self.client.submit(execute_run, task, key=key, pure=False, retries=0)
+            futures[future] = task
+        remaining = set(futures)
+        try:
+            for future in as_completed(list(futures)):
+                remaining.discard(future)
+                task = futures[future]
+                try:
+                    yield future.result()
+                except Exception as error:  # a worker died or the task could not run
+                    yield failed_result(task, error)
+                finally:
+                    future.release()
+        finally:
+            if remaining:
+                self.client.cancel(list(remaining))
+
+    def close(self) -> None:
+        """Disconnect; a cluster started here is shut down."""
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, scheduler address, workers and threads."""
+        info: dict[str, Any] = {"kind": self.kind, "scheduler": self.scheduler}
+        if getattr(self, "client", None) is not None:
+            workers = self.client.scheduler_info().get("workers", {})
+            info["scheduler_address"] = self.client.scheduler.address
+            info["workers"] = len(workers)
+            info["threads"] = sum(int(w.get("nthreads", 1)) for w in workers.values())
+        else:
+            info["workers"] = self.workers
+        info["local_cluster"] = self.scheduler is None
+        return info
+
+
+def make_executor(
+    kind: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Executor:
+    """Create an executor by name.
+
+    Args:
+        kind: ``serial``, ``process`` or ``dask``.
+        workers: worker count (processes, or local Dask workers); one per core by default.
+        scheduler: Dask scheduler address; implies ``dask``.
+
+    Raises:
+        ConfigError: unknown kind, or a scheduler address with a non-Dask executor.
+    """
+    if kind not in EXECUTORS:
+        raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if scheduler is not None and kind != "dask":
+        raise ConfigError("--scheduler needs --executor dask")
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "process":
+        return ProcessExecutor(workers)
+    return DaskExecutor(scheduler=scheduler, workers=workers)
