@@ -467,3 +467,32 @@ def test_mini_program_closed_loop_sends_an_unfixed_ticket_back_once(
     # the hotline ticket is never sent back
     assert done[1] == pytest.approx(s.log.times["dispatched_at"][1] + 10.0, abs=1e-6)
     assert s.log.status[1] == Status.CLOSED_UNRESOLVED
+
+
+def test_an_issue_is_served_alike_whatever_the_staffing() -> None:
+    """Common random numbers in the chain: staffing changes when, not how, a ticket is served."""
+    noisy = {
+        "channels": {"hotline": {"routing_accuracy": 0.7}, "misroute_drop_share": 0.5},
+        "issues": {"types": {"environment": {"verification_share": 0.5}}},
+        "service": {
+            "departments": {
+                "sanitation": {"crews": 500, "service_sigma": 1.0, "resolution_probability": 0.6}
+            }
+        },
+    }
+    runs = []
+    for staff in (1, 10):
+        s = Setup(noisy, {"population": {"staff_per_community": staff}}, n=300, seed=21)
+        for i in range(300):
+            s.resident(i, 0.0, who=i)
+        for t in range(200):
+            s.chain.work_hour(float(t), True)
+        runs.append((s, {i: (w, f) for i, w, f in s.chain.complete_until(1e9)}))
+    (slow, slow_done), (fast, fast_done) = runs
+    assert slow_done.keys() == fast_done.keys() == set(range(300))
+    slow_disp = slow.log.times["dispatched_at"]
+    fast_disp = fast.log.times["dispatched_at"]
+    assert np.all(fast_disp <= slow_disp + 1e-9)  # more staff: dispatched no later
+    for i in range(300):
+        assert bool(slow_done[i][1]) == bool(fast_done[i][1]), i
+        assert slow_done[i][0] - slow_disp[i] == pytest.approx(fast_done[i][0] - fast_disp[i]), i
