@@ -147,7 +147,7 @@ class CommunityStaff(Agent):
     """A community staff member or grid member (网格员) with limited office hours.
 
     Staff time is pooled per community in :class:`model.service.ServiceChain`; the agent
-    records its community and the hours it has worked on tickets.
+    records its community and reads its share of the community's ticket work.
     """
 
     def __init__(self, model: StreetModel, community: int) -> None:
@@ -159,4 +159,13 @@ class CommunityStaff(Agent):
         """
         super().__init__(model)
         self.community = community
-        self.ticket_hours = 0.0
+
+    @property
+    def workload_hours(self) -> float:
+        """Hours this staff member has spent on tickets so far.
+
+        The community's pooled ticket minutes, shared equally among its staff.
+        """
+        service = self.model.service
+        staff = max(1, self.model.config.population.staff_per_community)
+        return float(service.minutes_worked[self.community]) / 60.0 / staff

@@ -582,9 +582,6 @@ class ChannelsConfig(Section):
     outcome_seen_without_feedback: float = Field(
         0.25, ge=0, le=1, description="chance a reporter learns the outcome by passing by"
     )
-    feedback_wait_days: float = Field(
-        14.0, gt=0, description="days a reporter waits before concluding nothing happened"
-    )
 
 
 # --------------------------------------------------------------------------- service
@@ -707,6 +704,13 @@ class BehaviourConfig(Section):
     belonging_sd: float = Field(
         0.1, ge=0, le=1, description="sd of individual baseline belonging between workers"
     )
+    belonging_own_problem_bump: float = Field(
+        0.06,
+        ge=0,
+        le=1,
+        description="belonging gained when a worker's own problem is solved "
+        "(half of it lost when not)",
+    )
     belonging_success_bump: float = Field(
         0.03, ge=0, le=1, description="belonging gained when a report is fixed and fed back"
     )
@@ -828,7 +832,6 @@ class OneStopPolicy(Section):
     solve_probability: float = Field(
         0.75, ge=0, le=1, description="chance a worker's own problem is solved through it"
     )
-    belonging_bump: float = Field(0.06, ge=0, le=1, description="belonging gain when solved")
     yuan_per_year: float = Field(250000.0, ge=0, description="street share of running it, yuan")
 
 

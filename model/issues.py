@@ -97,6 +97,7 @@ class IssueLog:
         type: issue type index (into ISSUE_TYPES).
         cell: flat cell index.
         community: community index.
+        grid: grid (网格) index.
         x, y: grid coordinates, cells.
         severity: share of the maximum, 0-1.
         indoor: inside a building.
@@ -123,6 +124,7 @@ class IssueLog:
     escalate_at: np.ndarray
     lapse_at: np.ndarray
     department: np.ndarray
+    grid: np.ndarray = field(default=None)  # type: ignore[assignment]
     times: dict[str, np.ndarray] = field(default_factory=dict)
     closed_at: np.ndarray = field(default=None)  # type: ignore[assignment]
     status: np.ndarray = field(default=None)  # type: ignore[assignment]
@@ -133,6 +135,8 @@ class IssueLog:
 
     def __post_init__(self) -> None:
         n = len(self.type)
+        if self.grid is None:
+            self.grid = np.zeros(n, dtype=np.int64)
         self.next_close_at = np.minimum(self.escalate_at, self.lapse_at)
         self.times = {"opened_at": self.opened_at}
         for name in TIME_FIELDS[1:]:
@@ -171,6 +175,7 @@ class IssueLog:
             "issue_id": pa.array(np.arange(arrived, dtype=np.int64)),
             "type": category(self.type, ISSUE_TYPES),
             "community": pa.array(self.community[idx].astype(np.int32)),
+            "grid": pa.array(self.grid[idx].astype(np.int32)),
             "x": pa.array(self.x[idx].astype(np.int32)),
             "y": pa.array(self.y[idx].astype(np.int32)),
             "severity": pa.array(self.severity[idx]),
@@ -271,6 +276,7 @@ def generate_issues(
         opened_at=opened[order],
         cell=cells,
         community=layout.community[cells],
+        grid=layout.grid[cells],
         x=x,
         y=y,
         severity=take("sev"),

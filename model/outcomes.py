@@ -8,7 +8,10 @@ Definitions (all shares in [0, 1]; NaN, written as null, when the denominator is
 - ``resolved_share``: of reported issues that reached an outcome (fixed, closed unfixed or
   escalated after the report), the share fixed — the analogue of the 12345 resolution rate.
 - ``median_hours_to_report``: median hours from opening to the first report.
-- ``median_hours_to_resolve``: median hours from the first report to the fix.
+- ``median_hours_to_resolve``: median hours from the issue's opening to its fix (like
+  ``median_hours_to_report``, counted from when the problem appeared: how long residents
+  live with it). The report-to-close time of the 311 literature is a calibration measure
+  (``model/calibration.py``).
 - ``response_rate``: of issues reported at least 24 h before the end, the share
   acknowledged within 24 h of the report.
 - ``satisfaction_rate``: of reporters told the outcome, the share satisfied.
@@ -96,9 +99,7 @@ def compute_outcomes(model: StreetModel) -> dict[str, float]:
         "resolved_share": share(np.count_nonzero(resolved & reported), np.count_nonzero(ended)),
         "escalated_share": share(np.count_nonzero(status == Status.ESCALATED), n),
         "median_hours_to_report": median(t["reported_at"][reported] - t["opened_at"][reported]),
-        "median_hours_to_resolve": median(
-            t["resolved_at"][resolved & reported] - t["reported_at"][resolved & reported]
-        ),
+        "median_hours_to_resolve": median(t["resolved_at"][resolved] - t["opened_at"][resolved]),
         "response_rate": share(np.count_nonzero(due & (ack_hours <= 24.0)), np.count_nonzero(due)),
         "satisfaction_rate": share(model.service.satisfied, model.service.informed),
         "worker_reports_total": float(
@@ -182,6 +183,7 @@ class DailyRecorder:
             "rider_orders": rider_hours * rider.orders_per_hour,
             "rider_km": rider_hours * rider.speed_kmh,
             "cost_to_date_yuan": model.ledger.total,
+            "harm_to_date_yuan": model.harm_yuan,
             "points_paid_to_date_yuan": model.ledger.points_paid,
         }
         self.rows.append(row)

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtri
 
 from model.config import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, ScenarioConfig
 from model.issues import IssueLog, Status
@@ -61,6 +62,24 @@ class ReportRecord:
     duplicate: list[bool] = field(default_factory=list)
 
 
+TICKET_DRAWS: tuple[str, ...] = (
+    "intake",
+    "visit",
+    "route",
+    "drop",
+    "service_0",
+    "fix_0",
+    "service_1",
+    "fix_1",
+)
+"""Uniform draws taken per issue up front (attempt 1 is the closed-loop second service)."""
+
+
+def normal(u: float) -> float:
+    """Standard normal quantile of a uniform draw (inverse-CDF sampling)."""
+    return float(ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+
+
 class ServiceChain:
     """Everything between a report and the reporter learning the outcome."""
 
@@ -73,6 +92,7 @@ class ServiceChain:
         workforce: WorkerTable,
         n_communities: int,
         rng: np.random.Generator,
+        ticket_rng: np.random.Generator | None = None,
     ) -> None:
         """Set up empty queues.
 
@@ -83,7 +103,11 @@ class ServiceChain:
             ledger: the cost ledger (points, waiver).
             workforce: the worker table (points balances).
             n_communities: number of communities (one triage queue each).
-            rng: the ``service`` stream.
+            rng: the ``service`` stream (per-report draws: false reports, feedback).
+            ticket_rng: the ``tickets`` stream; every issue's ticket draws (intake delay,
+                site visit, routing, service time, fix) are taken from it up front, so an
+                issue is served alike in every arm with the same seed (common random
+                numbers). Defaults to ``rng``.
         """
         self.config = config
         self.issues = issues
@@ -91,8 +115,12 @@ class ServiceChain:
         self.ledger = ledger
         self.workforce = workforce
         self.rng = rng
+        draws = (ticket_rng or rng).random((len(issues), len(TICKET_DRAWS)))
+        self.draws = {name: draws[:, i] for i, name in enumerate(TICKET_DRAWS)}
+        self.served = np.zeros(len(issues), dtype=np.int8)
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
         self.overhead_minutes = np.zeros(n_communities)
+        self.minutes_worked = np.zeros(n_communities)
         self.intake: list[tuple[float, int, int]] = []  # (arrival time, seq, issue)
         self.completions: list[tuple[float, int, int, bool]] = []  # (time, seq, issue, fixed)
         self.crews_free = {
@@ -149,6 +177,8 @@ class ServiceChain:
         status = log.status[issue]
         if status >= Status.RESOLVED or status < Status.DETECTED:
             return
+        if observer == STAFF and status >= Status.REPORTED:
+            return  # staff see the ticket is already in their system
         if agent_id >= 0 and self.already_reported_by(issue, agent_id):
             return
         community = int(log.community[issue])
@@ -172,7 +202,7 @@ class ServiceChain:
             log.channel[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
-            delay = self._intake_delay(channel)
+            delay = self._intake_delay(issue, channel)
             self.seq += 1
             heapq.heappush(self.intake, (t + delay, self.seq, issue))
         if observer != STAFF and self.rng.random() < self.false_share[log.type[issue]]:
@@ -181,7 +211,7 @@ class ServiceChain:
                 self.rules.triage_minutes[channel] + self.config.service.verification_minutes
             )
 
-    def _intake_delay(self, channel: int) -> float:
+    def _intake_delay(self, issue: int, channel: int) -> float:
         """Hours until a ticket reaches staff.
 
         Lognormal around the channel's median, log-sd 0.5 (assumption).
@@ -189,7 +219,7 @@ class ServiceChain:
         median = self.rules.intake_delay_hours[channel]
         if median <= 0:
             return 0.0
-        return float(median * np.exp(0.5 * self.rng.standard_normal()))
+        return float(median * np.exp(0.5 * normal(self.draws["intake"][issue])))
 
     # ------------------------------------------------------------------ hourly work
 
@@ -243,12 +273,13 @@ class ServiceChain:
                     queue.popleft()
                     self._dispatch(ticket.issue, t + (rate - budget) / rate)
                     dispatched.append(ticket.issue)
+            self.minutes_worked[community] += rate - budget
         return dispatched
 
     def _ticket_minutes(self, issue: int, channel: int) -> float:
         """Staff minutes a ticket needs: triage plus, for some, a site visit."""
         minutes = self.rules.triage_minutes[channel]
-        if self.rng.random() < self.verify_needed[self.issues.type[issue]]:
+        if self.draws["visit"][issue] < self.verify_needed[self.issues.type[issue]]:
             minutes += self.config.service.verification_minutes
         return float(minutes)
 
@@ -268,9 +299,9 @@ class ServiceChain:
         channel = log.channel[issue]
         start = now
         dropped = False
-        if self.rng.random() >= self.rules.routing_accuracy[channel]:
+        if self.draws["route"][issue] >= self.rules.routing_accuracy[channel]:
             start += self.config.channels.misroute_delay_hours
-            dropped = self.rng.random() < self.config.channels.misroute_drop_share
+            dropped = self.draws["drop"][issue] < self.config.channels.misroute_drop_share
         self._serve(issue, start, dropped)
 
     def _serve(self, issue: int, start: float, dropped: bool = False) -> None:
@@ -284,12 +315,14 @@ class ServiceChain:
         crews = self.crews_free[dept]
         free = heapq.heappop(crews)
         begin = max(start, free)
-        service = params.service_median_hours * np.exp(
-            params.service_sigma * self.rng.standard_normal()
-        )
-        done = begin + float(service)
+        attempt = int(self.served[issue])
+        self.served[issue] += 1
+        z = normal(self.draws[f"service_{attempt}"][issue])
+        done = begin + float(params.service_median_hours * np.exp(params.service_sigma * z))
         heapq.heappush(crews, done)
-        fixed = (not dropped) and self.rng.random() < params.resolution_probability
+        fixed = (not dropped) and self.draws[f"fix_{attempt}"][
+            issue
+        ] < params.resolution_probability
         self.seq += 1
         heapq.heappush(self.completions, (done, self.seq, issue, fixed))
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 from mesa import Model
 
 from model.agents import CommunityStaff, Resident, Worker
-from model.config import WORKER_KINDS, ScenarioConfig
+from model.config import ISSUE_TYPES, WORKER_KINDS, ScenarioConfig
 from model.decisions import NO_CHANNEL, ReportDecision, resident_channels, worker_channels
 from model.detection import RESIDENT, STAFF, Detector
 from model.district import build_grid, generate_layout
@@ -108,6 +108,7 @@ class StreetModel(Model):
             self.workforce,
             self.layout.n_communities,
             streams["service"],
+            streams["tickets"],
         )
         self.role_match = role_match_table()
         self.reward = reward_yuan(config)
@@ -119,6 +120,8 @@ class StreetModel(Model):
         self.leavers_by_kind = np.zeros(len(WORKER_KINDS), dtype=np.int64)
         self.detections_total = 0
         self.registered_reports_total = 0
+        self.harm_yuan = 0.0
+        self.harm_by_type = np.array([config.issues.types[t].harm_yuan for t in ISSUE_TYPES])
         self.recorder = DailyRecorder()
         self.running = True
 
@@ -189,6 +192,7 @@ class StreetModel(Model):
             log.closed_at[group] = np.fmax(when[group], latest)
             log.status[group] = status_code
             if status_code == Status.ESCALATED:
+                self.harm_yuan += float(self.harm_by_type[log.type[group]].sum())
                 for issue in group[log.n_reports[group] > 0]:
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
         if len(esc) or len(lapse):
@@ -352,6 +356,8 @@ class StreetModel(Model):
         if pol.stations.upgraded and len(visits):
             extra[visits] += pol.stations.registration_per_visit
         joined = wf.register(rng, extra)
+        if day == 0:  # posts go to those registered before the programme too
+            joined = np.flatnonzero(wf.registered)
         if pol.posts.enabled and len(joined):
             posted = wf.assign_posts(
                 joined, rng, pol.posts.share_of_registered, pol.posts.skill_matching
@@ -375,8 +381,9 @@ class StreetModel(Model):
                 else self.config.workers.own_problem_solved_without_platform
             )
             solved = rng.random(len(problem)) < solve_p
-            wf.bump_belonging(problem[solved], pol.one_stop.belonging_bump)
-            wf.bump_belonging(problem[~solved], -pol.one_stop.belonging_bump / 2)
+            bump = self.config.behaviour.belonging_own_problem_bump
+            wf.bump_belonging(problem[solved], bump)
+            wf.bump_belonging(problem[~solved], -bump / 2)
 
         spill = pol.honours.publicity_spillover if pol.honours.enabled else 0.0
         wf.update_belonging(spill)

@@ -20,6 +20,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "turnover",
     "population",
     "mesa",
+    "tickets",
 )
 """Stream names; a stream's spawn key is its position here, so never reorder, only append."""
 

@@ -110,9 +110,7 @@ def test_daily_series_and_outcome_definitions(small_run) -> None:
     has = ~np.isnan(reported)
     assert o["median_hours_to_report"] == pytest.approx(np.median(reported[has] - opened[has]))
     fixed = ~np.isnan(resolved)
-    assert o["median_hours_to_resolve"] == pytest.approx(
-        np.median(resolved[fixed] - reported[fixed])
-    )
+    assert o["median_hours_to_resolve"] == pytest.approx(np.median(resolved[fixed] - opened[fixed]))
     status = column(issues, "status").astype(str)
     ended = has & np.isin(status, ["resolved", "closed_unresolved", "escalated"])
     assert o["resolved_share"] == pytest.approx(np.count_nonzero(fixed) / np.count_nonzero(ended))
