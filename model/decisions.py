@@ -26,7 +26,7 @@ NO_CHANNEL = -1
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic function."""
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -500.0, 500.0)))
 
 
 def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> np.ndarray:
