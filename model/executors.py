@@ -20,6 +20,7 @@ and the others go on; nothing else reads it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -150,6 +152,21 @@ def execute_run(task: RunTask) -> RunResult:
         issues=output.issues if task.keep_issue_log else None,
         wall_seconds=time.perf_counter() - start,
     )
+
+
+def model_source_sha256() -> str:
+    """Hash of the ``model`` package's Python sources: which model code produced a result.
+
+    Unlike a git commit it also sees uncommitted changes, and it can be computed on any Dask
+    worker to check that the cluster runs the same code as the client.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def available_cores() -> int:
@@ -341,6 +358,16 @@ class DaskExecutor(Executor):
             ) from None
         if scheduler is not None:
             self.workers = len(self.client.scheduler_info().get("workers", {}))
+        self.mismatched_workers = self._check_code()
+
+    def _check_code(self) -> list[str]:
+        """Workers whose model sources differ from this process's (should be none)."""
+        try:
+            hashes = self.client.run(model_source_sha256)
+        except Exception:  # a worker without this package raises on import
+            return ["(could not ask the workers)"]
+        mine = model_source_sha256()
+        return sorted(worker for worker, value in hashes.items() if value != mine)
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
         """Submit every task to the cluster and yield results as they complete."""
@@ -389,6 +416,7 @@ class DaskExecutor(Executor):
         else:
             info["workers"] = self.workers
         info["local_cluster"] = self.scheduler is None
+        info["workers_with_other_code"] = self.mismatched_workers
         return info
 
 

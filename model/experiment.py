@@ -66,7 +66,14 @@ from model.analysis import (
     worst_relative_half_width,
 )
 from model.config import ConfigError, ScenarioConfig, build_config, parse_value, read_yaml
-from model.executors import EXECUTORS, Executor, RunResult, RunTask, make_executor
+from model.executors import (
+    EXECUTORS,
+    Executor,
+    RunResult,
+    RunTask,
+    make_executor,
+    model_source_sha256,
+)
 from model.outcomes import OUTCOME_NAMES
 from model.store import (
     atomic_write_json,
@@ -581,7 +588,12 @@ def code_version() -> dict[str, Any]:
     """Package version and, when the package sits in a git checkout, commit and dirtiness."""
     from model import __version__
 
-    info: dict[str, Any] = {"streetwise": __version__, "git_commit": None, "git_dirty": None}
+    info: dict[str, Any] = {
+        "streetwise": __version__,
+        "model_source_sha256": model_source_sha256(),
+        "git_commit": None,
+        "git_dirty": None,
+    }
     if not (REPO_ROOT / ".git").exists():
         return info
     try:
@@ -970,6 +982,11 @@ class _Session:
             facts = self.executor.describe()
             where = f" at {facts['scheduler']}" if facts.get("scheduler") else ""
             self.say(f"executor {facts['kind']}{where} ({facts.get('workers')} workers)")
+            if facts.get("workers_with_other_code"):
+                self.warn(
+                    "warning: these Dask workers run other model code than this machine: "
+                    f"{', '.join(facts['workers_with_other_code'])}"
+                )
         return self.executor
 
     def _describe_executor(self) -> dict[str, Any]:
@@ -995,13 +1012,13 @@ class _Session:
         folder.clean_temporary()
         if previous is None:
             atomic_write_json(folder.manifest_path, self._manifest(None, {}, [], False, None))
-        elif previous.get("code_version", {}).get("git_commit") not in (
+        elif previous.get("code_version", {}).get("model_source_sha256") not in (
             None,
-            code_version()["git_commit"],
+            model_source_sha256(),
         ):
             self.warn(
-                f"warning: {folder.out} was started with code version "
-                f"{previous['code_version']['git_commit'][:12]}; finished runs are reused"
+                f"warning: the runs in {folder.out} were made with other model code; "
+                "they are reused (use another --out to run everything with this code)"
             )
         records = folder.scan()
         precision = exp.precision

@@ -293,6 +293,7 @@ def test_results_folder_layout_and_runs_table(serial_run):
     assert manifest["machine"]["cores"] >= 1
     assert manifest["started_at"] <= manifest["finished_at"]
     assert manifest["code_version"]["streetwise"]
+    assert len(manifest["code_version"]["model_source_sha256"]) == 64
     assert "reported_share" in manifest["precision"]["achieved"]["mini"]
     assert manifest["seeds"] == [replicate_seed(11, i) for i in range(3)]
 

@@ -155,6 +155,7 @@ def test_dask_cluster_by_address_matches_serial(dask_scheduler, serial_reference
     assert manifest["executor"]["kind"] == "dask"
     assert manifest["executor"]["workers"] == 2
     assert manifest["executor"]["local_cluster"] is False
+    assert manifest["executor"]["workers_with_other_code"] == []
     # resuming on the cluster: nothing to do
     assert main(["experiment", str(spec), "--out", str(out), "--scheduler", dask_scheduler]) == 0
     assert "nothing to do" in capsys.readouterr().out
