@@ -144,6 +144,9 @@ class LeverSpec(_Strict):
 
     levels: list[Any] = Field(min_length=2, description="values the lever takes")
     label: str | None = Field(None, description="short name used in generated arm names")
+    names: list[str] | None = Field(
+        None, description="names of the levels in generated arm names (default from values)"
+    )
 
     @field_validator("levels")
     @classmethod
@@ -159,6 +162,16 @@ class LeverSpec(_Strict):
         if label is not None and not _NAME.match(label):
             raise ValueError("label must be letters, digits, '_', '.' or '-'")
         return label
+
+    @model_validator(mode="after")
+    def _names(self) -> LeverSpec:
+        if self.names is None:
+            return self
+        if len(self.names) != len(self.levels):
+            raise ValueError("names must give one name per level")
+        if len(set(self.names)) != len(self.names) or not all(map(_NAME.match, self.names)):
+            raise ValueError("names must be distinct letters, digits, '_', '.' or '-'")
+        return self
 
 
 class FactorialSpec(_Strict):
@@ -393,7 +406,18 @@ def _level_text(value: Any) -> str:
         return "none"
     if isinstance(value, int | float | str):
         return str(value)
+    if isinstance(value, dict):
+        return "+".join(f"{key}:{_level_text(item)}" for key, item in value.items())
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _leaves(key: str, value: Any) -> Iterator[str]:
+    """Dotted keys of the leaves of an override value (a mapping sets several keys)."""
+    if isinstance(value, dict) and value:
+        for part, item in value.items():
+            yield from _leaves(f"{key}.{part}", item)
+    else:
+        yield key
 
 
 def _lever_label(key: str, lever: LeverSpec) -> str:
@@ -523,8 +547,9 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
         name: str, scenario: str | None, own: dict[str, Any], levels: dict[str, Any], where: str
     ) -> None:
         config, path = resolver.build(len(arms), name, scenario, [spec.overrides, own], where)
-        for key in own:
-            lever_keys[key] = None
+        for key, value in own.items():
+            for leaf in _leaves(key, value):
+                lever_keys[leaf] = None
         arms.append(
             Arm(
                 index=len(arms),
@@ -548,9 +573,13 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
                 f"{source}: factorial.levers: two levers share the label; give each a label:"
             )
         keys = list(block.levers)
-        for combo in itertools.product(*(block.levers[k].levels for k in keys)):
-            levels = dict(zip(keys, combo, strict=True))
-            name = ",".join(f"{labels[k]}={_level_text(v)}" for k, v in levels.items())
+        texts = {
+            key: lever.names or [_level_text(v) for v in lever.levels]
+            for key, lever in block.levers.items()
+        }
+        for combo in itertools.product(*(range(len(block.levers[k].levels)) for k in keys)):
+            levels = {k: block.levers[k].levels[i] for k, i in zip(keys, combo, strict=True)}
+            name = ",".join(f"{labels[k]}={texts[k][i]}" for k, i in zip(keys, combo, strict=True))
             add(
                 name,
                 block.scenario or spec.scenario,

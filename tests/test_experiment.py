@@ -219,6 +219,47 @@ def test_factorial_block_generates_full_factorial_arms(tmp_path):
     assert len({arm.config_sha256 for arm in exp.arms[1:]}) == 12
 
 
+def test_factorial_section_levels_named_and_flattened_into_lever_columns(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        arms=[],
+        reference=None,
+        factorial={
+            "levers": {
+                "policies.points.enabled": [False, True],
+                "policies.stations": {
+                    "label": "stations",
+                    "levels": [{"count": 2}, {"count": 9, "upgraded": True}],
+                    "names": ["basic", "upgraded"],
+                },
+            }
+        },
+    )
+    exp = load_experiment(spec)
+    assert [a.name for a in exp.arms] == [
+        "points=off,stations=basic",
+        "points=off,stations=upgraded",
+        "points=on,stations=basic",
+        "points=on,stations=upgraded",
+    ]
+    assert exp.lever_keys == (
+        "policies.points.enabled",
+        "policies.stations.count",
+        "policies.stations.upgraded",
+    )
+    assert [a.value("policies.stations.upgraded") for a in exp.arms] == [False, True] * 2
+    unnamed = write_spec(
+        tmp_path,
+        arms=[],
+        reference=None,
+        factorial={"levers": {"policies.stations": [{"count": 2}, {"count": 9, "upgraded": True}]}},
+    )
+    assert [a.name for a in load_experiment(unnamed).arms] == [
+        "stations=count:2",
+        "stations=count:9+upgraded:on",
+    ]
+
+
 def test_factorial_labels_must_differ(tmp_path):
     spec = write_spec(
         tmp_path,
@@ -243,6 +284,19 @@ def test_example_experiment_is_valid_and_small():
     assert exp.reference.name == "baseline"
     assert exp.arms[1].config.policies.mini_program.enabled
     assert exp.days <= 60
+
+
+def test_readme_experiment_example_is_valid(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Running experiments", 1)[1].split("```yaml\n", 1)[1]
+    data = yaml.safe_load(block.split("```", 1)[0])
+    exp = load_experiment(data, base_dir=ROOT)
+    assert [a.name for a in exp.arms][:3] == [
+        "baseline",
+        "mini_program",
+        "points=off,stations=2,honours=none",
+    ]
+    assert len(exp.arms) == 2 + 8
 
 
 def test_every_experiment_file_validates():
