@@ -711,8 +711,12 @@ class ResultsDir:
         Raises:
             ConfigError: the folder holds another experiment, or is not a results folder.
         """
-        if not self.out.exists() or not any(self.out.iterdir()):
+        if not self.out.exists():
             return None
+        if not any(
+            not (p.name.startswith(".") and p.name.endswith(".tmp")) for p in self.out.iterdir()
+        ):
+            return None  # empty, or only a temporary file of a process killed at once
         if not self.manifest_path.is_file():
             raise ConfigError(
                 f"{self.out}: not empty and has no manifest.json; choose another --out"
@@ -1010,7 +1014,8 @@ class _Session:
                 self.executor = make_executor(self.executor_spec, self.workers, self.scheduler)
             facts = self.executor.describe()
             where = f" at {facts['scheduler']}" if facts.get("scheduler") else ""
-            self.say(f"executor {facts['kind']}{where} ({facts.get('workers')} workers)")
+            count = facts.get("workers")
+            self.say(f"executor {facts['kind']}{where} ({count} worker{'s' * (count != 1)})")
             if facts.get("workers_with_other_code"):
                 self.warn(
                     "warning: these Dask workers run other model code than this machine: "
