@@ -202,6 +202,34 @@ def repeat_report_lift(
     return (fixed_again / fixed_n) / (other_again / other_n)
 
 
+def time_to_close_days(issues: pa.Table) -> np.ndarray:
+    """Days from the first report to the close (fixed or closed unfixed) of each ticket.
+
+    Escalated issues are left out (an incident is not a closed ticket).
+    """
+    reported = _times(issues, "reported_at")
+    resolved = _times(issues, "resolved_at")
+    closed = np.where(np.isnan(resolved), _times(issues, "closed_at"), resolved)
+    status = _column(issues, "status")
+    done = ~np.isnan(reported) & ~np.isnan(closed) & (status != "escalated")
+    return (closed[done] - reported[done]) / 24.0
+
+
+def lognormal_reference(median_days: float = 2.9, share_within_7: float = 0.857):
+    """The lognormal time-to-close implied by the NYC 311 figures.
+
+    Source: ``service_system.time_to_close_days`` (median 2.9 days, 85.7 % within 7 days;
+    shape lognormal- or gamma-like). ``mu = ln(median)``; ``sigma`` solves
+    ``P(T <= 7) = share_within_7``.
+
+    Returns:
+        ``(mu, sigma)`` of log-days.
+    """
+    mu = math.log(median_days)
+    sigma = (math.log(7.0) - mu) / float(stats.norm.ppf(share_within_7))
+    return mu, sigma
+
+
 def measure(output, days: int) -> dict[str, float]:
     """Simulated value of every target for one run.
 
@@ -222,18 +250,16 @@ def measure(output, days: int) -> dict[str, float]:
     registered_years = (
         _column(daily, "registered_share") * _column(daily, "workforce")
     ).sum() / 365.0
-    # reports by registered workers are not tagged; use worker reports scaled by the
-    # registered share of reports from the daily series
+    # reports filed by workers who were registered when they filed (daily series)
     registered_reports = _column(daily, "registered_worker_reports").sum()
     resident_ids = _column(reports, "reporter_id")[kind == "resident"]
     _, per_resident = np.unique(resident_ids, return_counts=True)
     reported = _times(issues, "reported_at")
     resolved = _times(issues, "resolved_at")
-    closed = _times(issues, "closed_at")
+    closed_any = np.where(np.isnan(resolved), _times(issues, "closed_at"), resolved)
     status = _column(issues, "status")
-    closed_any = np.where(np.isnan(resolved), closed, resolved)
     done = ~np.isnan(reported) & ~np.isnan(closed_any) & (status != "escalated")
-    close_days = (closed_any[done] - reported[done]) / 24.0
+    close_days = time_to_close_days(issues)
     channel = _column(issues, "channel")
     hotline_done = done & (channel == "hotline")
     return {

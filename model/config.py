@@ -233,10 +233,11 @@ class WorkersConfig(Section):
         0.01, ge=0, le=1, description="share registered (报到) on arrival (assumption)"
     )
     registration_daily_hazard: float = Field(
-        0.00008,
+        8.54965e-05,
         ge=0,
         le=1,
-        description="daily chance an unregistered worker registers (source: registered_share)",
+        description="daily chance an unregistered worker registers (source: calibration fit to "
+        "registered_share)",
     )
     insured_share: float = Field(
         0.751,
@@ -277,10 +278,10 @@ class ResidentsConfig(Section):
         0.2, ge=0, le=1, description="mean reporting propensity near home, share (assumption)"
     )
     propensity_concentration: float = Field(
-        1.2,
+        2.78964,
         gt=0,
         description="Beta concentration (a + b) of propensity; low = a few keen reporters "
-        "(source: one_time_reporter_share)",
+        "(source: calibration fit to one_time_reporter_share)",
     )
     trust_initial: float = Field(0.35, ge=0, le=1, description="initial trust in governance")
     trust_in_workers_initial: float = Field(
@@ -664,14 +665,21 @@ class BehaviourConfig(Section):
     All are assumptions unless a source is named; the calibration fits the free ones.
     """
 
-    worker_intercept: float = Field(-7.6, description="logit intercept of a worker's report")
-    resident_intercept: float = Field(-5.6, description="logit intercept of a resident's report")
+    worker_intercept: float = Field(
+        -8.04298, description="logit intercept of a worker's report (source: calibration fit)"
+    )
+    resident_intercept: float = Field(
+        -4.55779, description="logit intercept of a resident's report (source: calibration fit)"
+    )
     motivation: float = Field(3.0, description="logit weight of intrinsic motivation (share)")
     resident_propensity: float = Field(
         5.0, description="logit weight of a resident's reporting propensity (share)"
     )
     belonging: float = Field(2.0, description="logit weight of belonging (share)")
-    trust: float = Field(2.2, description="logit weight of trust that reports get fixed (share)")
+    trust: float = Field(
+        3.45888,
+        description="logit weight of trust that reports get fixed, share (source: calibration fit)",
+    )
     severity: float = Field(1.5, description="logit weight of issue severity (share)")
     registered: float = Field(0.8, description="logit shift when registered (报到)")
     role: float = Field(1.2, description="logit shift when holding a designated post")
