@@ -8,7 +8,7 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help venv report test lint format clean docs
+.PHONY: help venv report test lint format clean docs bench
 
 help:
 	@echo "make report  - set up .venv and produce the reports in reports/"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint    - ruff check and format check"
 	@echo "make format  - ruff format and ruff check --fix"
 	@echo "make clean   - remove .venv and generated reports"
+	@echo "make bench   - performance benchmarks -> benchmarks/results/ (see docs/performance.md)"
 
 # Recreate .venv when it is missing, broken or its Python is older than 3.12.
 # Re-install when pyproject.toml is newer than the stamp file.
@@ -36,7 +37,7 @@ venv:
 	fi
 
 report: venv
-	$(VENV)/bin/streetwise run scenarios/baseline.yaml --seed 1 --days 365 --out reports/baseline
+	$(VENV)/bin/streetwise report
 
 test: venv
 	$(VENV)/bin/ruff check .
@@ -57,3 +58,6 @@ clean:
 
 docs: venv
 	$(VPY) -m model.paramdoc
+
+bench: venv
+	$(VPY) benchmarks/run.py

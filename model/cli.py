@@ -95,6 +95,41 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument(
         "--quiet", action="store_true", help="no progress bar, print only failures"
     )
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="compare the baseline with the empirical targets (and optionally refit)",
+        description="Run the scenario over several seeds and print target | band | "
+        "simulated mean [95% CI] | inside.",
+    )
+    calibrate.add_argument(
+        "--scenario", type=Path, default=None, help="scenario (default scenarios/baseline.yaml)"
+    )
+    calibrate.add_argument("--seeds", type=_positive_int, default=10, help="replications")
+    calibrate.add_argument("--days", type=_positive_int, default=365, help="horizon in days")
+    calibrate.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: cores)"
+    )
+    calibrate.add_argument(
+        "--check", action="store_true", help="exit 1 when a target falls outside its band"
+    )
+    calibrate.add_argument(
+        "--fit",
+        action="store_true",
+        help="rerun the documented parameter search and write scenarios/calibration/fit.json",
+    )
+    calibrate.add_argument("--points", type=_positive_int, default=16, help="fit: points a round")
+    calibrate.add_argument("--rounds", type=_positive_int, default=2, help="fit: rounds")
+    calibrate.add_argument("--fit-seeds", type=_positive_int, default=2, help="fit: seeds a point")
+
+    report = sub.add_parser(
+        "report",
+        help="produce the reports in reports/ (baseline run, calibration notebook as HTML)",
+    )
+    report.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
+    report.add_argument(
+        "--seeds", type=_positive_int, default=10, help="calibration replications (default 10)"
+    )
+    report.add_argument("--days", type=_positive_int, default=365, help="horizon in days")
     return parser
 
 
@@ -166,10 +201,61 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FAILURE
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``streetwise calibrate``: the calibration table; ``--fit`` reruns the search first."""
+    from model import calibration
+
+    path = args.scenario or calibration.REPO / "scenarios" / "baseline.yaml"
+    config = load_scenario(path)
+    if args.fit:
+        result = calibration.fit(
+            points=args.points,
+            rounds=args.rounds,
+            seeds=args.fit_seeds,
+            days=args.days,
+            workers=args.workers,
+        )
+        calibration.save_fit(result)
+        print(f"best point (loss {result['loss']:.4f}), written to {calibration.FIT_FILE}:")
+        for key, value in result["best"].items():
+            print(f"  {key} = {value}")
+        print("copy these into the defaults of model/config.py, then run `make docs`")
+        config = load_scenario(path, [f"{k}={v!r}" for k, v in result["best"].items()])
+    print(f"scenario {config.name!r}: {args.seeds} replications of {args.days} days")
+    rows = calibration.calibration_table(config, seeds=args.seeds, days=args.days,
+                                         workers=args.workers)  # fmt: skip
+    print(calibration.format_table(rows))
+    if args.check and not all(row.inside for row in rows):
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``streetwise report``: the baseline run and the calibration report in ``reports/``."""
+    from model.report import REPO, REPORTS, execute_notebook
+    from model.simulation import run_model
+    from model.store import check_writable_dir, write_run
+
+    out = args.out or REPORTS
+    check_writable_dir(out)
+    config = load_scenario(REPO / "scenarios" / "baseline.yaml")
+    output = run_model(config, seed=1, days=args.days)
+    write_run(out / "baseline", config, output, seed=1, days=args.days)
+    print(format_outcomes(output.outcomes))
+    print(f"wrote {out / 'baseline'}/ (one baseline run, seed 1, {args.days} days)")
+    notebook, html = execute_notebook(
+        "calibration", {"seeds": args.seeds, "days": args.days}, out_dir=out
+    )
+    print(f"wrote {html} and {notebook}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "validate": cmd_validate,
     "experiment": cmd_experiment,
+    "calibrate": cmd_calibrate,
+    "report": cmd_report,
 }
 
 
@@ -179,7 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            raise UsageError("streetwise: a command is required (run, validate, experiment)")
+            raise UsageError(
+                "streetwise: a command is required (run, validate, experiment, calibrate, report)"
+            )
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
