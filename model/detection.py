@@ -201,7 +201,8 @@ class Detector:
             cells: flat cell of each issue.
             intensity: output of :meth:`passes`.
             online_counts: (n_kinds, n_communities) online workers this hour.
-            online_now: (n_workers,) True for workers online this hour.
+            online_now: (n_workers,) share of this hour each worker is online (0-1; a
+                boolean array counts every online worker fully).
             rng: the ``detection`` stream.
 
         Returns:
@@ -238,7 +239,12 @@ class Detector:
         online_now: np.ndarray,
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """Pick the online worker of ``kind`` who noticed each issue."""
+        """Pick the online worker of ``kind`` who noticed each issue.
+
+        The base community is drawn by its share of the passes at the issue's cell, then a
+        worker of that kind and base in proportion to the share of the hour it is online
+        (a worker in the last, partial hour of a shift makes fewer passes).
+        """
         weights = online_counts[kind][None, :] * self.worker_passes[kind][:, cells].T
         cum = np.cumsum(weights, axis=1)
         u = rng.random(len(cells)) * cum[:, -1]
@@ -251,9 +257,12 @@ class Detector:
             starts = np.searchsorted(
                 group[order], np.arange(len(WORKER_KINDS) * self.layout.n_communities + 1)
             )
-            self._online_index = (online[order], starts)
-        members, starts = self._online_index
+            members = online[order]
+            cum = np.concatenate([[0.0], np.cumsum(np.asarray(online_now, dtype=float)[members])])
+            self._online_index = (members, starts, cum)
+        members, starts, cum_share = self._online_index
         g = kind * self.layout.n_communities + base
         lo, hi = starts[g], starts[g + 1]
-        pick = lo + (rng.random(len(cells)) * (hi - lo)).astype(np.int64)
-        return np.where(hi > lo, members[np.minimum(pick, len(members) - 1)], -1)
+        target = cum_share[lo] + rng.random(len(cells)) * (cum_share[hi] - cum_share[lo])
+        pick = np.clip(np.searchsorted(cum_share, target, side="right") - 1, lo, hi - 1)
+        return np.where(hi > lo, members[np.clip(pick, 0, len(members) - 1)], -1)

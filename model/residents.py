@@ -64,6 +64,7 @@ class ResidentTable:
         self.layout = layout
         # residents by home cell (CSR) for picking the one who noticed an issue
         self.cell_start = np.searchsorted(self.home, np.arange(layout.n_cells + 1))
+        self.cum_activity = np.concatenate([[0.0], np.cumsum(self.activity)])
         self.activity_by_cell = np.bincount(
             self.home, weights=self.activity, minlength=layout.n_cells
         )
@@ -89,7 +90,8 @@ class ResidentTable:
         """Pick, for each cell, a resident living within the watch window.
 
         The home cell is drawn in proportion to the activity living there, then a resident
-        of that cell uniformly.
+        of that cell in proportion to its activity (elderly people living alone go out
+        less).
 
         Args:
             cells: flat cells where residents noticed something.
@@ -113,8 +115,12 @@ class ResidentTable:
         pick = np.minimum((u[:, None] >= cum).sum(axis=1), window.shape[1] - 1)
         home = window[np.arange(len(cells)), pick]
         start, stop = self.cell_start[home], self.cell_start[home + 1]
-        slot = start + (rng.random(len(cells)) * (stop - start)).astype(np.int64)
-        return np.where((total > 0) & (stop > start), slot, -1)
+        cum = self.cum_activity
+        target = cum[start] + rng.random(len(cells)) * (cum[stop] - cum[start])
+        slot = np.clip(
+            np.searchsorted(cum, target, side="right") - 1, start, np.maximum(stop - 1, start)
+        )
+        return np.where((total > 0) & (stop > start), np.minimum(slot, len(self.home) - 1), -1)
 
     def learn(self, slot: int, signal: float) -> None:
         """Trust and satisfaction move a share of the way to the outcome signal."""

@@ -209,7 +209,7 @@ class StreetModel(Model):
         intensity = self.detector.passes_fast(live, counts, hour, office_open)
         rng = self.streams["detection"]
         det = self.detector.detect(
-            live, log.cell[live], intensity, counts, self.shifts.online[:, hour] > 0, rng
+            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], rng
         )
         if len(det) == 0:
             return
