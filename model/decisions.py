@@ -141,6 +141,39 @@ class ReportDecision:
         Returns:
             (n,) chosen channel, NO_CHANNEL where the worker does not report.
         """
+        utility, cost = self.worker_terms(
+            kind=kind,
+            motivation=motivation,
+            belonging=belonging,
+            trust=trust,
+            registered=registered,
+            insured=insured,
+            role=role,
+            role_match=role_match,
+            severity=severity,
+            reward=reward,
+        )
+        return self.decide(utility, cost, available, rng)
+
+    def worker_terms(
+        self,
+        *,
+        kind: np.ndarray,
+        motivation: np.ndarray,
+        belonging: np.ndarray,
+        trust: np.ndarray,
+        registered: np.ndarray,
+        insured: np.ndarray,
+        role: np.ndarray,
+        role_match: np.ndarray,
+        severity: np.ndarray,
+        reward: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Utility (logit) and per-channel cost (yuan) of detecting workers.
+
+        The arguments are those of :meth:`workers`; :meth:`decide` turns the terms into
+        choices, so workers and residents of one hour can be decided in one batch.
+        """
         b = self.b
         cost = self.rules.minutes[None, :] * self.pressure[kind][:, None]
         utility = (
@@ -156,7 +189,22 @@ class ReportDecision:
             + b.security * insured
             + b.reward_per_yuan * reward
         )
-        return self._decide(utility, cost, available, rng)
+        return utility, cost
+
+    def resident_terms(
+        self, *, propensity: np.ndarray, trust: np.ndarray, severity: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Utility (logit) and per-channel cost (yuan) of detecting residents."""
+        b = self.b
+        value = self.config.residents.time_value_yuan_per_minute
+        cost = np.repeat(self.rules.minutes[None, :] * value, len(propensity), axis=0)
+        utility = (
+            b.resident_intercept
+            + b.resident_propensity * propensity
+            + b.trust * trust
+            + b.severity * severity
+        )
+        return utility, cost
 
     def residents(
         self,
@@ -168,24 +216,27 @@ class ReportDecision:
         rng: np.random.Generator,
     ) -> np.ndarray:
         """Decide for detecting residents (see :meth:`workers`)."""
-        b = self.b
-        value = self.config.residents.time_value_yuan_per_minute
-        cost = np.repeat(self.rules.minutes[None, :] * value, len(propensity), axis=0)
-        utility = (
-            b.resident_intercept
-            + b.resident_propensity * propensity
-            + b.trust * trust
-            + b.severity * severity
-        )
-        return self._decide(utility, cost, available, rng)
+        utility, cost = self.resident_terms(propensity=propensity, trust=trust, severity=severity)
+        return self.decide(utility, cost, available, rng)
 
-    def _decide(
+    def decide(
         self,
         utility: np.ndarray,
         cost: np.ndarray,
         available: np.ndarray,
         rng: np.random.Generator,
     ) -> np.ndarray:
+        """Report with probability ``sigmoid(utility - cost_per_yuan * expected cost)``.
+
+        Args:
+            utility: (n,) logit before the cost of reporting.
+            cost: (n, n_channels) cost of each channel, yuan.
+            available: (n, n_channels) channel open to this reporter now.
+            rng: the ``decisions`` stream.
+
+        Returns:
+            (n,) chosen channel (logit on cost), NO_CHANNEL where nobody reports.
+        """
         scale = self.b.channel_choice_scale_yuan
         c = expected_cost(cost, available, scale)
         u = rng.random(len(utility))

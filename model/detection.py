@@ -83,7 +83,8 @@ class Detector:
         outdoor = (hours >= r.outdoor_start_hour) & (hours < r.outdoor_end_hour)
         self.resident_hour_factor = np.where(outdoor, 1.0, r.night_activity)
         self.relay_factor = np.ones(layout.n_communities)
-        self._online_index: tuple[np.ndarray, np.ndarray] | None = None
+        self._online_index: np.ndarray | None = None
+        self._day_order: tuple[np.ndarray, np.ndarray] | None = None
 
     def prepare(self, issues) -> None:
         """Precompute the per-issue parts of :meth:`passes` for the fast hourly path.
@@ -211,12 +212,11 @@ class Detector:
         p = -np.expm1(-intensity)
         hit_issue, hit_observer = np.nonzero(rng.random(p.shape) < p)
         slots = np.full(len(hit_issue), -1, dtype=np.int64)
-        for k in range(len(WORKER_KINDS)):
-            mine = np.flatnonzero(hit_observer == k)
-            if len(mine):
-                slots[mine] = self._pick_workers(
-                    k, cells[hit_issue[mine]], online_counts, online_now, rng
-                )
+        mine = np.flatnonzero(hit_observer < len(WORKER_KINDS))
+        if len(mine):
+            slots[mine] = self._pick_workers(
+                hit_observer[mine], cells[hit_issue[mine]], online_counts, online_now, rng
+            )
         mine = np.flatnonzero(hit_observer == RESIDENT)
         if len(mine):
             slots[mine] = self.residents.pick_watcher(cells[hit_issue[mine]], rng)
@@ -231,38 +231,55 @@ class Detector:
         """Forget the index of online workers (the online set changes every hour)."""
         self._online_index = None
 
+    def new_day(self) -> None:
+        """Forget the order of workers by kind and base (turnover may have changed it)."""
+        self._day_order = None
+        self._online_index = None
+
     def _pick_workers(
         self,
-        kind: int,
+        kind: int | np.ndarray,
         cells: np.ndarray,
         online_counts: np.ndarray,
         online_now: np.ndarray,
         rng: np.random.Generator,
     ) -> np.ndarray:
-        """Pick the online worker of ``kind`` who noticed each issue.
+        """Pick the online worker who noticed each issue.
 
         The base community is drawn by its share of the passes at the issue's cell, then a
         worker of that kind and base in proportion to the share of the hour it is online
         (a worker in the last, partial hour of a shift makes fewer passes).
+
+        Args:
+            kind: worker kind of each detection (or one kind for all).
+            cells: flat cell of each detected issue.
+            online_counts: (n_kinds, n_communities) online workers this hour.
+            online_now: (n_workers,) share of this hour each worker is online.
+            rng: the ``detection`` stream.
+
+        Returns:
+            Worker slots, -1 where no worker of that kind covers the cell.
         """
-        weights = online_counts[kind][None, :] * self.worker_passes[kind][:, cells].T
+        n_bases = self.layout.n_communities
+        kind = np.broadcast_to(np.asarray(kind, dtype=np.int64), cells.shape)
+        weights = online_counts[kind] * self.worker_passes[kind, :, cells]
         cum = np.cumsum(weights, axis=1)
         u = rng.random(len(cells)) * cum[:, -1]
-        base = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
-        if self._online_index is None:
-            online = np.flatnonzero(online_now)
-            group = self.workforce.kind[online].astype(np.int64) * self.layout.n_communities
-            group += self.workforce.base[online]
+        base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
+        if self._day_order is None:
+            group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
             order = np.argsort(group, kind="stable")
-            starts = np.searchsorted(
-                group[order], np.arange(len(WORKER_KINDS) * self.layout.n_communities + 1)
-            )
-            members = online[order]
-            cum = np.concatenate([[0.0], np.cumsum(np.asarray(online_now, dtype=float)[members])])
-            self._online_index = (members, starts, cum)
-        members, starts, cum_share = self._online_index
-        g = kind * self.layout.n_communities + base
+            starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
+            self._day_order = (order, starts)
+        order, starts = self._day_order
+        if self._online_index is None:
+            share = np.asarray(online_now, dtype=float)[order]
+            self._online_index = np.concatenate([[0.0], np.cumsum(share)])
+        cum_share = self._online_index
+        g = kind * n_bases + base
         lo, hi = starts[g], starts[g + 1]
-        target = cum_share[lo] + rng.random(len(cells)) * (cum_share[hi] - cum_share[lo])
+        total = cum_share[hi] - cum_share[lo]
+        target = cum_share[lo] + rng.random(len(cells)) * total
         pick = np.clip(np.searchsorted(cum_share, target, side="right") - 1, lo, hi - 1)
-        return np.where(hi > lo, members[np.clip(pick, 0, len(members) - 1)], -1)
+        found = (hi > lo) & (total > 0)
+        return np.where(found, order[np.clip(pick, 0, len(order) - 1)], -1)

@@ -68,9 +68,28 @@ class ResidentTable:
         self.activity_by_cell = np.bincount(
             self.home, weights=self.activity, minlength=layout.n_cells
         )
+        self.window_cells, self.window_cum = self._watch_windows()
 
     def __len__(self) -> int:
         return len(self.home)
+
+    def _watch_windows(self) -> tuple[np.ndarray, np.ndarray]:
+        """For every cell: the cells of its watch window and their cumulative activity.
+
+        Returns:
+            ``(cells, cumulative)``, each (n_cells, (2r + 1) ** 2); cells outside the street
+            carry no weight.
+        """
+        radius = self.config.residents.watch_radius_cells
+        nx, ny = self.layout.cells_x, self.layout.cells_y
+        offsets = np.arange(-radius, radius + 1)
+        x, y = np.divmod(np.arange(self.layout.n_cells), ny)
+        wx = x[:, None, None] + offsets[None, :, None]
+        wy = y[:, None, None] + offsets[None, None, :]
+        inside = ((wx >= 0) & (wx < nx) & (wy >= 0) & (wy < ny)).reshape(len(x), -1)
+        window = np.where(inside, (wx * ny + wy).reshape(len(x), -1), 0)
+        weight = np.where(inside, self.activity_by_cell[window], 0.0)
+        return window, np.cumsum(weight, axis=1)
 
     def looks_per_hour(self) -> np.ndarray:
         """Resident looks per cell per outdoor hour.
@@ -100,17 +119,9 @@ class ResidentTable:
         Returns:
             Resident slots, -1 where nobody lives within reach.
         """
-        radius = self.config.residents.watch_radius_cells
-        nx, ny = self.layout.cells_x, self.layout.cells_y
-        offsets = np.arange(-radius, radius + 1)
-        x, y = np.divmod(cells, ny)
-        wx = x[:, None, None] + offsets[None, :, None]
-        wy = y[:, None, None] + offsets[None, None, :]
-        inside = (wx >= 0) & (wx < nx) & (wy >= 0) & (wy < ny)
-        window = np.where(inside, wx * ny + wy, 0).reshape(len(cells), -1)
-        weight = np.where(inside.reshape(len(cells), -1), self.activity_by_cell[window], 0.0)
-        total = weight.sum(axis=1)
-        cum = np.cumsum(weight, axis=1)
+        window = self.window_cells[cells]
+        cum = self.window_cum[cells]
+        total = cum[:, -1]
         u = rng.random(len(cells)) * total
         pick = np.minimum((u[:, None] >= cum).sum(axis=1), window.shape[1] - 1)
         home = window[np.arange(len(cells)), pick]

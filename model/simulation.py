@@ -80,6 +80,7 @@ class StreetModel(Model):
         self.issues: IssueLog = generate_issues(config, self.layout, self.days, streams["arrivals"])
         self.arrived = 0
         self.live = np.zeros(0, dtype=np.int64)
+        self.next_close = np.inf  # earliest escalation or lapse time among live issues
 
         self.workforce = WorkerTable(config, self.layout, streams["population"])
         self.residents = ResidentTable(config, self.layout, streams["population"])
@@ -167,6 +168,7 @@ class StreetModel(Model):
             fresh = np.arange(self.arrived, end, dtype=np.int64)
             self.live = np.concatenate([self.live, fresh])
             self.arrived = end
+            self.next_close = min(self.next_close, float(self.issues.next_close_at[fresh].min()))
 
     def escalate_and_lapse(self, t: int) -> None:
         """Escalation of unresolved issues and lapse of unreported ones.
@@ -176,7 +178,7 @@ class StreetModel(Model):
         """
         log = self.issues
         live = self.live
-        if len(live) == 0 or log.next_close_at[live].min() >= t + 1.0:
+        if t + 1.0 <= self.next_close:
             return
         status = log.status[live]
         esc = live[(log.escalate_at[live] < t + 1.0) & (status < Status.RESOLVED)]
@@ -197,13 +199,18 @@ class StreetModel(Model):
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
         if len(esc) or len(lapse):
             self.live = self.live[log.status[self.live] < Status.RESOLVED]
+        self.next_close = np.inf
+        if len(self.live):
+            open_ = log.status[self.live] <= Status.DETECTED
+            due = np.where(open_, log.next_close_at[self.live], log.escalate_at[self.live])
+            self.next_close = float(due.min())
 
     def detect_and_report(self, t: int, hour: int, office_open: bool) -> None:
         """Vectorised detection and report decision; reports are handled one by one."""
-        if len(self.live) == 0:
-            return
         log = self.issues
-        live = self.live
+        self.live = live = self.live[log.status[self.live] < Status.RESOLVED]
+        if len(live) == 0:
+            return
         counts = self.shifts.counts[hour]
         self.detector.new_hour()
         intensity = self.detector.passes_fast(live, counts, hour, office_open)
@@ -222,10 +229,7 @@ class StreetModel(Model):
         newly = det.issue[log.status[det.issue] == Status.OPEN]
         log.status[newly] = Status.DETECTED
 
-        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
-        channel[det.observer == STAFF] = STAFF_PATROL
-        self._decide_workers(det, channel, office_open)
-        self._decide_residents(det, channel, office_open)
+        channel = self.decide(det, office_open)
         reporting = np.flatnonzero(channel != NO_CHANNEL)
         for i in reporting[np.argsort(when[reporting], kind="stable")]:
             self.file_report(
@@ -236,22 +240,24 @@ class StreetModel(Model):
                 float(when[i]),
             )
 
-    def _decide_workers(self, det, channel: np.ndarray, office_open: bool) -> None:
-        pick = np.flatnonzero(det.observer < len(WORKER_KINDS))
-        if len(pick) == 0:
-            return
-        wf = self.workforce
-        slots = det.slot[pick]
-        types = self.issues.type[det.issue[pick]]
+    def decide(self, det, office_open: bool) -> np.ndarray:
+        """Report decisions of this hour's detecting workers and residents, in one batch.
+
+        Returns:
+            (n_detections,) chosen channel; staff always file a patrol ticket; NO_CHANNEL
+            where the detector does not report.
+        """
+        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
+        channel[det.observer == STAFF] = STAFF_PATROL
+        wf, res, log = self.workforce, self.residents, self.issues
+        workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        residents = np.flatnonzero(det.observer == RESIDENT)
+        if len(workers) + len(residents) == 0:
+            return channel
+        slots = det.slot[workers]
+        types = log.type[det.issue[workers]]
         budget_left = self.ledger.points_budget_left() > 0
-        available = worker_channels(
-            self.rules,
-            wf.registered[slots],
-            wf.adopted_mini_program[slots],
-            wf.station_in_reach[wf.kind[slots], wf.base[slots]],
-            office_open,
-        )
-        channel[pick] = self.decision.workers(
+        w_utility, w_cost = self.decision.worker_terms(
             kind=wf.kind[slots],
             motivation=wf.motivation[slots],
             belonging=wf.belonging[slots],
@@ -260,25 +266,31 @@ class StreetModel(Model):
             insured=wf.insured[slots],
             role=wf.role[slots],
             role_match=self.role_match[wf.role[slots], types],
-            severity=self.issues.severity[det.issue[pick]],
+            severity=log.severity[det.issue[workers]],
             reward=self.reward[types] * budget_left,
-            available=available,
-            rng=self.streams["decisions"],
         )
-
-    def _decide_residents(self, det, channel: np.ndarray, office_open: bool) -> None:
-        pick = np.flatnonzero(det.observer == RESIDENT)
-        if len(pick) == 0:
-            return
-        res = self.residents
-        slots = det.slot[pick]
-        channel[pick] = self.decision.residents(
-            propensity=res.propensity[slots],
-            trust=res.trust[slots],
-            severity=self.issues.severity[det.issue[pick]],
-            available=resident_channels(self.rules, res.adopted_mini_program[slots], office_open),
-            rng=self.streams["decisions"],
+        w_available = worker_channels(
+            self.rules,
+            wf.registered[slots],
+            wf.adopted_mini_program[slots],
+            wf.station_in_reach[wf.kind[slots], wf.base[slots]],
+            office_open,
         )
+        r_slots = det.slot[residents]
+        r_utility, r_cost = self.decision.resident_terms(
+            propensity=res.propensity[r_slots],
+            trust=res.trust[r_slots],
+            severity=log.severity[det.issue[residents]],
+        )
+        r_available = resident_channels(self.rules, res.adopted_mini_program[r_slots], office_open)
+        who = np.concatenate([workers, residents])
+        channel[who] = self.decision.decide(
+            np.concatenate([w_utility, r_utility]),
+            np.concatenate([w_cost, r_cost]),
+            np.concatenate([w_available, r_available]),
+            self.streams["decisions"],
+        )
+        return channel
 
     def agent_id_of(self, observer: int, slot: int) -> int:
         """Mesa unique_id of a worker or resident slot (-1 for staff)."""
@@ -325,6 +337,7 @@ class StreetModel(Model):
         if day > 0 and day % 365 == 0:
             self.ledger.new_year()
         self.turnover(day)
+        self.detector.new_day()
         self.shifts = wf.draw_shifts(self.streams["movement"])
         rng = self.streams["population"]
         works = self.shifts.hours > 0
