@@ -1,0 +1,956 @@
+"""Streetwise benchmarks: one invocation, one machine, every figure of the performance goals.
+
+    .venv/bin/python benchmarks/run.py            # what `make bench` runs (~3-5 min)
+    .venv/bin/python benchmarks/run.py --full     # also run the full standard experiment
+    .venv/bin/python benchmarks/run.py --help     # options (quick smoke run, output folder)
+
+Measures, in order:
+
+1. the Mesa reference: Mesa's bundled Schelling example at Mesa's own "large" benchmark
+   setting (100 x 100 grid, density 0.8, radius 2, 10 steps, best of 3), agent-steps/s;
+2. Streetwise: the default street (scenarios/baseline.yaml) for 365 days, best of 3:
+   seconds per simulated year and agent-hours per second;
+3. the throughput ratio of the two;
+4. a cProfile of the default street: top functions and the share of each submodel;
+5. scaling: populations x1, x4, x16 for 90 days, each in a fresh subprocess: wall time,
+   peak resident memory (the child's VmHWM) and the log-log exponent of time on agents;
+6. parallel speed-up of a reduced standard experiment with 1 and 2 process workers;
+7. the standard experiment: an estimate of its wall time with 2 workers (with ``--full``,
+   the measured wall time).
+
+Writes ``benchmarks/results/latest.json`` (every figure plus machine facts),
+``benchmarks/results/latest.md`` (tables) and ``benchmarks/results/profile.txt``, and prints
+each goal with PASS or FAIL. The environment is used as it is (``OPENBLAS_CORETYPE`` and
+thread settings are recorded, never changed). Exit status 0 unless ``--strict`` and a goal
+fails. Timings are wall-clock (``time.perf_counter``); other load on the machine slows them,
+so the load average at start and end is recorded with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # benchmark the checkout this script lives in
+    sys.path.insert(0, str(REPO))
+
+RESULTS = REPO / "benchmarks" / "results"
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+STANDARD = REPO / "scenarios" / "experiments" / "standard.yaml"
+
+SCALE_FACTORS = (1, 4, 16)
+WORKER_KEYS = ("rider", "courier", "driver")
+PARALLEL_ARMS = ("baseline", "mini_program", "points", "integrated")
+STANDARD_REPLICATIONS = 20
+STANDARD_DAYS = 365
+BASE_SEED = 20240601
+QUIET_LOAD = 0.5
+
+# name -> (description, comparison, limit, unit)
+GOALS: dict[str, tuple[str, str, float, str]] = {
+    "year_seconds": ("default street, 365 days", "<=", 5.0, "s"),
+    "throughput_ratio": ("throughput ratio vs Mesa Schelling", ">=", 25.0, "x"),
+    "scaling_exponent": ("scaling exponent (wall time ~ agents^k)", "<=", 1.15, ""),
+    "peak_memory_x16_gb": ("peak memory at x16 population", "<=", 4.0, "GB"),
+    "parallel_speedup": ("speed-up, 2 process workers vs 1", ">=", 1.7, "x"),
+    "standard_minutes": ("standard experiment with 2 workers", "<=", 15.0, "min"),
+}
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --------------------------------------------------------------------------- machine
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # pragma: no cover - platforms without a load average
+        return None
+
+
+def machine_info() -> dict[str, Any]:
+    import mesa
+    import numpy as np
+
+    versions: dict[str, str | None] = {}
+    for name in ("pandas", "pyarrow", "scipy"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:  # pragma: no cover
+            versions[name] = None
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "model", "scenarios")
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        usable = os.cpu_count()
+    env_keys = (
+        "OPENBLAS_CORETYPE",
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+    )
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "usable_cores": usable,
+        "cpu_model": _cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        **versions,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "model_or_scenarios_modified": bool(dirty),
+        "modified_files": [line[3:] for line in (dirty or "").splitlines()],
+        "environment": {k: os.environ[k] for k in env_keys if k in os.environ},
+    }
+
+
+def wait_for_quiet(max_seconds: float) -> None:
+    """Wait (at most ``max_seconds``) until the 1-minute load average is below 0.5."""
+    deadline = time.monotonic() + max_seconds
+    load = _load()
+    while load is not None and load[0] >= QUIET_LOAD and time.monotonic() < deadline:
+        say(f"  waiting for a quiet machine: load {load[0]:.2f}")
+        time.sleep(min(30.0, max(1.0, deadline - time.monotonic())))
+        load = _load()
+
+
+# --------------------------------------------------------------------------- Mesa reference
+
+
+def bench_schelling(repeats: int, steps: int) -> dict[str, Any]:
+    """Mesa's Schelling example at Mesa's "large" benchmark setting; run time of the steps."""
+    from mesa.examples.basic.schelling.model import Schelling, SchellingScenario
+
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        model = Schelling(SchellingScenario(width=100, height=100, density=0.8, radius=2, rng=42))
+        t1 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        t2 = time.perf_counter()
+        runs.append({"init_s": t1 - t0, "run_s": t2 - t1, "agents": len(model.agents)})
+    best = min(runs, key=lambda r: r["run_s"])
+    return {
+        "setting": "Schelling(SchellingScenario(width=100, height=100, density=0.8, "
+        f"radius=2, rng=42)), {steps} steps, best of {repeats}",
+        "steps": steps,
+        "agents": best["agents"],
+        "init_seconds": min(r["init_s"] for r in runs),
+        "run_seconds": best["run_s"],
+        "agent_steps_per_second": best["agents"] * steps / best["run_s"],
+        "runs": runs,
+    }
+
+
+# --------------------------------------------------------------------------- Streetwise
+
+
+def population_overrides(factor: int) -> list[str]:
+    from model.config import load_scenario
+
+    base = load_scenario(BASELINE).population
+    out = [f"population.residents={base.residents * factor}"]
+    out += [f"population.workers.{k}={getattr(base.workers, k) * factor}" for k in WORKER_KEYS]
+    return out
+
+
+def timed_run(config, seed: int, days: int) -> dict[str, Any]:
+    """One run: build, step to the horizon, collect results (what run_model does), timed."""
+    from model.agents import CommunityStaff
+    from model.simulation import StreetModel
+
+    t0 = time.perf_counter()
+    model = StreetModel(config, seed=seed, days=days)
+    t1 = time.perf_counter()
+    workers, residents = len(model.workforce), len(model.residents)
+    staff = len(model.agents_by_type.get(CommunityStaff, []))
+    mesa_agents = len(model.agents)
+    while model.running:
+        model.step()
+    t2 = time.perf_counter()
+    output = model.results()
+    t3 = time.perf_counter()
+    assert len(model.workforce) == workers and len(model.agents) == mesa_agents
+    return {
+        "build_s": t1 - t0,
+        "steps_s": t2 - t1,
+        "results_s": t3 - t2,
+        "total_s": t3 - t0,
+        "workers": workers,
+        "residents": residents,
+        "staff": staff,
+        "people": workers + residents + staff,
+        "mesa_agents": mesa_agents,
+        "issues": int(output.outcomes["issues_total"]),
+        "steps": model.hours_elapsed,
+    }
+
+
+def bench_default(repeats: int, days: int, seed: int) -> dict[str, Any]:
+    from model.config import load_scenario
+
+    config = load_scenario(BASELINE)
+    runs = [timed_run(config, seed, days) for _ in range(repeats)]
+    best = min(runs, key=lambda r: r["total_s"])
+    hours = days * 24
+    return {
+        "scenario": "scenarios/baseline.yaml",
+        "seed": seed,
+        "days": days,
+        "repeats": repeats,
+        "seconds": best["total_s"],
+        "seconds_per_simulated_year": best["total_s"] * 365 / days,
+        "step_seconds": best["steps_s"],
+        "people_agents": best["people"],
+        "workers": best["workers"],
+        "residents": best["residents"],
+        "staff": best["staff"],
+        "mesa_agents": best["mesa_agents"],
+        "fixed_place_agents": best["mesa_agents"] - best["people"],
+        "simulated_hours": hours,
+        "agent_hours_per_second": best["people"] * hours / best["total_s"],
+        "mesa_agent_hours_per_second": best["mesa_agents"] * hours / best["total_s"],
+        "issues": best["issues"],
+        "runs": runs,
+    }
+
+
+def bench_mesa_step_overhead(steps: int, repeats: int = 3) -> dict[str, Any]:
+    """Wall time of ``steps`` calls of a Mesa model whose step does nothing (no profiler)."""
+    from mesa import Model
+
+    class Empty(Model):
+        def step(self) -> None:
+            pass
+
+    best = math.inf
+    for _ in range(repeats):
+        model = Empty(rng=1)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        best = min(best, time.perf_counter() - t0)
+    return {"steps": steps, "seconds": best, "microseconds_per_step": best / steps * 1e6}
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str]:
+    """cProfile one default run; top functions by tottime and the share of each submodel."""
+    import cProfile
+    import io
+    import pstats
+
+    from model.config import load_scenario
+    from model.simulation import run_model
+
+    config = load_scenario(BASELINE)
+    profiler = cProfile.Profile()
+    t0 = time.perf_counter()
+    profiler.enable()
+    run_model(config, seed=seed, days=days)
+    profiler.disable()
+    wall = time.perf_counter() - t0
+    stats = pstats.Stats(profiler)
+    table: dict = stats.stats  # type: ignore[attr-defined]
+
+    def key(path: str, name: str) -> list[tuple]:
+        return [k for k in table if k[0].endswith(path) and k[2] == name]
+
+    def cum(path: str, name: str) -> float:
+        return sum(table[k][3] for k in key(path, name))
+
+    def edge(path: str, name: str, caller_path: str, caller: str) -> float:
+        """Cumulative time of ``name`` spent in calls made by ``caller``."""
+        total = 0.0
+        for k in key(path, name):
+            for c, values in table[k][4].items():
+                if c[0].endswith(caller_path) and c[2] == caller:
+                    total += values[3]
+        return total
+
+    sim, det, svc = "model/simulation.py", "model/detection.py", "model/service.py"
+    mesa_model = os.path.join("mesa", "model.py")
+    step = cum(sim, "step")
+    dar = cum(sim, "detect_and_report")
+    parts = {
+        "detection (Detector.passes_fast, detect, _pick_workers, pick_watcher)": sum(
+            edge(det, f, sim, "detect_and_report") for f in ("passes_fast", "detect", "new_hour")
+        ),
+        "decisions (StreetModel.decide -> ReportDecision)": sum(
+            edge(sim, f, sim, "detect_and_report")
+            for f in ("decide", "_decide_workers", "_decide_residents")
+        ),
+        "report events (file_report -> ServiceChain.submit)": edge(
+            sim, "file_report", sim, "detect_and_report"
+        ),
+        "service chain (work_hour, complete_until, learn_outcome)": edge(
+            svc, "work_hour", sim, "step"
+        )
+        + edge(svc, "complete_until", sim, "step")
+        + edge(sim, "learn_outcome", sim, "step"),
+        "issue arrival, escalation and lapse": edge(sim, "arrive", sim, "step")
+        + edge(sim, "escalate_and_lapse", sim, "step"),
+        "daily submodels (start_day, end_day)": edge(sim, "start_day", sim, "step")
+        + edge(sim, "end_day", sim, "step"),
+    }
+    parts["other detect_and_report (draw times, status updates)"] = dar - sum(
+        v for k, v in parts.items() if k.startswith(("detection", "decisions", "report events"))
+    )
+    parts["rest of StreetModel.step"] = step - sum(parts.values())
+    parts["Mesa step overhead (Model.step wrapper, event scheduling)"] = (
+        cum(mesa_model, "_wrapped_step") - step
+    )
+    parts["build (StreetModel.__init__)"] = cum(sim, "__init__")
+    parts["results (outcomes, tables)"] = cum(sim, "results")
+    total = cum(sim, "run_model")
+    mesa_self = sum(v[2] for k, v in table.items() if f"{os.sep}mesa{os.sep}" in k[0])
+
+    def label(k: tuple) -> str:
+        path, line, name = k
+        if path.startswith("~") or path.startswith("<"):
+            return name
+        for marker in (f"{os.sep}site-packages{os.sep}", f"{REPO}{os.sep}"):
+            if marker in path:
+                path = path.split(marker, 1)[1]
+        return f"{path}:{line}({name})"
+
+    ranked = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
+    top_rows = [
+        {
+            "function": label(k),
+            "ncalls": v[1],
+            "tottime_s": round(v[2], 4),
+            "cumtime_s": round(v[3], 4),
+            "tottime_share": v[2] / total,
+        }
+        for k, v in ranked
+    ]
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    return {
+        "days": days,
+        "seed": seed,
+        "wall_seconds_under_profiler": wall,
+        "profiled_seconds": total,
+        "shares": {k: {"seconds": v, "share": v / total} for k, v in parts.items()},
+        "mesa_self_time_seconds": mesa_self,
+        "mesa_self_time_share": mesa_self / total,
+        "top_by_tottime": top_rows,
+    }, text.getvalue()
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def _peak_rss_kb() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+
+
+def child_scale(factor: int, days: int, seed: int) -> None:
+    """Subprocess entry: one run at ``factor`` x population; prints one JSON line."""
+    from model.config import load_scenario
+
+    config = load_scenario(BASELINE, population_overrides(factor))
+    run = timed_run(config, seed, days)
+    run["factor"] = factor
+    run["peak_rss_kb"] = _peak_rss_kb()
+    print(json.dumps(run), flush=True)
+
+
+def bench_scaling(factors: tuple[int, ...], days: int, repeats: int, seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    rows = []
+    for factor in factors:
+        runs = []
+        for _ in range(repeats):
+            command = [sys.executable, str(Path(__file__).resolve()), "--child-scale", str(factor)]
+            command += ["--child-days", str(days), "--child-seed", str(seed)]
+            done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+            if done.returncode != 0:
+                raise RuntimeError(f"scaling child x{factor} failed:\n{done.stderr}")
+            run = json.loads(done.stdout.strip().splitlines()[-1])
+            run["rusage_children_maxrss_kb"] = resource.getrusage(
+                resource.RUSAGE_CHILDREN
+            ).ru_maxrss
+            runs.append(run)
+        best = min(runs, key=lambda r: r["total_s"])
+        peak_kb = max(r["peak_rss_kb"] for r in runs)
+        row = {
+            "factor": factor,
+            "people_agents": best["people"],
+            "workers": best["workers"],
+            "residents": best["residents"],
+            "mesa_agents": best["mesa_agents"],
+            "seconds": best["total_s"],
+            "step_seconds": best["steps_s"],
+            "build_seconds": best["build_s"],
+            "peak_rss_mb": peak_kb / 1024,
+            "agent_hours_per_second": best["people"] * days * 24 / best["total_s"],
+            "runs": runs,
+        }
+        rows.append(row)
+        say(
+            f"  x{factor:<3} {row['people_agents']:>7} people agents  {row['seconds']:7.2f} s  "
+            f"peak RSS {row['peak_rss_mb']:7.0f} MB"
+        )
+    x = np.log([r["people_agents"] for r in rows])
+    y = np.log([r["seconds"] for r in rows])
+    slope = float(np.polyfit(x, y, 1)[0])
+    steps = [
+        float((y[i + 1] - y[i]) / (x[i + 1] - x[i])) if x[i + 1] != x[i] else math.nan
+        for i in range(len(rows) - 1)
+    ]
+    return {
+        "days": days,
+        "repeats": repeats,
+        "overrides": "population.residents and population.workers.{rider,courier,driver} "
+        "multiplied by the factor (staff unchanged)",
+        "rows": rows,
+        "exponent": slope,
+        "exponent_between_neighbours": steps,
+        "peak_memory_max_gb": max(r["peak_rss_mb"] for r in rows) / 1024,
+    }
+
+
+# --------------------------------------------------------------------------- experiments
+
+
+def parallel_spec(days: int, replications: int) -> dict[str, Any]:
+    arms = [{"name": name, "scenario": f"scenarios/{name}.yaml"} for name in PARALLEL_ARMS]
+    return {
+        "name": "bench_parallel",
+        "description": "benchmark: reduced standard experiment",
+        "days": days,
+        "base_seed": BASE_SEED,
+        "replications": replications,
+        "arms": arms,
+    }
+
+
+def _comparable(frame):
+    return frame.drop(columns=["wall_seconds"]).reset_index(drop=True)
+
+
+def bench_parallel(days: int, replications: int) -> dict[str, Any]:
+    from model.experiment import run_experiment
+
+    spec = parallel_spec(days, replications)
+    out: dict[str, Any] = {
+        "arms": list(PARALLEL_ARMS),
+        "replications": replications,
+        "days": days,
+        "runs": len(PARALLEL_ARMS) * replications,
+        "executor": "process",
+    }
+    frames = {}
+    with tempfile.TemporaryDirectory(prefix="streetwise-bench-") as tmp:
+        for workers in (1, 2):
+            t0 = time.perf_counter()
+            result = run_experiment(
+                spec,
+                executor="process",
+                workers=workers,
+                out=Path(tmp) / f"workers{workers}",
+                quiet=True,
+                progress=False,
+                base_dir=REPO,
+            )
+            wall = time.perf_counter() - t0
+            if not result.ok:
+                raise RuntimeError(f"parallel benchmark: failed runs\n{result.failures}")
+            frames[workers] = result.runs
+            out[f"seconds_{workers}_workers"] = wall
+            out[f"mean_run_seconds_{workers}_workers"] = float(result.runs["wall_seconds"].mean())
+            say(f"  {workers} worker{'s' if workers > 1 else ''}: {wall:6.2f} s")
+    out["speedup"] = out["seconds_1_workers"] / out["seconds_2_workers"]
+    out["same_results"] = bool(_comparable(frames[1]).equals(_comparable(frames[2])))
+    # where the time goes: the runs themselves vs fixed costs (spawning and importing in the
+    # workers, manifest, consolidating the tables)
+    run_sum = {w: float(frames[w]["wall_seconds"].sum()) for w in (1, 2)}
+    out["run_seconds_sum_1_workers"] = run_sum[1]
+    out["run_seconds_sum_2_workers"] = run_sum[2]
+    out["fixed_seconds_1_workers"] = out["seconds_1_workers"] - run_sum[1]
+    out["fixed_seconds_2_workers"] = out["seconds_2_workers"] - run_sum[2] / 2
+    out["per_run_slowdown_2_workers"] = (
+        out["mean_run_seconds_2_workers"] / out["mean_run_seconds_1_workers"]
+    )
+    out["run_phase_speedup"] = 2.0 / out["per_run_slowdown_2_workers"]
+    return out
+
+
+def standard_experiment():
+    """The standard experiment: the file if it exists, else the issue's definition."""
+    from model.experiment import load_experiment
+
+    if STANDARD.exists():
+        experiment = load_experiment(STANDARD)
+        source = "scenarios/experiments/standard.yaml"
+        spec: Any = STANDARD
+    else:
+        files = sorted(REPO.glob("scenarios/*.yaml"), key=lambda p: (p.stem != "baseline", p.stem))
+        spec = {
+            "name": "standard",
+            "description": "every scenario of scenarios/*.yaml",
+            "days": STANDARD_DAYS,
+            "base_seed": BASE_SEED,
+            "replications": STANDARD_REPLICATIONS,
+            "arms": [{"name": p.stem, "scenario": f"scenarios/{p.name}"} for p in files],
+        }
+        experiment = load_experiment(spec, base_dir=REPO)
+        source = (
+            "no scenarios/experiments/standard.yaml: every scenarios/*.yaml as an arm, "
+            f"{STANDARD_REPLICATIONS} replications, {STANDARD_DAYS} days"
+        )
+    return experiment, spec, source
+
+
+def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
+    from model.experiment import run_experiment
+    from model.simulation import run_model
+
+    experiment, spec, source = standard_experiment()
+    precision = experiment.precision
+    replications = experiment.spec.replications if precision is None else precision.max_replications
+    per_arm = {}
+    for arm in experiment.arms:
+        t0 = time.perf_counter()
+        run_model(arm.config, seed=experiment.seed(0), days=experiment.days)
+        per_arm[arm.name] = time.perf_counter() - t0
+        say(f"  {arm.name:<26} {per_arm[arm.name]:6.2f} s per run")
+    serial = replications * sum(per_arm.values())
+    # 2 workers: the fixed costs measured in the parallel benchmark, the runs shared by two
+    # workers, each run slowed by the measured per-run slowdown when both cores are busy,
+    # and at most half the longest run of idle tail
+    slowdown = max(1.0, parallel["per_run_slowdown_2_workers"])
+    fixed = max(0.0, parallel["fixed_seconds_2_workers"])
+    estimate = fixed + serial * slowdown / 2.0 + max(per_arm.values()) / 2.0
+    out: dict[str, Any] = {
+        "source": source,
+        "arms": len(experiment.arms),
+        "replications": replications,
+        "replications_note": None if precision is None else "precision target: max_replications",
+        "days": experiment.days,
+        "runs": replications * len(experiment.arms),
+        "per_run_seconds_by_arm": per_arm,
+        "serial_estimate_seconds": serial,
+        "fixed_seconds_used": fixed,
+        "per_run_slowdown_used": slowdown,
+        "estimate_seconds_2_workers": estimate,
+        "ideal_seconds_2_workers": serial / 2.0,
+        "naive_seconds_2_workers": serial / min(2.0, parallel["speedup"]),
+        "measured_seconds_2_workers": None,
+    }
+    if full:
+        say(f"  running it: {out['runs']} runs with 2 process workers ...")
+        with tempfile.TemporaryDirectory(prefix="streetwise-standard-") as tmp:
+            t0 = time.perf_counter()
+            result = run_experiment(
+                spec,
+                executor="process",
+                workers=2,
+                out=Path(tmp) / "standard",
+                quiet=True,
+                progress=False,
+                base_dir=REPO,
+            )
+            out["measured_seconds_2_workers"] = time.perf_counter() - t0
+            out["measured_ok"] = bool(result.ok)
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    std = results["standard"]
+    standard_seconds = std["measured_seconds_2_workers"] or std["estimate_seconds_2_workers"]
+    values = {
+        "year_seconds": results["streetwise"]["seconds_per_simulated_year"],
+        "throughput_ratio": results["throughput_ratio"],
+        "scaling_exponent": results["scaling"]["exponent"],
+        "peak_memory_x16_gb": next(
+            (r["peak_rss_mb"] / 1024 for r in results["scaling"]["rows"] if r["factor"] == 16),
+            results["scaling"]["peak_memory_max_gb"],
+        ),
+        "parallel_speedup": results["parallel"]["speedup"],
+        "standard_minutes": standard_seconds / 60.0,
+    }
+    goals = []
+    for name, (text, op, limit, unit) in GOALS.items():
+        value = values[name]
+        ok = value <= limit if op == "<=" else value >= limit
+        if name == "standard_minutes":
+            text += " (measured)" if std["measured_seconds_2_workers"] else " (estimate)"
+        goals.append(
+            {"goal": name, "description": text, "value": value, "op": op, "limit": limit,
+             "unit": unit, "pass": bool(ok)}
+        )  # fmt: skip
+    return goals
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m, sch, sw = results["machine"], results["schelling"], results["streetwise"]
+    sc, par, std, prof = (
+        results["scaling"],
+        results["parallel"],
+        results["standard"],
+        results["profile"],
+    )
+    load = results["load"]
+    lines = [
+        "# Streetwise benchmark results",
+        "",
+        f"Generated by `make bench` (`benchmarks/run.py`{' --full' if results['full'] else ''}) "
+        f"on {m['date']}, commit `{(m['git_commit'] or 'unknown')[:12]}`"
+        + (
+            f" with uncommitted changes to {', '.join(m['modified_files'])}"
+            if m["model_or_scenarios_modified"]
+            else ""
+        )
+        + ".",
+        "",
+        f"Machine: {m['cpu_model']}, {m['cpu_count']} CPUs ({m['usable_cores']} usable), "
+        f"{m['platform']}; Python {m['python']}, numpy {m['numpy']}, Mesa {m['mesa']}. "
+        f"Environment: {m['environment'] or 'no BLAS/OpenMP variables set'}. "
+        f"Load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}.",
+        "",
+        "## Goals",
+        "",
+        "| goal | measured | target | result |",
+        "|---|---:|---:|---|",
+    ]
+    for g in results["goals"]:
+        lines.append(
+            f"| {g['description']} | {_fmt(g['value'])} {g['unit']} | {g['op']} "
+            f"{_fmt(g['limit'])} {g['unit']} | {'PASS' if g['pass'] else 'FAIL'} |"
+        )
+    lines += [
+        "",
+        "## Throughput",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| Mesa Schelling ({sch['agents']} agents, {sch['steps']} steps, best of "
+        f"{len(sch['runs'])}): step time | {_fmt(sch['run_seconds'], 3)} s |",
+        f"| Mesa Schelling: agent-steps per second | {_fmt(sch['agent_steps_per_second'], 0)} |",
+        f"| Streetwise default street, {sw['days']} days (best of {sw['repeats']}, build + "
+        f"run + results) | {_fmt(sw['seconds'], 3)} s |",
+        f"| Streetwise seconds per simulated year | {_fmt(sw['seconds_per_simulated_year'], 3)} |",
+        f"| people agents (workers {sw['workers']} + residents {sw['residents']} + staff "
+        f"{sw['staff']}) | {sw['people_agents']} |",
+        f"| Streetwise agent-hours per second (people agents) | "
+        f"{_fmt(sw['agent_hours_per_second'], 0)} |",
+        f"| Streetwise agent-hours per second (all {sw['mesa_agents']} Mesa agents incl. "
+        f"{sw['fixed_place_agents']} fixed places) | "
+        f"{_fmt(sw['mesa_agent_hours_per_second'], 0)} |",
+        f"| Mesa step machinery alone (empty `Model.step`, {sw['simulated_hours']} steps) | "
+        f"{_fmt(sw['mesa_step_overhead']['seconds'], 3)} s "
+        f"({_fmt(sw['mesa_step_overhead']['microseconds_per_step'], 1)} us per step) |",
+        f"| **throughput ratio vs Mesa Schelling** (people agents) | "
+        f"**{_fmt(results['throughput_ratio'], 1)}** |",
+        f"| throughput ratio counting all Mesa agents | "
+        f"{_fmt(results['throughput_ratio_all_agents'], 1)} |",
+        "",
+        f"## Scaling ({sc['days']} days, fresh subprocess per run, best of {sc['repeats']})",
+        "",
+        "| population | people agents | Mesa agents | wall s | peak RSS MB | agent-hours/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in sc["rows"]:
+        lines.append(
+            f"| x{r['factor']} | {r['people_agents']:,} | {r['mesa_agents']:,} | "
+            f"{_fmt(r['seconds'])} | {_fmt(r['peak_rss_mb'], 0)} | "
+            f"{_fmt(r['agent_hours_per_second'], 0)} |"
+        )
+    steps = ", ".join(_fmt(s) for s in sc["exponent_between_neighbours"])
+    lines += [
+        "",
+        f"Fitted exponent (least squares, log wall time on log people agents): "
+        f"**{_fmt(sc['exponent'], 3)}** (between neighbouring sizes: {steps}).",
+        "",
+        "## Parallel experiments",
+        "",
+        f"Reduced standard experiment: arms {', '.join(par['arms'])} x {par['replications']} "
+        f"replications x {par['days']} days = {par['runs']} runs, `run_experiment(..., "
+        f'executor="process", workers=N)`, fresh results folders; identical runs tables: '
+        f"{par['same_results']}.",
+        "",
+        "| workers | wall s | mean s per run | fixed costs s |",
+        "|---:|---:|---:|---:|",
+        f"| 1 | {_fmt(par['seconds_1_workers'])} | {_fmt(par['mean_run_seconds_1_workers'])} | "
+        f"{_fmt(par['fixed_seconds_1_workers'])} |",
+        f"| 2 | {_fmt(par['seconds_2_workers'])} | {_fmt(par['mean_run_seconds_2_workers'])} | "
+        f"{_fmt(par['fixed_seconds_2_workers'])} |",
+        "",
+        f"Speed-up: **{_fmt(par['speedup'])}** (of the run phase alone, from the per-run "
+        f"times: {_fmt(par['run_phase_speedup'])}). Fixed costs = wall time - run time / "
+        "workers: starting and importing the worker processes, the manifest, writing and "
+        "consolidating the tables.",
+        "",
+        "## Standard experiment",
+        "",
+        f"Definition: {std['source']}: {std['arms']} arms x {std['replications']} replications "
+        f"x {std['days']} days = {std['runs']} runs.",
+        "",
+        "| arm | seconds per run |",
+        "|---|---:|",
+    ]
+    for arm, seconds in std["per_run_seconds_by_arm"].items():
+        lines.append(f"| {arm} | {_fmt(seconds)} |")
+    lines += [
+        "",
+        f"Runs one after another: {_fmt(std['serial_estimate_seconds'] / 60)} min. With 2 "
+        f"workers: fixed costs {_fmt(std['fixed_seconds_used'])} s + runs shared by 2 workers, "
+        f"each slowed x{_fmt(std['per_run_slowdown_used'])} with both cores busy (both "
+        "measured in the parallel benchmark) + half the longest run of tail: "
+        f"**{_fmt(std['estimate_seconds_2_workers'] / 60)} min** (ideal, serial / 2: "
+        f"{_fmt(std['ideal_seconds_2_workers'] / 60)} min; serial / the reduced experiment's "
+        f"speed-up: {_fmt(std['naive_seconds_2_workers'] / 60)} min).",
+    ]
+    if std["measured_seconds_2_workers"]:
+        lines.append(
+            f"Measured with `--full`: **{_fmt(std['measured_seconds_2_workers'] / 60)} min**."
+        )
+    else:
+        lines.append("Not run (run `benchmarks/run.py --full` to measure it).")
+    lines += [
+        "",
+        f"## Profile (cProfile, default street, {prof['days']} days)",
+        "",
+        f"{_fmt(prof['profiled_seconds'])} s under the profiler. Share of profiled time:",
+        "",
+        "| part | seconds | share |",
+        "|---|---:|---:|",
+    ]
+    for part, v in prof["shares"].items():
+        lines.append(f"| {part} | {_fmt(v['seconds'])} | {v['share']:.1%} |")
+    lines += [
+        "",
+        f"Self time inside the Mesa package: {_fmt(prof['mesa_self_time_seconds'])} s "
+        f"({prof['mesa_self_time_share']:.1%}).",
+        "",
+        "| function | calls | tottime s | cumtime s |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in prof["top_by_tottime"][:15]:
+        lines.append(
+            f"| `{row['function']}` | {row['ncalls']} | {_fmt(row['tottime_s'], 3)} | "
+            f"{_fmt(row['cumtime_s'], 3)} |"
+        )
+    lines += ["", f"Benchmark wall time: {_fmt(results['bench_seconds'], 0)} s.", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Streetwise benchmarks (see docs/performance.md).",
+    )
+    parser.add_argument("--full", action="store_true", help="also run the standard experiment")
+    parser.add_argument("--quick", action="store_true", help="small smoke run (not for goals)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"first wait up to SECONDS for a 1-minute load average below {QUIET_LOAD}",
+    )
+    parser.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-days", type=int, default=90, help=argparse.SUPPRESS)
+    parser.add_argument("--child-seed", type=int, default=1, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child_scale is not None:
+        child_scale(args.child_scale, args.child_days, args.child_seed)
+        return 0
+    if args.wait_quiet > 0:
+        wait_for_quiet(args.wait_quiet)
+    quick = args.quick
+    sizes = {
+        "schelling_repeats": 1 if quick else 3,
+        "year_days": 30 if quick else 365,
+        "year_repeats": 1 if quick else 3,
+        "scale_days": 10 if quick else 90,
+        "scale_repeats": 1 if quick else 2,
+        "parallel_days": 10 if quick else 60,
+        "parallel_replications": 2 if quick else 4,
+    }
+    start = time.perf_counter()
+    load_start = _load()
+    results: dict[str, Any] = {"quick": quick, "full": args.full, "sizes": sizes}
+    say("Streetwise benchmarks" + (" (QUICK: smoke run, figures not comparable)" if quick else ""))
+    results["machine"] = machine_info()
+    m = results["machine"]
+    say(
+        f"machine: {m['cpu_count']} CPUs, Python {m['python']}, numpy {m['numpy']}, "
+        f"Mesa {m['mesa']}, commit {(m['git_commit'] or '?')[:12]}, load {load_start}"
+    )
+    if load_start and load_start[0] >= QUIET_LOAD:
+        say(f"note: load average {load_start[0]:.2f} >= {QUIET_LOAD}: figures may be pessimistic")
+
+    say("\n[1/6] Mesa reference: Schelling 100 x 100, density 0.8, radius 2, 10 steps")
+    sch = results["schelling"] = bench_schelling(sizes["schelling_repeats"], 10)
+    say(
+        f"  {sch['agents']} agents, {sch['run_seconds']:.3f} s for 10 steps: "
+        f"{sch['agent_steps_per_second']:,.0f} agent-steps/s"
+    )
+
+    say(f"\n[2/6] Streetwise default street, {sizes['year_days']} days")
+    sw = results["streetwise"] = bench_default(sizes["year_repeats"], sizes["year_days"], seed=1)
+    say(
+        f"  {sw['seconds']:.3f} s ({sw['seconds_per_simulated_year']:.3f} s per simulated "
+        f"year); {sw['people_agents']} people agents (workers + residents + staff): "
+        f"{sw['agent_hours_per_second']:,.0f} agent-hours/s; all {sw['mesa_agents']} Mesa "
+        f"agents incl. fixed places: {sw['mesa_agent_hours_per_second']:,.0f} agent-hours/s"
+    )
+    overhead = sw["mesa_step_overhead"] = bench_mesa_step_overhead(sw["simulated_hours"])
+    say(
+        f"  Mesa's own step machinery (empty Model.step, {overhead['steps']} steps): "
+        f"{overhead['seconds']:.3f} s = {overhead['microseconds_per_step']:.1f} us per step, "
+        f"{overhead['seconds'] / sw['seconds']:.1%} of the run"
+    )
+    results["throughput_ratio"] = sw["agent_hours_per_second"] / sch["agent_steps_per_second"]
+    results["throughput_ratio_all_agents"] = (
+        sw["mesa_agent_hours_per_second"] / sch["agent_steps_per_second"]
+    )
+    say(f"throughput ratio vs Mesa Schelling: {results['throughput_ratio']:.1f}")
+    say(f"  (counting all Mesa agents: {results['throughput_ratio_all_agents']:.1f})")
+
+    say(f"\n[3/6] cProfile of the default street, {sizes['year_days']} days")
+    prof, prof_text = profile_default(sizes["year_days"], seed=1, top=30)
+    results["profile"] = prof
+    for part, v in prof["shares"].items():
+        say(f"  {v['share']:6.1%}  {part}")
+
+    say(f"\n[4/6] Scaling x{', x'.join(map(str, SCALE_FACTORS))}, {sizes['scale_days']} days")
+    results["scaling"] = bench_scaling(
+        SCALE_FACTORS, sizes["scale_days"], sizes["scale_repeats"], seed=1
+    )
+    say(f"  exponent {results['scaling']['exponent']:.3f}")
+
+    say(
+        f"\n[5/6] Parallel: {len(PARALLEL_ARMS)} arms x {sizes['parallel_replications']} "
+        f"replications x {sizes['parallel_days']} days, process executor, 1 and 2 workers"
+    )
+    par = results["parallel"] = bench_parallel(
+        sizes["parallel_days"], sizes["parallel_replications"]
+    )
+    say(f"  speed-up {par['speedup']:.2f} (identical results: {par['same_results']})")
+
+    say("\n[6/6] Standard experiment" + (" (running it: --full)" if args.full else " estimate"))
+    if quick:
+        results["standard"] = {
+            "source": "skipped in --quick",
+            "arms": 0,
+            "replications": 0,
+            "days": 0,
+            "runs": 0,
+            "per_run_seconds_by_arm": {},
+            "serial_estimate_seconds": math.nan,
+            "fixed_seconds_used": math.nan,
+            "per_run_slowdown_used": math.nan,
+            "estimate_seconds_2_workers": math.nan,
+            "ideal_seconds_2_workers": math.nan,
+            "naive_seconds_2_workers": math.nan,
+            "measured_seconds_2_workers": None,
+        }
+    else:
+        results["standard"] = bench_standard(par, args.full)
+    std = results["standard"]
+    say(f"  {std['source']}")
+    say(
+        f"  {std['runs']} runs: estimate {std['estimate_seconds_2_workers'] / 60:.2f} min with "
+        "2 workers"
+        + (
+            f"; measured {std['measured_seconds_2_workers'] / 60:.2f} min"
+            if std["measured_seconds_2_workers"]
+            else ""
+        )
+    )
+
+    results["load"] = {"start": load_start, "end": _load()}
+    results["bench_seconds"] = time.perf_counter() - start
+    results["goals"] = evaluate(results)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (args.out / "latest.md").write_text(markdown(results))
+    (args.out / "profile.txt").write_text(prof_text)
+
+    say("\nGoals" + (" (QUICK run: not valid)" if quick else ""))
+    for g in results["goals"]:
+        verdict = "PASS" if g["pass"] else "FAIL"
+        say(
+            f"  {verdict}  {g['description']}: {g['value']:,.2f} {g['unit']} "
+            f"(goal {g['op']} {g['limit']:g} {g['unit']})"
+        )
+    say(f"throughput ratio vs Mesa Schelling: {results['throughput_ratio']:.1f}")
+    say(
+        f"load average start {load_start}, end {results['load']['end']}; "
+        f"{results['bench_seconds']:.0f} s; written {args.out / 'latest.json'} and latest.md"
+    )
+    failed = [g for g in results["goals"] if not g["pass"]]
+    return 1 if (args.strict and failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
