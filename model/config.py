@@ -983,17 +983,32 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         key = key.strip()
         if not sep or not key or any(not part for part in key.split(".")):
             raise ConfigError(f"--set {item!r}: expected dotted.key=value")
-        node = result
-        parts = key.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                raise ConfigError(f"--set {key}: {part} is not a section")
-            node = child
-        node[parts[-1]] = parse_value(raw)
+        set_dotted(result, key, parse_value(raw), where="--set")
     return result
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any, where: str) -> None:
+    """Set ``data[a][b][c] = value`` for ``key = "a.b.c"``, creating missing sections.
+
+    Args:
+        data: raw scenario mapping, changed in place.
+        key: dotted key.
+        value: the value to set.
+        where: what to name in an error (``--set`` or the experiment file and arm).
+
+    Raises:
+        ConfigError: a part of the key names a value, not a section.
+    """
+    node = data
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif not isinstance(child, dict):
+            raise ConfigError(f"{where}: {key}: {'.'.join(parts[: i + 1])} is not a section")
+        node = child
+    node[parts[-1]] = value
 
 
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -107,52 +107,19 @@ class ReportDecision:
         self.honours_on = pol.honours.enabled
 
     def workers(
-        self,
-        *,
-        kind: np.ndarray,
-        motivation: np.ndarray,
-        belonging: np.ndarray,
-        trust: np.ndarray,
-        registered: np.ndarray,
-        insured: np.ndarray,
-        role: np.ndarray,
-        role_match: np.ndarray,
-        severity: np.ndarray,
-        reward: np.ndarray,
-        available: np.ndarray,
-        rng: np.random.Generator,
+        self, *, available: np.ndarray, rng: np.random.Generator, **traits: np.ndarray
     ) -> np.ndarray:
         """Decide for detecting workers.
 
         Args:
-            kind: worker kind index of each detecting worker.
-            motivation: intrinsic motivation, share 0-1.
-            belonging: belonging, share 0-1.
-            trust: trust that reports get fixed, share 0-1.
-            registered: registered (报到).
-            insured: socially insured.
-            role: designated post index (0 = none).
-            role_match: the post targets this issue type.
-            severity: severity of each detected issue, share 0-1.
-            reward: expected points reward for a verified report, yuan.
             available: (n, n_channels) open channels.
             rng: the ``decisions`` stream.
+            **traits: the arguments of :meth:`worker_terms`, one array entry per worker.
 
         Returns:
             (n,) chosen channel, NO_CHANNEL where the worker does not report.
         """
-        utility, cost = self.worker_terms(
-            kind=kind,
-            motivation=motivation,
-            belonging=belonging,
-            trust=trust,
-            registered=registered,
-            insured=insured,
-            role=role,
-            role_match=role_match,
-            severity=severity,
-            reward=reward,
-        )
+        utility, cost = self.worker_terms(**traits)
         return self.decide(utility, cost, available, rng)
 
     def worker_terms(
@@ -171,8 +138,23 @@ class ReportDecision:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Utility (logit) and per-channel cost (yuan) of detecting workers.
 
-        The arguments are those of :meth:`workers`; :meth:`decide` turns the terms into
-        choices, so workers and residents of one hour can be decided in one batch.
+        :meth:`decide` turns the terms into choices, so workers and residents of one hour
+        can be decided in one batch.
+
+        Args:
+            kind: worker kind index of each detecting worker.
+            motivation: intrinsic motivation, share 0-1.
+            belonging: belonging, share 0-1.
+            trust: trust that reports get fixed, share 0-1.
+            registered: registered (报到).
+            insured: socially insured.
+            role: designated post index (0 = none).
+            role_match: the post targets this issue type.
+            severity: severity of each detected issue, share 0-1.
+            reward: expected points reward for a verified report, yuan.
+
+        Returns:
+            ``(utility, cost)``: (n,) logits and (n, n_channels) yuan.
         """
         b = self.b
         cost = self.rules.minutes[None, :] * self.pressure[kind][:, None]

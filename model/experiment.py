@@ -65,7 +65,14 @@ from model.analysis import (
     precision_met,
     worst_relative_half_width,
 )
-from model.config import ConfigError, ScenarioConfig, build_config, parse_value, read_yaml
+from model.config import (
+    ConfigError,
+    ScenarioConfig,
+    build_config,
+    parse_value,
+    read_yaml,
+    set_dotted,
+)
 from model.executors import (
     EXECUTORS,
     Executor,
@@ -386,19 +393,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _set_dotted(data: dict[str, Any], key: str, value: Any, where: str) -> None:
-    node = data
-    parts = key.split(".")
-    for i, part in enumerate(parts[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        elif not isinstance(child, dict):
-            raise ConfigError(f"{where}: {key}: {'.'.join(parts[: i + 1])} is not a section")
-        node = child
-    node[parts[-1]] = value
-
-
 def _level_text(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
@@ -469,7 +463,7 @@ class _Resolver:
         data = json.loads(json.dumps(self.cache[path]))  # deep copy of plain YAML data
         for layer in layers:
             for key, value in layer.items():
-                _set_dotted(data, key, value, f"{self.source}: {where}.overrides")
+                set_dotted(data, key, value, f"{self.source}: {where}.overrides")
         origin = f"{self.source}: arm {name!r} ({scenario})"
         return build_config(data, None, source=origin), path
 
