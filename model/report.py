@@ -56,7 +56,9 @@ def execute_notebook(
             execution_timeout=timeout_seconds,
         )
         notebook_bytes = executed.read_bytes()
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     html, _ = exporter.from_notebook_node(nbformat.reads(notebook_bytes, as_version=4))
     notebook_path = out_dir / f"{name}.ipynb"
     html_path = out_dir / f"{name}.html"
