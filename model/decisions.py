@@ -40,9 +40,9 @@ def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> np.n
     Returns:
         (n,) expected cost, yuan; ``inf`` where no channel is open.
     """
-    low = np.where(available, cost, np.inf).min(axis=1, keepdims=True)
-    shifted = np.where(available, np.exp(-(cost - np.where(np.isfinite(low), low, 0)) / scale), 0)
-    total = shifted.sum(axis=1)
+    open_cost = np.where(available, cost, np.inf)
+    low = open_cost.min(axis=1, keepdims=True)
+    total = np.exp(-(open_cost - np.where(np.isfinite(low), low, 0.0)) / scale).sum(axis=1)
     with np.errstate(divide="ignore"):
         return np.where(total > 0, low[:, 0] - scale * np.log(total), np.inf)
 
@@ -224,5 +224,8 @@ class ReportDecision:
         u = rng.random(len(utility))
         with np.errstate(invalid="ignore"):
             p = np.where(np.isfinite(c), sigmoid(utility - self.b.cost_per_yuan * c), 0.0)
-        channel = choose_channel(cost, available, scale, rng)
-        return np.where(u < p, channel, NO_CHANNEL)
+        channel = np.full(len(utility), NO_CHANNEL, dtype=np.int64)
+        reporting = np.flatnonzero(u < p)
+        if len(reporting):  # the channel is drawn for reporters only
+            channel[reporting] = choose_channel(cost[reporting], available[reporting], scale, rng)
+        return channel

@@ -604,7 +604,8 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
     data["available"][:5] = False
     got = decision.workers(**data, rng=np.random.default_rng(13))
     draws = np.random.default_rng(13)
-    u_report, u_channel = draws.random(n), draws.random((n, NC))  # _decide's draw order
+    u_report = draws.random(n)  # decide's draw order: report draws, then channel draws
+    chosen = {}  # row -> (cost, available) of the rows that report, in row order
     b, pol = config.behaviour, config.policies
     scale = b.channel_choice_scale_yuan
     kept = 1.0 - pol.points.crowding_out_strength
@@ -627,9 +628,13 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
         )
         c = ref_expected_cost(cost, data["available"][i], scale)
         p = 0.0 if math.isinf(c) else 1.0 / (1.0 + math.exp(-(utility - b.cost_per_yuan * c)))
-        channel = ref_choose_channel(cost, data["available"][i], scale, u_channel[i])
-        want = channel if u_report[i] < p else NO_CHANNEL
-        assert got[i] == want, i
+        if u_report[i] < p:
+            chosen[i] = (cost, data["available"][i])
+        else:
+            assert got[i] == NO_CHANNEL, i
+    u_channel = draws.random((len(chosen), NC))  # channels are drawn for reporters only
+    for row, (i, (cost, available)) in enumerate(chosen.items()):
+        assert got[i] == ref_choose_channel(cost, available, scale, u_channel[row]), i
     assert (got != NO_CHANNEL).any() and (got == NO_CHANNEL).any()
 
 
@@ -649,7 +654,8 @@ def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
         rng=np.random.default_rng(15),
     )
     draws = np.random.default_rng(15)
-    u_report, u_channel = draws.random(n), draws.random((n, NC))
+    u_report = draws.random(n)
+    chosen = []
     b = config.behaviour
     scale = b.channel_choice_scale_yuan
     value = config.residents.time_value_yuan_per_minute
@@ -663,8 +669,13 @@ def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
         )
         c = ref_expected_cost(cost, available[i], scale)
         p = 0.0 if math.isinf(c) else 1.0 / (1.0 + math.exp(-(utility - b.cost_per_yuan * c)))
-        channel = ref_choose_channel(cost, available[i], scale, u_channel[i])
-        assert got[i] == (channel if u_report[i] < p else NO_CHANNEL), i
+        if u_report[i] < p:
+            chosen.append(i)
+        else:
+            assert got[i] == NO_CHANNEL, i
+    u_channel = draws.random((len(chosen), NC))
+    for row, i in enumerate(chosen):
+        assert got[i] == ref_choose_channel(cost, available[i], scale, u_channel[row]), i
     assert (got != NO_CHANNEL).any()
 
 
