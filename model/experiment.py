@@ -996,6 +996,9 @@ class _Session:
         self.executed = 0
         self.failed_now = 0
         self.started_at = _now()
+        # the code the workers import when they start: read it now, not when the manifest
+        # is written at the end (the checkout may change while a long experiment runs)
+        self.code = code_version()
         self.clock = time.perf_counter()
 
     # ------------------------------------------------------------------ executor
@@ -1357,7 +1360,7 @@ class _Session:
                 for arm in exp.arms
             ],
             "seeds": [exp.seed(r) for r in range(n)],
-            "code_version": code_version(),
+            "code_version": self.code,
             "versions": package_versions(),
             "executor": self._describe_executor(),
             "machine": {
