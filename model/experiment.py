@@ -855,6 +855,21 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def _write_stacked(
+    path: Path,
+    records: Sequence[dict[str, Any]],
+    file_of: Callable[[int, int], Path],
+    first_column: str,
+) -> None:
+    """Stack the per-run tables of ``records`` (arm, replicate first) into one Parquet file."""
+    parts = [
+        (rec["arm"], rec["replicate"], file_of(rec["arm_index"], rec["replicate"]))
+        for rec in records
+    ]
+    schema, tables = _stacked(parts, first_column)
+    atomic_write_parquet_tables(path, schema, tables)
+
+
 def _stacked(
     files: Sequence[tuple[str, int, Path]], first: str
 ) -> tuple[pa.Schema, Iterator[pa.Table]]:
@@ -1225,27 +1240,9 @@ class _Session:
         else:
             atomic_write_parquet(folder.out / "runs.parquet", runs_table(exp, included))
             ok = [rec for rec in included if rec["status"] == "ok"]
-            daily = [
-                (
-                    rec["arm"],
-                    rec["replicate"],
-                    folder.daily_file(rec["arm_index"], rec["replicate"]),
-                )
-                for rec in ok
-            ]
-            schema, tables = _stacked(daily, "day")
-            atomic_write_parquet_tables(folder.out / "daily.parquet", schema, tables)
+            _write_stacked(folder.out / "daily.parquet", ok, folder.daily_file, "day")
             if self.keep_issue_logs:
-                issues = [
-                    (
-                        rec["arm"],
-                        rec["replicate"],
-                        folder.issues_file(rec["arm_index"], rec["replicate"]),
-                    )
-                    for rec in ok
-                ]
-                schema, tables = _stacked(issues, "issue_id")
-                atomic_write_parquet_tables(folder.out / "issues.parquet", schema, tables)
+                _write_stacked(folder.out / "issues.parquet", ok, folder.issues_file, "issue_id")
             manifest = self._manifest(
                 previous, records, planned, missing == 0, digest, batches, differences
             )
