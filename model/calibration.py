@@ -267,7 +267,7 @@ def measure(output, days: int) -> dict[str, float]:
         "rider_online_hours": float(np.nanmean(_column(daily, "rider_online_hours"))),
         "rider_orders": float(np.nanmean(_column(daily, "rider_orders"))),
         "rider_km": float(np.nanmean(_column(daily, "rider_km"))),
-        "rider_monthly_turnover": float(rider_leavers / max(riders, 1) / (days / 30.0)),
+        "rider_monthly_turnover": float(rider_leavers / max(riders, 1) / (max(days - 1, 1) / 30.0)),
         "no_insurance_share": float(1.0 - last["insured_share"]),
         "reports_per_enrolled_worker_year": float(registered_reports / registered_years)
         if registered_years > 0

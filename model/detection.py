@@ -5,8 +5,9 @@ hourly field of *passes* per cell. For an issue of type ``t`` at cell ``c`` the 
 class ``o`` notices it in the hour is ``1 - exp(-passes_o(c) * visibility[t, o])``, with
 workers' passes on indoor issues scaled by their building access. One uniform draw per
 issue and class decides; for each detection the noticing agent is then drawn in proportion
-to its share of the passes (workers: base community by exposure, then uniformly among the
-online workers of that kind and base; residents: by activity within the watch window).
+to its share of the passes (workers: base community by exposure, then among the online
+workers of that kind and base by the share of the hour each is online; residents: by
+activity within the watch window).
 """
 
 from __future__ import annotations

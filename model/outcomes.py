@@ -19,7 +19,8 @@ Definitions (all shares in [0, 1]; NaN, written as null, when the denominator is
 - ``worker_participation_rate``: of all workers present at some time, the share who filed
   at least one report.
 - ``registered_share``: share of workers registered (报到) at the end.
-- ``worker_monthly_turnover``: leavers per 30 days over the mean workforce.
+- ``worker_monthly_turnover``: leavers per 30 days over the workforce (turnover runs from
+  day 1, so a run of D days has D - 1 days of it).
 - ``mean_belonging``: mean belonging of the workers present at the end.
 - ``program_cost_yuan``: yuan spent on all levers (points included).
 - ``points_paid_yuan``: yuan paid as points.
@@ -90,7 +91,7 @@ def compute_outcomes(model: StreetModel) -> dict[str, float]:
     ack_hours = t["acknowledged_at"] - t["reported_at"]
     wf = model.workforce
     reporters = model.service.report_log()
-    months = max(end / 24.0 / 30.0, 1e-9)
+    months = max((end / 24.0 - 1.0) / 30.0, 1e-9)  # turnover runs from day 1
     participants = model.participants_gone + int(model.reported_any.sum())
     outcomes = {
         "issues_total": float(n),

@@ -76,8 +76,8 @@ def channel_rules(config: ScenarioConfig) -> ChannelRules:
       automation its tickets wait in a manual inbox like the hotline's and are routed as
       accurately; without feedback its reporters are never told the outcome;
     - the station report desk exists only at upgraded stations;
-    - designated posts or council seats open the in-person channel to registered workers
-      (they know their grid member);
+    - designated posts or council seats open the in-person channel to every registered
+      worker (the programme introduces registered workers to their grid member);
     - ``staff_patrol`` is the staff's own ticket: never chosen by a reporter.
     """
     ch, pol = config.channels, config.policies

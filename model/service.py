@@ -47,6 +47,7 @@ class Ticket:
 
     issue: int
     minutes_left: float
+    arrival: float = 0.0
     acknowledged: bool = False
 
 
@@ -243,7 +244,7 @@ class ServiceChain:
             if log.status[issue] >= Status.RESOLVED:
                 continue
             channel = log.channel[issue]
-            ticket = Ticket(issue, self._ticket_minutes(issue, channel))
+            ticket = Ticket(issue, self._ticket_minutes(issue, channel), arrival)
             if self.rules.auto_acknowledge[channel]:
                 self._acknowledge(issue, max(arrival, log.times["reported_at"][issue]))
                 ticket.acknowledged = True
@@ -262,7 +263,7 @@ class ServiceChain:
                 if log.status[ticket.issue] >= Status.RESOLVED:
                     queue.popleft()
                     continue
-                now = t + (rate - budget) / rate
+                now = max(t + (rate - budget) / rate, ticket.arrival)
                 if not ticket.acknowledged:
                     self._acknowledge(ticket.issue, now)
                     ticket.acknowledged = True
@@ -271,7 +272,7 @@ class ServiceChain:
                 budget -= work
                 if ticket.minutes_left <= 1e-9:
                     queue.popleft()
-                    self._dispatch(ticket.issue, t + (rate - budget) / rate)
+                    self._dispatch(ticket.issue, max(t + (rate - budget) / rate, ticket.arrival))
                     dispatched.append(ticket.issue)
             self.minutes_worked[community] += rate - budget
         return dispatched
@@ -335,11 +336,11 @@ class ServiceChain:
                 continue
             if i > 0 and not pol.points.duplicates_paid:
                 continue
-            if pol.points.enabled and paid_types > 0:
+            present = self.workforce.agent_id[reporter.slot] == reporter.agent_id
+            if pol.points.enabled and paid_types > 0 and present:
                 paid = self.ledger.pay_points(paid_types)
-                if self.workforce.agent_id[reporter.slot] == reporter.agent_id:
-                    points = paid / max(pol.points.yuan_per_point, 1e-12)
-                    self.workforce.points[reporter.slot] += points
+                points = paid / max(pol.points.yuan_per_point, 1e-12)
+                self.workforce.points[reporter.slot] += points
             if pol.waiver.enabled and i == 0:
                 self.ledger.book("waiver", pol.waiver.yuan_per_waived_report)
 

@@ -173,8 +173,10 @@ class StreetModel(Model):
     def escalate_and_lapse(self, t: int) -> None:
         """Escalation of unresolved issues and lapse of unreported ones.
 
-        Unresolved issues whose escalation age has come become incidents; unreported ones
-        whose lapse age has come go away (the ages are drawn in model.issues).
+        Open issues (not fixed, not closed) whose escalation age has come become incidents;
+        unreported ones whose lapse age has come go away (the ages are drawn in
+        model.issues). A ticket closed without a fix ends the issue's record, so such an
+        issue no longer escalates (docs/ODD.md, section 11, item 4).
         """
         log = self.issues
         live = self.live
@@ -422,6 +424,13 @@ class StreetModel(Model):
             agent = self.workers_by_id.pop(int(wf.agent_id[slot]))
             agent.leave()
         wf.renew(leaving, rng, now=self.now)
+        posts = self.config.policies.posts
+        if posts.enabled:
+            arrived_registered = leaving[wf.registered[leaving]]
+            posted = wf.assign_posts(
+                arrived_registered, rng, posts.share_of_registered, posts.skill_matching
+            )
+            self.ledger.book("posts", len(posted) * posts.training_yuan_per_post)
         cells = self.grid.all_cells.cells
         for slot in leaving:
             worker = Worker(self, int(slot), cells[self.layout.office_cells[wf.base[slot]]])
