@@ -36,9 +36,6 @@ class Status(IntEnum):
     EXPIRED = 8
 
 
-TERMINAL = (Status.RESOLVED, Status.CLOSED_UNRESOLVED, Status.ESCALATED, Status.EXPIRED)
-"""Statuses an issue never leaves."""
-
 STATUS_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in Status)
 """Status names in code order, as written to the issue log."""
 

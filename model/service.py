@@ -403,10 +403,6 @@ class ServiceChain:
             learned.append((rep.observer, rep.slot, rep.agent_id, signal, known))
         return learned
 
-    def reporters_of(self, issue: int) -> list[Reporter]:
-        """Reporters of an issue, first reporter first."""
-        return self.reporters.get(issue, [])
-
     def queue_length(self) -> int:
         """Tickets waiting for staff, all communities."""
         return sum(len(q) for q in self.queues) + len(self.intake)
