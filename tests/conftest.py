@@ -40,6 +40,16 @@ SMALL: dict[str, Any] = {
 }
 """The reduced street every simulation test starts from."""
 
+EXPERIMENT_OVERRIDES: dict[str, Any] = {
+    "population.residents": 300,
+    "population.workers.rider": 40,
+    "population.workers.courier": 20,
+    "population.workers.driver": 20,
+    "street.cells_x": 24,
+    "street.cells_y": 24,
+}
+"""A reduced street as experiment overrides (dotted keys), shared by the experiment tests."""
+
 REPORT_CHANNELS: tuple[str, ...] = ("hotline", "mini_program", "station", "in_person")
 """Channels a reporter can choose (everything but the staff's own patrol ticket)."""
 

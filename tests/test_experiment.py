@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import EXPERIMENT_OVERRIDES as SMALL
 
 from model import analysis
 from model.cli import main
@@ -28,14 +29,6 @@ from model.streams import replicate_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SMALL = {
-    "population.residents": 300,
-    "population.workers.rider": 40,
-    "population.workers.courier": 20,
-    "population.workers.driver": 20,
-    "street.cells_x": 24,
-    "street.cells_y": 24,
-}
 
 
 def write_spec(folder: Path, name: str = "tiny", **changes) -> Path:

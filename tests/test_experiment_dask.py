@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import EXPERIMENT_OVERRIDES as SMALL
 
 from model.cli import main
 from model.experiment import run_experiment
@@ -19,14 +20,6 @@ pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
-SMALL = {
-    "population.residents": 300,
-    "population.workers.rider": 40,
-    "population.workers.courier": 20,
-    "population.workers.driver": 20,
-    "street.cells_x": 24,
-    "street.cells_y": 24,
-}
 
 
 def write_spec(folder: Path) -> Path:
