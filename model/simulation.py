@@ -22,7 +22,7 @@ import pyarrow as pa
 from mesa import Model
 
 from model.agents import CommunityStaff, Resident, Worker
-from model.config import ISSUE_TYPES, WORKER_KINDS, ScenarioConfig
+from model.config import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS, ScenarioConfig
 from model.decisions import NO_CHANNEL, ReportDecision, resident_channels, worker_channels
 from model.detection import RESIDENT, STAFF, Detector
 from model.district import build_grid, generate_layout
@@ -34,9 +34,9 @@ from model.service import ServiceChain
 from model.streams import make_streams
 from model.workforce import WorkerTable
 
-STAFF_PATROL = 4  # CHANNELS.index("staff_patrol")
-IN_PERSON = 3  # CHANNELS.index("in_person")
-OPINION = 5  # ISSUE_TYPES.index("opinion")
+STAFF_PATROL = CHANNELS.index("staff_patrol")
+IN_PERSON = CHANNELS.index("in_person")
+OPINION = ISSUE_TYPES.index("opinion")
 
 
 @dataclass
@@ -532,8 +532,6 @@ class StreetModel(Model):
 
     def report_table(self) -> pa.Table:
         """The report log: one row per report, duplicates included."""
-        from model.config import CHANNELS, OBSERVERS
-
         log = self.service.report_log()
         return pa.table(
             {
