@@ -31,7 +31,7 @@ DETECTION_COMMIT_SUBJECT = "Detection: precompute per-issue exposure rows"
 CHILD = r"""
 import cProfile, json, pstats, sys, time
 import model
-from model.config import load_scenario
+from model.config.loading import load_scenario
 from model.simulation import run_model
 
 days, mode = int(sys.argv[1]), sys.argv[2]

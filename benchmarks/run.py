@@ -184,7 +184,7 @@ def bench_schelling(repeats: int, steps: int) -> dict[str, Any]:
 
 
 def population_overrides(factor: int) -> list[str]:
-    from model.config import load_scenario
+    from model.config.loading import load_scenario
 
     base = load_scenario(BASELINE).population
     out = [f"population.residents={base.residents * factor}"]
@@ -225,7 +225,7 @@ def timed_run(config, seed: int, days: int) -> dict[str, Any]:
 
 
 def bench_default(repeats: int, days: int, seed: int) -> dict[str, Any]:
-    from model.config import load_scenario
+    from model.config.loading import load_scenario
 
     config = load_scenario(BASELINE)
     runs = [timed_run(config, seed, days) for _ in range(repeats)]
@@ -280,7 +280,7 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
     import io
     import pstats
 
-    from model.config import load_scenario
+    from model.config.loading import load_scenario
     from model.simulation import run_model
 
     config = load_scenario(BASELINE)
@@ -395,7 +395,7 @@ def _peak_rss_kb() -> int:
 
 def child_scale(factor: int, days: int, seed: int) -> None:
     """Subprocess entry: one run at ``factor`` x population; prints one JSON line."""
-    from model.config import load_scenario
+    from model.config.loading import load_scenario
 
     config = load_scenario(BASELINE, population_overrides(factor))
     run = timed_run(config, seed, days)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from mesa import Agent
 from mesa.discrete_space import CellAgent
 
-from model.config import WORKER_KINDS
+from model.config.codes import WORKER_KINDS
 
 if TYPE_CHECKING:
     from model.simulation import StreetModel

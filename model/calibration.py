@@ -32,7 +32,9 @@ import yaml
 from scipy import stats
 from scipy.stats import qmc
 
-from model.config import WORKER_KINDS, ScenarioConfig, build_config
+from model.config.codes import WORKER_KINDS
+from model.config.loading import build_config
+from model.config.scenario import ScenarioConfig
 
 WORKERS = set(WORKER_KINDS)
 REPO = Path(__file__).resolve().parent.parent

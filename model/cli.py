@@ -13,7 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from model.config import ConfigError, ScenarioConfig, load_scenario
+from model.config.errors import ConfigError
+from model.config.loading import load_scenario
+from model.config.scenario import ScenarioConfig
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config import WORKER_KINDS, ScenarioConfig
+from model.config.codes import WORKER_KINDS
+from model.config.scenario import ScenarioConfig
 from model.policies import OPEN_ALL, OPEN_REGISTERED, ChannelRules
 
 NO_CHANNEL = -1

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.config import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, ScenarioConfig
+from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.config.scenario import ScenarioConfig
 from model.district import Layout, exposure_matrices
 from model.residents import ResidentTable
 from model.workforce import WorkerTable

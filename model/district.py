@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
-from model.config import WORKER_KINDS, KindProfile, ScenarioConfig
+from model.config.codes import WORKER_KINDS
+from model.config.people import KindProfile
+from model.config.scenario import ScenarioConfig
 
 
 class Place(FixedAgent):

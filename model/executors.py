@@ -37,7 +37,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from model.config import ConfigError, ScenarioConfig
+from model.config.errors import ConfigError
+from model.config.scenario import ScenarioConfig
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 """Executor names accepted by :func:`make_executor` and ``--executor``."""

@@ -65,14 +65,9 @@ from model.analysis import (
     precision_met,
     worst_relative_half_width,
 )
-from model.config import (
-    ConfigError,
-    ScenarioConfig,
-    build_config,
-    parse_value,
-    read_yaml,
-    set_dotted,
-)
+from model.config.errors import ConfigError, format_validation_error
+from model.config.loading import build_config, parse_value, read_yaml, set_dotted
+from model.config.scenario import ScenarioConfig
 from model.executors import (
     EXECUTORS,
     Executor,
@@ -266,22 +261,6 @@ class ExperimentSpec(_Strict):
         if not self.arms and self.factorial is None:
             raise ValueError("no arms: give arms or a factorial block")
         return self
-
-
-def _format_validation(source: str, error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ""
-    for part in first["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif first["type"] == "missing":
-        message = "required key missing"
-    message = message.removeprefix("Value error, ")
-    more = len(error.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{source}: {where or '(top level)'}: {message}{suffix}"
 
 
 # --------------------------------------------------------------------------- expansion
@@ -528,7 +507,7 @@ def load_experiment(
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_format_validation(name, error)) from None
+        raise ConfigError(format_validation_error(name, error)) from None
     return _expand(spec, name, file_sha256, folder)
 
 

@@ -18,7 +18,8 @@ from enum import IntEnum
 import numpy as np
 import pyarrow as pa
 
-from model.config import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS, ScenarioConfig
+from model.config.codes import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS
+from model.config.scenario import ScenarioConfig
 from model.district import Layout
 
 

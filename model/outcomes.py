@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from model.config import CHANNELS, WORKER_KINDS
+from model.config.codes import CHANNELS, WORKER_KINDS
 from model.issues import Status
 
 if TYPE_CHECKING:

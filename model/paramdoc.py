@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model import config
-from model.config import ScenarioConfig
+from model.config import codes
+from model.config.scenario import ScenarioConfig
 
 BEGIN = "<!-- BEGIN PARAMETER TABLE -->"
 """Marker line before the generated table."""
@@ -214,8 +214,8 @@ def unit_and_meaning(parameter: Parameter) -> str:
                 break
     constant = re.search(r"\(?one of ([A-Z_]+)\)?", meaning)
     annotation = parameter.annotation
-    if constant is not None and isinstance(getattr(config, constant.group(1), None), tuple):
-        unit = "one of " + " \\| ".join(getattr(config, constant.group(1)))
+    if constant is not None and isinstance(getattr(codes, constant.group(1), None), tuple):
+        unit = "one of " + " \\| ".join(getattr(codes, constant.group(1)))
         meaning = meaning.replace(constant.group(0), "").strip()
     elif typing.get_origin(annotation) is typing.Literal:
         unit = "one of " + " \\| ".join(str(a) for a in typing.get_args(annotation))

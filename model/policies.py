@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.config import CHANNELS, ISSUE_TYPES, ScenarioConfig
+from model.config.codes import CHANNELS, ISSUE_TYPES
+from model.config.scenario import ScenarioConfig
 
 LEVERS: tuple[str, ...] = (
     "posts",

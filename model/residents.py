@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config import ScenarioConfig
+from model.config.scenario import ScenarioConfig
 from model.district import Layout, window_sum
 
 

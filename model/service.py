@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
-from model.config import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, ScenarioConfig
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, OBSERVERS
+from model.config.scenario import ScenarioConfig
 from model.issues import IssueLog, Status
 from model.policies import ChannelRules, Ledger, reward_yuan
 from model.workforce import WorkerTable

@@ -22,7 +22,8 @@ import pyarrow as pa
 from mesa import Model
 
 from model.agents import CommunityStaff, Resident, Worker
-from model.config import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS, ScenarioConfig
+from model.config.codes import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.config.scenario import ScenarioConfig
 from model.decisions import NO_CHANNEL, ReportDecision, resident_channels, worker_channels
 from model.detection import RESIDENT, STAFF, Detector
 from model.district import build_grid, generate_layout

@@ -19,7 +19,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.config import ConfigError, ScenarioConfig
+from model.config.errors import ConfigError
+from model.config.scenario import ScenarioConfig
 
 
 def _clean(value: Any) -> Any:

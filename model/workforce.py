@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.agents import ROLES
-from model.config import WORKER_KINDS, ScenarioConfig
+from model.config.codes import WORKER_KINDS
+from model.config.scenario import ScenarioConfig
 from model.district import Layout, zone_membership
 
 HOURS = np.arange(24)

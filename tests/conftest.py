@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from model.config import CHANNELS, OBSERVERS, WORKER_KINDS, ScenarioConfig
+from model.config.codes import CHANNELS, OBSERVERS, WORKER_KINDS
+from model.config.scenario import ScenarioConfig
 from model.issues import STATUS_NAMES, TIME_FIELDS
 from model.outcomes import OUTCOME_NAMES, SHARE_OUTCOMES
 from model.simulation import RunOutput, run_model

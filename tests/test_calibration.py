@@ -23,7 +23,7 @@ from model.calibration import (
     repeat_report_lift,
     summarise,
 )
-from model.config import ScenarioConfig
+from model.config.scenario import ScenarioConfig
 
 
 def test_every_counterpart_has_a_band_from_the_file_or_a_stated_assumption():

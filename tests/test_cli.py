@@ -16,7 +16,7 @@ import pytest
 from conftest import SMALL_YAML
 
 from model import cli
-from model.config import load_scenario
+from model.config.loading import load_scenario
 from model.outcomes import OUTCOME_NAMES
 from model.simulation import run_model
 

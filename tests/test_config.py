@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_YAML
 
-from model.config import (
-    ConfigError,
-    ScenarioConfig,
+from model.config.errors import ConfigError
+from model.config.loading import (
     apply_overrides,
     build_config,
     load_scenario,
     parse_value,
     read_yaml,
 )
+from model.config.scenario import ScenarioConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

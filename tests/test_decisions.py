@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config import CHANNELS
+from model.config.codes import CHANNELS
 from model.decisions import (
     NO_CHANNEL,
     ReportDecision,

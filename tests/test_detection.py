@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
 from model.detection import RESIDENT, STAFF
 from model.simulation import StreetModel
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config import WORKER_KINDS
+from model.config.codes import WORKER_KINDS
 from model.district import (
     Layout,
     exposure_matrices,

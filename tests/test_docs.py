@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from model import paramdoc
-from model.config import ScenarioConfig
+from model.config.scenario import ScenarioConfig
 from model.outcomes import OUTCOME_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from conftest import EXPERIMENT_OVERRIDES as SMALL
 
 from model import analysis
 from model.cli import main
-from model.config import ConfigError
+from model.config.errors import ConfigError
 from model.executors import FAIL_ARM_VARIABLE
 from model.experiment import load_experiment, load_results, run_experiment
 from model.streams import replicate_seed

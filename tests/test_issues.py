@@ -7,7 +7,7 @@ import pytest
 from conftest import make_config
 from scipy import integrate, stats
 
-from model.config import DEPARTMENTS, ISSUE_TYPES
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES
 from model.district import generate_layout
 from model.issues import (
     STATUS_NAMES,

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from model.calibration import measure
-from model.config import load_scenario
+from model.config.loading import load_scenario
 from model.simulation import run_model
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import all_channels_closed, make_config
 
-from model.config import CHANNELS, ISSUE_TYPES
+from model.config.codes import CHANNELS, ISSUE_TYPES
 from model.policies import (
     LEVERS,
     OPEN_ALL,

@@ -22,7 +22,7 @@ import pytest
 from conftest import make_config
 from scipy import integrate, optimize, stats
 
-from model.config import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.config.codes import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
 from model.decisions import NO_CHANNEL, ReportDecision, choose_channel, expected_cost
 from model.detection import RESIDENT, STAFF, Detector
 from model.district import Layout, exposure_matrices, generate_layout, window_sum

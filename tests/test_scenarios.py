@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from model.config import ScenarioConfig, load_scenario
+from model.config.loading import load_scenario
+from model.config.scenario import ScenarioConfig
 from model.experiment import load_experiment
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS
+from model.config.codes import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS
 from model.district import generate_layout
 from model.issues import IssueLog, Status
 from model.policies import Ledger, channel_rules

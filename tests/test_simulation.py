@@ -18,7 +18,7 @@ from conftest import (
 )
 
 from model.agents import CommunityStaff, Resident, Worker
-from model.config import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
 from model.outcomes import OUTCOME_NAMES
 from model.simulation import StreetModel, run_model
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import make_config
 from scipy import integrate, stats
 
-from model.config import WORKER_KINDS
+from model.config.codes import WORKER_KINDS
 from model.district import generate_layout
 from model.streams import make_streams
 from model.workforce import WorkerTable
