@@ -32,7 +32,7 @@ CHILD = r"""
 import cProfile, json, pstats, sys, time
 import model
 from model.config.loading import load_scenario
-from model.simulation import run_model
+from model.sim.model import run_model
 
 days, mode = int(sys.argv[1]), sys.argv[2]
 config = load_scenario("scenarios/baseline.yaml")

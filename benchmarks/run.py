@@ -194,8 +194,8 @@ def population_overrides(factor: int) -> list[str]:
 
 def timed_run(config, seed: int, days: int) -> dict[str, Any]:
     """One run: build, step to the horizon, collect results (what run_model does), timed."""
-    from model.agents import CommunityStaff
-    from model.simulation import StreetModel
+    from model.sim.agents import CommunityStaff
+    from model.sim.model import StreetModel
 
     t0 = time.perf_counter()
     model = StreetModel(config, seed=seed, days=days)
@@ -281,7 +281,7 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
     import pstats
 
     from model.config.loading import load_scenario
-    from model.simulation import run_model
+    from model.sim.model import run_model
 
     config = load_scenario(BASELINE)
     profiler = cProfile.Profile()
@@ -582,7 +582,7 @@ def standard_experiment():
 
 def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
     from model.experiment import run_experiment
-    from model.simulation import run_model
+    from model.sim.model import run_model
 
     experiment, spec, source = standard_experiment()
     precision = experiment.precision

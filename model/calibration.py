@@ -236,7 +236,7 @@ def measure(output, days: int) -> dict[str, float]:
     """Simulated value of every target for one run.
 
     Args:
-        output: a :class:`model.simulation.RunOutput`.
+        output: a :class:`model.sim.output.RunOutput`.
         days: the run's horizon, days.
 
     Returns:
@@ -294,7 +294,7 @@ def measure(output, days: int) -> dict[str, float]:
 
 def _measure_run(args: tuple[dict[str, Any], int, int]) -> dict[str, float]:
     """Run one seed of a resolved configuration and measure it (top level: picklable)."""
-    from model.simulation import run_model
+    from model.sim.model import run_model
 
     data, seed, days = args
     config = ScenarioConfig.model_validate(data)

@@ -163,7 +163,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``streetwise run``: one run, outcome table on stdout, files with ``--out``."""
-    from model.simulation import run_model
+    from model.sim.model import run_model
     from model.store import check_writable_dir, write_run
 
     config: ScenarioConfig = load_scenario(args.scenario, args.overrides)
@@ -235,7 +235,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """``streetwise report``: the baseline run and the calibration report in ``reports/``."""
     from model.report import REPO, REPORTS, execute_notebook
-    from model.simulation import run_model
+    from model.sim.model import run_model
     from model.store import check_writable_dir, write_run
 
     out = args.out or REPORTS

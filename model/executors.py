@@ -137,7 +137,7 @@ def execute_run(task: RunTask) -> RunResult:
     start = time.perf_counter()
     try:
         _fail_hook(task.arm)
-        from model.simulation import run_model
+        from model.sim.model import run_model
 
         output = run_model(task.config, seed=task.seed, days=task.days)
     except Exception as error:

@@ -76,14 +76,14 @@ from model.executors import (
     make_executor,
     model_source_sha256,
 )
-from model.outcomes import OUTCOME_NAMES
+from model.outcomes.contract import OUTCOME_NAMES
+from model.sim.streams import replicate_seed
 from model.store import (
     atomic_write_json,
     atomic_write_parquet,
     atomic_write_parquet_tables,
     check_writable_dir,
 )
-from model.streams import replicate_seed
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """Folder holding the ``model`` package; scenario paths fall back to it."""

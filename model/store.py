@@ -92,7 +92,7 @@ def write_run(out: Path, config: ScenarioConfig, output, *, seed: int, days: int
     Args:
         out: results folder (created if missing).
         config: the resolved configuration.
-        output: a :class:`model.simulation.RunOutput`.
+        output: a :class:`model.sim.output.RunOutput`.
         seed: the run seed.
         days: the horizon in days.
     """

@@ -23,11 +23,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from model.config.codes import CHANNELS, OBSERVERS, WORKER_KINDS
+from model.config.codes import CHANNELS, OBSERVERS, STATUS_NAMES, WORKER_KINDS
 from model.config.scenario import ScenarioConfig
-from model.issues import STATUS_NAMES, TIME_FIELDS
-from model.outcomes import OUTCOME_NAMES, SHARE_OUTCOMES
-from model.simulation import RunOutput, run_model
+from model.outcomes.contract import OUTCOME_NAMES, SHARE_OUTCOMES
+from model.sim.channels import ChannelRules, channel_rules
+from model.sim.issues import TIME_FIELDS
+from model.sim.model import run_model
+from model.sim.output import RunOutput
+from model.sim.space import Layout, generate_layout
 
 SMALL: dict[str, Any] = {
     "name": "small",
@@ -87,6 +90,16 @@ def make_config(*overrides: dict[str, Any]) -> ScenarioConfig:
     for extra in overrides:
         data = deep_merge(data, extra)
     return ScenarioConfig.model_validate(data)
+
+
+def layout_of(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
+    """The street layout of a scenario, drawn from ``rng``."""
+    return generate_layout(config.street, config.policies.stations.count, rng)
+
+
+def rules_of(config: ScenarioConfig) -> ChannelRules:
+    """The effective channel rules of a scenario."""
+    return channel_rules(config.channels, config.policies)
 
 
 def all_channels_closed() -> dict[str, Any]:

@@ -17,8 +17,8 @@ from conftest import SMALL_YAML
 
 from model import cli
 from model.config.loading import load_scenario
-from model.outcomes import OUTCOME_NAMES
-from model.simulation import run_model
+from model.outcomes.contract import OUTCOME_NAMES
+from model.sim.model import run_model
 
 RESULT_FILES = (
     "outcomes.json",
@@ -319,12 +319,12 @@ def test_main_returns_2_for_bad_input(tmp_path: Path, capsys) -> None:
 
 
 def test_unexpected_failure_exits_1(tmp_path: Path, scenario: Path, monkeypatch, capsys) -> None:
-    import model.simulation
+    import model.sim.model
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom in the model")
 
-    monkeypatch.setattr(model.simulation, "run_model", explode)
+    monkeypatch.setattr(model.sim.model, "run_model", explode)
     out = tmp_path / "out"
     assert cli.main(["run", str(scenario), "--out", str(out)]) == 1
     err = capsys.readouterr().err

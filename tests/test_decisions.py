@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_config
+from conftest import make_config, rules_of
 
-from model.config.codes import CHANNELS
-from model.decisions import (
-    NO_CHANNEL,
+from model.config.codes import CHANNELS, NO_CHANNEL, Channel
+from model.sim.channels import channel_rules
+from model.sim.decisions import (
     ReportDecision,
     choose_channel,
     expected_cost,
@@ -16,10 +16,11 @@ from model.decisions import (
     sigmoid,
     worker_channels,
 )
-from model.policies import channel_rules
+from model.sim.levers import points_scheme
+from model.sim.model import build_decision
 
 NC = len(CHANNELS)
-HOT, MINI, STATION, IN_PERSON, PATROL = range(NC)
+HOT, MINI, STATION, IN_PERSON, PATROL = Channel
 
 
 def test_sigmoid() -> None:
@@ -78,7 +79,7 @@ def test_worker_channels_respect_registration_adoption_station_and_hours() -> No
             }
         }
     )
-    rules = channel_rules(config)
+    rules = channel_rules(config.channels, config.policies)
     registered = np.array([True, False, True, True])
     adopted = np.array([True, True, False, True])
     station = np.array([True, True, True, False])
@@ -95,13 +96,15 @@ def test_worker_channels_respect_registration_adoption_station_and_hours() -> No
 
 
 def test_resident_channels(small_config) -> None:
-    rules = channel_rules(make_config({"policies": {"mini_program": {"enabled": True}}}))
+    rules = rules_of(make_config({"policies": {"mini_program": {"enabled": True}}}))
     adopted = np.array([True, False])
     ok = resident_channels(rules, adopted, office_open=True)
     assert list(ok[0]) == [True, True, False, True, False]
     assert list(ok[1]) == [True, False, False, True, False]
     assert not resident_channels(rules, adopted, office_open=False)[:, IN_PERSON].any()
-    status_quo = resident_channels(channel_rules(small_config), adopted, True)
+    status_quo = resident_channels(
+        channel_rules(small_config.channels, small_config.policies), adopted, True
+    )
     assert not status_quo[:, MINI].any()
 
 
@@ -125,7 +128,7 @@ def worker_batch(n: int, available: np.ndarray, **overrides):
 
 def decision_for(*overrides) -> ReportDecision:
     config = make_config(*overrides)
-    return ReportDecision(config, channel_rules(config))
+    return build_decision(config, rules_of(config), points_scheme(config.policies.points))
 
 
 @pytest.mark.parametrize(("intercept", "always"), [(1e6, True), (-1e6, False)])

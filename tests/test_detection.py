@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
-from model.detection import RESIDENT, STAFF
-from model.simulation import StreetModel
+from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, Observer
+from model.sim.model import StreetModel
 
 ENV = ISSUE_TYPES.index("environment")
 OPINION = ISSUE_TYPES.index("opinion")
@@ -52,7 +51,7 @@ def test_intensity_matches_manual_computation(model, shifts) -> None:
         expected = counts[k] @ det.worker_passes[k][:, cells] * vis[kind]
         assert np.allclose(rate[:, k], expected), kind
     resident = det.resident_looks[cells] * vis["resident"]
-    assert np.allclose(rate[:, RESIDENT], resident)
+    assert np.allclose(rate[:, Observer.RESIDENT], resident)
     s = model.config.staff
     cells_per_community = np.bincount(model.layout.community)[model.layout.community[cells]]
     staff = (
@@ -61,7 +60,7 @@ def test_intensity_matches_manual_computation(model, shifts) -> None:
         * s.patrol_cells_per_hour
         / cells_per_community
     )
-    assert np.allclose(rate[:, STAFF], staff * vis["staff"])
+    assert np.allclose(rate[:, Observer.STAFF], staff * vis["staff"])
     assert np.all(rate >= 0)
 
 
@@ -101,8 +100,8 @@ def test_staff_patrol_only_on_duty(model, shifts) -> None:
     cells = some_cells(model)
     on = passes(model, cells, shifts.counts[12], on_duty=True)
     off = passes(model, cells, shifts.counts[12], on_duty=False)
-    assert np.all(on[:, STAFF] > 0)
-    assert np.all(off[:, STAFF] == 0)
+    assert np.all(on[:, Observer.STAFF] > 0)
+    assert np.all(off[:, Observer.STAFF] == 0)
 
 
 def test_indoor_scales_by_building_access(model, shifts) -> None:
@@ -112,8 +111,8 @@ def test_indoor_scales_by_building_access(model, shifts) -> None:
     for k, kind in enumerate(WORKER_KINDS):
         access = getattr(model.config.workers, kind).building_access
         assert np.allclose(inside[:, k], out[:, k] * access), kind
-    assert np.allclose(inside[:, RESIDENT], 0.5 * out[:, RESIDENT])
-    assert np.allclose(inside[:, STAFF], 0.5 * out[:, STAFF])
+    assert np.allclose(inside[:, Observer.RESIDENT], 0.5 * out[:, Observer.RESIDENT])
+    assert np.allclose(inside[:, Observer.STAFF], 0.5 * out[:, Observer.STAFF])
 
 
 def test_residents_look_less_at_night(model, shifts) -> None:
@@ -122,7 +121,7 @@ def test_residents_look_less_at_night(model, shifts) -> None:
     day = passes(model, cells, shifts.counts[12], hour=12)
     night = passes(model, cells, shifts.counts[12], hour=3)
     assert 3 < r.outdoor_start_hour and 12 < r.outdoor_end_hour
-    assert np.allclose(night[:, RESIDENT], day[:, RESIDENT] * r.night_activity)
+    assert np.allclose(night[:, Observer.RESIDENT], day[:, Observer.RESIDENT] * r.night_activity)
 
 
 def test_relay_scales_only_opinion_worker_intensity(small_config, shifts) -> None:
@@ -143,7 +142,7 @@ def test_detection_probability_is_one_minus_exp(model, shifts) -> None:
     n = 20_000
     cells = np.full(n, model.layout.office_cells[0])
     intensity = np.zeros((n, len(OBSERVERS)))
-    intensity[:, STAFF] = 0.5
+    intensity[:, Observer.STAFF] = 0.5
     det = model.detector.detect(
         np.arange(n),
         cells,
@@ -152,7 +151,7 @@ def test_detection_probability_is_one_minus_exp(model, shifts) -> None:
         shifts.online[:, 12] > 0,
         np.random.default_rng(4),
     )
-    assert np.all(det.observer == STAFF) and np.all(det.slot == -1)
+    assert np.all(det.observer == Observer.STAFF) and np.all(det.slot == -1)
     assert len(det) / n == pytest.approx(1 - np.exp(-0.5), abs=0.015)
 
 
@@ -178,7 +177,7 @@ def test_certain_detection_picks_plausible_agents(model, shifts) -> None:
         assert np.all(wf.kind[slots] == k)
         found = cells[hit[det.observer == k]]
         assert np.all(model.detector.worker_passes[k][wf.base[slots], found] > 0)
-    res = det.observer == RESIDENT
+    res = det.observer == Observer.RESIDENT
     homes = model.residents.home[det.slot[res]]
     hx, hy = model.layout.xy(homes)
     ix, iy = model.layout.xy(cells[hit[res]])

@@ -7,7 +7,7 @@ import pytest
 from conftest import make_config
 
 from model.config.codes import WORKER_KINDS
-from model.district import (
+from model.sim.space import (
     Layout,
     exposure_matrices,
     generate_layout,
@@ -15,11 +15,13 @@ from model.district import (
     window_sum,
     zone_membership,
 )
-from model.streams import make_streams
+from model.sim.streams import make_streams
 
 
 def layout_for(config, seed: int = 0) -> Layout:
-    return generate_layout(config, make_streams(seed)["layout"])
+    return generate_layout(
+        config.street, config.policies.stations.count, make_streams(seed)["layout"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +98,7 @@ def test_layout_depends_on_seed_only(small_config) -> None:
 
 def test_zone_radius_zero_is_own_community(small_config, layout: Layout) -> None:
     profile = small_config.workers.courier.model_copy(update={"zone_radius_communities": 0})
-    zone = zone_membership(small_config, layout, profile)
+    zone = zone_membership(layout, profile)
     assert zone.shape == (4, layout.n_cells)
     for b in range(4):
         assert np.array_equal(zone[b], layout.community == b)
@@ -104,7 +106,7 @@ def test_zone_radius_zero_is_own_community(small_config, layout: Layout) -> None
 
 def test_zone_radius_one_covers_neighbours(small_config, layout: Layout) -> None:
     profile = small_config.workers.rider.model_copy(update={"zone_radius_communities": 1})
-    zone = zone_membership(small_config, layout, profile)
+    zone = zone_membership(layout, profile)
     assert zone.all()  # on a 2 x 2 street every community neighbours every other
 
 
@@ -115,14 +117,14 @@ def test_pass_weights_drivers_keep_to_roads(small_config, layout: Layout) -> Non
 
 
 def test_exposure_rows_sum_to_cells_per_hour(small_config, layout: Layout) -> None:
-    m = exposure_matrices(small_config, layout)
+    m = exposure_matrices(small_config.workers, layout)
     assert m.shape == (len(WORKER_KINDS), layout.n_communities, layout.n_cells)
     assert np.all(m >= 0)
     for k, kind in enumerate(WORKER_KINDS):
         profile = getattr(small_config.workers, kind)
         expected = profile.speed_kmh * 1000.0 / layout.cell_size_m
         assert np.allclose(m[k].sum(axis=1), expected), kind
-        zone = zone_membership(small_config, layout, profile)
+        zone = zone_membership(layout, profile)
         assert np.all(m[k][~zone] == 0), kind
 
 
@@ -149,6 +151,7 @@ def test_window_sum_matches_brute_force(nx: int, ny: int, radius: int) -> None:
         community=np.zeros(nx * ny, np.int64),
         grid=np.zeros(nx * ny, np.int64),
         n_communities=1,
+        communities_x=1,
         n_grids=1,
         office_cells=np.array([0]),
         station_cells=np.array([], np.int64),

@@ -10,7 +10,7 @@ import pytest
 
 from model import paramdoc
 from model.config.scenario import ScenarioConfig
-from model.outcomes import OUTCOME_NAMES
+from model.outcomes.contract import OUTCOME_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

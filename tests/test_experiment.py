@@ -25,7 +25,7 @@ from model.cli import main
 from model.config.errors import ConfigError
 from model.executors import FAIL_ARM_VARIABLE
 from model.experiment import load_experiment, load_results, run_experiment
-from model.streams import replicate_seed
+from model.sim.streams import replicate_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

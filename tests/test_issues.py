@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_config
+from conftest import layout_of, make_config
 from scipy import integrate, stats
 
-from model.config.codes import DEPARTMENTS, ISSUE_TYPES
-from model.district import generate_layout
-from model.issues import (
-    STATUS_NAMES,
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, STATUS_NAMES, IssueStatus
+from model.sim.issues import (
     TIME_FIELDS,
     IssueLog,
-    Status,
     escalation_age,
     generate_issues,
     location_weights,
 )
-from model.streams import make_streams
+from model.sim.space import generate_layout
+from model.sim.streams import make_streams
 
 
 def test_status_order_is_the_lifecycle() -> None:
-    assert [s.name.lower() for s in Status][:6] == [
+    assert [s.name.lower() for s in IssueStatus][:6] == [
         "open",
         "detected",
         "reported",
@@ -30,7 +28,7 @@ def test_status_order_is_the_lifecycle() -> None:
         "dispatched",
         "resolved",
     ]
-    assert STATUS_NAMES == tuple(s.name.lower() for s in Status)
+    assert STATUS_NAMES == tuple(s.name.lower() for s in IssueStatus)
     assert TIME_FIELDS[0] == "opened_at" and TIME_FIELDS[-1] == "feedback_at"
 
 
@@ -74,8 +72,10 @@ def test_escalation_ages_follow_the_hazard_distribution() -> None:
 @pytest.fixture(scope="module")
 def generated(small_config):
     streams = make_streams(5)
-    layout = generate_layout(small_config, streams["layout"])
-    return layout, generate_issues(small_config, layout, 60, streams["arrivals"])
+    layout = generate_layout(
+        small_config.street, small_config.policies.stations.count, streams["layout"]
+    )
+    return layout, generate_issues(small_config.issues, layout, 60, streams["arrivals"])
 
 
 def test_generated_issues_are_sorted_and_consistent(small_config, generated) -> None:
@@ -94,7 +94,7 @@ def test_generated_issues_are_sorted_and_consistent(small_config, generated) -> 
         dept = small_config.issues.types[name].department
         assert np.all(log.department[log.type == t] == DEPARTMENTS.index(dept))
     # fresh lifecycle
-    assert np.all(log.status == Status.OPEN)
+    assert np.all(log.status == IssueStatus.OPEN)
     assert np.all(log.channel == -1) and np.all(log.n_reports == 0)
     for name in TIME_FIELDS[1:]:
         assert np.all(np.isnan(log.times[name]))
@@ -126,8 +126,8 @@ def test_arrival_hours_follow_the_profile() -> None:
     profile[10] = 1.0
     config = make_config({"issues": {"arrival_hour_profile": profile}})
     streams = make_streams(1)
-    layout = generate_layout(config, streams["layout"])
-    log = generate_issues(config, layout, 10, streams["arrivals"])
+    layout = layout_of(config, streams["layout"])
+    log = generate_issues(config.issues, layout, 10, streams["arrivals"])
     assert np.all(np.floor(log.opened_at % 24) == 10)
 
 
@@ -137,8 +137,8 @@ def test_zero_arrivals_and_no_escalation() -> None:
     types["opinion"] = {"arrivals_per_day": 0.0, "lapse_per_1000h": 0.0}
     config = make_config({"issues": {"types": types}})
     streams = make_streams(2)
-    layout = generate_layout(config, streams["layout"])
-    log = generate_issues(config, layout, 10, streams["arrivals"])
+    layout = layout_of(config, streams["layout"])
+    log = generate_issues(config.issues, layout, 10, streams["arrivals"])
     assert set(np.unique(log.type)) == {ISSUE_TYPES.index("environment")}
     assert np.all(np.isinf(log.escalate_at))
 
@@ -146,8 +146,10 @@ def test_zero_arrivals_and_no_escalation() -> None:
 def test_same_seed_same_issues(small_config) -> None:
     def draw(seed):
         streams = make_streams(seed)
-        layout = generate_layout(small_config, streams["layout"])
-        return generate_issues(small_config, layout, 15, streams["arrivals"])
+        layout = generate_layout(
+            small_config.street, small_config.policies.stations.count, streams["layout"]
+        )
+        return generate_issues(small_config.issues, layout, 15, streams["arrivals"])
 
     a, b, c = draw(9), draw(9), draw(10)
     for name in ("type", "opened_at", "cell", "severity", "indoor", "escalate_at", "lapse_at"):
@@ -170,7 +172,13 @@ def test_status_counts_and_table(generated) -> None:
         lapse_at=log.lapse_at[:5],
         department=log.department[:5],
     )
-    log.status[:] = [Status.OPEN, Status.DETECTED, Status.RESOLVED, Status.RESOLVED, Status.EXPIRED]
+    log.status[:] = [
+        IssueStatus.OPEN,
+        IssueStatus.DETECTED,
+        IssueStatus.RESOLVED,
+        IssueStatus.RESOLVED,
+        IssueStatus.EXPIRED,
+    ]
     assert list(log.status_counts(5)) == [1, 1, 0, 0, 0, 2, 0, 0, 1]
     assert list(log.status_counts(2)) == [1, 1, 0, 0, 0, 0, 0, 0, 0]
     log.times["reported_at"][2] = 7.5

@@ -18,7 +18,7 @@ import pytest
 
 from model.calibration import measure
 from model.config.loading import load_scenario
-from model.simulation import run_model
+from model.sim.model import run_model
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SEEDS = (1, 2, 3)

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import all_channels_closed, make_config
+from conftest import all_channels_closed, make_config, rules_of
 
-from model.config.codes import CHANNELS, ISSUE_TYPES
-from model.policies import (
-    LEVERS,
-    OPEN_ALL,
-    OPEN_NONE,
-    OPEN_REGISTERED,
-    Ledger,
-    channel_rules,
-    reward_yuan,
-    role_match_table,
-)
+from model.config.codes import CHANNELS, ISSUE_TYPES, Access, Channel
+from model.sim.channels import channel_rules
+from model.sim.costs import LEVERS, Ledger
+from model.sim.levers import points_scheme, role_match_table
 
-HOT, MINI, STATION, IN_PERSON, PATROL = (CHANNELS.index(c) for c in CHANNELS)
+HOT, MINI, STATION, IN_PERSON, PATROL = Channel
+
+
+def reward_yuan(config):
+    return points_scheme(config.policies.points).reward_yuan
 
 
 def rules_for(**policies):
-    return channel_rules(make_config({"policies": policies}))
+    return rules_of(make_config({"policies": policies}))
 
 
 def test_status_quo_channels(small_config) -> None:
-    rules = channel_rules(small_config)
-    assert list(rules.open_workers) == [OPEN_ALL, OPEN_NONE, OPEN_NONE, OPEN_NONE, OPEN_NONE]
+    rules = channel_rules(small_config.channels, small_config.policies)
+    assert list(rules.open_workers) == [
+        Access.ALL,
+        Access.NONE,
+        Access.NONE,
+        Access.NONE,
+        Access.NONE,
+    ]
     assert list(rules.open_residents) == [True, False, False, True, False]
     ch = small_config.channels
     assert list(rules.minutes[:4]) == [
@@ -47,14 +50,14 @@ def test_status_quo_channels(small_config) -> None:
 
 def test_mini_program_needs_its_policy() -> None:
     on = rules_for(mini_program={"enabled": True})
-    assert on.open_workers[MINI] == OPEN_ALL and on.open_residents[MINI]
-    closed = channel_rules(
+    assert on.open_workers[MINI] == Access.ALL and on.open_residents[MINI]
+    closed = rules_of(
         make_config(
             {"policies": {"mini_program": {"enabled": True}}},
             {"channels": {"mini_program": {"enabled": False}}},
         )
     )
-    assert closed.open_workers[MINI] == OPEN_NONE and not closed.open_residents[MINI]
+    assert closed.open_workers[MINI] == Access.NONE and not closed.open_residents[MINI]
 
 
 def test_mini_program_without_routing_automation_is_like_the_hotline(small_config) -> None:
@@ -88,7 +91,11 @@ def test_station_desk_only_at_upgraded_stations(upgraded, count, open_) -> None:
 
 @pytest.mark.parametrize(
     ("posts", "deliberation", "expected"),
-    [(False, False, OPEN_NONE), (True, False, OPEN_REGISTERED), (False, True, OPEN_REGISTERED)],
+    [
+        (False, False, Access.NONE),
+        (True, False, Access.REGISTERED),
+        (False, True, Access.REGISTERED),
+    ],
 )
 def test_posts_or_seats_open_in_person_to_registered(posts, deliberation, expected) -> None:
     rules = rules_for(posts={"enabled": posts}, deliberation={"enabled": deliberation})
@@ -97,13 +104,13 @@ def test_posts_or_seats_open_in_person_to_registered(posts, deliberation, expect
 
 
 def test_posts_cannot_open_a_closed_in_person_channel() -> None:
-    rules = channel_rules(
+    rules = rules_of(
         make_config(
             {"policies": {"posts": {"enabled": True}}},
             {"channels": {"in_person": {"enabled": False}}},
         )
     )
-    assert rules.open_workers[IN_PERSON] == OPEN_NONE
+    assert rules.open_workers[IN_PERSON] == Access.NONE
     assert not rules.open_residents[IN_PERSON]
 
 
@@ -118,14 +125,14 @@ def test_all_channels_closed() -> None:
             }
         },
     )
-    rules = channel_rules(config)
-    assert np.all(rules.open_workers == OPEN_NONE)
+    rules = channel_rules(config.channels, config.policies)
+    assert np.all(rules.open_workers == Access.NONE)
     assert not rules.open_residents.any()
 
 
 def test_open_to_registered_setting() -> None:
     config = make_config({"channels": {"hotline": {"open_to_workers": "registered"}}})
-    assert channel_rules(config).open_workers[HOT] == OPEN_REGISTERED
+    assert channel_rules(config.channels, config.policies).open_workers[HOT] == Access.REGISTERED
 
 
 def test_role_match_table() -> None:
@@ -147,7 +154,7 @@ def test_reward_yuan(small_config) -> None:
 
 def test_ledger_points_budget_cap() -> None:
     config = make_config({"policies": {"points": {"enabled": True, "annual_budget_yuan": 100.0}}})
-    ledger = Ledger(config)
+    ledger = Ledger(config.policies)
     assert ledger.points_budget_left() == 100.0
     assert ledger.pay_points(60.0) == 60.0
     assert ledger.pay_points(60.0) == 40.0  # capped
@@ -162,7 +169,7 @@ def test_ledger_points_budget_cap() -> None:
 
 
 def test_ledger_books_by_lever() -> None:
-    ledger = Ledger(make_config())
+    ledger = Ledger(make_config().policies)
     assert set(ledger.spent) == set(LEVERS)
     ledger.book("honours", 10.0)
     ledger.book("posts", 2.5)
@@ -172,7 +179,7 @@ def test_ledger_books_by_lever() -> None:
 
 
 def test_daily_running_costs_status_quo(small_config) -> None:
-    ledger = Ledger(small_config)
+    ledger = Ledger(small_config.policies)
     ledger.book_daily_running_costs(subsidized=10, post_holders=10)
     st = small_config.policies.stations
     expected = st.count * st.yuan_per_station_year / 365.0
@@ -185,7 +192,7 @@ def test_daily_running_costs_every_lever() -> None:
 
     config = make_config(every_lever_on())
     p = config.policies
-    ledger = Ledger(config)
+    ledger = Ledger(config.policies)
     ledger.book_daily_running_costs(subsidized=7, post_holders=3)
     expected = {
         "points": p.points.admin_yuan_per_year / 365,

@@ -8,7 +8,7 @@ from conftest import REPORT_CHANNELS, check_invariants, column, make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.simulation import run_model
+from model.sim.model import run_model
 
 SETTINGS = settings(
     max_examples=12,

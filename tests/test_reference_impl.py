@@ -22,15 +22,23 @@ import pytest
 from conftest import make_config
 from scipy import integrate, optimize, stats
 
-from model.config.codes import CHANNELS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
-from model.decisions import NO_CHANNEL, ReportDecision, choose_channel, expected_cost
-from model.detection import RESIDENT, STAFF, Detector
-from model.district import Layout, exposure_matrices, generate_layout, window_sum
-from model.issues import escalation_age
-from model.policies import channel_rules
-from model.residents import ResidentTable
-from model.simulation import StreetModel
-from model.workforce import WorkerTable
+from model.config.codes import (
+    CHANNELS,
+    ISSUE_TYPES,
+    NO_CHANNEL,
+    OBSERVERS,
+    WORKER_KINDS,
+    Observer,
+)
+from model.sim.channels import channel_rules
+from model.sim.decisions import choose_channel, expected_cost
+from model.sim.detection import Detector
+from model.sim.issues import escalation_age
+from model.sim.levers import points_scheme
+from model.sim.model import StreetModel, build_decision, build_workforce
+from model.sim.residents import ResidentTable
+from model.sim.space import Layout, exposure_matrices, generate_layout, window_sum
+from model.sim.workforce import WorkerTable
 
 K = len(WORKER_KINDS)
 O = len(OBSERVERS)  # noqa: E741 - the number of observer classes
@@ -122,8 +130,10 @@ def ref_exposure(config, layout: Layout) -> np.ndarray:
 )
 def test_exposure_matrices_match_a_per_cell_loop(extra) -> None:
     config = make_config(extra)
-    layout = generate_layout(config, np.random.default_rng(3))
-    got = exposure_matrices(config, layout)
+    layout = generate_layout(
+        config.street, config.policies.stations.count, np.random.default_rng(3)
+    )
+    got = exposure_matrices(config.workers, layout)
     assert got.shape == (K, layout.n_communities, layout.n_cells)
     assert np.allclose(got, ref_exposure(config, layout), rtol=1e-12, atol=1e-15)
 
@@ -140,6 +150,7 @@ def bare_layout(nx: int, ny: int) -> Layout:
         community=np.zeros(n, np.int64),
         grid=np.zeros(n, np.int64),
         n_communities=1,
+        communities_x=1,
         n_grids=1,
         office_cells=np.array([0]),
         station_cells=np.array([], np.int64),
@@ -199,7 +210,7 @@ def ref_passes(
                     passes *= getattr(config.workers, observer).building_access
                 if log.type[i] == OPINION:
                     passes *= det.relay_factor[community]
-            elif o == RESIDENT:
+            elif o == Observer.RESIDENT:
                 looks = 0.0
                 for slot in range(len(res)):
                     if chebyshev(layout, res.home[slot], cell) <= radius:
@@ -265,7 +276,7 @@ def test_detection_hits_match_a_per_element_loop(model, shifts) -> None:
     # somebody who can notice is always there when the intensity is positive, so no hit is lost
     assert set(zip(det.issue.tolist(), det.observer.tolist(), strict=True)) == hits
     assert len(det) == len(hits) > 0
-    assert np.all((det.slot >= 0) == (det.observer != STAFF))
+    assert np.all((det.slot >= 0) == (det.observer != Observer.STAFF))
 
 
 def worker_pick_probabilities(model, kind: int, cell: int, online_share) -> np.ndarray:
@@ -373,7 +384,7 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
 
 def watcher_probabilities(res: ResidentTable, layout: Layout, cell: int) -> np.ndarray:
     """P(resident r is the one who noticed at ``cell``): activity among those within reach."""
-    radius = res.config.residents.watch_radius_cells
+    radius = res.residents.watch_radius_cells
     weight = np.array(
         [
             res.activity[r] if chebyshev(layout, res.home[r], cell) <= radius else 0.0
@@ -441,8 +452,12 @@ def test_pick_watcher_is_per_resident_by_activity_when_activity_is_uniform() -> 
 
 def test_pick_watcher_returns_minus_one_exactly_where_nobody_lives_in_reach() -> None:
     config = make_config({"population": {"residents": 6}, "residents": {"watch_radius_cells": 1}})
-    layout = generate_layout(config, np.random.default_rng(2))
-    res = ResidentTable(config, layout, np.random.default_rng(3))
+    layout = generate_layout(
+        config.street, config.policies.stations.count, np.random.default_rng(2)
+    )
+    res = ResidentTable(
+        config.residents, config.population, config.behaviour, layout, np.random.default_rng(3)
+    )
     cells = np.arange(layout.n_cells)
     picks = res.pick_watcher(cells, np.random.default_rng(0))
     for cell in cells:
@@ -476,7 +491,7 @@ def ref_shifts(wf: WorkerTable, seed: int):
     hours_today = np.zeros(n)
     counts = np.zeros((24, K, wf.n_communities))
     for w in range(n):
-        profile = getattr(wf.config.workers, WORKER_KINDS[wf.kind[w]])
+        profile = getattr(wf.workers, WORKER_KINDS[wf.kind[w]])
         if not u_work[w] < profile.workdays_per_week / 7.0:
             continue
         options = profile.shift_start_hours
@@ -496,8 +511,10 @@ def test_draw_shifts_matches_a_per_worker_loop(seed: int) -> None:
     config = make_config(
         {"workers": {"driver": {"shift_start_hours": [0, 13, 20, 23], "online_hours_sd": 4.0}}}
     )
-    layout = generate_layout(config, np.random.default_rng(seed))
-    wf = WorkerTable(config, layout, np.random.default_rng(seed + 10))
+    layout = generate_layout(
+        config.street, config.policies.stations.count, np.random.default_rng(seed)
+    )
+    wf = build_workforce(config, layout, np.random.default_rng(seed + 10))
     shifts = wf.draw_shifts(np.random.default_rng(seed))
     online, counts, hours = ref_shifts(wf, seed)
     assert np.allclose(shifts.online, online, rtol=0, atol=1e-12)
@@ -584,8 +601,8 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
             }
         }
     )
-    rules = channel_rules(config)
-    decision = ReportDecision(config, rules)
+    rules = channel_rules(config.channels, config.policies)
+    decision = build_decision(config, rules, points_scheme(config.policies.points))
     rng = np.random.default_rng(12)
     n = 400
     data = {
@@ -640,8 +657,8 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
 
 def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
     config = make_config({"policies": {"mini_program": {"enabled": True}}})
-    rules = channel_rules(config)
-    decision = ReportDecision(config, rules)
+    rules = channel_rules(config.channels, config.policies)
+    decision = build_decision(config, rules, points_scheme(config.policies.points))
     rng = np.random.default_rng(14)
     n = 400
     propensity, trust, severity = rng.random(n), rng.random(n), rng.random(n)

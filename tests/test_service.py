@@ -6,17 +6,19 @@ import numpy as np
 import pytest
 from conftest import make_config
 
-from model.config.codes import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS
-from model.district import generate_layout
-from model.issues import IssueLog, Status
-from model.policies import Ledger, channel_rules
-from model.service import ServiceChain
-from model.streams import make_streams
-from model.workforce import WorkerTable
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, Channel, IssueStatus, IssueType, Observer
+from model.sim import levers
+from model.sim.channels import channel_rules
+from model.sim.costs import Ledger
+from model.sim.issues import IssueLog
+from model.sim.model import build_workforce
+from model.sim.service import ServiceChain
+from model.sim.space import generate_layout
+from model.sim.streams import make_streams
 
-HOT, MINI, STATION, IN_PERSON, PATROL = range(len(CHANNELS))
-RIDER, RESIDENT, STAFF = 0, OBSERVERS.index("resident"), OBSERVERS.index("staff")
-ENV = ISSUE_TYPES.index("environment")
+HOT, MINI, STATION, IN_PERSON, PATROL = Channel
+RIDER, RESIDENT, STAFF = Observer.RIDER, Observer.RESIDENT, Observer.STAFF
+ENV = IssueType.ENVIRONMENT
 
 CHANNEL_NAMES = ("hotline", "mini_program", "station", "in_person")
 
@@ -59,9 +61,11 @@ def deterministic(**extra) -> dict:
 class Setup:
     def __init__(self, *overrides, n: int = 6, community=0, types=ENV, seed: int = 0):
         config = make_config(deterministic(), *overrides)
-        layout = generate_layout(config, make_streams(seed)["layout"])
+        layout = generate_layout(
+            config.street, config.policies.stations.count, make_streams(seed)["layout"]
+        )
         self.config = config
-        self.workforce = WorkerTable(config, layout, np.random.default_rng(seed))
+        self.workforce = build_workforce(config, layout, np.random.default_rng(seed))
         self.workforce.agent_id[:] = 1000 + np.arange(len(self.workforce))
         types = np.broadcast_to(np.asarray(types, dtype=np.int8), (n,)).copy()
         comm = np.broadcast_to(np.asarray(community, dtype=np.int64), (n,)).copy()
@@ -84,19 +88,34 @@ class Setup:
             lapse_at=np.full(n, np.inf),
             department=dept,
         )
-        self.log.status[:] = Status.DETECTED
+        self.log.status[:] = IssueStatus.DETECTED
         self.log.times["first_detected_at"][:] = 0.0
-        self.rules = channel_rules(config)
-        self.ledger = Ledger(config)
+        self.rules = channel_rules(config.channels, config.policies)
+        self.ledger = Ledger(config.policies)
+        self.points = levers.points_scheme(config.policies.points)
         self.chain = ServiceChain(
-            config,
             self.log,
             self.rules,
-            self.ledger,
-            self.workforce,
-            layout.n_communities,
-            np.random.default_rng(seed),
+            service=config.service,
+            channels=config.channels,
+            issue_types=config.issues,
+            staff=config.staff,
+            staff_per_community=config.population.staff_per_community,
+            silence_signal=config.behaviour.silence_signal,
+            false_report_factor=self.points.false_report_factor,
+            n_communities=layout.n_communities,
+            rng=np.random.default_rng(seed),
         )
+
+    def work_and_pay(self, t: float) -> list[int]:
+        """One hour of the chain; verified reports earn points and waived penalties."""
+        verified = self.chain.work_hour(t, True)
+        reporters = self.chain.reporters
+        levers.pay_points(
+            verified, reporters, self.log.type, self.points, self.ledger, self.workforce
+        )
+        levers.waive_penalties(verified, reporters, self.config.policies.waiver, self.ledger)
+        return verified
 
     def resident(self, issue: int, t: float, who: int = 0, channel: int = HOT) -> None:
         self.chain.submit(issue, RESIDENT, who, 5000 + who, channel, t)
@@ -109,7 +128,7 @@ def test_first_report_opens_a_ticket() -> None:
     s = Setup()
     s.resident(0, 2.5)
     log = s.log
-    assert log.status[0] == Status.REPORTED
+    assert log.status[0] == IssueStatus.REPORTED
     assert log.times["reported_at"][0] == 2.5
     assert log.channel[0] == HOT and log.first_reporter_kind[0] == RESIDENT
     assert log.first_reporter_id[0] == 5000 and log.n_reports[0] == 1
@@ -124,8 +143,8 @@ def test_triage_is_fifo_with_capacity() -> None:
     disp, ack = s.log.times["dispatched_at"], s.log.times["acknowledged_at"]
     assert np.allclose(disp[:3], [1 / 3, 2 / 3, 1.0])
     assert np.allclose(ack[:3], [0.0, 1 / 3, 2 / 3])
-    assert np.all(s.log.status[:3] == Status.DISPATCHED)
-    assert np.all(s.log.status[3:] == Status.REPORTED)  # not yet touched
+    assert np.all(s.log.status[:3] == IssueStatus.DISPATCHED)
+    assert np.all(s.log.status[3:] == IssueStatus.REPORTED)  # not yet touched
     assert s.chain.work_hour(1.0, office_open=True) == [3, 4]
     assert np.allclose(disp[3:], [4 / 3, 5 / 3])
 
@@ -143,7 +162,7 @@ def test_ticket_longer_than_an_hour_spans_hours() -> None:
     s = Setup({"channels": {"hotline": {"triage_minutes": 90.0}}}, n=1)
     s.resident(0, 0.0)
     assert s.chain.work_hour(0.0, True) == []
-    assert s.log.status[0] == Status.ACKNOWLEDGED
+    assert s.log.status[0] == IssueStatus.ACKNOWLEDGED
     assert s.chain.work_hour(1.0, True) == [0]
     assert s.log.times["dispatched_at"][0] == pytest.approx(1.5)
 
@@ -152,7 +171,7 @@ def test_no_work_when_the_office_is_closed() -> None:
     s = Setup(n=2)
     s.resident(0, 0.0)
     assert s.chain.work_hour(0.0, office_open=False) == []
-    assert s.log.status[0] == Status.REPORTED
+    assert s.log.status[0] == IssueStatus.REPORTED
     assert s.chain.queue_length() == 1
     assert s.chain.work_hour(5.0, office_open=True) == [0]
     assert s.log.times["acknowledged_at"][0] == pytest.approx(5.0)
@@ -163,7 +182,7 @@ def test_no_staff_no_dispatch() -> None:
     s.resident(0, 0.0)
     for t in range(48):
         assert s.chain.work_hour(float(t), True) == []
-    assert s.log.status[0] == Status.REPORTED
+    assert s.log.status[0] == IssueStatus.REPORTED
 
 
 def test_communities_have_their_own_queues() -> None:
@@ -190,7 +209,7 @@ def test_auto_acknowledged_channel() -> None:
     s = Setup(n=1)
     s.resident(0, 3.25, channel=IN_PERSON)
     s.chain.work_hour(3.0, office_open=False)
-    assert s.log.status[0] == Status.ACKNOWLEDGED
+    assert s.log.status[0] == IssueStatus.ACKNOWLEDGED
     assert s.log.times["acknowledged_at"][0] == 3.25
 
 
@@ -236,9 +255,9 @@ def test_staff_patrol_files_one_ticket_per_issue() -> None:
 
 def test_reports_need_a_detected_unresolved_issue() -> None:
     s = Setup(n=3)
-    s.log.status[0] = Status.OPEN
-    s.log.status[1] = Status.RESOLVED
-    s.log.status[2] = Status.ESCALATED
+    s.log.status[0] = IssueStatus.OPEN
+    s.log.status[1] = IssueStatus.RESOLVED
+    s.log.status[2] = IssueStatus.ESCALATED
     for i in range(3):
         s.resident(i, 1.0, who=i)
     assert len(s.chain.reports.issue) == 0
@@ -272,7 +291,7 @@ def test_department_crews_serve_in_turn() -> None:
     assert [d[0] for d in done] == [0, 1, 2]
     assert np.allclose([d[1] for d in done], [1 / 3 + 10, 1 / 3 + 20, 1 / 3 + 30])
     assert all(d[2] for d in done)
-    assert np.all(s.log.status[:3] == Status.RESOLVED)
+    assert np.all(s.log.status[:3] == IssueStatus.RESOLVED)
     assert np.allclose(s.log.times["resolved_at"][:3], [d[1] for d in done])
 
 
@@ -281,7 +300,7 @@ def test_complete_until_respects_the_time() -> None:
     s.resident(0, 0.0)
     s.chain.work_hour(0.0, True)
     assert s.chain.complete_until(10.0) == []
-    assert s.log.status[0] == Status.DISPATCHED
+    assert s.log.status[0] == IssueStatus.DISPATCHED
     assert len(s.chain.complete_until(10.34)) == 1
 
 
@@ -291,7 +310,7 @@ def test_unfixed_tickets_close_unresolved() -> None:
     s.resident(0, 0.0)
     s.chain.work_hour(0.0, True)
     (_issue, when, fixed), *_ = s.chain.complete_until(100.0)
-    assert not fixed and s.log.status[0] == Status.CLOSED_UNRESOLVED
+    assert not fixed and s.log.status[0] == IssueStatus.CLOSED_UNRESOLVED
     assert s.log.closed_at[0] == pytest.approx(when)
     assert np.isnan(s.log.times["resolved_at"][0])
 
@@ -328,7 +347,7 @@ def test_escalated_ticket_leaves_the_queue() -> None:
     s = Setup(n=2)
     s.resident(0, 0.0, who=0)
     s.resident(1, 0.0, who=1)
-    s.log.status[0] = Status.ESCALATED
+    s.log.status[0] = IssueStatus.ESCALATED
     assert s.chain.work_hour(0.0, True) == [1]
     assert np.isnan(s.log.times["acknowledged_at"][0])
     assert s.log.times["dispatched_at"][1] == pytest.approx(1 / 3)
@@ -383,7 +402,7 @@ def test_points_paid_to_the_first_worker_reporter_at_dispatch() -> None:
     s.worker(0, 0.1, slot=4)  # duplicate: not paid
     s.resident(0, 0.2)
     assert s.ledger.points_paid == 0.0
-    s.chain.work_hour(0.0, True)
+    s.work_and_pay(0.0)
     points = s.config.policies.points.points_per_report["environment"]
     assert s.ledger.points_paid == pytest.approx(points * 0.5)
     assert s.workforce.points[2] == pytest.approx(points)
@@ -394,7 +413,7 @@ def test_duplicates_paid_when_the_scheme_says_so() -> None:
     s = Setup(POINTS, {"policies": {"points": {"duplicates_paid": True}}}, n=1)
     s.worker(0, 0.0, slot=2)
     s.worker(0, 0.1, slot=4)
-    s.chain.work_hour(0.0, True)
+    s.work_and_pay(0.0)
     points = s.config.policies.points.points_per_report["environment"]
     assert s.workforce.points[4] == pytest.approx(points)
     assert s.ledger.points_paid == pytest.approx(points)  # 2 x 0.5 yuan x points
@@ -404,7 +423,7 @@ def test_points_budget_caps_payments() -> None:
     s = Setup(POINTS, {"policies": {"points": {"annual_budget_yuan": 15.0}}}, n=2)
     s.worker(0, 0.0, slot=2)
     s.worker(1, 0.0, slot=3)
-    s.chain.work_hour(0.0, True)
+    s.work_and_pay(0.0)
     assert s.ledger.points_paid == pytest.approx(15.0)
     assert s.workforce.points[2] + s.workforce.points[3] == pytest.approx(30.0)
 
@@ -414,7 +433,7 @@ def test_residents_and_departed_workers_earn_nothing() -> None:
     s.resident(0, 0.0)
     s.worker(1, 0.0, slot=2)
     s.workforce.agent_id[2] = 99_999  # the reporter left; a newcomer holds the slot
-    s.chain.work_hour(0.0, True)
+    s.work_and_pay(0.0)
     assert s.workforce.points[2] == 0.0
 
 
@@ -423,7 +442,7 @@ def test_waiver_booked_once_per_verified_worker_report() -> None:
     s.worker(0, 0.0, slot=2)
     s.worker(0, 0.1, slot=3)
     s.resident(1, 0.0)
-    s.chain.work_hour(0.0, True)
+    s.work_and_pay(0.0)
     assert s.ledger.spent["waiver"] == pytest.approx(8.0)
 
 
@@ -463,10 +482,10 @@ def test_mini_program_closed_loop_sends_an_unfixed_ticket_back_once(
     done = {i: w for i, w, _ in s.chain.complete_until(1000.0)}
     start = s.log.times["dispatched_at"][0]
     assert done[0] == pytest.approx(start + closes_at, abs=1e-6)
-    assert s.log.status[0] == Status.CLOSED_UNRESOLVED
+    assert s.log.status[0] == IssueStatus.CLOSED_UNRESOLVED
     # the hotline ticket is never sent back
     assert done[1] == pytest.approx(s.log.times["dispatched_at"][1] + 10.0, abs=1e-6)
-    assert s.log.status[1] == Status.CLOSED_UNRESOLVED
+    assert s.log.status[1] == IssueStatus.CLOSED_UNRESOLVED
 
 
 def test_an_issue_is_served_alike_whatever_the_staffing() -> None:

@@ -17,10 +17,10 @@ from conftest import (
     make_config,
 )
 
-from model.agents import CommunityStaff, Resident, Worker
 from model.config.codes import DEPARTMENTS, ISSUE_TYPES, OBSERVERS, WORKER_KINDS
-from model.outcomes import OUTCOME_NAMES
-from model.simulation import StreetModel, run_model
+from model.outcomes.contract import OUTCOME_NAMES
+from model.sim.agents import CommunityStaff, Resident, Worker
+from model.sim.model import StreetModel, run_model
 
 SEEDS = (11, 12, 13)
 ARRIVAL_COLUMNS = ("issue_id", "type", "community", "x", "y", "severity", "indoor", "opened_at")
@@ -92,7 +92,7 @@ def test_agents_and_tables_agree(small_config) -> None:
     model.run()
     workers = list(model.agents_by_type[Worker])
     assert len(workers) == len(model.workforce) == 120  # slots are refilled after turnover
-    assert model.leavers_total > 0
+    assert model.recorder.leavers_total > 0
     assert sorted(w.slot for w in workers) == list(range(120))
     assert all(model.workforce.agent_id[w.slot] == w.unique_id for w in workers)
     assert set(model.workers_by_id) == {w.unique_id for w in workers}

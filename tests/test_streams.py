@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.streams import STREAM_NAMES, make_streams, replicate_seed
+from model.sim.streams import STREAM_NAMES, make_streams, replicate_seed
 
 
 def test_every_named_stream_exists() -> None:

@@ -8,17 +8,20 @@ from conftest import make_config
 from scipy import integrate, stats
 
 from model.config.codes import WORKER_KINDS
-from model.district import generate_layout
-from model.streams import make_streams
-from model.workforce import WorkerTable
+from model.sim.model import build_workforce
+from model.sim.space import generate_layout
+from model.sim.streams import make_streams
+from model.sim.workforce import WorkerTable
 
 BIG = {"population": {"workers": {"rider": 6000, "courier": 3000, "driver": 3000}}}
 
 
 def table_for(*overrides, seed: int = 0) -> WorkerTable:
     config = make_config(*overrides)
-    layout = generate_layout(config, make_streams(seed)["layout"])
-    return WorkerTable(config, layout, np.random.default_rng(seed))
+    layout = generate_layout(
+        config.street, config.policies.stations.count, make_streams(seed)["layout"]
+    )
+    return build_workforce(config, layout, np.random.default_rng(seed))
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def big() -> WorkerTable:
 
 
 def test_initial_traits(big: WorkerTable) -> None:
-    w = big.config.workers
+    w = big.workers
     assert len(big) == 12_000
     assert np.array_equal(np.bincount(big.kind), [6000, 3000, 3000])
     assert np.all((big.base >= 0) & (big.base < big.n_communities))
@@ -38,7 +41,7 @@ def test_initial_traits(big: WorkerTable) -> None:
     assert np.all(big.trust == w.trust_initial)
     assert big.registered.mean() == pytest.approx(w.registered_initial, abs=0.01)
     assert big.insured.mean() == pytest.approx(w.insured_share, abs=0.015)
-    adoption = big.config.channels.worker_mini_program_adoption
+    adoption = make_config(BIG).channels.worker_mini_program_adoption
     assert big.adopted_mini_program.mean() == pytest.approx(adoption, abs=0.015)
     assert np.all(big.role == 0) and np.all(big.points == 0) and not big.seat.any()
     assert np.all(np.isneginf(big.last_report_at))
@@ -72,7 +75,7 @@ def test_shifts_match_the_profiles(big: WorkerTable) -> None:
     rng = np.random.default_rng(1)
     days = [big.draw_shifts(rng) for _ in range(3)]
     for k, kind in enumerate(WORKER_KINDS):
-        profile = getattr(big.config.workers, kind)
+        profile = getattr(big.workers, kind)
         mine = big.kind == k
         works = np.concatenate([s.hours[mine] > 0 for s in days])
         assert works.mean() == pytest.approx(profile.workdays_per_week / 7, abs=0.015), kind
@@ -94,7 +97,7 @@ def test_online_profile_sums_to_hours_and_counts_aggregate(big: WorkerTable) -> 
     assert np.allclose(s.online.sum(axis=1), s.hours)
     # online hours are one contiguous block from a permitted start hour
     for k, kind in enumerate(WORKER_KINDS):
-        starts = set(getattr(big.config.workers, kind).shift_start_hours)
+        starts = set(getattr(big.workers, kind).shift_start_hours)
         working = np.flatnonzero((big.kind == k) & (s.hours > 0))
         first = np.argmax(s.online[working] > 0, axis=1)
         assert set(first) <= starts
@@ -114,7 +117,7 @@ def test_nobody_works_with_zero_workers() -> None:
 
 def test_leaving_hazard_matches_monthly_turnover(big: WorkerTable) -> None:
     table = table_for(BIG)
-    table.belonging[:] = table.config.workers.belonging_initial
+    table.belonging[:] = table.workers.belonging_initial
     table.insured[:] = False
     rng = np.random.default_rng(4)
     days = 30
@@ -122,7 +125,7 @@ def test_leaving_hazard_matches_monthly_turnover(big: WorkerTable) -> None:
     for _ in range(days):
         left[table.leaving(rng)] = True  # the slot is not refilled here: ever left in 30 days
     for k, kind in enumerate(WORKER_KINDS):
-        monthly = getattr(table.config.workers, kind).monthly_turnover
+        monthly = getattr(table.workers, kind).monthly_turnover
         mine = table.kind == k
         sd = np.sqrt(monthly * (1 - monthly) / mine.sum())
         assert left[mine].mean() == pytest.approx(monthly, abs=4 * sd + 0.003), kind
@@ -130,7 +133,7 @@ def test_leaving_hazard_matches_monthly_turnover(big: WorkerTable) -> None:
 
 def test_leaving_hazard_factors() -> None:
     table = table_for(BIG)
-    b, w = table.config.behaviour, table.config.workers
+    b, w = table.behaviour, table.workers
     rng = np.random.default_rng(5)
     table.insured[:] = False
     table.belonging[:] = w.belonging_initial
@@ -147,7 +150,7 @@ def test_leaving_hazard_factors() -> None:
 
 def test_register_hazard_and_permanence() -> None:
     table = table_for(BIG, {"workers": {"registered_at_entry": 0.0}})
-    hazard = table.config.workers.registration_daily_hazard
+    hazard = table.workers.registration_daily_hazard
     joined = table.register(np.random.default_rng(6), extra_hazard=0.05)
     assert joined.size / len(table) == pytest.approx(hazard + 0.05, abs=0.008)
     assert np.all(table.registered[joined])
@@ -172,7 +175,7 @@ def test_assign_posts_with_and_without_matching() -> None:
 
 def test_update_belonging_closed_form() -> None:
     table = table_for()
-    b = table.config.behaviour
+    b = table.behaviour
     table.registered[:] = False
     table.registered[:10] = True
     table.role[:5] = 2
@@ -205,7 +208,7 @@ def test_bump_belonging_stays_in_unit_interval() -> None:
 
 def test_learn_is_a_delta_rule() -> None:
     table = table_for()
-    b = table.config.behaviour
+    b = table.behaviour
     table.trust[0] = 0.4
     table.belonging[0] = 0.5
     table.learn(0, 1.0)
@@ -226,7 +229,7 @@ def test_renew_resets_a_slot() -> None:
     table.seat[3] = True
     table.renew(np.array([3]), np.random.default_rng(10), now=100.0)
     assert table.role[3] == 0 and table.points[3] == 0 and table.reports_made[3] == 0
-    assert table.trust[3] == table.config.workers.trust_initial
+    assert table.trust[3] == table.workers.trust_initial
     assert not table.seat[3] and table.arrived_at[3] == 100.0
     assert table.kind[3] == 0  # the slot keeps its kind
 

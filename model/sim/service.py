@@ -8,8 +8,10 @@ an optional site visit verifies it, and it is dispatched. A ticket routed to the
 department loses ``misroute_delay_hours`` and may be dropped. Departments are multi-crew
 queues with lognormal service times; a handled ticket is fixed with the department's
 resolution probability; with the mini-program's closed loop, a ticket closed unfixed is
-sent back once by its reporter. Reporters then learn the outcome: told (channel feedback), seen by
-chance, or inferred from silence.
+sent back once by its reporter. Reporters then learn the outcome: told (channel feedback),
+seen by chance, or inferred from silence. The points and the waived penalty a verified
+report earns are paid by :mod:`model.sim.levers` from the issues :meth:`ServiceChain.work_hour`
+dispatches.
 """
 
 from __future__ import annotations
@@ -21,15 +23,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
-from model.config.codes import DEPARTMENTS, ISSUE_TYPES, OBSERVERS
-from model.config.scenario import ScenarioConfig
-from model.issues import IssueLog, Status
-from model.policies import ChannelRules, Ledger, reward_yuan
-from model.workforce import WorkerTable
-
-STAFF = OBSERVERS.index("staff")
-RESIDENT = OBSERVERS.index("resident")
-WORKER_OBSERVERS = 3
+from model.config.channels import ChannelsConfig
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, IssueStatus, Observer
+from model.config.issue_types import IssuesConfig
+from model.config.people import StaffConfig
+from model.config.service import ServiceConfig
+from model.sim.channels import ChannelRules
+from model.sim.issues import IssueLog
 
 
 @dataclass
@@ -87,11 +87,16 @@ class ServiceChain:
 
     def __init__(
         self,
-        config: ScenarioConfig,
         issues: IssueLog,
         rules: ChannelRules,
-        ledger: Ledger,
-        workforce: WorkerTable,
+        *,
+        service: ServiceConfig,
+        channels: ChannelsConfig,
+        issue_types: IssuesConfig,
+        staff: StaffConfig,
+        staff_per_community: int,
+        silence_signal: float,
+        false_report_factor: float,
         n_communities: int,
         rng: np.random.Generator,
         ticket_rng: np.random.Generator | None = None,
@@ -99,11 +104,17 @@ class ServiceChain:
         """Set up empty queues.
 
         Args:
-            config: scenario configuration.
             issues: the run's issue log (updated in place).
             rules: effective channel rules.
-            ledger: the cost ledger (points, waiver).
-            workforce: the worker table (points balances).
+            service: the ``service`` block (verification, departments, feedback).
+            channels: the ``channels`` block (misrouting, outcomes seen without feedback).
+            issue_types: the ``issues`` block (verification and false-report shares).
+            staff: the ``staff`` block (share of staff time on tickets).
+            staff_per_community: ``population.staff_per_community``.
+            silence_signal: outcome value a reporter infers from silence
+                (``behaviour.silence_signal``).
+            false_report_factor: false reports per genuine report are multiplied by this
+                (points lever; :class:`model.sim.levers.PointsScheme`).
             n_communities: number of communities (one triage queue each).
             rng: the ``service`` stream (per-report draws: false reports, feedback).
             ticket_rng: the ``tickets`` stream; every issue's ticket draws (intake delay,
@@ -111,11 +122,11 @@ class ServiceChain:
                 issue is served alike in every arm with the same seed (common random
                 numbers). Defaults to ``rng``.
         """
-        self.config = config
         self.issues = issues
         self.rules = rules
-        self.ledger = ledger
-        self.workforce = workforce
+        self.service = service
+        self.channels = channels
+        self.silence_signal = silence_signal
         self.rng = rng
         draws = (ticket_rng or rng).random((len(issues), len(TICKET_DRAWS)))
         self.draws = {name: draws[:, i] for i, name in enumerate(TICKET_DRAWS)}
@@ -126,7 +137,7 @@ class ServiceChain:
         self.intake: list[tuple[float, int, int]] = []  # (arrival time, seq, issue)
         self.completions: list[tuple[float, int, int, bool]] = []  # (time, seq, issue, fixed)
         self.crews_free = {
-            d: [0.0] * config.service.departments[name].crews for d, name in enumerate(DEPARTMENTS)
+            d: [0.0] * service.departments[name].crews for d, name in enumerate(DEPARTMENTS)
         }
         self.reporters: dict[int, list[Reporter]] = {}
         self.reporter_ids: dict[int, set[int]] = {}
@@ -136,22 +147,15 @@ class ServiceChain:
         self.duplicates = 0
         self.informed = 0
         self.satisfied = 0
-        self.staff_capacity_per_hour = (
-            config.population.staff_per_community * 60.0 * config.staff.triage_share
-        )
-        self.reward = reward_yuan(config)
+        self.staff_capacity_per_hour = staff_per_community * 60.0 * staff.triage_share
         self.verify_needed = np.array(
-            [config.issues.types[t].verification_share for t in ISSUE_TYPES]
+            [issue_types.types[t].verification_share for t in ISSUE_TYPES]
         )
-        self.false_share = np.array(
-            [config.issues.types[t].false_report_share for t in ISSUE_TYPES]
+        self.false_share = (
+            np.array([issue_types.types[t].false_report_share for t in ISSUE_TYPES])
+            * false_report_factor
         )
-        if config.policies.points.enabled:
-            self.false_share = self.false_share * config.policies.points.false_report_multiplier
-        self.dept_params = [config.service.departments[name] for name in DEPARTMENTS]
-        mini = config.policies.mini_program
-        self.reopens = np.zeros(len(rules.minutes), dtype=bool)
-        self.reopens[1] = mini.enabled and mini.feedback and mini.reopen_unresolved
+        self.dept_params = [service.departments[name] for name in DEPARTMENTS]
         self.reopened: set[int] = set()
 
     # ------------------------------------------------------------------ reports
@@ -177,14 +181,14 @@ class ServiceChain:
         """
         log = self.issues
         status = log.status[issue]
-        if status >= Status.RESOLVED or status < Status.DETECTED:
+        if status >= IssueStatus.RESOLVED or status < IssueStatus.DETECTED:
             return
-        if observer == STAFF and status >= Status.REPORTED:
+        if observer == Observer.STAFF and status >= IssueStatus.REPORTED:
             return  # staff see the ticket is already in their system
         if agent_id >= 0 and self.already_reported_by(issue, agent_id):
             return
         community = int(log.community[issue])
-        duplicate = status >= Status.REPORTED
+        duplicate = status >= IssueStatus.REPORTED
         self.reports.issue.append(issue)
         self.reports.time.append(t)
         self.reports.observer.append(observer)
@@ -197,9 +201,9 @@ class ServiceChain:
             self.reporter_ids.setdefault(issue, set()).add(agent_id)
         if duplicate:
             self.duplicates += 1
-            self.overhead_minutes[community] += self.config.service.duplicate_minutes
+            self.overhead_minutes[community] += self.service.duplicate_minutes
         else:
-            log.status[issue] = Status.REPORTED
+            log.status[issue] = IssueStatus.REPORTED
             log.times["reported_at"][issue] = t
             log.channel[issue] = channel
             log.first_reporter_kind[issue] = observer
@@ -207,10 +211,10 @@ class ServiceChain:
             delay = self._intake_delay(issue, channel)
             self.seq += 1
             heapq.heappush(self.intake, (t + delay, self.seq, issue))
-        if observer != STAFF and self.rng.random() < self.false_share[log.type[issue]]:
+        if observer != Observer.STAFF and self.rng.random() < self.false_share[log.type[issue]]:
             self.false_reports += 1
             self.overhead_minutes[community] += (
-                self.rules.triage_minutes[channel] + self.config.service.verification_minutes
+                self.rules.triage_minutes[channel] + self.service.verification_minutes
             )
 
     def _intake_delay(self, issue: int, channel: int) -> float:
@@ -242,7 +246,7 @@ class ServiceChain:
         log = self.issues
         while self.intake and self.intake[0][0] < t + 1.0:
             arrival, _, issue = heapq.heappop(self.intake)
-            if log.status[issue] >= Status.RESOLVED:
+            if log.status[issue] >= IssueStatus.RESOLVED:
                 continue
             channel = log.channel[issue]
             ticket = Ticket(issue, self._ticket_minutes(issue, channel), arrival)
@@ -261,7 +265,7 @@ class ServiceChain:
             budget -= spend
             while queue and budget > 0:
                 ticket = queue[0]
-                if log.status[ticket.issue] >= Status.RESOLVED:
+                if log.status[ticket.issue] >= IssueStatus.RESOLVED:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
@@ -282,28 +286,27 @@ class ServiceChain:
         """Staff minutes a ticket needs: triage plus, for some, a site visit."""
         minutes = self.rules.triage_minutes[channel]
         if self.draws["visit"][issue] < self.verify_needed[self.issues.type[issue]]:
-            minutes += self.config.service.verification_minutes
+            minutes += self.service.verification_minutes
         return float(minutes)
 
     def _acknowledge(self, issue: int, now: float) -> None:
         log = self.issues
-        if log.status[issue] < Status.ACKNOWLEDGED:
-            log.status[issue] = Status.ACKNOWLEDGED
+        if log.status[issue] < IssueStatus.ACKNOWLEDGED:
+            log.status[issue] = IssueStatus.ACKNOWLEDGED
             log.times["acknowledged_at"][issue] = max(now, log.times["reported_at"][issue])
 
     def _dispatch(self, issue: int, now: float) -> None:
-        """Verified: dispatch to a department, pay points, schedule the outcome."""
+        """Verified: dispatch to a department and schedule the outcome."""
         log = self.issues
         now = max(now, log.times["acknowledged_at"][issue])
-        log.status[issue] = Status.DISPATCHED
+        log.status[issue] = IssueStatus.DISPATCHED
         log.times["dispatched_at"][issue] = now
-        self._pay_verified(issue)
         channel = log.channel[issue]
         start = now
         dropped = False
         if self.draws["route"][issue] >= self.rules.routing_accuracy[channel]:
-            start += self.config.channels.misroute_delay_hours
-            dropped = self.draws["drop"][issue] < self.config.channels.misroute_drop_share
+            start += self.channels.misroute_delay_hours
+            dropped = self.draws["drop"][issue] < self.channels.misroute_drop_share
         self._serve(issue, start, dropped)
 
     def _serve(self, issue: int, start: float, dropped: bool = False) -> None:
@@ -328,23 +331,6 @@ class ServiceChain:
         self.seq += 1
         heapq.heappush(self.completions, (done, self.seq, issue, fixed))
 
-    def _pay_verified(self, issue: int) -> None:
-        """Points (and the platform's waived penalty) for verified worker reports."""
-        pol = self.config.policies
-        paid_types = self.reward[self.issues.type[issue]]
-        for i, reporter in enumerate(self.reporters.get(issue, [])):
-            if reporter.observer >= WORKER_OBSERVERS:
-                continue
-            if i > 0 and not pol.points.duplicates_paid:
-                continue
-            present = self.workforce.agent_id[reporter.slot] == reporter.agent_id
-            if pol.points.enabled and paid_types > 0 and present:
-                paid = self.ledger.pay_points(paid_types)
-                points = paid / max(pol.points.yuan_per_point, 1e-12)
-                self.workforce.points[reporter.slot] += points
-            if pol.waiver.enabled and i == 0:
-                self.ledger.book("waiver", pol.waiver.yuan_per_waived_report)
-
     # ------------------------------------------------------------------ outcomes
 
     def complete_until(self, t_end: float) -> list[tuple[int, float, bool]]:
@@ -357,18 +343,22 @@ class ServiceChain:
         done: list[tuple[int, float, bool]] = []
         while self.completions and self.completions[0][0] < t_end:
             when, _, issue, fixed = heapq.heappop(self.completions)
-            if log.status[issue] >= Status.RESOLVED:
+            if log.status[issue] >= IssueStatus.RESOLVED:
                 continue
-            if not fixed and self.reopens[log.channel[issue]] and issue not in self.reopened:
+            if (
+                not fixed
+                and self.rules.reopens_unfixed[log.channel[issue]]
+                and (issue not in self.reopened)
+            ):
                 # closed loop: the reporter is shown the unfixed result and sends it back
                 self.reopened.add(issue)
                 self._serve(issue, when)
                 continue
             if fixed:
-                log.status[issue] = Status.RESOLVED
+                log.status[issue] = IssueStatus.RESOLVED
                 log.times["resolved_at"][issue] = when
             else:
-                log.status[issue] = Status.CLOSED_UNRESOLVED
+                log.status[issue] = IssueStatus.CLOSED_UNRESOLVED
                 log.closed_at[issue] = when
             done.append((issue, when, fixed))
         return done
@@ -383,11 +373,11 @@ class ServiceChain:
         Returns:
             (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
         """
-        ch = self.config.channels
-        sv = self.config.service
+        ch = self.channels
+        sv = self.service
         learned = []
         for i, rep in enumerate(self.reporters.get(issue, [])):
-            if rep.observer == STAFF:
+            if rep.observer == Observer.STAFF:
                 continue
             told = self.rng.random() < self.rules.feedback_probability[rep.channel]
             if told:
@@ -400,7 +390,7 @@ class ServiceChain:
             elif self.rng.random() < ch.outcome_seen_without_feedback:
                 signal, known = (1.0 if fixed else 0.0), True
             else:
-                signal, known = self.config.behaviour.silence_signal, False
+                signal, known = self.silence_signal, False
             learned.append((rep.observer, rep.slot, rep.agent_id, signal, known))
         return learned
 

@@ -8,7 +8,8 @@ A detector reports with probability ``sigmoid(u)``. For a worker (all weights in
         + reward_per_yuan * reward - cost_per_yuan * C
 
 where ``C`` is the expected cost of the cheapest open channel (log-sum over channels of
-``minutes * time pressure``, the time pressure cut by the platform waiver). Residents use
+``minutes * time pressure``, the time pressure cut by the platform waiver; see
+:mod:`model.sim.levers` for what the levers pass in). Residents use
 their propensity for motivation, their trust, and the value of their time for the cost.
 The channel is then chosen by a logit on cost (Gumbel-max draw). A batch with no open
 channel reports nothing.
@@ -18,11 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import WORKER_KINDS
-from model.config.scenario import ScenarioConfig
-from model.policies import OPEN_ALL, OPEN_REGISTERED, ChannelRules
-
-NO_CHANNEL = -1
+from model.config.behaviour import BehaviourConfig
+from model.config.codes import NO_CHANNEL, Access, Channel, Role
+from model.sim.channels import ChannelRules
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -71,8 +70,8 @@ def worker_channels(
 ) -> np.ndarray:
     """Which channels each worker can use now: (n, n_channels) booleans."""
     open_to = rules.open_workers[None, :]
-    ok = (open_to == OPEN_ALL) | ((open_to == OPEN_REGISTERED) & registered[:, None])
-    ok[:, 1] &= adopted_mini_program
+    ok = (open_to == Access.ALL) | ((open_to == Access.REGISTERED) & registered[:, None])
+    ok[:, Channel.MINI_PROGRAM] &= adopted_mini_program
     ok[:, rules.needs_station] &= station_in_reach[:, None]
     if not office_open:
         ok[:, rules.office_hours_only] = False
@@ -84,7 +83,7 @@ def resident_channels(
 ) -> np.ndarray:
     """Which channels each resident can use now: (n, n_channels) booleans."""
     ok = np.repeat(rules.open_residents[None, :], len(adopted_mini_program), axis=0)
-    ok[:, 1] &= adopted_mini_program
+    ok[:, Channel.MINI_PROGRAM] &= adopted_mini_program
     if not office_open:
         ok[:, rules.office_hours_only] = False
     return ok
@@ -93,19 +92,34 @@ def resident_channels(
 class ReportDecision:
     """Vectorised report decision and channel choice."""
 
-    def __init__(self, config: ScenarioConfig, rules: ChannelRules) -> None:
-        """Keep the coefficients and per-kind time pressure."""
-        self.config = config
+    def __init__(
+        self,
+        behaviour: BehaviourConfig,
+        rules: ChannelRules,
+        *,
+        time_pressure: np.ndarray,
+        motivation_kept: float,
+        honours_on: bool,
+        resident_minute_value: float,
+    ) -> None:
+        """Keep the coefficients and what the levers set.
+
+        Args:
+            behaviour: the ``behaviour`` block (logit weights).
+            rules: the effective channel rules.
+            time_pressure: (n_kinds,) yuan a worker of each kind loses per minute away from
+                work, after the waiver (:func:`model.sim.levers.report_time_pressure`).
+            motivation_kept: share of intrinsic motivation left after crowding out
+                (:class:`model.sim.levers.PointsScheme`).
+            honours_on: the honours lever is on (registered workers get its logit shift).
+            resident_minute_value: what a minute spent reporting costs a resident, yuan.
+        """
         self.rules = rules
-        self.b = config.behaviour
-        pol = config.policies
-        pressure = np.array([getattr(config.workers, k).time_pressure for k in WORKER_KINDS])
-        if pol.waiver.enabled:
-            pressure = pressure * (1.0 - pol.waiver.cost_reduction)
-        self.pressure = pressure
-        co = pol.points.enabled and pol.points.crowding_out
-        self.motivation_kept = 1.0 - (pol.points.crowding_out_strength if co else 0.0)
-        self.honours_on = pol.honours.enabled
+        self.b = behaviour
+        self.pressure = time_pressure
+        self.motivation_kept = motivation_kept
+        self.honours_on = honours_on
+        self.resident_minute_value = resident_minute_value
 
     def workers(
         self, *, available: np.ndarray, rng: np.random.Generator, **traits: np.ndarray
@@ -149,7 +163,7 @@ class ReportDecision:
             trust: trust that reports get fixed, share 0-1.
             registered: registered (报到).
             insured: socially insured.
-            role: designated post index (0 = none).
+            role: designated post (``Role`` code).
             role_match: the post targets this issue type.
             severity: severity of each detected issue, share 0-1.
             reward: expected points reward for a verified report, yuan.
@@ -166,7 +180,7 @@ class ReportDecision:
             + b.trust * trust
             + b.severity * severity
             + b.registered * registered
-            + b.role * (role > 0)
+            + b.role * (role != Role.NONE)
             + b.role_match * role_match
             + b.honours * (registered & self.honours_on)
             + b.security * insured
@@ -179,7 +193,7 @@ class ReportDecision:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Utility (logit) and per-channel cost (yuan) of detecting residents."""
         b = self.b
-        value = self.config.residents.time_value_yuan_per_minute
+        value = self.resident_minute_value
         cost = np.repeat(self.rules.minutes[None, :] * value, len(propensity), axis=0)
         utility = (
             b.resident_intercept

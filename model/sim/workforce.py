@@ -3,7 +3,9 @@
 The daily submodels — shifts (who is online when), turnover and replacement, registration
 (报到), designated posts, insurance enrolment, station visits, workers' own problems and
 the belonging (归属感) dynamics — work on whole arrays. Per-worker Python runs only on
-events (a report, an outcome, a departure), through :class:`model.agents.Worker`.
+events (a report, an outcome, a departure), through :class:`model.sim.agents.Worker`.
+What the levers add to these dynamics (station visits, posts, insurance enrolment, the
+one-stop platform) is in :mod:`model.sim.levers`.
 """
 
 from __future__ import annotations
@@ -12,12 +14,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.agents import ROLES
-from model.config.codes import WORKER_KINDS
-from model.config.scenario import ScenarioConfig
-from model.district import Layout, zone_membership
+from model.config.behaviour import BehaviourConfig
+from model.config.codes import WORKER_KINDS, Role
+from model.config.people import WorkerCounts, WorkersConfig
+from model.sim.space import Layout, zone_membership
 
 HOURS = np.arange(24)
+
+MATCHED_POST = np.array(
+    [
+        Role.INFORMANT,  # riders talk to residents and see kitchens
+        Role.SAFETY_PATROL,  # couriers enter buildings
+        Role.PUBLICIST,  # drivers cover the whole street
+    ]
+)
+"""The post that fits each worker kind (indexed by ``WorkerKind``; assumption from the post
+names), used with skill matching."""
 
 
 @dataclass
@@ -47,7 +59,7 @@ class WorkerTable:
         belonging: belonging (归属感), share 0-1.
         trust: trust that a report gets fixed, share 0-1.
         registered: registered (报到) with the community.
-        role: designated post index (ROLES; 0 = none).
+        role: designated post (``Role`` code; ``Role.NONE`` = none).
         insured: covered by social insurance.
         subsidized: insured through the insurance policy's subsidy.
         adopted_mini_program: would use the mini-program when it exists.
@@ -59,16 +71,30 @@ class WorkerTable:
         arrived_at: hour of arrival.
     """
 
-    def __init__(self, config: ScenarioConfig, layout: Layout, rng: np.random.Generator):
+    def __init__(
+        self,
+        workers: WorkersConfig,
+        counts: WorkerCounts,
+        behaviour: BehaviourConfig,
+        mini_program_adoption: float,
+        layout: Layout,
+        rng: np.random.Generator,
+    ):
         """Create the initial workforce.
 
         Args:
-            config: scenario configuration.
+            workers: the ``workers`` block (kinds and traits).
+            counts: workers of each kind (``population.workers``).
+            behaviour: the ``behaviour`` block (belonging, turnover and learning rates).
+            mini_program_adoption: share of newcomers who would use the mini-program when it
+                exists (see :func:`model.sim.levers.mini_program_adoption`).
             layout: street layout (for base communities).
             rng: the ``population`` stream.
         """
-        self.config = config
-        counts = [getattr(config.population.workers, k) for k in WORKER_KINDS]
+        self.workers = workers
+        self.behaviour = behaviour
+        self.mini_program_adoption = mini_program_adoption
+        counts = [getattr(counts, k) for k in WORKER_KINDS]
         n = int(sum(counts))
         self.n_communities = layout.n_communities
         self.kind = np.repeat(np.arange(len(WORKER_KINDS), dtype=np.int8), counts)
@@ -90,13 +116,13 @@ class WorkerTable:
         self.last_report_at = np.full(n, -np.inf)
         self.arrived_at = np.zeros(n)
         self.base_weights = self._base_weights(layout)
-        zones = [zone_membership(config, layout, getattr(config.workers, k)) for k in WORKER_KINDS]
+        zones = [zone_membership(layout, getattr(workers, k)) for k in WORKER_KINDS]
         station_here = np.zeros(layout.n_cells, dtype=bool)
         station_here[layout.station_cells] = True
         self.station_in_reach = np.array([(z & station_here).any(axis=1) for z in zones])
         self.renew(np.arange(n), rng, now=0.0)
-        self.registered[:] = rng.random(n) < config.workers.registered_initial
-        self._profiles = [getattr(config.workers, k) for k in WORKER_KINDS]
+        self.registered[:] = rng.random(n) < workers.registered_initial
+        self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -127,25 +153,21 @@ class WorkerTable:
         n = len(slots)
         if n == 0:
             return
-        w = self.config.workers
+        w = self.workers
         kinds = self.kind[slots]
         u = rng.random(n)
         cum = np.cumsum(self.base_weights[kinds], axis=1)
         self.base[slots] = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
         self.motivation[slots] = np.clip(rng.normal(w.motivation_mean, w.motivation_sd, n), 0, 1)
-        b0 = np.clip(rng.normal(w.belonging_initial, self.config.behaviour.belonging_sd, n), 0, 1)
+        b0 = np.clip(rng.normal(w.belonging_initial, self.behaviour.belonging_sd, n), 0, 1)
         self.belonging_base[slots] = b0
         self.belonging[slots] = b0
         self.trust[slots] = w.trust_initial
         self.registered[slots] = rng.random(n) < w.registered_at_entry
-        self.role[slots] = 0
+        self.role[slots] = Role.NONE
         self.insured[slots] = rng.random(n) < w.insured_share
         self.subsidized[slots] = False
-        adoption = (
-            self.config.channels.worker_mini_program_adoption
-            + self.config.policies.mini_program.promotion_adoption_gain
-        )
-        self.adopted_mini_program[slots] = rng.random(n) < min(adoption, 1.0)
+        self.adopted_mini_program[slots] = rng.random(n) < self.mini_program_adoption
         self.seat[slots] = False
         self.points[slots] = 0.0
         self.reports_made[slots] = 0
@@ -203,12 +225,11 @@ class WorkerTable:
         Returns:
             Indices of leaving slots.
         """
-        b = self.config.behaviour
+        b = self.behaviour
         monthly = np.array([p.monthly_turnover for p in self._profiles])[self.kind]
         daily = 1.0 - (1.0 - monthly) ** (1.0 / 30.0)
         factor = np.exp(
-            -b.turnover_belonging_elasticity
-            * (self.belonging - self.config.workers.belonging_initial)
+            -b.turnover_belonging_elasticity * (self.belonging - self.workers.belonging_initial)
         )
         factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
         return np.flatnonzero(rng.random(len(self)) < np.clip(daily * factor, 0.0, 1.0))
@@ -217,12 +238,13 @@ class WorkerTable:
         """Unregistered workers who register (报到) today.
 
         Daily hazard ``registration_daily_hazard`` (fitted to ``registered_share``) plus
-        ``extra_hazard`` from policies (posts drive, publicists, upgraded stations).
+        ``extra_hazard`` from the levers (posts drive, publicists, upgraded stations; see
+        :mod:`model.sim.levers`).
 
         Returns:
             Indices of newly registered slots.
         """
-        hazard = self.config.workers.registration_daily_hazard + extra_hazard
+        hazard = self.workers.registration_daily_hazard + extra_hazard
         joins = (~self.registered) & (rng.random(len(self)) < np.clip(hazard, 0.0, 1.0))
         self.registered |= joins
         return np.flatnonzero(joins)
@@ -241,9 +263,9 @@ class WorkerTable:
         """
         chosen = slots[rng.random(len(slots)) < share]
         if matching:
-            self.role[chosen] = self.kind[chosen] + 1
+            self.role[chosen] = MATCHED_POST[self.kind[chosen]]
         else:
-            self.role[chosen] = rng.integers(1, len(ROLES), size=len(chosen))
+            self.role[chosen] = rng.integers(Role.INFORMANT, len(Role), size=len(chosen))
         return chosen
 
     def update_belonging(self, honours_spillover: float) -> None:
@@ -253,11 +275,11 @@ class WorkerTable:
         publicity of honours for registered workers (assumptions; belonging dynamics of the
         design brief). Event bumps (outcomes, visits, honours, meetings) are added apart.
         """
-        b = self.config.behaviour
+        b = self.behaviour
         target = (
             self.belonging_base
             + b.belonging_registered_gain * self.registered
-            + b.belonging_role_gain * (self.role > 0)
+            + b.belonging_role_gain * (self.role != Role.NONE)
             + b.belonging_insured_gain * self.insured
             + honours_spillover * self.registered
         )
@@ -269,7 +291,7 @@ class WorkerTable:
 
     def learn(self, slot: int, signal: float) -> None:
         """Delta-rule trust update from one outcome signal, and belonging from a success."""
-        b = self.config.behaviour
+        b = self.behaviour
         self.trust[slot] += b.trust_learning_rate * (signal - self.trust[slot])
         if signal >= 1.0:
             self.belonging[slot] = min(1.0, self.belonging[slot] + b.belonging_success_bump)

@@ -16,15 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS
-from model.config.scenario import ScenarioConfig
-from model.district import Layout, exposure_matrices
-from model.residents import ResidentTable
-from model.workforce import WorkerTable
-
-RESIDENT = OBSERVERS.index("resident")
-STAFF = OBSERVERS.index("staff")
-OPINION = ISSUE_TYPES.index("opinion")
+from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, IssueType, Observer
+from model.config.issue_types import IssuesConfig
+from model.config.people import ResidentsConfig, StaffConfig, WorkersConfig
+from model.sim.residents import ResidentTable
+from model.sim.space import Layout, exposure_matrices
+from model.sim.workforce import WorkerTable
 
 
 @dataclass
@@ -50,37 +47,42 @@ class Detector:
 
     def __init__(
         self,
-        config: ScenarioConfig,
         layout: Layout,
         workforce: WorkerTable,
         residents: ResidentTable,
+        *,
+        workers: WorkersConfig,
+        issues: IssuesConfig,
+        residents_config: ResidentsConfig,
+        staff: StaffConfig,
+        staff_per_community: int,
     ) -> None:
         """Precompute per-cell exposure fields.
 
         Args:
-            config: scenario configuration.
             layout: street layout.
             workforce: worker table (kinds and bases).
             residents: resident table (homes and activity).
+            workers: the ``workers`` block (routes, speed, zones, building access).
+            issues: the ``issues`` block (visibility per type and observer).
+            residents_config: the ``residents`` block (outdoor hours, trust in workers).
+            staff: the ``staff`` block (patrol).
+            staff_per_community: ``population.staff_per_community``.
         """
-        self.config = config
         self.layout = layout
         self.workforce = workforce
         self.residents = residents
-        self.worker_passes = exposure_matrices(config, layout)  # (K, B, C)
+        self.worker_passes = exposure_matrices(workers, layout)  # (K, B, C)
         self.resident_looks = residents.looks_per_hour()  # (C,)
         cells_per_community = np.bincount(layout.community, minlength=layout.n_communities)
-        s = config.staff
-        patrol = config.population.staff_per_community * s.patrol_share * s.patrol_cells_per_hour
+        patrol = staff_per_community * staff.patrol_share * staff.patrol_cells_per_hour
         self.staff_looks = patrol / cells_per_community[layout.community]  # (C,)
         self.visibility = np.array(
-            [
-                [config.issues.types[t].visibility.get(o, 0.0) for o in OBSERVERS]
-                for t in ISSUE_TYPES
-            ]
+            [[issues.types[t].visibility.get(o, 0.0) for o in OBSERVERS] for t in ISSUE_TYPES]
         )
-        self.access = np.array([getattr(config.workers, k).building_access for k in WORKER_KINDS])
-        r = config.residents
+        self.access = np.array([getattr(workers, k).building_access for k in WORKER_KINDS])
+        r = residents_config
+        self.relay_baseline = r.trust_in_workers_initial
         hours = np.arange(24)
         outdoor = (hours >= r.outdoor_start_hour) & (hours < r.outdoor_end_hour)
         self.resident_hour_factor = np.where(outdoor, 1.0, r.night_activity)
@@ -96,7 +98,7 @@ class Detector:
         looks times visibility. The hourly work is then one gather and one product.
 
         Args:
-            issues: the run's :class:`model.issues.IssueLog`.
+            issues: the run's :class:`model.sim.issues.IssueLog`.
         """
         cells, types, indoor = issues.cell, issues.type, issues.indoor
         n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
@@ -106,9 +108,9 @@ class Detector:
         rows = rows * (access * vis[:, :n_kinds])[:, :, None]
         self._issue_worker_rows = np.ascontiguousarray(rows.reshape(len(cells), n_kinds * n_bases))
         indoor_half = np.where(indoor, 0.5, 1.0)
-        self._issue_resident = self.resident_looks[cells] * indoor_half * vis[:, RESIDENT]
-        self._issue_staff = self.staff_looks[cells] * indoor_half * vis[:, STAFF]
-        self._issue_opinion = types == OPINION
+        self._issue_resident = self.resident_looks[cells] * indoor_half * vis[:, Observer.RESIDENT]
+        self._issue_staff = self.staff_looks[cells] * indoor_half * vis[:, Observer.STAFF]
+        self._issue_opinion = types == IssueType.OPINION
         self._issue_community = issues.community
 
     def passes_fast(
@@ -130,8 +132,10 @@ class Detector:
         weighted = (rows * online_counts.reshape(-1)).reshape(len(issue_idx), n_kinds, -1)
         rate = np.empty((len(issue_idx), len(OBSERVERS)))
         rate[:, :n_kinds] = weighted.sum(axis=2)
-        rate[:, RESIDENT] = self._issue_resident[issue_idx] * self.resident_hour_factor[hour]
-        rate[:, STAFF] = self._issue_staff[issue_idx] * staff_on_duty
+        rate[:, Observer.RESIDENT] = (
+            self._issue_resident[issue_idx] * self.resident_hour_factor[hour]
+        )
+        rate[:, Observer.STAFF] = self._issue_staff[issue_idx] * staff_on_duty
         opinion = self._issue_opinion[issue_idx]
         if opinion.any():
             community = self._issue_community[issue_idx[opinion]]
@@ -144,7 +148,7 @@ class Detector:
         Args:
             trust_in_workers_by_community: mean trust per community, share 0-1.
         """
-        initial = max(self.config.residents.trust_in_workers_initial, 1e-9)
+        initial = max(self.relay_baseline, 1e-9)
         self.relay_factor = trust_in_workers_by_community / initial
 
     def passes(
@@ -176,14 +180,16 @@ class Detector:
         for k in range(len(WORKER_KINDS)):
             worker = online_counts[k] @ self.worker_passes[k][:, cells]
             rate[:, k] = worker * np.where(indoor, self.access[k], 1.0)
-        rate[:, RESIDENT] = (
+        rate[:, Observer.RESIDENT] = (
             self.resident_looks[cells]
             * self.resident_hour_factor[hour]
             * np.where(indoor, 0.5, 1.0)
         )
-        rate[:, STAFF] = self.staff_looks[cells] * np.where(indoor, 0.5, 1.0) * staff_on_duty
+        rate[:, Observer.STAFF] = (
+            self.staff_looks[cells] * np.where(indoor, 0.5, 1.0) * staff_on_duty
+        )
         rate *= self.visibility[types]
-        opinion = types == OPINION
+        opinion = types == IssueType.OPINION
         if opinion.any():
             rate[opinion, : len(WORKER_KINDS)] *= self.relay_factor[community[opinion], None]
         return rate
@@ -219,10 +225,10 @@ class Detector:
             slots[mine] = self._pick_workers(
                 hit_observer[mine], cells[hit_issue[mine]], online_counts, online_now, rng
             )
-        mine = np.flatnonzero(hit_observer == RESIDENT)
+        mine = np.flatnonzero(hit_observer == Observer.RESIDENT)
         if len(mine):
             slots[mine] = self.residents.pick_watcher(cells[hit_issue[mine]], rng)
-        keep = (slots >= 0) | (hit_observer == STAFF)
+        keep = (slots >= 0) | (hit_observer == Observer.STAFF)
         return Detections(
             issue=issue_idx[hit_issue[keep]],
             observer=hit_observer[keep],

@@ -13,32 +13,20 @@ hours since the start (NaN where a stage never happened).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 import pyarrow as pa
 
-from model.config.codes import CHANNELS, DEPARTMENTS, ISSUE_TYPES, OBSERVERS
-from model.config.scenario import ScenarioConfig
-from model.district import Layout
-
-
-class Status(IntEnum):
-    """Lifecycle stage of an issue; the order is the order of the stages."""
-
-    OPEN = 0
-    DETECTED = 1
-    REPORTED = 2
-    ACKNOWLEDGED = 3
-    DISPATCHED = 4
-    RESOLVED = 5
-    CLOSED_UNRESOLVED = 6
-    ESCALATED = 7
-    EXPIRED = 8
-
-
-STATUS_NAMES: tuple[str, ...] = tuple(s.name.lower() for s in Status)
-"""Status names in code order, as written to the issue log."""
+from model.config.codes import (
+    CHANNELS,
+    DEPARTMENTS,
+    ISSUE_TYPES,
+    OBSERVERS,
+    STATUS_NAMES,
+    IssueStatus,
+)
+from model.config.issue_types import IssuesConfig
+from model.sim.space import Layout
 
 TIME_FIELDS: tuple[str, ...] = (
     "opened_at",
@@ -103,7 +91,7 @@ class IssueLog:
         lapse_at: hour the issue goes away if still unreported.
         times: lifecycle times by name (TIME_FIELDS), hours, NaN = never.
         closed_at: hour of a terminal status other than resolved, NaN = never.
-        status: Status code.
+        status: ``IssueStatus`` code.
         channel: channel index of the first report (-1 = none).
         department: department index it is (or would be) served by.
         first_reporter_kind: observer index of the first reporter (-1 = none).
@@ -151,7 +139,7 @@ class IssueLog:
 
     def status_counts(self, arrived: int) -> np.ndarray:
         """Issues per status among the first ``arrived`` issues (those opened so far)."""
-        return np.bincount(self.status[:arrived], minlength=len(Status))
+        return np.bincount(self.status[:arrived], minlength=len(IssueStatus))
 
     def to_table(self, arrived: int) -> pa.Table:
         """The issue log of the issues opened so far, one row per issue.
@@ -192,7 +180,7 @@ class IssueLog:
             "resolved_at": times("resolved_at"),
             "feedback_at": times("feedback_at"),
             "closed_at": times_from(self.closed_at[idx]),
-            "escalated": pa.array(self.status[idx] == Status.ESCALATED),
+            "escalated": pa.array(self.status[idx] == IssueStatus.ESCALATED),
             "status": category(self.status.astype(np.int16), STATUS_NAMES),
             "n_reports": pa.array(self.n_reports[idx]),
         }
@@ -205,7 +193,7 @@ def times_from(values: np.ndarray) -> pa.Array:
 
 
 def generate_issues(
-    config: ScenarioConfig, layout: Layout, days: int, rng: np.random.Generator
+    issues: IssuesConfig, layout: Layout, days: int, rng: np.random.Generator
 ) -> IssueLog:
     """Draw every issue of the run from the arrival stream.
 
@@ -214,7 +202,7 @@ def generate_issues(
     :func:`location_weights`. Severity is Beta with the type's mean (concentration 4).
 
     Args:
-        config: scenario configuration (street and issue blocks).
+        issues: the ``issues`` block (types and the arrival hour profile).
         layout: the street layout.
         days: horizon, days.
         rng: the ``arrivals`` stream.
@@ -222,12 +210,12 @@ def generate_issues(
     Returns:
         The issue log, sorted by opening time.
     """
-    profile = np.asarray(config.issues.arrival_hour_profile, dtype=float)
+    profile = np.asarray(issues.arrival_hour_profile, dtype=float)
     hour_p = profile / profile.sum() if profile.sum() > 0 else np.full(24, 1 / 24)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "type", "cell", "sev", "in")}
     parts["esc"], parts["lapse"] = [], []
     for t_index, name in enumerate(ISSUE_TYPES):
-        spec = config.issues.types[name]
+        spec = issues.types[name]
         n = int(rng.poisson(spec.arrivals_per_day * days))
         day = rng.integers(0, days, size=n)
         hour = rng.choice(24, size=n, p=hour_p)
@@ -266,7 +254,7 @@ def generate_issues(
     cells = take("cell").astype(np.int64)
     x, y = layout.xy(cells)
     department_of_type = np.array(
-        [DEPARTMENTS.index(config.issues.types[t].department) for t in ISSUE_TYPES],
+        [DEPARTMENTS.index(issues.types[t].department) for t in ISSUE_TYPES],
         dtype=np.int8,
     )
     return IssueLog(

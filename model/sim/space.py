@@ -4,7 +4,9 @@ The layout is drawn from the ``layout`` stream, so every arm of an experiment wi
 seed shares it. Cell attributes (road flag, residential density, merchants, community and
 grid) are plain numpy arrays indexed by the *flat cell index* ``x * cells_y + y``; fixed
 places (merchants, residential buildings, community offices, stations) are Mesa
-``FixedAgent`` objects on the ``OrthogonalMooreGrid``.
+``FixedAgent`` objects on the ``OrthogonalMooreGrid``. No submodel reads the grid or the
+places: the hot path works on the flat arrays. They are kept for the interactive explorer
+(a later issue), which draws workers, issues, stations and offices on them.
 
 The exposure matrices turn "workers online per home community" into "passes per cell per
 hour" with one matrix product, which keeps the hourly hot path vectorised.
@@ -18,8 +20,8 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
 from model.config.codes import WORKER_KINDS
-from model.config.people import KindProfile
-from model.config.scenario import ScenarioConfig
+from model.config.people import KindProfile, WorkersConfig
+from model.config.street import StreetConfig
 
 
 class Place(FixedAgent):
@@ -82,6 +84,7 @@ class Layout:
         community: community index of each cell.
         grid: grid (网格) index of each cell.
         n_communities: number of communities.
+        communities_x: communities across (the community grid's width).
         n_grids: number of grids.
         office_cells: flat cell of each community office.
         station_cells: flat cell of each station.
@@ -97,6 +100,7 @@ class Layout:
     community: np.ndarray
     grid: np.ndarray
     n_communities: int
+    communities_x: int
     n_grids: int
     office_cells: np.ndarray
     station_cells: np.ndarray
@@ -111,13 +115,13 @@ class Layout:
         """Grid coordinates of flat cell indices."""
         return np.divmod(cells, self.cells_y)
 
-    def community_xy(self, n_x: int) -> tuple[np.ndarray, np.ndarray]:
+    def community_xy(self) -> tuple[np.ndarray, np.ndarray]:
         """Column and row of each community on the community grid."""
         ids = np.arange(self.n_communities)
-        return ids % n_x, ids // n_x
+        return ids % self.communities_x, ids // self.communities_x
 
 
-def generate_layout(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
+def generate_layout(street: StreetConfig, n_stations: int, rng: np.random.Generator) -> Layout:
     """Draw the street's layout.
 
     Roads every ``road_spacing_cells`` (assumption: 200 m blocks); merchants on road cells,
@@ -126,13 +130,14 @@ def generate_layout(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
     nearest the merchant clusters, spread over communities.
 
     Args:
-        config: the scenario configuration (its ``street`` and ``policies.stations`` blocks).
+        street: the ``street`` block.
+        n_stations: worker stations in the street (``policies.stations.count``).
         rng: the ``layout`` stream.
 
     Returns:
         The layout.
     """
-    s = config.street
+    s = street
     nx, ny = s.cells_x, s.cells_y
     x, y = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
     x, y = x.ravel(), y.ravel()
@@ -163,7 +168,6 @@ def generate_layout(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
         mx, my = x[members].mean(), y[members].mean()
         office_cells[c] = members[np.argmin(np.hypot(x[members] - mx, y[members] - my))]
 
-    n_stations = config.policies.stations.count
     appeal = attraction + 0.01 * rng.random(nx * ny)
     by_appeal = np.bincount(community, weights=attraction, minlength=n_communities)
     community_order = np.argsort(-by_appeal, kind="stable")
@@ -192,6 +196,7 @@ def generate_layout(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
         community=community.astype(np.int64),
         grid=grid.astype(np.int64),
         n_communities=n_communities,
+        communities_x=s.communities_x,
         n_grids=n_communities * g * g,
         office_cells=office_cells,
         station_cells=station_cells_arr,
@@ -199,7 +204,7 @@ def generate_layout(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
     )
 
 
-def zone_membership(config: ScenarioConfig, layout: Layout, profile: KindProfile) -> np.ndarray:
+def zone_membership(layout: Layout, profile: KindProfile) -> np.ndarray:
     """Which cells a worker based in each community covers.
 
     A worker's zone is its base community plus the communities within
@@ -208,8 +213,7 @@ def zone_membership(config: ScenarioConfig, layout: Layout, profile: KindProfile
     Returns:
         Boolean array (n_communities, n_cells).
     """
-    n_x = config.street.communities_x
-    col, row = layout.community_xy(n_x)
+    col, row = layout.community_xy()
     near = (np.abs(col[:, None] - col[None, :]) <= profile.zone_radius_communities) & (
         np.abs(row[:, None] - row[None, :]) <= profile.zone_radius_communities
     )
@@ -234,21 +238,25 @@ def pass_weights(layout: Layout, kind: str, profile: KindProfile) -> np.ndarray:
     return weights.astype(float)
 
 
-def exposure_matrices(config: ScenarioConfig, layout: Layout) -> np.ndarray:
+def exposure_matrices(workers: WorkersConfig, layout: Layout) -> np.ndarray:
     """Passes per cell per hour produced by one online worker of each kind and base.
 
     ``M[k, b, c]`` is the expected number of times an online worker of kind ``k`` based in
     community ``b`` passes cell ``c`` in one hour: cells travelled per hour
     (speed x 1000 / cell size) spread over the zone by :func:`pass_weights`.
 
+    Args:
+        workers: the ``workers`` block (route, speed and zone of each kind).
+        layout: the street layout.
+
     Returns:
         Array (n_kinds, n_communities, n_cells), passes per hour.
     """
     out = np.zeros((len(WORKER_KINDS), layout.n_communities, layout.n_cells))
     for k, kind in enumerate(WORKER_KINDS):
-        profile: KindProfile = getattr(config.workers, kind)
+        profile: KindProfile = getattr(workers, kind)
         cells_per_hour = profile.speed_kmh * 1000.0 / layout.cell_size_m
-        zone = zone_membership(config, layout, profile)
+        zone = zone_membership(layout, profile)
         weights = zone * pass_weights(layout, kind, profile)[None, :]
         totals = weights.sum(axis=1, keepdims=True)
         out[k] = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.scenario import ScenarioConfig
-from model.district import Layout, window_sum
+from model.config.behaviour import BehaviourConfig
+from model.config.people import PopulationConfig, ResidentsConfig
+from model.sim.space import Layout, window_sum
 
 
 class ResidentTable:
@@ -31,26 +32,36 @@ class ResidentTable:
         reports_made: reports made during the run.
     """
 
-    def __init__(self, config: ScenarioConfig, layout: Layout, rng: np.random.Generator):
+    def __init__(
+        self,
+        residents: ResidentsConfig,
+        population: PopulationConfig,
+        behaviour: BehaviourConfig,
+        layout: Layout,
+        rng: np.random.Generator,
+    ):
         """Place residents in homes and draw their traits.
 
         Homes follow residential density. Propensity is Beta with the configured mean and
         concentration, so a few residents are keen reporters (assumption).
 
         Args:
-            config: scenario configuration.
+            residents: the ``residents`` block.
+            population: the ``population`` block (how many, elderly living alone).
+            behaviour: the ``behaviour`` block (learning rates).
             layout: street layout.
             rng: the ``population`` stream.
         """
-        self.config = config
-        r = config.residents
-        n = config.population.residents
+        self.residents = residents
+        self.behaviour = behaviour
+        r = residents
+        n = population.residents
         weights = layout.residential
         if weights.sum() <= 0:
             weights = np.ones(layout.n_cells)
         self.home = np.sort(rng.choice(layout.n_cells, size=n, p=weights / weights.sum()))
         self.community = layout.community[self.home]
-        self.elderly = rng.random(n) < config.population.elderly_alone_share
+        self.elderly = rng.random(n) < population.elderly_alone_share
         self.activity = np.where(self.elderly, r.elderly_activity, 1.0)
         k = r.propensity_concentration
         m = min(max(r.propensity_mean, 1e-6), 1 - 1e-6)
@@ -80,7 +91,7 @@ class ResidentTable:
             ``(cells, cumulative)``, each (n_cells, (2r + 1) ** 2); cells outside the street
             carry no weight.
         """
-        radius = self.config.residents.watch_radius_cells
+        radius = self.residents.watch_radius_cells
         nx, ny = self.layout.cells_x, self.layout.cells_y
         offsets = np.arange(-radius, radius + 1)
         x, y = np.divmod(np.arange(self.layout.n_cells), ny)
@@ -100,7 +111,7 @@ class ResidentTable:
         Returns:
             Flat per-cell looks per hour.
         """
-        r = self.config.residents
+        r = self.residents
         return r.passes_per_hour * window_sum(
             self.activity_by_cell, self.layout, r.watch_radius_cells
         )
@@ -135,7 +146,7 @@ class ResidentTable:
 
     def learn(self, slot: int, signal: float) -> None:
         """Trust and satisfaction move a share of the way to the outcome signal."""
-        b = self.config.behaviour
+        b = self.behaviour
         self.trust[slot] += b.trust_learning_rate * (signal - self.trust[slot])
         self.satisfaction[slot] += b.resident_satisfaction_learning * (
             signal - self.satisfaction[slot]

@@ -1,0 +1,517 @@
+"""The Mesa model of one street: its build, its hourly schedule, and ``run_model``.
+
+:class:`StreetModel` is the one place that reads the whole scenario: it builds every part
+of the street and hands each the blocks of the configuration it needs. One Mesa step is one
+hour; :meth:`StreetModel.step` reads as the schedule:
+
+1. at midnight, :meth:`~StreetModel.start_day`: turnover and replacement, shifts, then the
+   levers' daily submodels (station visits, registration, posts, insurance, own problems,
+   belonging) and, every 30 days, honours, council meetings and activities; running costs;
+2. new issues arrive; unresolved issues escalate or lapse when their drawn age comes;
+3. workers, residents and staff on patrol notice issues (vectorised detection);
+4. detectors decide whether and through which channel to report (vectorised decision);
+   each report is an event handled in Python;
+5. staff triage, verify and dispatch (verified reports earn points and waived penalties);
+   departments finish work; reporters learn outcomes;
+6. at the end of the day, the recorder appends one row of the daily series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Model
+
+from model.config.codes import (
+    ISSUE_TYPES,
+    NO_CHANNEL,
+    WORKER_KINDS,
+    Access,
+    Channel,
+    IssueStatus,
+    Observer,
+    Role,
+)
+from model.config.scenario import ScenarioConfig
+from model.outcomes.contract import compute_outcomes
+from model.sim import levers
+from model.sim.agents import CommunityStaff, Resident, Worker
+from model.sim.channels import ChannelRules, channel_rules
+from model.sim.costs import Ledger
+from model.sim.decisions import ReportDecision, resident_channels, worker_channels
+from model.sim.detection import Detections, Detector
+from model.sim.issues import IssueLog, generate_issues
+from model.sim.output import RunOutput, report_table
+from model.sim.recorder import Recorder
+from model.sim.residents import ResidentTable
+from model.sim.service import ServiceChain
+from model.sim.space import Layout, build_grid, generate_layout
+from model.sim.streams import make_streams
+from model.sim.workforce import WorkerTable
+
+
+class StreetModel(Model):
+    """One street (街道) with its gig workers, residents, staff and service chain.
+
+    Args:
+        config: validated scenario configuration.
+        seed: run seed; all randomness flows from it through named streams.
+        days: horizon in days (defaults to ``config.days``).
+    """
+
+    def __init__(self, config: ScenarioConfig, seed: int, days: int | None = None) -> None:
+        """Build the street, its people, its issues and its service chain."""
+        streams = make_streams(seed)
+        super().__init__(rng=streams["mesa"])
+        self.config = config
+        self.seed = seed
+        self.days = int(days if days is not None else config.days)
+        self.streams = streams
+        self.hours_elapsed = 0
+        pol, pop = config.policies, config.population
+
+        # space and issues (the same for every arm with this seed: common random numbers)
+        self.layout = generate_layout(config.street, pol.stations.count, streams["layout"])
+        self.grid = build_grid(self, self.layout)
+        self.issues = generate_issues(config.issues, self.layout, self.days, streams["arrivals"])
+        self.arrived = 0
+        self.live = np.zeros(0, dtype=np.int64)
+        self.next_close = np.inf  # earliest escalation or lapse time among live issues
+
+        # people
+        self.workforce = build_workforce(config, self.layout, streams["population"])
+        self.residents = ResidentTable(
+            config.residents, pop, config.behaviour, self.layout, streams["population"]
+        )
+
+        # the levers' terms, the channels, the ledger and the service chain
+        self.points = levers.points_scheme(pol.points)
+        self.rules = channel_rules(config.channels, pol)
+        self.ledger = Ledger(pol)
+        self.service = build_service(
+            config, self.issues, self.rules, self.points, self.layout.n_communities, streams
+        )
+
+        # Mesa agents: thin views over the tables (docs/ODD.md, section 2.2)
+        cells = self.grid.all_cells.cells
+        office = self.layout.office_cells
+        for slot in range(len(self.workforce)):
+            Worker(self, self.workforce, slot, cells[office[self.workforce.base[slot]]])
+        for slot in range(len(self.residents)):
+            Resident(self, self.residents, slot, cells[self.residents.home[slot]])
+        for community in range(self.layout.n_communities):
+            for _ in range(pop.staff_per_community):
+                CommunityStaff(self, self.service, community, pop.staff_per_community)
+        self.workers_by_id = {a.unique_id: a for a in self.agents_by_type.get(Worker, [])}
+        self.residents_by_slot = list(self.agents_by_type.get(Resident, []))
+
+        # who notices, who reports
+        self.decision = build_decision(config, self.rules, self.points)
+        self.detector = build_detector(config, self.layout, self.workforce, self.residents)
+        self.detector.prepare(self.issues)
+        self.role_match = levers.role_match_table()
+        self.shifts = None
+
+        self.recorder = Recorder(
+            self.issues,
+            self.service,
+            self.workforce,
+            self.residents,
+            self.ledger,
+            harm_yuan_by_type=np.array([config.issues.types[t].harm_yuan for t in ISSUE_TYPES]),
+            rider=config.workers.rider,
+        )
+        self.running = True
+
+    # ------------------------------------------------------------------ clock
+
+    @property
+    def now(self) -> float:
+        """Start of the current hour, hours since the start."""
+        return float(self.hours_elapsed)
+
+    def office_open(self, hour: int, day: int) -> bool:
+        """Community offices are open (staff hours; weekdays are the first days of a week)."""
+        s = self.config.staff
+        return (day % 7) < s.workdays_per_week and s.workday_start_hour <= hour < (
+            s.workday_end_hour
+        )
+
+    # ------------------------------------------------------------------ the schedule
+
+    def step(self) -> None:
+        """Advance one hour."""
+        t = self.hours_elapsed
+        day, hour = divmod(t, 24)
+        if hour == 0:
+            self.start_day(day)
+        self.arrive(t)
+        self.escalate_and_lapse(t)
+        office_open = self.office_open(hour, day)
+        self.detect_and_report(t, hour, office_open)
+        verified = self.service.work_hour(float(t), office_open)
+        self.reward_verified(verified)
+        for issue, when, fixed in self.service.complete_until(t + 1.0):
+            self.learn_outcome(issue, when, fixed)
+        if hour == 23:
+            self.recorder.record_day(day, self.arrived, self.shifts)
+        self.hours_elapsed += 1
+        if self.hours_elapsed >= self.days * 24:
+            self.running = False
+
+    def arrive(self, t: int) -> None:
+        """Issues opened before the end of this hour join the live set."""
+        end = int(np.searchsorted(self.issues.opened_at, t + 1.0, side="left"))
+        if end > self.arrived:
+            fresh = np.arange(self.arrived, end, dtype=np.int64)
+            self.live = np.concatenate([self.live, fresh])
+            self.arrived = end
+            self.next_close = min(self.next_close, float(self.issues.next_close_at[fresh].min()))
+
+    def escalate_and_lapse(self, t: int) -> None:
+        """Escalation of unresolved issues and lapse of unreported ones.
+
+        Open issues (not fixed, not closed) whose escalation age has come become incidents;
+        unreported ones whose lapse age has come go away (the ages are drawn in
+        :mod:`model.sim.issues`). A ticket closed without a fix ends the issue's record, so
+        such an issue no longer escalates (docs/ODD.md, section 11, item 4).
+        """
+        log = self.issues
+        live = self.live
+        if t + 1.0 <= self.next_close:
+            return
+        status = log.status[live]
+        esc = live[(log.escalate_at[live] < t + 1.0) & (status < IssueStatus.RESOLVED)]
+        lapse = live[(log.lapse_at[live] < t + 1.0) & (status <= IssueStatus.DETECTED)]
+        lapse = np.setdiff1d(lapse, esc, assume_unique=True)
+        for group, status_code, when in (
+            (esc, IssueStatus.ESCALATED, log.escalate_at),
+            (lapse, IssueStatus.EXPIRED, log.lapse_at),
+        ):
+            if len(group) == 0:
+                continue
+            latest = np.fmax.reduce([log.times[name][group] for name in log.times], axis=0)
+            log.closed_at[group] = np.fmax(when[group], latest)
+            log.status[group] = status_code
+            if status_code == IssueStatus.ESCALATED:
+                self.recorder.count_incidents(log.type[group])
+                for issue in group[log.n_reports[group] > 0]:
+                    self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
+        if len(esc) or len(lapse):
+            self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
+        self.next_close = np.inf
+        if len(self.live):
+            open_ = log.status[self.live] <= IssueStatus.DETECTED
+            due = np.where(open_, log.next_close_at[self.live], log.escalate_at[self.live])
+            self.next_close = float(due.min())
+
+    def detect_and_report(self, t: int, hour: int, office_open: bool) -> None:
+        """Vectorised detection and report decision; reports are handled one by one."""
+        log = self.issues
+        self.live = live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
+        if len(live) == 0:
+            return
+        counts = self.shifts.counts[hour]
+        self.detector.new_hour()
+        intensity = self.detector.passes_fast(live, counts, hour, office_open)
+        rng = self.streams["detection"]
+        det = self.detector.detect(
+            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], rng
+        )
+        if len(det) == 0:
+            return
+        self.recorder.count_detections(len(det))
+        opened = log.opened_at[det.issue]
+        lo = np.maximum(opened, float(t))
+        when = lo + (t + 1.0 - lo) * rng.random(len(det))
+        first = log.times["first_detected_at"]
+        np.fmin.at(first, det.issue, when)
+        newly = det.issue[log.status[det.issue] == IssueStatus.OPEN]
+        log.status[newly] = IssueStatus.DETECTED
+
+        channel = self.decide(det, office_open)
+        reporting = np.flatnonzero(channel != NO_CHANNEL)
+        for i in reporting[np.argsort(when[reporting], kind="stable")]:
+            self.file_report(
+                int(det.issue[i]),
+                int(det.observer[i]),
+                int(det.slot[i]),
+                int(channel[i]),
+                float(when[i]),
+            )
+
+    def decide(self, det: Detections, office_open: bool) -> np.ndarray:
+        """Report decisions of this hour's detecting workers and residents, in one batch.
+
+        Returns:
+            (n_detections,) chosen channel; staff always file a patrol ticket; NO_CHANNEL
+            where the detector does not report.
+        """
+        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
+        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
+        wf, res, log = self.workforce, self.residents, self.issues
+        workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        residents = np.flatnonzero(det.observer == Observer.RESIDENT)
+        if len(workers) + len(residents) == 0:
+            return channel
+        slots = det.slot[workers]
+        types = log.type[det.issue[workers]]
+        budget_left = self.ledger.points_budget_left() > 0
+        w_utility, w_cost = self.decision.worker_terms(
+            kind=wf.kind[slots],
+            motivation=wf.motivation[slots],
+            belonging=wf.belonging[slots],
+            trust=wf.trust[slots],
+            registered=wf.registered[slots],
+            insured=wf.insured[slots],
+            role=wf.role[slots],
+            role_match=self.role_match[wf.role[slots], types],
+            severity=log.severity[det.issue[workers]],
+            reward=self.points.reward_yuan[types] * budget_left,
+        )
+        w_available = worker_channels(
+            self.rules,
+            wf.registered[slots],
+            wf.adopted_mini_program[slots],
+            wf.station_in_reach[wf.kind[slots], wf.base[slots]],
+            office_open,
+        )
+        r_slots = det.slot[residents]
+        r_utility, r_cost = self.decision.resident_terms(
+            propensity=res.propensity[r_slots],
+            trust=res.trust[r_slots],
+            severity=log.severity[det.issue[residents]],
+        )
+        r_available = resident_channels(self.rules, res.adopted_mini_program[r_slots], office_open)
+        who = np.concatenate([workers, residents])
+        channel[who] = self.decision.decide(
+            np.concatenate([w_utility, r_utility]),
+            np.concatenate([w_cost, r_cost]),
+            np.concatenate([w_available, r_available]),
+            self.streams["decisions"],
+        )
+        return channel
+
+    def agent_id_of(self, observer: int, slot: int) -> int:
+        """Mesa unique_id of a worker or resident slot (-1 for staff)."""
+        if observer < len(WORKER_KINDS):
+            return int(self.workforce.agent_id[slot])
+        if observer == Observer.RESIDENT:
+            return int(self.residents.agent_id[slot])
+        return -1
+
+    def file_report(self, issue: int, observer: int, slot: int, channel: int, when: float):
+        """One report event: hand it to the service chain and count it for the reporter."""
+        agent_id = self.agent_id_of(observer, slot)
+        before = len(self.service.reports.issue)
+        self.service.submit(issue, observer, slot, agent_id, channel, when)
+        if len(self.service.reports.issue) == before:
+            return
+        if observer < len(WORKER_KINDS):
+            self.workforce.reports_made[slot] += 1
+            self.workforce.reports_month[slot] += 1
+            self.workforce.last_report_at[slot] = when
+            self.recorder.count_worker_report(slot, bool(self.workforce.registered[slot]))
+        elif observer == Observer.RESIDENT:
+            self.residents.reports_made[slot] += 1
+
+    def reward_verified(self, verified: list[int]) -> None:
+        """Verified (dispatched) reports earn points and the waived delivery penalty."""
+        if not verified:
+            return
+        reporters = self.service.reporters
+        pol = self.config.policies
+        levers.pay_points(
+            verified, reporters, self.issues.type, self.points, self.ledger, self.workforce
+        )
+        levers.waive_penalties(verified, reporters, pol.waiver, self.ledger)
+
+    def learn_outcome(self, issue: int, when: float, fixed: bool) -> None:
+        """Reporters of an issue learn how it ended (trust, belonging, satisfaction)."""
+        for observer, slot, agent_id, signal, _known in self.service.inform_reporters(
+            issue, when, fixed
+        ):
+            if observer < len(WORKER_KINDS):
+                worker = self.workers_by_id.get(agent_id)
+                if worker is not None:
+                    worker.learn_outcome(signal)
+            elif observer == Observer.RESIDENT:
+                self.residents_by_slot[slot].learn_outcome(signal)
+
+    # ------------------------------------------------------------------ daily and monthly
+
+    def start_day(self, day: int) -> None:
+        """Daily submodels, run at midnight (the levers' part in :mod:`model.sim.levers`)."""
+        pol, wf = self.config.policies, self.workforce
+        if day > 0 and day % 365 == 0:
+            self.ledger.new_year()
+        self.turnover(day)
+        self.detector.new_day()
+        self.shifts = wf.draw_shifts(self.streams["movement"])
+        rng = self.streams["population"]
+        visits = levers.station_visits(wf, self.shifts.hours > 0, pol.stations, rng)
+        extra = levers.posts_registration_drive(
+            wf, pol.posts, self.config.workers.registration_daily_hazard, wf.n_communities
+        )
+        levers.station_registration(extra, visits, pol.stations)
+        joined = wf.register(rng, extra)
+        if day == 0:  # posts go to those registered before the programme too
+            joined = np.flatnonzero(wf.registered)
+        levers.designated_posts(wf, joined, pol.posts, self.ledger, rng)
+        levers.insurance_enrolment(wf, pol.insurance, rng)
+        levers.own_problems(
+            wf,
+            self.config.workers,
+            pol.one_stop,
+            self.config.behaviour.belonging_own_problem_bump,
+            rng,
+        )
+        wf.update_belonging(levers.honours_spillover(pol.honours))
+        if day > 0 and day % 30 == 0:
+            self.monthly(rng)
+        self.ledger.book_daily_running_costs(
+            int(wf.subsidized.sum()), int((wf.role != Role.NONE).sum())
+        )
+
+    def turnover(self, day: int) -> None:
+        """Workers leave; each slot is refilled by a newcomer (a new Mesa agent)."""
+        if day == 0:
+            return
+        wf = self.workforce
+        rng = self.streams["turnover"]
+        leaving = wf.leaving(rng)
+        if len(leaving) == 0:
+            return
+        self.recorder.count_leavers(leaving)
+        for slot in leaving:
+            agent = self.workers_by_id.pop(int(wf.agent_id[slot]))
+            agent.leave()
+        wf.renew(leaving, rng, now=self.now)
+        levers.designated_posts(
+            wf, leaving[wf.registered[leaving]], self.config.policies.posts, self.ledger, rng
+        )
+        cells = self.grid.all_cells.cells
+        for slot in leaving:
+            worker = Worker(self, wf, int(slot), cells[self.layout.office_cells[wf.base[slot]]])
+            self.workers_by_id[worker.unique_id] = worker
+
+    def monthly(self, rng: np.random.Generator) -> None:
+        """Honours, council meetings with worker seats, and community activities."""
+        pol, wf = self.config.policies, self.workforce
+        levers.honours_awards(self.agents_by_type.get(Worker), wf, pol.honours)
+        wf.reports_month[:] = 0
+        if not pol.deliberation.enabled:
+            return
+        in_person = self.rules.open_workers[Channel.IN_PERSON] != Access.NONE
+        relays = levers.council_meetings(
+            wf, self.issues, self.live, pol.deliberation, in_person, self.ledger, rng
+        )
+        for issue, slot in relays:
+            self.file_report(issue, int(wf.kind[slot]), slot, Channel.IN_PERSON, self.now)
+        trust = levers.community_activities(wf, self.residents, pol.deliberation, self.ledger, rng)
+        self.detector.set_relay(trust)
+
+    # ------------------------------------------------------------------ results
+
+    def run(self) -> RunOutput:
+        """Run to the horizon and collect the results."""
+        while self.running:
+            self.step()
+        return self.results()
+
+    def results(self) -> RunOutput:
+        """The run's outcomes, daily series, issue log and report log."""
+        issues = self.issues.to_table(self.arrived)
+        reports = report_table(self.service.report_log())
+        return RunOutput(
+            outcomes=compute_outcomes(issues, reports, self.recorder.run_record(self.now)),
+            daily=self.recorder.daily_table(),
+            issues=issues,
+            reports=reports,
+        )
+
+
+def run_model(config: ScenarioConfig, seed: int, days: int | None = None) -> RunOutput:
+    """Run one street for ``days`` days from ``seed``.
+
+    Args:
+        config: validated scenario configuration.
+        seed: run seed (non-negative).
+        days: horizon in days; ``config.days`` when None.
+
+    Returns:
+        The run's outcomes, daily series, issue log and report log.
+    """
+    return StreetModel(config, seed=seed, days=days).run()
+
+
+# --------------------------------------------------------------------------- the build
+# Each part of the street gets the blocks of the scenario it reads, here and only here.
+
+
+def build_workforce(
+    config: ScenarioConfig, layout: Layout, rng: np.random.Generator
+) -> WorkerTable:
+    """The initial workforce of the street (``rng``: the ``population`` stream)."""
+    return WorkerTable(
+        config.workers,
+        config.population.workers,
+        config.behaviour,
+        levers.mini_program_adoption(config.channels, config.policies.mini_program),
+        layout,
+        rng,
+    )
+
+
+def build_service(
+    config: ScenarioConfig,
+    issues: IssueLog,
+    rules: ChannelRules,
+    points: levers.PointsScheme,
+    n_communities: int,
+    streams: dict[str, np.random.Generator],
+) -> ServiceChain:
+    """The service chain (``streams``: the run's named streams; it uses two)."""
+    return ServiceChain(
+        issues,
+        rules,
+        service=config.service,
+        channels=config.channels,
+        issue_types=config.issues,
+        staff=config.staff,
+        staff_per_community=config.population.staff_per_community,
+        silence_signal=config.behaviour.silence_signal,
+        false_report_factor=points.false_report_factor,
+        n_communities=n_communities,
+        rng=streams["service"],
+        ticket_rng=streams["tickets"],
+    )
+
+
+def build_decision(
+    config: ScenarioConfig, rules: ChannelRules, points: levers.PointsScheme
+) -> ReportDecision:
+    """The report decision with the terms the levers set."""
+    return ReportDecision(
+        config.behaviour,
+        rules,
+        time_pressure=levers.report_time_pressure(config.workers, config.policies.waiver),
+        motivation_kept=points.motivation_kept,
+        honours_on=config.policies.honours.enabled,
+        resident_minute_value=config.residents.time_value_yuan_per_minute,
+    )
+
+
+def build_detector(
+    config: ScenarioConfig, layout: Layout, workforce: WorkerTable, residents: ResidentTable
+) -> Detector:
+    """The detector with its precomputed exposure fields (not yet prepared for the issues)."""
+    return Detector(
+        layout,
+        workforce,
+        residents,
+        workers=config.workers,
+        issues=config.issues,
+        residents_config=config.residents,
+        staff=config.staff,
+        staff_per_community=config.population.staff_per_community,
+    )

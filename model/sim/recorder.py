@@ -1,0 +1,213 @@
+"""The run's recorder: the counters no table holds, and the daily series.
+
+The model tells the recorder what happens (detections, worker reports, leavers, harm of
+incidents); at the end of every day the recorder appends one row of the daily series from
+the issue log, the service chain, the workforce, the residents and the ledger. At the end of
+the run it hands the outcome definitions (:mod:`model.outcomes.contract`) a
+:class:`~model.outcomes.contract.RunRecord`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from model.config.codes import CHANNELS, WORKER_KINDS, IssueStatus, Role, WorkerKind
+from model.config.people import KindProfile
+from model.outcomes.contract import RunRecord
+from model.sim.costs import Ledger
+from model.sim.issues import IssueLog
+from model.sim.residents import ResidentTable
+from model.sim.service import ServiceChain
+from model.sim.workforce import Shifts, WorkerTable
+
+
+class Recorder:
+    """Counters of one run and its daily series (counts per day; ``*_to_date`` cumulative).
+
+    Args:
+        issues: the run's issue log.
+        service: the service chain (report log, false reports, queue, satisfaction).
+        workforce: the worker table.
+        residents: the resident table.
+        ledger: the cost ledger.
+        harm_yuan_by_type: harm of an incident by issue type, yuan
+            (``issues.types.<type>.harm_yuan``).
+        rider: the rider profile (orders per hour and speed, for the rider series).
+
+    Attributes:
+        workers_seen: workers present at some time (the initial workforce plus newcomers).
+        participants_gone: workers who left after filing at least one report.
+        reported_any: (n_workers,) the slot's current worker has filed a report.
+        leavers_total: workers who left.
+        leavers_by_kind: (n_kinds,) workers who left, by kind.
+        detections_total: detections (an observer noticing an issue).
+        registered_reports_total: reports filed by workers registered when filing.
+        harm_yuan: harm of the incidents so far, yuan.
+    """
+
+    def __init__(
+        self,
+        issues: IssueLog,
+        service: ServiceChain,
+        workforce: WorkerTable,
+        residents: ResidentTable,
+        ledger: Ledger,
+        harm_yuan_by_type: np.ndarray,
+        rider: KindProfile,
+    ) -> None:
+        """Start with nothing counted and no rows."""
+        self.issues = issues
+        self.service = service
+        self.workforce = workforce
+        self.residents = residents
+        self.ledger = ledger
+        self.harm_by_type = harm_yuan_by_type
+        self.rider = rider
+        self.workers_seen = len(workforce)
+        self.participants_gone = 0
+        self.reported_any = np.zeros(len(workforce), dtype=bool)
+        self.leavers_total = 0
+        self.leavers_by_kind = np.zeros(len(WORKER_KINDS), dtype=np.int64)
+        self.detections_total = 0
+        self.registered_reports_total = 0
+        self.harm_yuan = 0.0
+        self.rows: list[dict[str, float]] = []
+        self._reports_seen = 0
+        self._terminal_before = np.zeros(len(IssueStatus), dtype=np.int64)
+        self._false_before = 0
+        self._leavers_before = 0
+        self._leavers_kind_before = np.zeros(len(WORKER_KINDS), dtype=np.int64)
+        self._arrived_before = 0
+        self._detections_before = 0
+        self._registered_reports_before = 0
+
+    # ------------------------------------------------------------------ events
+
+    def count_detections(self, n: int) -> None:
+        """``n`` observers noticed an issue this hour."""
+        self.detections_total += n
+
+    def count_worker_report(self, slot: int, registered: bool) -> None:
+        """The worker in ``slot`` filed a report (``registered``: registered when filing)."""
+        self.registered_reports_total += int(registered)
+        self.reported_any[slot] = True
+
+    def count_leavers(self, slots: np.ndarray) -> None:
+        """The workers in ``slots`` leave; their slots are refilled by newcomers."""
+        self.leavers_total += len(slots)
+        self.leavers_by_kind += np.bincount(self.workforce.kind[slots], minlength=len(WORKER_KINDS))
+        self.participants_gone += int(self.reported_any[slots].sum())
+        self.reported_any[slots] = False
+        self.workers_seen += len(slots)
+
+    def count_incidents(self, types: np.ndarray) -> None:
+        """Issues of these types became incidents: add their harm."""
+        self.harm_yuan += float(self.harm_by_type[types].sum())
+
+    # ------------------------------------------------------------------ the daily series
+
+    def record_day(self, day: int, arrived: int, shifts: Shifts) -> None:
+        """Append the row of ``day`` (called at the end of the day).
+
+        Args:
+            day: the day, 0-based.
+            arrived: issues opened so far.
+            shifts: the day's shifts.
+        """
+        log = self.issues
+        counts = log.status_counts(arrived)
+        reports = self.service.reports
+        new_channels = np.asarray(reports.channel[self._reports_seen :], dtype=np.int64)
+        new_kinds = np.asarray(reports.observer[self._reports_seen :], dtype=np.int64)
+        new_dups = np.asarray(reports.duplicate[self._reports_seen :], dtype=bool)
+        self._reports_seen = len(reports.channel)
+        by_channel = np.bincount(new_channels, minlength=len(CHANNELS))
+        wf = self.workforce
+        riders = (wf.kind == WorkerKind.RIDER) & (shifts.hours > 0)
+        rider_hours = float(shifts.hours[riders].mean()) if riders.any() else float("nan")
+        rider = self.rider
+        end = (day + 1) * 24.0
+        leavers_kind = self.leavers_by_kind - self._leavers_kind_before
+        terminal = self._terminal_before
+        row: dict[str, float] = {
+            "day": day,
+            "new_issues": arrived - self._arrived_before,
+            "open_issues": int(counts[: IssueStatus.RESOLVED].sum()),
+            "detections": self.detections_total - self._detections_before,
+            "reports_total": len(new_channels),
+            **{f"reports_{name}": int(by_channel[i]) for i, name in enumerate(CHANNELS)},
+            "worker_reports": int(np.count_nonzero(new_kinds < len(WORKER_KINDS))),
+            "registered_worker_reports": self.registered_reports_total
+            - self._registered_reports_before,
+            "duplicate_reports": int(new_dups.sum()),
+            "false_reports": self.service.false_reports - self._false_before,
+            "resolutions": int(counts[IssueStatus.RESOLVED] - terminal[IssueStatus.RESOLVED]),
+            "closed_unresolved": int(
+                counts[IssueStatus.CLOSED_UNRESOLVED] - terminal[IssueStatus.CLOSED_UNRESOLVED]
+            ),
+            "escalations": int(counts[IssueStatus.ESCALATED] - terminal[IssueStatus.ESCALATED]),
+            "expired": int(counts[IssueStatus.EXPIRED] - terminal[IssueStatus.EXPIRED]),
+            "staff_queue": self.service.queue_length(),
+            "workforce": len(wf),
+            "leavers": self.leavers_total - self._leavers_before,
+            "rider_leavers": int(leavers_kind[WorkerKind.RIDER]),
+            "riders": int(np.count_nonzero(wf.kind == WorkerKind.RIDER)),
+            "active_participants": int(np.count_nonzero(wf.last_report_at >= end - 30 * 24.0)),
+            "registered_share": float(wf.registered.mean()) if len(wf) else float("nan"),
+            "insured_share": float(wf.insured.mean()) if len(wf) else float("nan"),
+            "post_holders": int(np.count_nonzero(wf.role != Role.NONE)),
+            "mean_belonging": float(wf.belonging.mean()) if len(wf) else float("nan"),
+            "mean_worker_trust": float(wf.trust.mean()) if len(wf) else float("nan"),
+            "mean_resident_satisfaction": float(self.residents.satisfaction.mean())
+            if len(self.residents)
+            else float("nan"),
+            "rider_online_hours": rider_hours,
+            "rider_orders": rider_hours * rider.orders_per_hour,
+            "rider_km": rider_hours * rider.speed_kmh,
+            "cost_to_date_yuan": self.ledger.total,
+            "harm_to_date_yuan": self.harm_yuan,
+            "points_paid_to_date_yuan": self.ledger.points_paid,
+        }
+        self.rows.append(row)
+        self._terminal_before = counts
+        self._false_before = self.service.false_reports
+        self._leavers_before = self.leavers_total
+        self._leavers_kind_before = self.leavers_by_kind.copy()
+        self._arrived_before = arrived
+        self._detections_before = self.detections_total
+        self._registered_reports_before = self.registered_reports_total
+
+    def daily_table(self) -> pa.Table:
+        """The daily series as an Arrow table (empty with no rows)."""
+        if not self.rows:
+            return pa.table({"day": pa.array([], type=pa.int64())})
+        columns = {key: [row[key] for row in self.rows] for key in self.rows[0]}
+        return pa.table(
+            {
+                key: pa.array(values, type=pa.int64() if key == "day" else None)
+                for key, values in columns.items()
+            }
+        )
+
+    # ------------------------------------------------------------------ the end
+
+    def run_record(self, hours: float) -> RunRecord:
+        """What the outcome definitions need besides the issue and report logs.
+
+        Args:
+            hours: hours simulated.
+        """
+        wf = self.workforce
+        return RunRecord(
+            hours=hours,
+            workers_seen=self.workers_seen,
+            participants=self.participants_gone + int(self.reported_any.sum()),
+            leavers=self.leavers_total,
+            informed=self.service.informed,
+            satisfied=self.service.satisfied,
+            registered=wf.registered.copy(),
+            belonging=wf.belonging.copy(),
+            program_cost_yuan=self.ledger.total,
+            points_paid_yuan=self.ledger.points_paid,
+        )
