@@ -482,8 +482,8 @@ def _comparable(frame):
 def worker_import_seconds(repeats: int = 3) -> float:
     """Seconds a fresh interpreter takes to import what a worker's first run imports."""
     code = (
-        "import time; t = time.perf_counter(); import model.executors, model.simulation; "
-        "print(time.perf_counter() - t)"
+        "import time; t = time.perf_counter(); "
+        "import model.experiments.executors, model.sim.model; print(time.perf_counter() - t)"
     )
     best = math.inf
     for _ in range(repeats):
@@ -500,7 +500,7 @@ def bench_parallel(days: int, replications: int, repeats: int) -> dict[str, Any]
     Every call starts its own worker processes (a cold start, as ``streetwise experiment``
     does) and writes to a fresh results folder.
     """
-    from model.experiment import run_experiment
+    from model.experiments.runner import run_experiment
 
     spec = parallel_spec(days, replications)
     out: dict[str, Any] = {
@@ -556,7 +556,7 @@ def bench_parallel(days: int, replications: int, repeats: int) -> dict[str, Any]
 
 def standard_experiment():
     """The standard experiment: the file if it exists, else the issue's definition."""
-    from model.experiment import load_experiment
+    from model.experiments.design import load_experiment
 
     if STANDARD.exists():
         experiment = load_experiment(STANDARD)
@@ -581,7 +581,7 @@ def standard_experiment():
 
 
 def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
-    from model.experiment import run_experiment
+    from model.experiments.runner import run_experiment
     from model.sim.model import run_model
 
     experiment, spec, source = standard_experiment()

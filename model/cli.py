@@ -15,6 +15,7 @@ from pathlib import Path
 
 from model.config.errors import ConfigError
 from model.config.loading import load_scenario
+from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -163,8 +164,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``streetwise run``: one run, outcome table on stdout, files with ``--out``."""
+    from model.experiments.store import check_writable_dir, write_run
     from model.sim.model import run_model
-    from model.store import check_writable_dir, write_run
 
     config: ScenarioConfig = load_scenario(args.scenario, args.overrides)
     if args.out is not None:
@@ -184,11 +185,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """``streetwise experiment``: run or resume an experiment; exit 1 if any run failed."""
-    from model.experiment import run_experiment
+    from model.experiments.runner import run_experiment
 
     executor = args.executor or ("dask" if args.scheduler else "process")
-    if args.scheduler and executor != "dask":
-        raise UsageError("streetwise experiment: --scheduler needs --executor dask")
     result = run_experiment(
         args.file,
         executor=executor,
@@ -205,28 +204,28 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``streetwise calibrate``: the calibration table; ``--fit`` reruns the search first."""
-    from model import calibration
+    from model.experiments.calibration.fit import FIT_FILE, fit, save_fit
+    from model.experiments.calibration.table import calibration_table, format_table
 
-    path = args.scenario or calibration.REPO / "scenarios" / "baseline.yaml"
+    path = args.scenario or REPO_ROOT / "scenarios" / "baseline.yaml"
     config = load_scenario(path)
     if args.fit:
-        result = calibration.fit(
+        result = fit(
             points=args.points,
             rounds=args.rounds,
             seeds=args.fit_seeds,
             days=args.days,
             workers=args.workers,
         )
-        calibration.save_fit(result)
-        print(f"best point (loss {result['loss']:.4f}), written to {calibration.FIT_FILE}:")
+        save_fit(result)
+        print(f"best point (loss {result['loss']:.4f}), written to {FIT_FILE}:")
         for key, value in result["best"].items():
             print(f"  {key} = {value}")
-        print("copy these into the defaults of model/config.py, then run `make docs`")
+        print("copy these into the defaults of model/config/, then run `make docs`")
         config = load_scenario(path, [f"{k}={v!r}" for k, v in result["best"].items()])
     print(f"scenario {config.name!r}: {args.seeds} replications of {args.days} days")
-    rows = calibration.calibration_table(config, seeds=args.seeds, days=args.days,
-                                         workers=args.workers)  # fmt: skip
-    print(calibration.format_table(rows))
+    rows = calibration_table(config, seeds=args.seeds, days=args.days, workers=args.workers)
+    print(format_table(rows))
     if args.check and not all(row.inside for row in rows):
         return EXIT_FAILURE
     return EXIT_OK
@@ -234,13 +233,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``streetwise report``: the baseline run and the calibration report in ``reports/``."""
-    from model.report import REPO, REPORTS, execute_notebook
+    from model.experiments.store import check_writable_dir, write_run
+    from model.reporting.notebooks import REPORTS, execute_notebook
     from model.sim.model import run_model
-    from model.store import check_writable_dir, write_run
 
     out = args.out or REPORTS
     check_writable_dir(out)
-    config = load_scenario(REPO / "scenarios" / "baseline.yaml")
+    config = load_scenario(REPO_ROOT / "scenarios" / "baseline.yaml")
     output = run_model(config, seed=1, days=args.days)
     write_run(out / "baseline", config, output, seed=1, days=args.days)
     print(format_outcomes(output.outcomes))

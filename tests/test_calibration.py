@@ -9,21 +9,17 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from model import calibration
-from model.calibration import (
+from model.config.scenario import ScenarioConfig
+from model.experiments.calibration.fit import FREE_PARAMETERS, load_fit, loss
+from model.experiments.calibration.measures import repeat_report_lift
+from model.experiments.calibration.table import TableRow, format_table, summarise
+from model.experiments.calibration.targets import (
     SHARED_TARGETS,
     TARGETS_COPY,
-    TableRow,
     Target,
-    format_table,
-    load_fit,
     load_targets,
-    loss,
     read_targets_yaml,
-    repeat_report_lift,
-    summarise,
 )
-from model.config.scenario import ScenarioConfig
 
 
 def test_every_counterpart_has_a_band_from_the_file_or_a_stated_assumption():
@@ -160,6 +156,6 @@ def test_schema_defaults_carry_the_stored_fit():
         for part in key.split("."):
             node = node[part]
         assert node == pytest.approx(value, rel=1e-6), key
-    assert set(fit["best"]) == set(calibration.FREE_PARAMETERS)
-    for key, (low, high) in calibration.FREE_PARAMETERS.items():
+    assert set(fit["best"]) == set(FREE_PARAMETERS)
+    for key, (low, high) in FREE_PARAMETERS.items():
         assert low <= fit["best"][key] <= high

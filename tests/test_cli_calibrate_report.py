@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from model.calibration import load_targets
+from model.experiments.calibration.targets import load_targets
 
 REPO = Path(__file__).resolve().parent.parent
 

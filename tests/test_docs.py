@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from model import paramdoc
 from model.config.scenario import ScenarioConfig
 from model.outcomes.contract import OUTCOME_NAMES
+from model.reporting import paramdoc
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

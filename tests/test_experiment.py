@@ -20,11 +20,13 @@ import pytest
 import yaml
 from conftest import EXPERIMENT_OVERRIDES as SMALL
 
-from model import analysis
+from model.analysis import paired as analysis
 from model.cli import main
 from model.config.errors import ConfigError
-from model.executors import FAIL_ARM_VARIABLE
-from model.experiment import load_experiment, load_results, run_experiment
+from model.experiments.design import load_experiment
+from model.experiments.executors import FAIL_ARM_VARIABLE
+from model.experiments.results import load_results
+from model.experiments.runner import run_experiment
 from model.sim.streams import replicate_seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -438,7 +440,7 @@ def test_process_executor_from_an_interactive_main_matches_serial(serial_run, tm
     other = tmp_path / "process"
     code = textwrap.dedent(
         f"""
-        from model.experiment import run_experiment
+        from model.experiments.runner import run_experiment
         result = run_experiment({str(spec)!r}, executor="process", workers=2,
                                 out={str(other)!r}, quiet=True, keep_issue_logs=True)
         print(len(result.runs), result.ok, result.manifest["executor"]["start_method"])

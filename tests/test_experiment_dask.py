@@ -14,7 +14,7 @@ import yaml
 from conftest import EXPERIMENT_OVERRIDES as SMALL
 
 from model.cli import main
-from model.experiment import run_experiment
+from model.experiments.runner import run_experiment
 
 pytest.importorskip("distributed")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.calibration import measure
 from model.config.loading import load_scenario
+from model.experiments.calibration.measures import measure
 from model.sim.model import run_model
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import calibration, figures
-from model.calibration import TableRow, Target, lognormal_reference
-from model.report import NOTEBOOKS, execute_notebook
+from model.experiments.calibration.measures import lognormal_reference
+from model.experiments.calibration.table import TableRow
+from model.experiments.calibration.targets import Target, load_targets
+from model.reporting import figures
+from model.reporting.notebooks import NOTEBOOKS, execute_notebook
 
 
 def test_lognormal_reference_reproduces_the_311_figures():
@@ -78,5 +80,5 @@ def test_calibration_notebook_executes_and_exports_html(tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "Calibration of the status quo" in page
     assert "calibration_table(" not in page  # code is hidden from readers
-    for target in calibration.load_targets():
+    for target in load_targets():
         assert target.name in page

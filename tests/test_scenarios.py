@@ -8,7 +8,7 @@ import pytest
 
 from model.config.loading import load_scenario
 from model.config.scenario import ScenarioConfig
-from model.experiment import load_experiment
+from model.experiments.design import load_experiment
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))

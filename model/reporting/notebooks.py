@@ -11,9 +11,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-NOTEBOOKS = REPO / "notebooks"
-REPORTS = REPO / "reports"
+from model.config.paths import REPO_ROOT
+from model.experiments.store import atomic_write_bytes
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+"""The parameterised notebooks (stored without outputs)."""
+
+REPORTS = REPO_ROOT / "reports"
+"""The default reports folder."""
 
 
 def execute_notebook(
@@ -37,8 +42,6 @@ def execute_notebook(
     import papermill
     from nbconvert import HTMLExporter
 
-    from model.store import atomic_write_bytes
-
     source = NOTEBOOKS / f"{name}.ipynb"
     if not source.is_file():
         raise FileNotFoundError(f"{source}: notebook not found")
@@ -50,7 +53,7 @@ def execute_notebook(
             str(source),
             str(executed),
             parameters=parameters or {},
-            cwd=str(REPO),
+            cwd=str(REPO_ROOT),
             kernel_name="python3",
             progress_bar=False,
             execution_timeout=timeout_seconds,

@@ -1,7 +1,7 @@
 """Statistics on experiment results: paired (common-random-number) differences.
 
-Replicate *i* of every arm runs with the same seed (see :mod:`model.experiment`), so the
-difference ``arm_i - reference_i`` removes the luck both runs share. The mean of those paired
+Replicate *i* of every arm runs with the same seed (see :mod:`model.experiments.design`), so
+the difference ``arm_i - reference_i`` removes the luck both runs share. The mean of those paired
 differences and its Student-t confidence interval is the comparison reports rely on, and the
 precision target of an adaptive experiment is stated on its half-width.
 

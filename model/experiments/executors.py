@@ -1,9 +1,11 @@
 """Executors: where the runs of an experiment execute (serial, local processes or Dask).
 
 Every executor takes :class:`RunTask` objects and yields :class:`RunResult` objects as the
-runs finish, in any order; the experiment runner (:mod:`model.experiment`) writes each one to
-disk as it arrives. A run's result depends on its task alone (configuration, seed, horizon),
-never on the executor, the worker or the order, so every executor gives the same tables.
+runs finish, in any order; the experiment runner (:mod:`model.experiments.runner`) writes
+each one to disk as it arrives, and the calibration (:mod:`model.experiments.calibration`)
+measures each: these executors are the one way the package runs many models. A run's result
+depends on its task alone (configuration, seed, horizon), never on the executor, the worker
+or the order, so every executor gives the same tables.
 
 - ``serial``: in this process, one run after another (debugging, tiny experiments).
 - ``process``: a pool of local worker processes, one per core by default, started with the
@@ -32,12 +34,12 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from model.config.errors import ConfigError
+from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
@@ -59,6 +61,7 @@ class RunTask:
         days: horizon in days.
         config: the arm's validated configuration.
         keep_issue_log: return the issue log too.
+        keep_report_log: return the report log too.
     """
 
     arm_index: int
@@ -68,6 +71,7 @@ class RunTask:
     days: int
     config: ScenarioConfig
     keep_issue_log: bool = False
+    keep_report_log: bool = False
 
 
 @dataclass
@@ -83,6 +87,7 @@ class RunResult:
         outcomes: the contract outcomes (None when the run failed).
         daily: the daily series (None when the run failed).
         issues: the issue log when asked for, else None.
+        reports: the report log when asked for, else None.
         error: one line ``ExceptionType: message`` when the run failed.
         traceback: the full traceback text when the run failed.
         wall_seconds: wall-clock seconds the run took.
@@ -96,6 +101,7 @@ class RunResult:
     outcomes: dict[str, float] | None = None
     daily: pa.Table | None = None
     issues: pa.Table | None = None
+    reports: pa.Table | None = None
     error: str | None = None
     traceback: str | None = None
     wall_seconds: float = 0.0
@@ -151,6 +157,7 @@ def execute_run(task: RunTask) -> RunResult:
         outcomes={name: float(value) for name, value in output.outcomes.items()},
         daily=output.daily,
         issues=output.issues if task.keep_issue_log else None,
+        reports=output.reports if task.keep_report_log else None,
         wall_seconds=time.perf_counter() - start,
     )
 
@@ -162,9 +169,9 @@ def model_source_sha256() -> str:
     worker to check that the cluster runs the same code as the client.
     """
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
+    package = REPO_ROOT / "model"
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -436,12 +443,24 @@ def make_executor(
     Raises:
         ConfigError: unknown kind, or a scheduler address with a non-Dask executor.
     """
-    if kind not in EXECUTORS:
-        raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
-    if scheduler is not None and kind != "dask":
-        raise ConfigError("--scheduler needs --executor dask")
+    check_executor_options(kind, workers, scheduler)
     if kind == "serial":
         return SerialExecutor()
     if kind == "process":
         return ProcessExecutor(workers)
     return DaskExecutor(scheduler=scheduler, workers=workers)
+
+
+def check_executor_options(kind: str, workers: int | None, scheduler: str | None) -> None:
+    """Check the executor options (``--executor``, ``--workers``, ``--scheduler``) together.
+
+    Raises:
+        ConfigError: an unknown executor, fewer than one worker, or a scheduler address
+            without the Dask executor.
+    """
+    if kind not in EXECUTORS:
+        raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)}, got {kind!r}")
+    if scheduler is not None and kind != "dask":
+        raise ConfigError("--scheduler needs --executor dask")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")

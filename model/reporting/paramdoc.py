@@ -1,13 +1,13 @@
 """The parameter table of ``docs/ODD.md``, generated from the scenario schema.
 
-Every parameter of :class:`model.config.ScenarioConfig` becomes one row: its dotted key (as
+Every parameter of :class:`model.config.scenario.ScenarioConfig` becomes one row: its dotted key (as
 used by ``--set``), its status-quo default, its unit and meaning (from the field
 description, unit first) and its source (the ``calibration/targets.yaml`` key named by
 ``source: X`` in the description, or "assumption"). Nested sections are walked
 recursively; dictionaries (issue types, departments, visibility per observer, points per
 issue type) are expanded per key, so every key a scenario can set has its own row.
 
-Run ``python -m model.paramdoc`` (or ``make docs``) to rewrite the table between the
+Run ``python -m model.reporting.paramdoc`` (or ``make docs``) to rewrite the table between the
 markers in ``docs/ODD.md``; ``--check`` only reports whether it is up to date (exit 1).
 """
 
@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from model.config import codes
+from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 
 BEGIN = "<!-- BEGIN PARAMETER TABLE -->"
@@ -33,7 +34,7 @@ BEGIN = "<!-- BEGIN PARAMETER TABLE -->"
 END = "<!-- END PARAMETER TABLE -->"
 """Marker line after the generated table."""
 
-ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD_PATH = REPO_ROOT / "docs" / "ODD.md"
 """Default location of the ODD document."""
 
 LIST_RUNS_FROM = 8
@@ -296,8 +297,8 @@ def update_odd(path: str | Path = ODD_PATH, *, check: bool = False) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m model.paramdoc [--check] [--path FILE]``."""
-    parser = argparse.ArgumentParser(prog="python -m model.paramdoc", description=__doc__)
+    """Command line: ``python -m model.reporting.paramdoc [--check] [--path FILE]``."""
+    parser = argparse.ArgumentParser(prog="python -m model.reporting.paramdoc", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if the table is stale")
     parser.add_argument("--path", type=Path, default=ODD_PATH, help="the ODD Markdown file")
     args = parser.parse_args(argv)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from model.calibration import TableRow
+from model.experiments.calibration.table import TableRow
 
 
 def calibration_bands(rows: list[TableRow]) -> Figure:

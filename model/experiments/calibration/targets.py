@@ -1,0 +1,133 @@
+"""Calibration targets: the empirical bands the status quo must reproduce.
+
+Targets come from ``calibration/targets.yaml`` (the shared file; a copy is kept in
+``scenarios/calibration/targets.yaml`` and a test checks that the copy is current). For each
+target the model has a counterpart for (:mod:`model.experiments.calibration.measures`), the
+band is read from the file, or set around the published value where the file gives none
+(marked as an assumption).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from model.config.paths import REPO_ROOT
+
+TARGETS_COPY = REPO_ROOT / "scenarios" / "calibration" / "targets.yaml"
+"""The repository's copy of the targets file."""
+
+SHARED_TARGETS = REPO_ROOT.parent / "shared" / "calibration" / "targets.yaml"
+"""The shared targets file, when the repository sits beside it (the copy is checked
+against it then)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target.
+
+    Attributes:
+        name: short name used in tables.
+        key: dotted key in targets.yaml (the source).
+        low: lower end of the band (inclusive).
+        high: upper end of the band (inclusive).
+        meaning: what it measures.
+        band_source: where the band comes from ("targets.yaml" or an assumption).
+    """
+
+    name: str
+    key: str
+    low: float
+    high: float
+    meaning: str
+    band_source: str = "targets.yaml"
+
+
+# name, key in targets.yaml, band when the file gives none (with why), meaning
+_COUNTERPARTS: tuple[tuple[str, str, tuple[float, float] | None, str], ...] = (
+    ("registered_share", "workers.registered_share", None, "share of workers registered (报到)"),
+    ("rider_online_hours", "workers.daily_online_hours_rider", None,
+     "hours online per rider working day"),
+    ("rider_orders", "workers.daily_orders_rider", None, "orders per rider working day"),
+    ("rider_km", "workers.daily_km_rider", None, "km per rider working day"),
+    ("rider_monthly_turnover", "workers.monthly_turnover_crowdsourced", None,
+     "share of riders leaving per month"),
+    ("no_insurance_share", "workers.no_insurance_share", None,
+     "share of workers without any insurance"),
+    ("reports_per_enrolled_worker_year", "participation.reports_per_enrolled_worker_year", None,
+     "reports per registered worker per year (no points)"),
+    ("repeat_report_lift", "reporting_behaviour.repeat_report_lift_after_success", None,
+     "P(second report | first fixed) / P(second report | first not fixed)"),
+    ("one_time_reporter_share", "reporting_behaviour.one_time_reporter_share", None,
+     "share of resident reporters with exactly one report"),
+    ("median_days_to_close", "service_system.time_to_close_days.median", (2.0, 4.0),
+     "median days from report to close"),
+    ("share_closed_within_7_days", "service_system.time_to_close_days.share_within_7_days",
+     (0.78, 0.93), "share of closed tickets closed within 7 days"),
+    ("hotline_resolution_rate", "service_system.hotline_resolution_rate_early", None,
+     "share of closed hotline tickets that were fixed"),
+    ("satisfaction_rate", "service_system.hotline_satisfaction_rate_early", None,
+     "share of reporters told the outcome who are satisfied"),
+)  # fmt: skip
+
+
+def targets_file() -> Path:
+    """The targets file: the shared one when present, else the repository's copy."""
+    override = os.environ.get("STREETWISE_TARGETS")
+    if override:
+        return Path(override)
+    return SHARED_TARGETS if SHARED_TARGETS.exists() else TARGETS_COPY
+
+
+_PLAIN_LINE = re.compile(r"^(\s*(?:- )?[A-Za-z_][\w]*): (.+)$")
+
+
+def read_targets_yaml(path: Path) -> dict[str, Any]:
+    """Read targets.yaml, tolerating plain values that contain ``": "``.
+
+    The shared file has free-text values such as ``meaning: ... matured): rose from ...``
+    that strict YAML rejects. Such a value (not quoted, not a list or mapping) is quoted
+    before parsing; nothing else is changed.
+    """
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _PLAIN_LINE.match(line)
+        if match and ": " in match.group(2) and match.group(2)[0] not in "\"'[{|>#":
+            line = f"{match.group(1)}: {json.dumps(match.group(2), ensure_ascii=False)}"
+        lines.append(line)
+    return yaml.safe_load("\n".join(lines))
+
+
+def load_targets(path: Path | None = None) -> tuple[Target, ...]:
+    """Read the bands of every target the model has a counterpart for.
+
+    Targets without a band in the file (the NYC 311 time-to-close figures) get a band
+    around the published value, marked as an assumption.
+
+    Args:
+        path: targets YAML; :func:`targets_file` when None.
+
+    Returns:
+        The targets in table order.
+    """
+    data = read_targets_yaml(Path(path or targets_file()))
+    targets = []
+    for name, key, fallback, meaning in _COUNTERPARTS:
+        node: Any = data
+        for part in key.split("."):
+            node = node[part]
+        if isinstance(node, dict) and "band" in node:
+            low, high = (float(v) for v in node["band"])
+            source = "targets.yaml"
+        else:
+            assert fallback is not None, key
+            low, high = fallback
+            source = f"assumption around {node}"
+        targets.append(Target(name, key, low, high, meaning, source))
+    return tuple(targets)
