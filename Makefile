@@ -8,15 +8,17 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: help venv report test lint format clean docs bench
+.PHONY: help venv report test lint format clean docs bench golden
 
 help:
 	@echo "make report  - set up .venv and produce the reports in reports/"
 	@echo "make test    - set up .venv, lint and run the full test suite"
-	@echo "make lint    - ruff check and format check"
+	@echo "make lint    - ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make format  - ruff format and ruff check --fix"
 	@echo "make clean   - remove .venv and generated reports"
 	@echo "make bench   - performance benchmarks -> benchmarks/results/ (see docs/performance.md)"
+	@echo "make docs    - regenerate the parameter table of docs/ODD.md"
+	@echo "make golden  - rewrite tests/golden/ after a change meant to alter behaviour"
 
 # Recreate .venv when it is missing, broken or its Python is older than 3.12.
 # Re-install when pyproject.toml is newer than the stamp file.
@@ -39,14 +41,13 @@ venv:
 report: venv
 	$(VENV)/bin/streetwise report
 
-test: venv
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint
 	$(VPY) -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff format .
@@ -57,7 +58,10 @@ clean:
 	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} + 2>/dev/null || true
 
 docs: venv
-	$(VPY) -m model.paramdoc
+	$(VPY) -m model.reporting.paramdoc
+
+golden: venv
+	$(VPY) tests/sim/test_golden.py --write
 
 bench: venv
 	$(VPY) benchmarks/run.py

@@ -97,6 +97,27 @@ def layout_of(config: ScenarioConfig, rng: np.random.Generator) -> Layout:
     return generate_layout(config.street, config.policies.stations.count, rng)
 
 
+def bare_layout(nx: int, ny: int) -> Layout:
+    """A street of ``nx`` x ``ny`` empty cells in one community (for window sums)."""
+    n = nx * ny
+    return Layout(
+        cells_x=nx,
+        cells_y=ny,
+        cell_size_m=50.0,
+        road=np.zeros(n, bool),
+        residential=np.zeros(n),
+        merchant=np.zeros(n, bool),
+        community=np.zeros(n, np.int64),
+        grid=np.zeros(n, np.int64),
+        n_communities=1,
+        communities_x=1,
+        n_grids=1,
+        office_cells=np.array([0]),
+        station_cells=np.array([], np.int64),
+        station_community=np.array([], np.int64),
+    )
+
+
 def rules_of(config: ScenarioConfig) -> ChannelRules:
     """The effective channel rules of a scenario."""
     return channel_rules(config.channels, config.policies)

@@ -14,6 +14,10 @@ hour; :meth:`StreetModel.step` reads as the schedule:
 5. staff triage, verify and dispatch (verified reports earn points and waived penalties);
    departments finish work; reporters learn outcomes;
 6. at the end of the day, the recorder appends one row of the daily series.
+
+The ``build_*`` functions at the end hand each part its blocks of the configuration; they
+stay beside the class (which takes the module a little over 500 lines) so that the wiring
+of the scenario into the model is read in one file.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Policy levers: effective channel rules, rewards, posts and the cost ledger."""
+"""Effective channel rules: the channel settings combined with the levers that open them."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 from conftest import all_channels_closed, make_config, rules_of
 
-from model.config.codes import CHANNELS, ISSUE_TYPES, Access, Channel
+from model.config.codes import CHANNELS, Access, Channel
 from model.sim.channels import channel_rules
-from model.sim.costs import LEVERS, Ledger
-from model.sim.levers import points_scheme, role_match_table
 
 HOT, MINI, STATION, IN_PERSON, PATROL = Channel
-
-
-def reward_yuan(config):
-    return points_scheme(config.policies.points).reward_yuan
 
 
 def rules_for(**policies):
@@ -135,78 +129,20 @@ def test_open_to_registered_setting() -> None:
     assert channel_rules(config.channels, config.policies).open_workers[HOT] == Access.REGISTERED
 
 
-def test_role_match_table() -> None:
-    table = role_match_table()
-    assert table.shape == (4, len(ISSUE_TYPES))
-    assert not table[0].any() and not table[3].any()
-    assert table[1, ISSUE_TYPES.index("opinion")] and table[1, ISSUE_TYPES.index("food_safety")]
-    assert table[2, ISSUE_TYPES.index("safety_hazard")]
-    assert not table[2, ISSUE_TYPES.index("opinion")]
-
-
-def test_reward_yuan(small_config) -> None:
-    assert np.all(reward_yuan(small_config) == 0)
-    config = make_config({"policies": {"points": {"enabled": True, "yuan_per_point": 0.5}}})
-    pts = config.policies.points.points_per_report
-    expected = [pts[t] * 0.5 for t in ISSUE_TYPES]
-    assert np.allclose(reward_yuan(config), expected)
-
-
-def test_ledger_points_budget_cap() -> None:
-    config = make_config({"policies": {"points": {"enabled": True, "annual_budget_yuan": 100.0}}})
-    ledger = Ledger(config.policies)
-    assert ledger.points_budget_left() == 100.0
-    assert ledger.pay_points(60.0) == 60.0
-    assert ledger.pay_points(60.0) == 40.0  # capped
-    assert ledger.pay_points(5.0) == 0.0
-    assert ledger.points_budget_left() == 0.0
-    assert ledger.points_paid == 100.0 and ledger.spent["points"] == 100.0
-    ledger.new_year()
-    assert ledger.points_budget_left() == 100.0
-    assert ledger.pay_points(30.0) == 30.0
-    assert ledger.points_paid == 130.0
-    assert ledger.total == pytest.approx(130.0)
-
-
-def test_ledger_books_by_lever() -> None:
-    ledger = Ledger(make_config().policies)
-    assert set(ledger.spent) == set(LEVERS)
-    ledger.book("honours", 10.0)
-    ledger.book("posts", 2.5)
-    assert ledger.total == 12.5
-    with pytest.raises(KeyError):
-        ledger.book("not_a_lever", 1.0)
-
-
-def test_daily_running_costs_status_quo(small_config) -> None:
-    ledger = Ledger(small_config.policies)
-    ledger.book_daily_running_costs(subsidized=10, post_holders=10)
-    st = small_config.policies.stations
-    expected = st.count * st.yuan_per_station_year / 365.0
-    assert ledger.spent["stations"] == pytest.approx(expected)
-    assert ledger.total == pytest.approx(expected)  # nothing else is on
-
-
-def test_daily_running_costs_every_lever() -> None:
-    from conftest import every_lever_on
-
-    config = make_config(every_lever_on())
-    p = config.policies
-    ledger = Ledger(config.policies)
-    ledger.book_daily_running_costs(subsidized=7, post_holders=3)
-    expected = {
-        "points": p.points.admin_yuan_per_year / 365,
-        "honours": p.honours.yuan_per_month / 30,
-        "insurance": 7 * p.insurance.subsidy_yuan_per_worker_month / 30,
-        "posts": 3 * p.posts.stipend_yuan_per_post_month / 30,
-        "one_stop": p.one_stop.yuan_per_year / 365,
-        "mini_program": p.mini_program.yuan_per_year / 365,
-        "stations": p.stations.count
-        * (p.stations.yuan_per_station_year + p.stations.upgrade_yuan_per_station_year)
-        / 365,
-        "waiver": 0.0,
-        "deliberation": 0.0,
-    }
-    for lever, value in expected.items():
-        assert ledger.spent[lever] == pytest.approx(value), lever
-    assert ledger.points_paid == 0.0  # admin is cost, not points paid
+@pytest.mark.parametrize(
+    ("enabled", "feedback", "reopen", "expected"),
+    [
+        (True, True, True, True),
+        (True, True, False, False),
+        (True, False, True, False),
+        (False, True, True, False),
+    ],
+)
+def test_only_the_mini_program_with_feedback_closes_the_loop(
+    enabled, feedback, reopen, expected
+) -> None:
+    rules = rules_for(
+        mini_program={"enabled": enabled, "feedback": feedback, "reopen_unresolved": reopen}
+    )
+    assert bool(rules.reopens_unfixed[MINI]) is expected
+    assert not rules.reopens_unfixed[[HOT, STATION, IN_PERSON, PATROL]].any()

@@ -11,8 +11,7 @@ from model.sim import levers
 from model.sim.channels import channel_rules
 from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
-from model.sim.model import build_workforce
-from model.sim.service import ServiceChain
+from model.sim.model import build_service, build_workforce
 from model.sim.space import generate_layout
 from model.sim.streams import make_streams
 
@@ -93,18 +92,10 @@ class Setup:
         self.rules = channel_rules(config.channels, config.policies)
         self.ledger = Ledger(config.policies)
         self.points = levers.points_scheme(config.policies.points)
-        self.chain = ServiceChain(
-            self.log,
-            self.rules,
-            service=config.service,
-            channels=config.channels,
-            issue_types=config.issues,
-            staff=config.staff,
-            staff_per_community=config.population.staff_per_community,
-            silence_signal=config.behaviour.silence_signal,
-            false_report_factor=self.points.false_report_factor,
-            n_communities=layout.n_communities,
-            rng=np.random.default_rng(seed),
+        rng = np.random.default_rng(seed)  # one generator: ticket draws first, then reports
+        streams = {"service": rng, "tickets": rng}
+        self.chain = build_service(
+            config, self.log, self.rules, self.points, layout.n_communities, streams
         )
 
     def work_and_pay(self, t: float) -> list[int]:

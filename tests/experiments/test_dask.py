@@ -14,11 +14,12 @@ import yaml
 from conftest import EXPERIMENT_OVERRIDES as SMALL
 
 from model.cli import main
+from model.config.paths import REPO_ROOT
 from model.experiments.runner import run_experiment
 
 pytest.importorskip("distributed")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 DASK = Path(sys.executable).parent / "dask"
 
 

@@ -11,16 +11,15 @@ The street is the default one; horizons are shortened where the pattern allows.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from model.config.loading import load_scenario
+from model.config.paths import REPO_ROOT
 from model.experiments.calibration.measures import measure
 from model.sim.model import run_model
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = REPO_ROOT / "scenarios"
 SEEDS = (1, 2, 3)
 
 

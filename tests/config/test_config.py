@@ -15,9 +15,10 @@ from model.config.loading import (
     parse_value,
     read_yaml,
 )
+from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 def error_of(data, overrides=None, source="s.yaml") -> str:

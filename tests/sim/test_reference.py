@@ -1,8 +1,8 @@
-"""Simple reference implementations of the vectorised submodels, checked against the fast ones.
+"""The vectorised submodels against their per-agent references (model/sim/reference.py).
 
-Each reference is written the obvious way (Python loops over issues, observers, cells,
-workers or residents) from the model's definitions, not from the fast code's intermediate
-arrays, and is compared on small cases:
+Each reference (:mod:`model.sim.reference`) is written the obvious way (Python loops over
+issues, observers, cells, workers or residents) from the model's definitions, not from the
+fast code's intermediate arrays, and is compared on small cases:
 
 - where both draw the same random numbers, the results must be identical (the draws are
   re-derived from a generator with the same seed, in the fast code's draw order);
@@ -15,12 +15,13 @@ No timing here: performance figures come from ``make bench`` only (docs/performa
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import pytest
-from conftest import make_config
-from scipy import integrate, optimize, stats
+from conftest import bare_layout, make_config
+from scipy import stats
 
 from model.config.codes import (
     CHANNELS,
@@ -29,16 +30,19 @@ from model.config.codes import (
     OBSERVERS,
     WORKER_KINDS,
     Observer,
+    Role,
 )
+from model.sim import levers, reference
+from model.sim.agents import Worker
 from model.sim.channels import channel_rules
+from model.sim.costs import Ledger
 from model.sim.decisions import choose_channel, expected_cost
 from model.sim.detection import Detector
 from model.sim.issues import escalation_age
 from model.sim.levers import points_scheme
 from model.sim.model import StreetModel, build_decision, build_workforce
 from model.sim.residents import ResidentTable
-from model.sim.space import Layout, exposure_matrices, generate_layout, window_sum
-from model.sim.workforce import WorkerTable
+from model.sim.space import exposure_matrices, generate_layout, window_sum
 
 K = len(WORKER_KINDS)
 O = len(OBSERVERS)  # noqa: E741 - the number of observer classes
@@ -73,50 +77,30 @@ def shifts(model: StreetModel):
     return model.workforce.draw_shifts(np.random.default_rng(5))
 
 
-def chebyshev(layout: Layout, a: int, b: int) -> int:
-    ax, ay = divmod(int(a), layout.cells_y)
-    bx, by = divmod(int(b), layout.cells_y)
-    return max(abs(ax - bx), abs(ay - by))
+def intensity_of(model: StreetModel, idx, counts, hour: int, on_duty: bool) -> np.ndarray:
+    """The reference noticing intensity of the model's issues ``idx`` in an hour."""
+    return reference.noticing_intensity(
+        model.config,
+        model.issues,
+        model.layout,
+        model.residents,
+        model.detector.relay_factor,
+        idx,
+        counts,
+        hour,
+        on_duty,
+        reference.exposure(model.config.workers, model.layout),
+    )
+
+
+def picks_reference(model: StreetModel, kind: int, cell: int, online_share) -> np.ndarray:
+    """P(worker w noticed | a worker of ``kind`` noticed at ``cell``), from the reference."""
+    return reference.worker_pick_probabilities(
+        model.workforce, model.detector.worker_passes, kind, cell, online_share
+    )
 
 
 # --------------------------------------------------------------------------- district
-
-
-def ref_pass_weight(layout: Layout, kind: str, roads_only: bool, cell: int) -> float:
-    """Relative pass weight of one cell, from the route patterns of model.district."""
-    res_max = max(float(layout.residential.max()), 1e-12)
-    road = float(layout.road[cell])
-    merchant = float(layout.merchant[cell])
-    res = float(layout.residential[cell]) / res_max
-    if kind == "rider":
-        weight = 0.4 * road + 1.5 * merchant + 0.8 * res
-    elif kind == "courier":
-        weight = 0.3 * road + 1.2 * res
-    else:
-        weight = 1.0 * road + 0.05 * res
-    return weight * road if roads_only else weight
-
-
-def ref_exposure(config, layout: Layout) -> np.ndarray:
-    """M[k, b, c] cell by cell: cells per hour spread over the zone by pass weight."""
-    n_x = config.street.communities_x
-    out = np.zeros((K, layout.n_communities, layout.n_cells))
-    for k, kind in enumerate(WORKER_KINDS):
-        profile = getattr(config.workers, kind)
-        cells_per_hour = profile.speed_kmh * 1000.0 / layout.cell_size_m
-        for b in range(layout.n_communities):
-            bx, by = b % n_x, b // n_x
-            weights = []
-            for c in range(layout.n_cells):
-                comm = int(layout.community[c])
-                cx, cy = comm % n_x, comm // n_x
-                in_zone = max(abs(bx - cx), abs(by - cy)) <= profile.zone_radius_communities
-                w = ref_pass_weight(layout, kind, profile.roads_only, c) if in_zone else 0.0
-                weights.append(w)
-            total = sum(weights)
-            for c in range(layout.n_cells):
-                out[k, b, c] = weights[c] / total * cells_per_hour if total > 0 else 0.0
-    return out
 
 
 @pytest.mark.parametrize(
@@ -135,27 +119,7 @@ def test_exposure_matrices_match_a_per_cell_loop(extra) -> None:
     )
     got = exposure_matrices(config.workers, layout)
     assert got.shape == (K, layout.n_communities, layout.n_cells)
-    assert np.allclose(got, ref_exposure(config, layout), rtol=1e-12, atol=1e-15)
-
-
-def bare_layout(nx: int, ny: int) -> Layout:
-    n = nx * ny
-    return Layout(
-        cells_x=nx,
-        cells_y=ny,
-        cell_size_m=50.0,
-        road=np.zeros(n, bool),
-        residential=np.zeros(n),
-        merchant=np.zeros(n, bool),
-        community=np.zeros(n, np.int64),
-        grid=np.zeros(n, np.int64),
-        n_communities=1,
-        communities_x=1,
-        n_grids=1,
-        office_cells=np.array([0]),
-        station_cells=np.array([], np.int64),
-        station_community=np.array([], np.int64),
-    )
+    assert np.allclose(got, reference.exposure(config.workers, layout), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -164,63 +128,11 @@ def bare_layout(nx: int, ny: int) -> Layout:
 def test_window_sum_matches_brute_force(nx: int, ny: int, radius: int) -> None:
     layout = bare_layout(nx, ny)
     values = np.random.default_rng(nx * 31 + ny * 7 + radius).gamma(2.0, size=nx * ny)
-    expected = np.zeros(nx * ny)
-    for c in range(nx * ny):
-        expected[c] = sum(values[d] for d in range(nx * ny) if chebyshev(layout, c, d) <= radius)
+    expected = reference.window_sum(values, layout, radius)
     assert np.allclose(window_sum(values, layout, radius), expected, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- detection
-
-
-def ref_passes(
-    model: StreetModel,
-    issue_idx: np.ndarray,
-    counts: np.ndarray,
-    hour: int,
-    on_duty: bool,
-    exposure: np.ndarray,
-) -> np.ndarray:
-    """Noticing intensity issue by issue and observer by observer, from first principles.
-
-    Workers: online workers x their passes of the cell (``exposure``), times building access
-    indoors and the relay factor for opinions. Residents: every resident whose watch window
-    covers the cell looks ``passes_per_hour`` times its activity, less at night, half
-    indoors. Staff: patrol cells per hour spread over the community's cells, only on duty,
-    half indoors. Everything times the type's visibility for the observer.
-    """
-    config, log, layout = model.config, model.issues, model.layout
-    res, det = model.residents, model.detector
-    r = config.residents
-    radius = r.watch_radius_cells
-    outdoor = r.outdoor_start_hour <= hour < r.outdoor_end_hour
-    s = config.staff
-    patrol = config.population.staff_per_community * s.patrol_share * s.patrol_cells_per_hour
-    out = np.zeros((len(issue_idx), O))
-    for row, i in enumerate(issue_idx):
-        cell, kind_of_issue = int(log.cell[i]), ISSUE_TYPES[log.type[i]]
-        indoor, community = bool(log.indoor[i]), int(log.community[i])
-        visibility = config.issues.types[kind_of_issue].visibility
-        for o, observer in enumerate(OBSERVERS):
-            if o < K:
-                passes = 0.0
-                for b in range(layout.n_communities):
-                    passes += counts[o, b] * exposure[o, b, cell]
-                if indoor:
-                    passes *= getattr(config.workers, observer).building_access
-                if log.type[i] == OPINION:
-                    passes *= det.relay_factor[community]
-            elif o == Observer.RESIDENT:
-                looks = 0.0
-                for slot in range(len(res)):
-                    if chebyshev(layout, res.home[slot], cell) <= radius:
-                        looks += r.passes_per_hour * res.activity[slot]
-                passes = looks * (1.0 if outdoor else r.night_activity) * (0.5 if indoor else 1.0)
-            else:
-                cells_here = int(np.count_nonzero(layout.community == community))
-                passes = patrol / cells_here * (0.5 if indoor else 1.0) * float(on_duty)
-            out[row, o] = passes * visibility.get(observer, 0.0)
-    return out
 
 
 @pytest.mark.parametrize(("hour", "on_duty"), [(10, True), (22, False), (3, True)])
@@ -232,15 +144,14 @@ def test_passes_fast_matches_a_per_issue_per_observer_loop(model, shifts, hour, 
     special = np.flatnonzero((log.type == OPINION) | log.indoor)[:40]
     idx = rng.permutation(np.concatenate([special, rng.choice(len(log), 40, replace=False)]))
     counts = shifts.counts[hour] + rng.random(shifts.counts[hour].shape)  # fractional counts
-    exposure = ref_exposure(model.config, model.layout)
-    reference = ref_passes(model, idx, counts, hour, on_duty, exposure)
+    want = intensity_of(model, idx, counts, hour, on_duty)
     fast = model.detector.passes_fast(idx, counts, hour, on_duty)
     readable = model.detector.passes(
         log.cell[idx], log.type[idx], log.indoor[idx], log.community[idx], counts, hour, on_duty
     )
     assert fast.shape == (len(idx), O)
-    assert np.allclose(fast, reference, rtol=1e-10, atol=1e-14)
-    assert np.allclose(readable, reference, rtol=1e-10, atol=1e-14)
+    assert np.allclose(fast, want, rtol=1e-10, atol=1e-14)
+    assert np.allclose(readable, want, rtol=1e-10, atol=1e-14)
     assert np.allclose(fast, readable, rtol=1e-12, atol=0)
 
 
@@ -267,43 +178,16 @@ def test_detection_hits_match_a_per_element_loop(model, shifts) -> None:
     det = model.detector.detect(
         idx, log.cell[idx], intensity, counts, shifts.online[:, hour], np.random.default_rng(9)
     )
-    u = np.random.default_rng(9).random(intensity.shape)  # detect's first draw
-    hits = set()
-    for row in range(len(idx)):
-        for o in range(O):
-            if u[row, o] < 1.0 - math.exp(-intensity[row, o]):
-                hits.add((int(idx[row]), o))
+    hits = reference.detection_hits(idx, intensity, np.random.default_rng(9))
     # somebody who can notice is always there when the intensity is positive, so no hit is lost
     assert set(zip(det.issue.tolist(), det.observer.tolist(), strict=True)) == hits
     assert len(det) == len(hits) > 0
     assert np.all((det.slot >= 0) == (det.observer != Observer.STAFF))
 
 
-def worker_pick_probabilities(model, kind: int, cell: int, online_share) -> np.ndarray:
-    """P(worker w noticed | a worker of ``kind`` noticed at ``cell``), worker by worker.
-
-    Each worker's share of the passes of the cell this hour: the share of the hour it is
-    online times the passes per hour a worker of its kind and base makes at the cell.
-    """
-    wf, exposure = model.workforce, model.detector.worker_passes
-    weight = np.zeros(len(wf))
-    for w in range(len(wf)):
-        if wf.kind[w] == kind:
-            weight[w] = float(online_share[w]) * exposure[kind, wf.base[w], cell]
-    return weight / weight.sum()
-
-
-def counts_of(wf: WorkerTable, online_share: np.ndarray) -> np.ndarray:
-    """Online workers per kind and base, summed worker by worker."""
-    counts = np.zeros((K, wf.n_communities))
-    for w in range(len(wf)):
-        counts[wf.kind[w], wf.base[w]] += float(online_share[w])
-    return counts
-
-
 def covered_cell(model, kind: int, online_share: np.ndarray) -> int:
     """The cell reached from the most bases with workers of ``kind`` online."""
-    counts = counts_of(model.workforce, online_share)
+    counts = reference.online_counts(model.workforce, online_share)
     reach = (model.detector.worker_passes[kind] * counts[kind][:, None] > 0).sum(axis=0)
     assert reach.max() >= 1
     return int(np.argmax(reach))
@@ -319,7 +203,7 @@ def check_worker_picks(model, online_share, seed: int, n: int = 60_000) -> None:
     picks = det._pick_workers(
         kinds,
         np.array([cells[k] for k in kinds]),
-        counts_of(wf, online_share),
+        reference.online_counts(wf, online_share),
         online_share,
         np.random.default_rng(seed),
     )
@@ -327,7 +211,7 @@ def check_worker_picks(model, online_share, seed: int, n: int = 60_000) -> None:
     direct_rng = np.random.default_rng(seed + 1)
     for k in range(K):
         mine = picks[kinds == k]
-        p = worker_pick_probabilities(model, k, cells[k], online_share)
+        p = picks_reference(model, k, cells[k], online_share)
         support = np.flatnonzero(p > 0)
         assert np.all(mine >= 0), k
         assert set(np.unique(mine)) <= set(support), k
@@ -353,10 +237,14 @@ def test_pick_workers_with_a_boolean_online_mask_counts_each_worker_fully(model,
     cell = covered_cell(model, kind, online)
     det.new_hour()
     picks = det._pick_workers(
-        kind, np.full(n, cell), counts_of(wf, online), online > 0, np.random.default_rng(21)
+        kind,
+        np.full(n, cell),
+        reference.online_counts(wf, online),
+        online > 0,
+        np.random.default_rng(21),
     )
     det.new_hour()
-    p = worker_pick_probabilities(model, kind, cell, online)
+    p = picks_reference(model, kind, cell, online)
     support = np.flatnonzero(p > 0)
     observed = np.bincount(picks, minlength=len(wf))[support]
     assert observed.sum() == n
@@ -370,7 +258,7 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
     picks = det._pick_workers(
         np.array([1, 1, 0]),
         np.array([0, 5, 5]),
-        counts_of(wf, online),
+        reference.online_counts(wf, online),
         online,
         np.random.default_rng(0),
     )
@@ -382,19 +270,6 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
 # --------------------------------------------------------------------------- residents
 
 
-def watcher_probabilities(res: ResidentTable, layout: Layout, cell: int) -> np.ndarray:
-    """P(resident r is the one who noticed at ``cell``): activity among those within reach."""
-    radius = res.residents.watch_radius_cells
-    weight = np.array(
-        [
-            res.activity[r] if chebyshev(layout, res.home[r], cell) <= radius else 0.0
-            for r in range(len(res))
-        ]
-    )
-    total = weight.sum()
-    return weight / total if total > 0 else weight
-
-
 def watcher_cases(model):
     """A few cells with residents in reach (and an office cell), and many draws at each."""
     res, layout = model.residents, model.layout
@@ -403,7 +278,7 @@ def watcher_cases(model):
     cells.append(int(layout.office_cells[0]))
     n = 40_000
     for cell in cells:
-        p = watcher_probabilities(res, layout, cell)
+        p = reference.watcher_probabilities(res, layout, cell)
         assert p.sum() > 0
         picks = res.pick_watcher(np.full(n, cell), np.random.default_rng(cell))
         assert np.all(picks >= 0)
@@ -461,7 +336,7 @@ def test_pick_watcher_returns_minus_one_exactly_where_nobody_lives_in_reach() ->
     cells = np.arange(layout.n_cells)
     picks = res.pick_watcher(cells, np.random.default_rng(0))
     for cell in cells:
-        p = watcher_probabilities(res, layout, int(cell))
+        p = reference.watcher_probabilities(res, layout, int(cell))
         if p.sum() == 0:
             assert picks[cell] == -1
         else:
@@ -470,40 +345,11 @@ def test_pick_watcher_returns_minus_one_exactly_where_nobody_lives_in_reach() ->
 
 def test_resident_looks_match_a_per_resident_loop(model) -> None:
     res, layout = model.residents, model.layout
-    r = model.config.residents
-    expected = np.zeros(layout.n_cells)
-    for slot in range(len(res)):
-        for cell in range(layout.n_cells):
-            if chebyshev(layout, res.home[slot], cell) <= r.watch_radius_cells:
-                expected[cell] += r.passes_per_hour * res.activity[slot]
+    expected = reference.resident_looks(res, layout)
     assert np.allclose(res.looks_per_hour(), expected, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- workforce
-
-
-def ref_shifts(wf: WorkerTable, seed: int):
-    """Shifts worker by worker from re-derived draws (draw order of draw_shifts)."""
-    rng = np.random.default_rng(seed)
-    n = len(wf)
-    u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n)
-    online = np.zeros((n, 24))
-    hours_today = np.zeros(n)
-    counts = np.zeros((24, K, wf.n_communities))
-    for w in range(n):
-        profile = getattr(wf.workers, WORKER_KINDS[wf.kind[w]])
-        if not u_work[w] < profile.workdays_per_week / 7.0:
-            continue
-        options = profile.shift_start_hours
-        start = float(options[int(u_start[w] * len(options))])
-        length = min(max(profile.online_hours_mean + profile.online_hours_sd * z[w], 1.0), 16.0)
-        length = min(length, 24.0 - start)
-        hours_today[w] = length
-        for h in range(24):
-            share = min(max(start + length - h, 0.0), 1.0) if h >= start else 0.0
-            online[w, h] = share
-            counts[h, wf.kind[w], wf.base[w]] += share
-    return online, counts, hours_today
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -516,7 +362,7 @@ def test_draw_shifts_matches_a_per_worker_loop(seed: int) -> None:
     )
     wf = build_workforce(config, layout, np.random.default_rng(seed + 10))
     shifts = wf.draw_shifts(np.random.default_rng(seed))
-    online, counts, hours = ref_shifts(wf, seed)
+    online, counts, hours = reference.shifts(wf, np.random.default_rng(seed))
     assert np.allclose(shifts.online, online, rtol=0, atol=1e-12)
     assert np.allclose(shifts.counts, counts, rtol=0, atol=1e-9)
     assert np.allclose(shifts.hours, hours, rtol=0, atol=1e-12)
@@ -524,24 +370,6 @@ def test_draw_shifts_matches_a_per_worker_loop(seed: int) -> None:
 
 
 # --------------------------------------------------------------------------- decisions
-
-
-def ref_expected_cost(cost_row, available_row, scale: float) -> float:
-    open_costs = [c for c, ok in zip(cost_row, available_row, strict=True) if ok]
-    if not open_costs:
-        return math.inf
-    low = min(open_costs)
-    return low - scale * math.log(math.fsum(math.exp(-(c - low) / scale) for c in open_costs))
-
-
-def ref_choose_channel(cost_row, available_row, scale: float, u_row) -> int:
-    best, best_score = NO_CHANNEL, -math.inf
-    for ch in range(len(cost_row)):
-        if available_row[ch]:
-            score = -cost_row[ch] / scale - math.log(-math.log(u_row[ch]))
-            if score > best_score:
-                best, best_score = ch, score
-    return best
 
 
 def random_costs(rng, n: int):
@@ -560,7 +388,7 @@ def test_expected_cost_matches_a_per_row_loop(scale: float) -> None:
     cost, available = random_costs(np.random.default_rng(1), 300)
     got = expected_cost(cost, available, scale)
     for i in range(len(cost)):
-        want = ref_expected_cost(cost[i], available[i], scale)
+        want = reference.expected_cost(cost[i], available[i], scale)
         if math.isinf(want):
             assert math.isinf(got[i]) and got[i] > 0
         else:
@@ -572,7 +400,7 @@ def test_choose_channel_matches_a_per_row_loop_for_the_same_draws() -> None:
     got = choose_channel(cost, available, 2.0, np.random.default_rng(3))
     u = np.random.default_rng(3).random(cost.shape)  # choose_channel's one draw
     for i in range(len(cost)):
-        assert got[i] == ref_choose_channel(cost[i], available[i], 2.0, u[i]), i
+        assert got[i] == reference.choose_channel(cost[i], available[i], 2.0, u[i]), i
 
 
 def test_choose_channel_frequencies_match_the_logit_probabilities() -> None:
@@ -592,20 +420,9 @@ def test_choose_channel_frequencies_match_the_logit_probabilities() -> None:
     assert stats.chisquare(observed[support], p[support] * n).pvalue > P_MIN
 
 
-def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
-    config = make_config(
-        {
-            "policies": {
-                "points": {"enabled": True, "crowding_out": True},
-                "honours": {"enabled": True},
-            }
-        }
-    )
-    rules = channel_rules(config.channels, config.policies)
-    decision = build_decision(config, rules, points_scheme(config.policies.points))
-    rng = np.random.default_rng(12)
-    n = 400
-    data = {
+def worker_rows(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Random traits of ``n`` detecting workers, as ``ReportDecision.workers`` takes them."""
+    return {
         "kind": rng.integers(0, K, n),
         "motivation": rng.random(n),
         "belonging": rng.random(n),
@@ -618,41 +435,43 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
         "reward": rng.uniform(0, 50, n),
         "available": rng.random((n, NC)) < 0.7,
     }
+
+
+def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
+    config = make_config(
+        {
+            "policies": {
+                "points": {"enabled": True, "crowding_out": True},
+                "honours": {"enabled": True},
+            }
+        }
+    )
+    rules = channel_rules(config.channels, config.policies)
+    decision = build_decision(config, rules, points_scheme(config.policies.points))
+    n = 400
+    data = worker_rows(np.random.default_rng(12), n)
     data["available"][:5] = False
     got = decision.workers(**data, rng=np.random.default_rng(13))
-    draws = np.random.default_rng(13)
-    u_report = draws.random(n)  # decide's draw order: report draws, then channel draws
-    chosen = {}  # row -> (cost, available) of the rows that report, in row order
-    b, pol = config.behaviour, config.policies
-    scale = b.channel_choice_scale_yuan
-    kept = 1.0 - pol.points.crowding_out_strength
+    # the reference takes decide's draws in its order: report draws, then channel draws
+    want = reference.worker_decisions(config, rules, data, np.random.default_rng(13))
     for i in range(n):
-        profile = getattr(config.workers, WORKER_KINDS[data["kind"][i]])
-        cost = [rules.minutes[ch] * profile.time_pressure for ch in range(NC)]
-        registered = bool(data["registered"][i])
-        utility = (
-            b.worker_intercept
-            + b.motivation * data["motivation"][i] * kept
-            + b.belonging * data["belonging"][i]
-            + b.trust * data["trust"][i]
-            + b.severity * data["severity"][i]
-            + b.registered * registered
-            + b.role * (data["role"][i] > 0)
-            + b.role_match * bool(data["role_match"][i])
-            + b.honours * registered
-            + b.security * bool(data["insured"][i])
-            + b.reward_per_yuan * data["reward"][i]
-        )
-        c = ref_expected_cost(cost, data["available"][i], scale)
-        p = 0.0 if math.isinf(c) else 1.0 / (1.0 + math.exp(-(utility - b.cost_per_yuan * c)))
-        if u_report[i] < p:
-            chosen[i] = (cost, data["available"][i])
-        else:
-            assert got[i] == NO_CHANNEL, i
-    u_channel = draws.random((len(chosen), NC))  # channels are drawn for reporters only
-    for row, (i, (cost, available)) in enumerate(chosen.items()):
-        assert got[i] == ref_choose_channel(cost, available, scale, u_channel[row]), i
+        assert got[i] == want[i], i
     assert (got != NO_CHANNEL).any() and (got == NO_CHANNEL).any()
+
+
+@pytest.mark.parametrize("waiver", [False, True])
+def test_worker_decision_with_the_waiver_matches_the_reference(waiver) -> None:
+    config = make_config({"policies": {"waiver": {"enabled": waiver}}})
+    rules = channel_rules(config.channels, config.policies)
+    decision = build_decision(config, rules, points_scheme(config.policies.points))
+    n = 300
+    data = worker_rows(np.random.default_rng(16), n)
+    data["reward"][:] = 0.0
+    data["motivation"][:] = 50.0  # many reporters, so the channel costs matter
+    got = decision.workers(**data, rng=np.random.default_rng(17))
+    want = reference.worker_decisions(config, rules, data, np.random.default_rng(17))
+    assert np.array_equal(got, want)
+    assert (got != NO_CHANNEL).sum() > n // 2
 
 
 def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
@@ -670,46 +489,18 @@ def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
         available=available,
         rng=np.random.default_rng(15),
     )
-    draws = np.random.default_rng(15)
-    u_report = draws.random(n)
-    chosen = []
-    b = config.behaviour
-    scale = b.channel_choice_scale_yuan
-    value = config.residents.time_value_yuan_per_minute
-    cost = [rules.minutes[ch] * value for ch in range(NC)]
+    want = reference.resident_decisions(
+        config,
+        rules,
+        {"propensity": propensity, "trust": trust, "severity": severity, "available": available},
+        np.random.default_rng(15),
+    )
     for i in range(n):
-        utility = (
-            b.resident_intercept
-            + b.resident_propensity * propensity[i]
-            + b.trust * trust[i]
-            + b.severity * severity[i]
-        )
-        c = ref_expected_cost(cost, available[i], scale)
-        p = 0.0 if math.isinf(c) else 1.0 / (1.0 + math.exp(-(utility - b.cost_per_yuan * c)))
-        if u_report[i] < p:
-            chosen.append(i)
-        else:
-            assert got[i] == NO_CHANNEL, i
-    u_channel = draws.random((len(chosen), NC))
-    for row, i in enumerate(chosen):
-        assert got[i] == ref_choose_channel(cost, available[i], scale, u_channel[row]), i
+        assert got[i] == want[i], i
     assert (got != NO_CHANNEL).any()
 
 
 # --------------------------------------------------------------------------- issues
-
-
-def age_by_integration(base_per_1000h: float, doubling_h: float, budget: float) -> float:
-    """Age at which the integrated hazard reaches the budget (quadrature + root finding)."""
-    h0 = base_per_1000h / 1000.0
-
-    def cumulative(age: float) -> float:
-        return integrate.quad(lambda a: h0 * 2.0 ** (a / doubling_h), 0.0, age, limit=200)[0]
-
-    upper = 1.0
-    while cumulative(upper) < budget:
-        upper *= 2.0
-    return optimize.brentq(lambda a: cumulative(a) - budget, 0.0, upper, xtol=1e-10, rtol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -718,7 +509,7 @@ def age_by_integration(base_per_1000h: float, doubling_h: float, budget: float) 
 )
 def test_escalation_age_matches_numeric_integration(base, doubling, budget) -> None:
     got = escalation_age(np.array([base]), np.array([doubling]), np.array([budget]))[0]
-    assert got == pytest.approx(age_by_integration(base, doubling, budget), rel=1e-7)
+    assert got == pytest.approx(reference.escalation_age(base, doubling, budget), rel=1e-7)
 
 
 def test_escalation_age_without_hazard_is_infinite() -> None:
@@ -740,8 +531,143 @@ def test_prepared_rows_follow_the_log_after_relay_changes(model, shifts) -> None
     try:
         det.set_relay(np.full(model.layout.n_communities, 1.0))
         after = det.passes_fast(idx, counts, 12, True)
-        exposure = ref_exposure(model.config, model.layout)
-        assert np.allclose(after, ref_passes(model, idx, counts, 12, True, exposure), rtol=1e-10)
+        assert np.allclose(after, intensity_of(model, idx, counts, 12, True), rtol=1e-10)
     finally:
         det.relay_factor = old
     assert np.allclose(before, det.passes_fast(idx, counts, 12, True))
+
+
+# --------------------------------------------------------------------------- the levers
+# each lever's fast code against its worker-by-worker reference, for the same draws
+
+LEVERS_ON = {
+    "policies": {
+        "posts": {"enabled": True, "skill_matching": False, "share_of_registered": 0.7},
+        "stations": {"upgraded": True, "count": 4, "visit_daily_probability": 0.6},
+        "insurance": {"enabled": True},
+        "one_stop": {"enabled": True},
+        "honours": {"enabled": True, "awards_per_month": 7},
+        "deliberation": {"enabled": True, "activities_per_month": 2.0},
+    },
+    "workers": {"own_problem_monthly": 0.9, "registered_initial": 0.4},
+}
+
+
+@pytest.fixture(scope="module")
+def lever_street() -> StreetModel:
+    """A small street with every daily lever on, part of the workers holding posts."""
+    street = StreetModel(make_config(LEVERS_ON), seed=21, days=5)
+    rng = np.random.default_rng(22)
+    wf = street.workforce
+    wf.role[:] = rng.integers(0, 4, len(wf))
+    wf.reports_month[:] = rng.integers(0, 4, len(wf))
+    return street
+
+
+def twins(street: StreetModel):
+    """Two independent copies of the street's worker and resident tables."""
+    return copy.deepcopy((street.workforce, street.residents)), copy.deepcopy(
+        (street.workforce, street.residents)
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_station_visits_match_the_reference(lever_street, seed) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    stations = lever_street.config.policies.stations
+    works = np.random.default_rng(seed + 100).random(len(fast)) < 0.7
+    got = levers.station_visits(fast, works, stations, np.random.default_rng(seed))
+    want = reference.station_visits(slow, works, stations, np.random.default_rng(seed))
+    assert list(got) == want and len(want) > 0
+    assert np.array_equal(fast.belonging, slow.belonging)
+
+
+def test_registration_drive_and_station_registration_match_the_reference(lever_street) -> None:
+    config, wf = lever_street.config, lever_street.workforce
+    pol, base = config.policies, config.workers.registration_daily_hazard
+    assert (wf.role == Role.PUBLICIST).any()
+    got = levers.posts_registration_drive(wf, pol.posts, base, wf.n_communities)
+    want = reference.posts_registration_drive(wf, pol.posts, base)
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+    visits = np.flatnonzero(np.random.default_rng(3).random(len(wf)) < 0.3)
+    levers.station_registration(got, visits, pol.stations)
+    reference.station_registration(want, list(visits), pol.stations)
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+    assert got[visits].min() >= pol.stations.registration_per_visit
+
+
+@pytest.mark.parametrize("matching", [False, True])
+def test_designated_posts_match_the_reference(lever_street, matching) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    posts = lever_street.config.policies.posts.model_copy(update={"skill_matching": matching})
+    fast.role[:] = Role.NONE
+    slow.role[:] = Role.NONE
+    slots = np.flatnonzero(fast.registered)
+    ledger = Ledger(lever_street.config.policies)
+    levers.designated_posts(fast, slots, posts, ledger, np.random.default_rng(4))
+    given = reference.designated_posts(slow, slots, posts, np.random.default_rng(4))
+    assert np.array_equal(fast.role, slow.role)
+    assert given == np.count_nonzero(fast.role) > 0
+    assert ledger.spent["posts"] == pytest.approx(given * posts.training_yuan_per_post)
+
+
+def test_insurance_enrolment_matches_the_reference(lever_street) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    insurance = lever_street.config.policies.insurance
+    for day in range(5):
+        levers.insurance_enrolment(fast, insurance, np.random.default_rng(day))
+        reference.insurance_enrolment(slow, insurance, np.random.default_rng(day))
+    assert np.array_equal(fast.insured, slow.insured)
+    assert np.array_equal(fast.subsidized, slow.subsidized) and fast.subsidized.any()
+
+
+@pytest.mark.parametrize("one_stop", [False, True])
+def test_own_problems_match_the_reference(lever_street, one_stop) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    config = lever_street.config
+    platform = config.policies.one_stop.model_copy(update={"enabled": one_stop})
+    bump = config.behaviour.belonging_own_problem_bump
+    before = fast.belonging.copy()
+    levers.own_problems(fast, config.workers, platform, bump, np.random.default_rng(5))
+    reference.own_problems(slow, config.workers, platform, bump, np.random.default_rng(5))
+    assert np.array_equal(fast.belonging, slow.belonging)
+    assert not np.array_equal(fast.belonging, before)
+
+
+def test_belonging_update_matches_the_reference(lever_street) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    spill = levers.honours_spillover(lever_street.config.policies.honours)
+    assert spill > 0
+    fast.update_belonging(spill)
+    reference.update_belonging(slow, spill)
+    assert np.allclose(fast.belonging, slow.belonging, rtol=1e-12, atol=1e-15)
+
+
+def test_honours_awards_from_the_agents_match_the_table_reference(lever_street) -> None:
+    wf = lever_street.workforce
+    honours = lever_street.config.policies.honours
+    before = wf.belonging.copy()
+    try:
+        levers.honours_awards(lever_street.agents_by_type.get(Worker), wf, honours)
+        fast = wf.belonging.copy()
+        wf.belonging[:] = before
+        honoured = reference.honours_awards(wf, honours)
+        assert np.array_equal(fast, wf.belonging)
+        assert len(honoured) == honours.awards_per_month
+        assert set(np.flatnonzero(fast != before)) == set(honoured)
+    finally:
+        wf.belonging[:] = before
+
+
+def test_community_activities_match_the_reference(lever_street) -> None:
+    (fast_wf, fast_res), (slow_wf, slow_res) = twins(lever_street)
+    deliberation = lever_street.config.policies.deliberation
+    ledger = Ledger(lever_street.config.policies)
+    got = levers.community_activities(
+        fast_wf, fast_res, deliberation, ledger, np.random.default_rng(6)
+    )
+    want = reference.community_activities(slow_wf, slow_res, deliberation, np.random.default_rng(6))
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+    assert np.array_equal(fast_wf.belonging, slow_wf.belonging)
+    assert np.allclose(fast_res.trust_in_workers, slow_res.trust_in_workers, rtol=1e-12, atol=0)
+    assert ledger.spent["deliberation"] > 0

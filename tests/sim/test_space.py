@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_config
+from conftest import bare_layout, make_config
 
 from model.config.codes import WORKER_KINDS
 from model.sim.space import (
@@ -141,22 +141,7 @@ def brute_window_sum(values: np.ndarray, nx: int, ny: int, r: int) -> np.ndarray
 def test_window_sum_matches_brute_force(nx: int, ny: int, radius: int) -> None:
     rng = np.random.default_rng(nx * 100 + ny * 10 + radius)
     values = rng.random(nx * ny)
-    layout = Layout(
-        cells_x=nx,
-        cells_y=ny,
-        cell_size_m=50.0,
-        road=np.zeros(nx * ny, bool),
-        residential=values,
-        merchant=np.zeros(nx * ny, bool),
-        community=np.zeros(nx * ny, np.int64),
-        grid=np.zeros(nx * ny, np.int64),
-        n_communities=1,
-        communities_x=1,
-        n_grids=1,
-        office_cells=np.array([0]),
-        station_cells=np.array([], np.int64),
-        station_community=np.array([], np.int64),
-    )
+    layout = bare_layout(nx, ny)
     got = window_sum(values, layout, radius)
     assert got.shape == (nx * ny,)
     assert np.allclose(got, brute_window_sum(values, nx, ny, radius))

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from model.config.loading import load_scenario
+from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 from model.experiments.design import load_experiment
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS = REPO_ROOT / "scenarios"
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
 EXPERIMENT_FILES = sorted((SCENARIOS / "experiments").glob("*.yaml"))
 

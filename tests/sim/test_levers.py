@@ -1,0 +1,203 @@
+"""The levers: the terms they set, and what each daily and monthly lever does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import layout_of, make_config
+
+from model.config.codes import ISSUE_TYPES, IssueStatus, IssueType, Role, WorkerKind
+from model.sim import levers
+from model.sim.costs import Ledger
+from model.sim.model import StreetModel, build_workforce
+from model.sim.workforce import MATCHED_POST
+
+POSTS_ON = {"policies": {"posts": {"enabled": True}}}
+
+
+def reward_yuan(config):
+    return levers.points_scheme(config.policies.points).reward_yuan
+
+
+def table_for(*overrides, seed: int = 0):
+    config = make_config(*overrides)
+    layout = layout_of(config, np.random.default_rng(seed))
+    return config, build_workforce(config, layout, np.random.default_rng(seed + 1))
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def test_role_match_table() -> None:
+    table = levers.role_match_table()
+    assert table.shape == (4, len(ISSUE_TYPES))
+    assert not table[0].any() and not table[3].any()
+    assert table[1, ISSUE_TYPES.index("opinion")] and table[1, ISSUE_TYPES.index("food_safety")]
+    assert table[2, ISSUE_TYPES.index("safety_hazard")]
+    assert not table[2, ISSUE_TYPES.index("opinion")]
+
+
+def test_reward_yuan(small_config) -> None:
+    assert np.all(reward_yuan(small_config) == 0)
+    config = make_config({"policies": {"points": {"enabled": True, "yuan_per_point": 0.5}}})
+    pts = config.policies.points.points_per_report
+    expected = [pts[t] * 0.5 for t in ISSUE_TYPES]
+    assert np.allclose(reward_yuan(config), expected)
+
+
+def test_points_scheme_is_neutral_when_off(small_config) -> None:
+    scheme = levers.points_scheme(small_config.policies.points)
+    assert scheme.motivation_kept == 1.0 and scheme.false_report_factor == 1.0
+    on = make_config({"policies": {"points": {"enabled": True, "crowding_out": True}}})
+    pts = on.policies.points
+    scheme = levers.points_scheme(pts)
+    assert scheme.motivation_kept == pytest.approx(1.0 - pts.crowding_out_strength)
+    assert scheme.false_report_factor == pts.false_report_multiplier
+    no_crowding = make_config({"policies": {"points": {"enabled": True}}}).policies.points
+    assert levers.points_scheme(no_crowding).motivation_kept == 1.0
+
+
+def test_waiver_cuts_the_time_pressure(small_config) -> None:
+    base = levers.report_time_pressure(small_config.workers, small_config.policies.waiver)
+    assert list(base) == [getattr(small_config.workers, k.name.lower()).time_pressure
+                          for k in WorkerKind]  # fmt: skip
+    config = make_config({"policies": {"waiver": {"enabled": True, "cost_reduction": 0.8}}})
+    waived = levers.report_time_pressure(config.workers, config.policies.waiver)
+    assert np.allclose(waived, 0.2 * base)
+
+
+def test_mini_program_adoption_adds_the_promotion_and_caps_at_one() -> None:
+    config = make_config({"policies": {"mini_program": {"promotion_adoption_gain": 0.2}}})
+    adoption = config.channels.worker_mini_program_adoption
+    assert levers.mini_program_adoption(config.channels, config.policies.mini_program) == (
+        pytest.approx(adoption + 0.2)
+    )
+    full = make_config({"policies": {"mini_program": {"promotion_adoption_gain": 1.0}}})
+    assert levers.mini_program_adoption(full.channels, full.policies.mini_program) == 1.0
+
+
+def test_matched_posts_follow_the_kind_order() -> None:
+    assert len(MATCHED_POST) == len(WorkerKind)
+    assert MATCHED_POST[WorkerKind.RIDER] == Role.INFORMANT
+    assert MATCHED_POST[WorkerKind.COURIER] == Role.SAFETY_PATROL
+    assert MATCHED_POST[WorkerKind.DRIVER] == Role.PUBLICIST
+
+
+# --------------------------------------------------------------------------- the day
+
+
+def test_no_station_visit_without_a_station_in_reach_or_work() -> None:
+    config, wf = table_for({"policies": {"stations": {"visit_daily_probability": 1.0}}})
+    works = np.ones(len(wf), bool)
+    works[::2] = False
+    visits = levers.station_visits(wf, works, config.policies.stations, np.random.default_rng(1))
+    reach = wf.station_in_reach[wf.kind, wf.base]
+    assert set(visits) == set(np.flatnonzero(works & reach))
+
+
+def test_posts_drive_is_zero_when_off_and_saturates_at_five_publicists() -> None:
+    config, wf = table_for()
+    base = config.workers.registration_daily_hazard
+    assert not levers.posts_registration_drive(wf, config.policies.posts, base, 4).any()
+    config, wf = table_for(POSTS_ON)
+    posts = config.policies.posts
+    wf.role[:] = Role.NONE
+    alone = levers.posts_registration_drive(wf, posts, base, 4)
+    assert np.allclose(alone, posts.registration_drive_hazard)
+    community = wf.base[0]
+    mine = np.flatnonzero(wf.base == community)
+    boost = base * posts.publicist_registration_boost
+    assert len(mine) > 5
+    for count, share in ((1, 0.2), (5, 1.0), (len(mine), 1.0)):
+        wf.role[:] = Role.NONE
+        wf.role[mine[:count]] = Role.PUBLICIST
+        extra = levers.posts_registration_drive(wf, posts, base, 4)
+        assert extra[mine] == pytest.approx(posts.registration_drive_hazard + boost * share)
+
+
+def test_station_registration_only_at_upgraded_stations() -> None:
+    config, _ = table_for()
+    extra = np.zeros(5)
+    levers.station_registration(extra, np.array([1, 3]), config.policies.stations)
+    assert not extra.any()
+    upgraded = make_config({"policies": {"stations": {"upgraded": True}}}).policies.stations
+    levers.station_registration(extra, np.array([1, 3]), upgraded)
+    assert list(extra) == [0.0, upgraded.registration_per_visit, 0.0,
+                           upgraded.registration_per_visit, 0.0]  # fmt: skip
+
+
+def test_designated_posts_book_training_per_post() -> None:
+    config, wf = table_for(POSTS_ON, {"policies": {"posts": {"share_of_registered": 1.0}}})
+    ledger = Ledger(config.policies)
+    slots = np.arange(10)
+    levers.designated_posts(wf, slots, config.policies.posts, ledger, np.random.default_rng(2))
+    assert np.array_equal(wf.role[slots], MATCHED_POST[wf.kind[slots]])
+    assert ledger.spent["posts"] == pytest.approx(10 * config.policies.posts.training_yuan_per_post)
+    off, wf_off = table_for()
+    levers.designated_posts(wf_off, slots, off.policies.posts, Ledger(off.policies),
+                            np.random.default_rng(2))  # fmt: skip
+    assert not wf_off.role.any()
+
+
+def test_insurance_enrolment_only_under_the_policy_and_below_target() -> None:
+    config, wf = table_for()
+    before = wf.insured.copy()
+    levers.insurance_enrolment(wf, config.policies.insurance, np.random.default_rng(3))
+    assert np.array_equal(wf.insured, before)
+    config, wf = table_for({"policies": {"insurance": {"enabled": True, "coverage_target": 1.0}}})
+    for day in range(30):
+        levers.insurance_enrolment(wf, config.policies.insurance, np.random.default_rng(day))
+    assert wf.insured.mean() > before.mean()
+    assert np.array_equal(wf.subsidized, wf.insured & ~before)
+    config, wf = table_for({"policies": {"insurance": {"enabled": True, "coverage_target": 0.0}}})
+    levers.insurance_enrolment(wf, config.policies.insurance, np.random.default_rng(4))
+    assert not wf.subsidized.any()
+
+
+@pytest.mark.parametrize(("solve", "sign"), [(1.0, 1), (0.0, -1)])
+def test_own_problems_move_belonging_by_the_platforms_success(solve, sign) -> None:
+    config, wf = table_for(
+        {"policies": {"one_stop": {"enabled": True, "solve_probability": solve}}},
+        {"workers": {"own_problem_monthly": 1.0}},
+    )
+    wf.belonging[:] = 0.5
+    bump = config.behaviour.belonging_own_problem_bump
+    levers.own_problems(
+        wf, config.workers, config.policies.one_stop, bump, np.random.default_rng(5)
+    )
+    moved = wf.belonging != 0.5
+    assert 0 < moved.sum() < len(wf)  # about 1/30 have a problem today
+    expected = 0.5 + bump if sign > 0 else 0.5 - bump / 2
+    assert np.allclose(wf.belonging[moved], expected)
+
+
+def test_honours_spillover_only_with_the_lever(small_config) -> None:
+    assert levers.honours_spillover(small_config.policies.honours) == 0.0
+    on = make_config({"policies": {"honours": {"enabled": True}}}).policies.honours
+    assert levers.honours_spillover(on) == on.publicity_spillover
+
+
+# --------------------------------------------------------------------------- the month
+
+
+def test_council_meetings_relay_only_detected_opinions_of_the_community() -> None:
+    config = make_config({"policies": {"deliberation": {"enabled": True, "meetings_per_month": 5}}})
+    street = StreetModel(config, seed=4, days=40)
+    wf, log = street.workforce, street.issues
+    wf.registered[:] = True
+    live = np.arange(len(log))
+    log.status[:] = IssueStatus.DETECTED
+    log.status[::3] = IssueStatus.REPORTED
+    relays = levers.council_meetings(
+        wf, log, live, config.policies.deliberation, True, street.ledger, np.random.default_rng(6)
+    )
+    assert relays
+    for issue, slot in relays:
+        assert log.type[issue] == IssueType.OPINION
+        assert log.status[issue] == IssueStatus.DETECTED
+        assert wf.seat[slot] and wf.base[slot] == log.community[issue]
+    assert street.ledger.spent["deliberation"] > 0
+    closed = levers.council_meetings(
+        wf, log, live, config.policies.deliberation, False, street.ledger, np.random.default_rng(6)
+    )
+    assert closed == []
