@@ -65,7 +65,14 @@ class BehaviourConfig(Section):
         ge=0,
         le=1,
         description="belonging gained when a worker's own problem is solved "
-        "(half of it lost when not)",
+        "(a share of it is lost when not: belonging_own_problem_loss_share)",
+    )
+    belonging_own_problem_loss_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of belonging_own_problem_bump lost when a worker's own problem is "
+        "not solved (assumption)",
     )
     belonging_success_bump: float = Field(
         0.03, ge=0, le=1, description="belonging gained when a report is fixed and fed back"

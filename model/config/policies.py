@@ -26,6 +26,12 @@ class PostsPolicy(Section):
     registration_drive_hazard: float = Field(
         0.001, ge=0, le=1, description="extra daily registration hazard from recruiting posts"
     )
+    publicists_for_full_boost: float = Field(
+        5.0,
+        gt=0,
+        description="publicists based in a community from which their registration boost is "
+        "full (fewer give a proportional part), count (assumption)",
+    )
 
 
 class PointsPolicy(Section):
@@ -90,6 +96,13 @@ class InsurancePolicy(Section):
     coverage_target: float = Field(0.95, ge=0, le=1, description="share insured under the policy")
     subsidy_yuan_per_worker_month: float = Field(
         80.0, ge=0, description="public subsidy per newly covered worker per month, yuan"
+    )
+    enrolment_per_day: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="daily chance an uninsured worker enrols while coverage is far below the "
+        "target (times the relative coverage gap; assumption)",
     )
 
 

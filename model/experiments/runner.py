@@ -128,21 +128,11 @@ class _Session:
         )
         return {"kind": kind, "workers": None, "note": "nothing to run, no executor started"}
 
-    def _manifest(
-        self,
-        previous: dict[str, Any] | None,
-        records: dict[tuple[int, int], dict[str, Any]],
-        planned: list[tuple[int, int]],
-        complete: bool,
-        digest: str | None,
-        batches: Sequence[int] = (),
-        differences: pd.DataFrame | None = None,
-    ) -> dict[str, Any]:
+    def _facts(self) -> SessionFacts:
+        """This session's facts, brought up to date for a manifest."""
         self.facts.keep_issue_logs = self.keep_issue_logs
         self.facts.executor = self._describe_executor()
-        return self.facts.manifest(
-            self.exp, previous, records, planned, complete, digest, batches, differences
-        )
+        return self.facts
 
     # ------------------------------------------------------------------ main loop
 
@@ -156,7 +146,8 @@ class _Session:
         folder.out.mkdir(parents=True, exist_ok=True)
         folder.clean_temporary()
         if previous is None:
-            atomic_write_json(folder.manifest_path, self._manifest(None, {}, [], False, None))
+            manifest = self._facts().manifest(exp, None, {}, [], False, None)
+            atomic_write_json(folder.manifest_path, manifest)
         elif previous.get("code_version", {}).get("model_source_sha256") not in (
             None,
             model_source_sha256(),
@@ -342,8 +333,8 @@ class _Session:
             write_stacked(folder.out / "daily.parquet", ok, folder.daily_file, "day")
             if self.keep_issue_logs:
                 write_stacked(folder.out / "issues.parquet", ok, folder.issues_file, "issue_id")
-            manifest = self._manifest(
-                previous, records, planned, missing == 0, digest, batches, differences
+            manifest = self._facts().manifest(
+                exp, previous, records, planned, missing == 0, digest, batches, differences
             )
             atomic_write_json(folder.manifest_path, manifest)
             self.say(

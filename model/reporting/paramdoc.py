@@ -41,7 +41,7 @@ LIST_RUNS_FROM = 8
 """Lists at least this long are shown run-length encoded (``0.3x6``)."""
 
 _TRAILING_UNIT = re.compile(
-    r",\s*(days|hours|hour of day|hour|minutes|yuan|km/h|share|metres|cells)$"
+    r",\s*(days|hours|hour of day|hour|minutes|yuan|km/h|share|metres|cells|count)$"
 )
 """A description ending in ``, <unit>`` names its unit there."""
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.agent import AgentSet
 
+from model.config.behaviour import BehaviourConfig
 from model.config.channels import ChannelsConfig
 from model.config.codes import ISSUE_TYPES, IssueStatus, IssueType, Role, WorkerKind
 from model.config.people import WorkersConfig
@@ -176,8 +177,9 @@ def posts_registration_drive(
 
     Recruiting for posts adds ``registration_drive_hazard``; policy publicists
     (政策宣传流动员) raise the base hazard of their community by
-    ``publicist_registration_boost``, in full from 5 publicists a community on. Source: the
-    article's posts (the publicist recruits); magnitudes are assumptions.
+    ``publicist_registration_boost``, in full from ``publicists_for_full_boost`` publicists
+    a community on. Source: the article's posts (the publicist recruits); magnitudes are
+    assumptions.
 
     Args:
         wf: the worker table.
@@ -197,7 +199,7 @@ def posts_registration_drive(
         extra += (
             base_hazard
             * posts.publicist_registration_boost
-            * np.minimum(1.0, publicists[wf.base] / 5.0)
+            * np.minimum(1.0, publicists[wf.base] / posts.publicists_for_full_boost)
         )
     return extra
 
@@ -245,15 +247,15 @@ def insurance_enrolment(
 ) -> None:
     """Uninsured workers enrol in social insurance under the guarantee policy (subsidised).
 
-    Daily probability ``0.2 x min(1, max(0, coverage_target - q) / (1 - q))``, ``q`` the
-    current insured share. Source: the article's widened social insurance; the coverage
-    target and the enrolment speed are assumptions.
+    Daily probability ``enrolment_per_day x min(1, max(0, coverage_target - q) / (1 - q))``,
+    ``q`` the current insured share. Source: the article's widened social insurance; the
+    coverage target and the enrolment speed are assumptions.
     """
     if not insurance.enabled:
         return
     current = wf.insured.mean() if len(wf) else 1.0
     gap = max(0.0, insurance.coverage_target - current) / max(1e-9, 1.0 - current)
-    enrol = (~wf.insured) & (rng.random(len(wf)) < min(1.0, gap) * 0.2)
+    enrol = (~wf.insured) & (rng.random(len(wf)) < min(1.0, gap) * insurance.enrolment_per_day)
     wf.insured |= enrol
     wf.subsidized |= enrol
 
@@ -262,22 +264,23 @@ def own_problems(
     wf: WorkerTable,
     workers: WorkersConfig,
     one_stop: OneStopPolicy,
-    belonging_bump: float,
+    behaviour: BehaviourConfig,
     rng: np.random.Generator,
 ) -> None:
     """Workers' own problems (arrears, schooling, medical care) and the one-stop platform.
 
     Each day a worker has a problem with probability ``own_problem_monthly / 30``; it is
     solved with ``one_stop.solve_probability`` when the platform is on, else with
-    ``own_problem_solved_without_platform``. A solved problem adds ``belonging_bump`` to
-    belonging, an unsolved one takes half of it away. Source: the article's one-stop service
+    ``own_problem_solved_without_platform``. A solved problem adds
+    ``belonging_own_problem_bump`` to belonging, an unsolved one takes the share
+    ``belonging_own_problem_loss_share`` of it away. Source: the article's one-stop service
     platform joining departments; probabilities are assumptions.
 
     Args:
         wf: the worker table.
         workers: the ``workers`` block (problem rate, solution without the platform).
         one_stop: ``policies.one_stop``.
-        belonging_bump: ``behaviour.belonging_own_problem_bump``.
+        behaviour: the ``behaviour`` block (the belonging gained and lost).
         rng: the ``population`` stream.
     """
     problem = np.flatnonzero(rng.random(len(wf)) < workers.own_problem_monthly / 30)
@@ -289,8 +292,9 @@ def own_problems(
         else workers.own_problem_solved_without_platform
     )
     solved = rng.random(len(problem)) < solve_p
-    wf.bump_belonging(problem[solved], belonging_bump)
-    wf.bump_belonging(problem[~solved], -belonging_bump / 2)
+    bump = behaviour.belonging_own_problem_bump
+    wf.bump_belonging(problem[solved], bump)
+    wf.bump_belonging(problem[~solved], -bump * behaviour.belonging_own_problem_loss_share)
 
 
 def honours_spillover(honours: HonoursPolicy) -> float:

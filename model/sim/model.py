@@ -362,13 +362,7 @@ class StreetModel(Model):
             joined = np.flatnonzero(wf.registered)
         levers.designated_posts(wf, joined, pol.posts, self.ledger, rng)
         levers.insurance_enrolment(wf, pol.insurance, rng)
-        levers.own_problems(
-            wf,
-            self.config.workers,
-            pol.one_stop,
-            self.config.behaviour.belonging_own_problem_bump,
-            rng,
-        )
+        levers.own_problems(wf, self.config.workers, pol.one_stop, self.config.behaviour, rng)
         wf.update_belonging(levers.honours_spillover(pol.honours))
         if day > 0 and day % 30 == 0:
             self.monthly(rng)

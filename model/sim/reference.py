@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import integrate, optimize
 
+from model.config.behaviour import BehaviourConfig
 from model.config.codes import (
     CHANNELS,
     ISSUE_TYPES,
@@ -468,7 +469,8 @@ def posts_registration_drive(wf: WorkerTable, posts: PostsPolicy, base_hazard: f
             if wf.role[other] == Role.PUBLICIST and wf.base[other] == wf.base[w]
         )
         extra[w] = posts.registration_drive_hazard + base_hazard * (
-            posts.publicist_registration_boost * min(1.0, publicists / 5.0)
+            posts.publicist_registration_boost
+            * min(1.0, publicists / posts.publicists_for_full_boost)
         )
     return extra
 
@@ -514,7 +516,7 @@ def insurance_enrolment(
     n = len(wf)
     current = sum(bool(x) for x in wf.insured) / n if n else 1.0
     gap = max(0.0, insurance.coverage_target - current) / max(1e-9, 1.0 - current)
-    p = min(1.0, gap) * 0.2
+    p = min(1.0, gap) * insurance.enrolment_per_day
     u = rng.random(n)
     for w in range(n):
         if not wf.insured[w] and u[w] < p:
@@ -526,7 +528,7 @@ def own_problems(
     wf: WorkerTable,
     workers: WorkersConfig,
     one_stop: OneStopPolicy,
-    belonging_bump: float,
+    behaviour: BehaviourConfig,
     rng: np.random.Generator,
 ) -> None:
     """Worker by worker: today's own problems, solved or not (one-stop platform).
@@ -543,8 +545,10 @@ def own_problems(
         else workers.own_problem_solved_without_platform
     )
     v = rng.random(len(problems))
+    gain = behaviour.belonging_own_problem_bump
+    loss = gain * behaviour.belonging_own_problem_loss_share
     for w, draw in zip(problems, v, strict=True):
-        _bump(wf, w, belonging_bump if draw < p else -belonging_bump / 2)
+        _bump(wf, w, gain if draw < p else -loss)
 
 
 def update_belonging(wf: WorkerTable, honours_spillover: float) -> None:

@@ -107,7 +107,7 @@ def test_posts_drive_is_zero_when_off_and_saturates_at_five_publicists() -> None
     community = wf.base[0]
     mine = np.flatnonzero(wf.base == community)
     boost = base * posts.publicist_registration_boost
-    assert len(mine) > 5
+    assert posts.publicists_for_full_boost == 5.0 and len(mine) > 5
     for count, share in ((1, 0.2), (5, 1.0), (len(mine), 1.0)):
         wf.role[:] = Role.NONE
         wf.role[mine[:count]] = Role.PUBLICIST
@@ -154,21 +154,22 @@ def test_insurance_enrolment_only_under_the_policy_and_below_target() -> None:
     assert not wf.subsidized.any()
 
 
-@pytest.mark.parametrize(("solve", "sign"), [(1.0, 1), (0.0, -1)])
-def test_own_problems_move_belonging_by_the_platforms_success(solve, sign) -> None:
+@pytest.mark.parametrize(("solve", "loss", "change"), [(1.0, 0.5, 0.06), (0.0, 0.5, -0.03),
+                                                      (0.0, 0.25, -0.015)])  # fmt: skip
+def test_own_problems_move_belonging_by_the_platforms_success(solve, loss, change) -> None:
     config, wf = table_for(
         {"policies": {"one_stop": {"enabled": True, "solve_probability": solve}}},
         {"workers": {"own_problem_monthly": 1.0}},
-    )
+        {"behaviour": {"belonging_own_problem_bump": 0.06,
+                       "belonging_own_problem_loss_share": loss}},
+    )  # fmt: skip
     wf.belonging[:] = 0.5
-    bump = config.behaviour.belonging_own_problem_bump
     levers.own_problems(
-        wf, config.workers, config.policies.one_stop, bump, np.random.default_rng(5)
+        wf, config.workers, config.policies.one_stop, config.behaviour, np.random.default_rng(5)
     )
     moved = wf.belonging != 0.5
     assert 0 < moved.sum() < len(wf)  # about 1/30 have a problem today
-    expected = 0.5 + bump if sign > 0 else 0.5 - bump / 2
-    assert np.allclose(wf.belonging[moved], expected)
+    assert np.allclose(wf.belonging[moved], 0.5 + change)
 
 
 def test_honours_spillover_only_with_the_lever(small_config) -> None:
@@ -201,3 +202,24 @@ def test_council_meetings_relay_only_detected_opinions_of_the_community() -> Non
         wf, log, live, config.policies.deliberation, False, street.ledger, np.random.default_rng(6)
     )
     assert closed == []
+
+
+def test_the_publicist_saturation_is_a_parameter() -> None:
+    config, wf = table_for(POSTS_ON, {"policies": {"posts": {"publicists_for_full_boost": 2.0}}})
+    posts, base = config.policies.posts, config.workers.registration_daily_hazard
+    mine = np.flatnonzero(wf.base == wf.base[0])
+    wf.role[:] = Role.NONE
+    wf.role[mine[:1]] = Role.PUBLICIST
+    extra = levers.posts_registration_drive(wf, posts, base, 4)
+    half = posts.registration_drive_hazard + base * posts.publicist_registration_boost * 0.5
+    assert extra[mine] == pytest.approx(half)
+
+
+def test_the_enrolment_speed_is_a_parameter() -> None:
+    insured = {"enabled": True, "coverage_target": 1.0}
+    fast, wf_fast = table_for({"policies": {"insurance": {**insured, "enrolment_per_day": 1.0}}})
+    none, wf_none = table_for({"policies": {"insurance": {**insured, "enrolment_per_day": 0.0}}})
+    levers.insurance_enrolment(wf_fast, fast.policies.insurance, np.random.default_rng(7))
+    levers.insurance_enrolment(wf_none, none.policies.insurance, np.random.default_rng(7))
+    assert wf_fast.insured.all()  # a full gap and speed 1: everybody enrols today
+    assert not wf_none.subsidized.any()

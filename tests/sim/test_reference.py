@@ -626,10 +626,10 @@ def test_own_problems_match_the_reference(lever_street, one_stop) -> None:
     (fast, _), (slow, _) = twins(lever_street)
     config = lever_street.config
     platform = config.policies.one_stop.model_copy(update={"enabled": one_stop})
-    bump = config.behaviour.belonging_own_problem_bump
+    behaviour = config.behaviour
     before = fast.belonging.copy()
-    levers.own_problems(fast, config.workers, platform, bump, np.random.default_rng(5))
-    reference.own_problems(slow, config.workers, platform, bump, np.random.default_rng(5))
+    levers.own_problems(fast, config.workers, platform, behaviour, np.random.default_rng(5))
+    reference.own_problems(slow, config.workers, platform, behaviour, np.random.default_rng(5))
     assert np.array_equal(fast.belonging, slow.belonging)
     assert not np.array_equal(fast.belonging, before)
 
