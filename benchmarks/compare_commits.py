@@ -31,8 +31,12 @@ DETECTION_COMMIT_SUBJECT = "Detection: precompute per-issue exposure rows"
 CHILD = r"""
 import cProfile, json, pstats, sys, time
 import model
-from model.config.loading import load_scenario
-from model.sim.model import run_model
+try:
+    from model.config.loading import load_scenario
+    from model.sim.model import run_model
+except ImportError:  # a commit from before the package layers (issue 8)
+    from model.config import load_scenario
+    from model.simulation import run_model
 
 days, mode = int(sys.argv[1]), sys.argv[2]
 config = load_scenario("scenarios/baseline.yaml")
@@ -53,11 +57,11 @@ else:
     out["profiled_total"] = sum(
         v[3]
         for k, v in table.items()
-        if k[0].endswith("model/simulation.py") and k[2] == "run_model"
+        if k[0].endswith(("model/sim/model.py", "model/simulation.py")) and k[2] == "run_model"
     )
     det = {}
     for k, v in table.items():
-        if k[0].endswith("model/detection.py"):
+        if k[0].endswith(("model/sim/detection.py", "model/detection.py")):
             det[k[2]] = {"ncalls": v[1], "tottime": v[2], "cumtime": v[3]}
     out["detection"] = det
 print(json.dumps(out))

@@ -308,7 +308,8 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
                     total += values[3]
         return total
 
-    sim, det, svc = "model/simulation.py", "model/detection.py", "model/service.py"
+    sim, det, svc = "model/sim/model.py", "model/sim/detection.py", "model/sim/service.py"
+    rec = "model/sim/recorder.py"
     mesa_model = os.path.join("mesa", "model.py")
     step = cum(sim, "step")
     dar = cum(sim, "detect_and_report")
@@ -323,15 +324,16 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
         "report events (file_report -> ServiceChain.submit)": edge(
             sim, "file_report", sim, "detect_and_report"
         ),
-        "service chain (work_hour, complete_until, learn_outcome)": edge(
+        "service chain (work_hour, reward_verified, complete_until, learn_outcome)": edge(
             svc, "work_hour", sim, "step"
         )
+        + edge(sim, "reward_verified", sim, "step")
         + edge(svc, "complete_until", sim, "step")
         + edge(sim, "learn_outcome", sim, "step"),
         "issue arrival, escalation and lapse": edge(sim, "arrive", sim, "step")
         + edge(sim, "escalate_and_lapse", sim, "step"),
-        "daily submodels (start_day, end_day)": edge(sim, "start_day", sim, "step")
-        + edge(sim, "end_day", sim, "step"),
+        "daily submodels (start_day, Recorder.record_day)": edge(sim, "start_day", sim, "step")
+        + edge(rec, "record_day", sim, "step"),
     }
     parts["other detect_and_report (draw times, status updates)"] = dar - sum(
         v for k, v in parts.items() if k.startswith(("detection", "decisions", "report events"))
