@@ -11,7 +11,7 @@ from model.config.paths import REPO_ROOT
 
 LAYERS = [
     "model.cli",
-    "model.reporting",
+    "model.reporting | model.explore",
     "model.experiments",
     "model.analysis",
     "model.sim",
@@ -30,7 +30,8 @@ def test_the_layers_contract_names_every_part_top_down() -> None:
     assert layers["type"] == "layers"
     assert layers["layers"] == LAYERS
     parts = {p.name for p in (REPO_ROOT / "model").iterdir() if not p.name.startswith("__")}
-    assert {name.split(".")[1].removesuffix(".py") for name in LAYERS} == {
+    modules = [name for layer in LAYERS for name in layer.split(" | ")]
+    assert {name.split(".")[1].removesuffix(".py") for name in modules} == {
         p.removesuffix(".py") for p in parts if p != "__pycache__"
     }
 
@@ -41,6 +42,15 @@ def test_analysis_may_not_import_the_simulation_and_nothing_may_cycle() -> None:
     assert forbidden["source_modules"] == ["model.analysis"]
     assert "model.sim" in forbidden["forbidden_modules"]
     assert contracts()["no-cycles"]["type"] == "acyclic_siblings"
+
+
+def test_the_explorer_reads_only_the_model() -> None:
+    """model.explore sits beside model.reporting (neither imports the other) and imports
+    neither experiments nor analysis; only the layer above (cli) may import it."""
+    explore = contracts()["explore-reads-the-model-only"]
+    assert explore["type"] == "forbidden"
+    assert explore["source_modules"] == ["model.explore"]
+    assert set(explore["forbidden_modules"]) == {"model.experiments", "model.analysis"}
 
 
 def test_the_simulation_imports_no_upper_layer() -> None:
@@ -68,4 +78,4 @@ def test_lint_imports_keeps_the_contracts() -> None:
         [*command, "--no-cache"], capture_output=True, text=True, cwd=REPO_ROOT, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "3 kept, 0 broken" in done.stdout
+    assert "4 kept, 0 broken" in done.stdout
