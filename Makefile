@@ -7,8 +7,10 @@ VENV    := .venv
 VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
+EXPLORE_HOST := 127.0.0.1
+EXPLORE_PORT ?= 8765
 
-.PHONY: help venv report test lint format clean docs bench golden
+.PHONY: help venv report test lint format clean docs bench golden explore
 
 help:
 	@echo "make report  - set up .venv and produce the reports in reports/"
@@ -19,6 +21,7 @@ help:
 	@echo "make bench   - performance benchmarks -> benchmarks/results/ (see docs/performance.md)"
 	@echo "make docs    - regenerate the parameter table of docs/ODD.md"
 	@echo "make golden  - rewrite tests/golden/ after a change meant to alter behaviour"
+	@echo "make explore - the interactive explorer on http://$(EXPLORE_HOST):$(EXPLORE_PORT)/ (EXPLORE_PORT=... to change)"
 
 # Recreate .venv when it is missing, broken or its Python is older than 3.12.
 # Re-install when pyproject.toml is newer than the stamp file.
@@ -65,3 +68,8 @@ golden: venv
 
 bench: venv
 	$(VPY) benchmarks/run.py
+
+explore: venv
+	@echo "Streetwise explorer: http://$(EXPLORE_HOST):$(EXPLORE_PORT)/  (Ctrl-C stops it)"
+	$(VENV)/bin/solara run model/explore/app.py --host $(EXPLORE_HOST) \
+		--port $(EXPLORE_PORT) --production --no-open --no-check-version

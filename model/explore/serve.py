@@ -30,12 +30,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 def solara_command(port: int, host: str = "127.0.0.1") -> list[str]:
     """``solara run`` of the page in production mode, from this Python's environment.
 
-    The page is given relative to the repository root, where the server is started.
+    The same command as ``make explore``: the page relative to the repository root, where
+    the server is started; no browser opened, no look-up of solara's latest version.
     """
     solara = Path(sys.executable).parent / "solara"
     return [
         *(str(solara), "run", APP),
-        *("--host", host, "--port", str(port), "--production", "--no-open"),
+        *("--host", host, "--port", str(port)),
+        *("--production", "--no-open", "--no-check-version"),
     ]
 
 
