@@ -71,5 +71,6 @@ bench: venv
 
 explore: venv
 	@echo "Streetwise explorer: http://$(EXPLORE_HOST):$(EXPLORE_PORT)/  (Ctrl-C stops it)"
-	$(VENV)/bin/solara run model/explore/app.py --host $(EXPLORE_HOST) \
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} \
+		$(VENV)/bin/solara run model/explore/app.py --host $(EXPLORE_HOST) \
 		--port $(EXPLORE_PORT) --production --no-open --no-check-version

@@ -1,6 +1,9 @@
 """Start and stop the explorer's solara server (for the browser tests and the benchmark).
 
-``make explore`` runs the same command in the foreground.
+``make explore`` runs the same command in the foreground. Both run the server with one
+OpenBLAS thread (``SERVER_ENV``): the model's hourly matrix products are tiny, and on a
+two-core machine extra BLAS threads only spin against the browser (stepping took twice the
+CPU time with them); the results are the same either way (``tests/explore/test_state.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from model.config.paths import REPO_ROOT
 
 APP = "model/explore/app.py"
 """The page, relative to the repository root."""
+
+SERVER_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1"}
+"""Environment the server runs with (a value already set in the environment wins)."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -47,6 +53,7 @@ def start(port: int, log: Path, host: str = "127.0.0.1") -> subprocess.Popen:
         return subprocess.Popen(
             solara_command(port, host),
             cwd=REPO_ROOT,
+            env={**SERVER_ENV, **os.environ},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

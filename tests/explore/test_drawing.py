@@ -110,6 +110,7 @@ def test_map_draws_workers_and_issues_where_they_are_in_their_colours():
 
 def test_series_axes_grow_in_nice_steps_and_lines_follow_the_data():
     plots = drawing.SeriesFigure(days=60)
+    assert plots.axes[0].get_xlim() == (0.0, 30.0)
     assert plots.axes[0].get_ylim() == (0.0, drawing.INITIAL_COUNT_TOP)
     assert plots.update(DaySeries()) is False
     series = DaySeries()
@@ -141,7 +142,7 @@ def test_series_axes_grow_in_nice_steps_and_lines_follow_the_data():
 
 @pytest.mark.parametrize(
     ("last_day", "days", "end"),
-    [(0, 365, 7), (7, 365, 7), (8, 365, 14), (200, 365, 365), (31, 40, 40)],
+    [(0, 365, 30), (30, 365, 30), (31, 365, 90), (200, 365, 365), (31, 40, 40), (9, 8, 8)],
 )
 def test_day_axis_end(last_day, days, end):
     assert drawing.day_axis_end(last_day, days) == end

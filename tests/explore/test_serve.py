@@ -24,10 +24,15 @@ def test_make_explore_serves_the_page_on_localhost_and_prints_the_url():
     )
     lines = done.stdout.replace("\\\n", " ").splitlines()
     assert any("http://127.0.0.1:8123/" in line and line.startswith("echo") for line in lines)
-    (run,) = [shlex.split(line) for line in lines if "solara run" in line]
+    (words,) = [shlex.split(line) for line in lines if "solara run" in line]
+    assignments = [w for w in words if "=" in w and not w.startswith("-")]
+    run = words[len(assignments) :]
     assert Path(run[0]).name == "solara" and run[0].startswith(".venv/bin/")
     assert run[1:] == serve.solara_command(8123)[1:]
     assert run[run.index("--host") + 1] == "127.0.0.1"
+    # the same environment as the tests' server: one OpenBLAS thread unless one is set
+    assert assignments == ["OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}"]
+    assert serve.SERVER_ENV == {"OPENBLAS_NUM_THREADS": "1"}
 
 
 def test_waiting_for_a_server_that_exited_fails_at_once(tmp_path):

@@ -4,7 +4,10 @@ snapshots, and the display sampler's independence from the simulation's streams.
 from __future__ import annotations
 
 import math
+import os
 import shlex
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ from model.config.errors import ConfigError
 from model.config.loading import load_scenario
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
-from model.explore import drawing, state
+from model.explore import drawing, serve, state
 from model.explore.state import ExplorerStreet
 from model.sim.model import StreetModel
 from model.sim.space import exposure_matrices
@@ -205,6 +208,29 @@ def test_watching_a_run_does_not_change_it():
     ):
         last = getattr(watched.series, series_name)[-1]
         assert last == pytest.approx(b.outcomes[outcome], nan_ok=True), series_name
+
+
+def test_the_servers_single_blas_thread_gives_the_same_run():
+    """The explorer's server runs with one OpenBLAS thread (serve.SERVER_ENV)."""
+    script = (
+        "from model.explore.state import ExplorerStreet\n"
+        f"model = ExplorerStreet(seed=4, **{SMALL_STREET!r})\n"
+        "out = model.run()\n"
+        "print(sorted(out.outcomes.items()), out.daily.to_pylist(), out.issues.to_pylist())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env=extra,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for extra in (env, {**env, **serve.SERVER_ENV})
+    ]
+    assert runs[0] == runs[1] and len(runs[0]) > 1000
 
 
 def test_the_display_stream_is_none_of_the_simulation_streams():
