@@ -62,3 +62,16 @@ def test_notebook_is_stored_without_outputs_and_shows_the_page_inline(tmp_path):
     outputs = cells[-1]["outputs"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any(o["output_type"] == "error" for c in cells for o in c.get("outputs", []))
+
+
+def test_readme_shows_the_explorer_with_a_small_screenshot():
+    from PIL import Image
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Explore interactively", 1)[1].split("\n## ", 1)[0]
+    assert "make explore" in section and "notebooks/explore.ipynb" in section
+    assert "](docs/explorer.png)" in section
+    picture = REPO_ROOT / "docs" / "explorer.png"
+    assert picture.stat().st_size < 150_000
+    with Image.open(picture) as image:
+        assert image.format == "PNG" and 600 <= image.width <= 1200

@@ -177,6 +177,25 @@ def settled_clock(page) -> float:
     pytest.fail("the clock did not settle")
 
 
+CAPTION = re.compile(r"day (\d+) of \d+, (\d\d):00-\d\d:00: (\d+) of \d+ workers online")
+"""The map's caption: the day and hour just simulated and the workers online in it."""
+
+
+def caption_after(page, hours: float) -> tuple[int, int, int]:
+    """Day, hour and workers online from the map's caption once it shows the hour that ends
+    at ``hours`` simulated hours (days from 1)."""
+    day, hour = divmod(int(hours) - 1, 24)
+    expected = f"day {day + 1} of "
+    caption = page.locator(".streetwise-caption")
+    deadline = time.monotonic() + UI_SECONDS
+    while time.monotonic() < deadline:
+        match = CAPTION.match(caption.inner_text())
+        if match and match.group(0).startswith(expected) and int(match.group(2)) == hour:
+            return int(match.group(1)), int(match.group(2)), int(match.group(3))
+        time.sleep(0.2)
+    pytest.fail(f"the caption never showed hour {hours:.0f} ({caption.inner_text()!r})")
+
+
 def pixels(locator) -> np.ndarray:
     """A screenshot of one element as floats in [0, 1], RGB."""
     image = Image.open(io.BytesIO(locator.screenshot())).convert("RGB")
@@ -266,7 +285,16 @@ def test_explorer_page_steps_plays_and_draws(browser_page):
     page.locator(".streetwise-render-every").click()
     page.locator(".v-menu__content .v-list-item", has_text=re.compile(r"^\s*6\s*$")).click()
     page.get_by_role("button", name="Step").click()
-    wait_for_clock(page, lambda t: t == paused_at + 6.0, "advanced by 6 hours")
+    hours = wait_for_clock(page, lambda t: t == paused_at + 6.0, "advanced by 6 hours")
+
+    # on to a daytime hour: the caption names the hour just simulated, and workers are online
+    for _ in range(4):
+        day, hour, online = caption_after(page, hours)
+        if 10 <= hour < 20:
+            break
+        page.get_by_role("button", name="Step").click()
+        hours = wait_for_clock(page, lambda t, h=hours: t == h + 6.0, "advanced by 6 hours")
+    assert 10 <= hour < 20 and online > 0, (day, hour, online)
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "explorer.png"), full_page=True)
