@@ -10,10 +10,13 @@ PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 EXPLORE_HOST := 127.0.0.1
 EXPLORE_PORT ?= 8765
 
-.PHONY: help venv report test lint format clean docs bench golden explore
+.PHONY: help venv report lab test lint format clean docs bench golden explore
 
 help:
-	@echo "make report  - set up .venv and produce the reports in reports/"
+	@echo "make report  - set up .venv, run the standard and factorial experiments (finished runs"
+	@echo "               are reused) and write their pages, the calibration and reports/index.html"
+	@echo "make report QUICK=1 - the same at 3 replications x 120 days (pages marked indicative only)"
+	@echo "make lab     - JupyterLab on 127.0.0.1 with the project's kernel (streetwise)"
 	@echo "make test    - set up .venv, lint and run the full test suite"
 	@echo "make lint    - ruff check, ruff format --check and the import contracts (lint-imports)"
 	@echo "make format  - ruff format and ruff check --fix"
@@ -41,8 +44,16 @@ venv:
 		touch "$(STAMP)"; \
 	fi
 
+# QUICK=1: reduced replications and horizon; LANG=xx: language of the pages, taken only from
+# the make command line (LANG from the environment is the locale, not a report language).
+REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick) \
+	$(if $(filter command line,$(origin LANG)),--lang $(LANG))
+
 report: venv
-	$(VENV)/bin/streetwise report
+	$(VENV)/bin/streetwise report $(strip $(REPORT_FLAGS))
+
+lab: venv
+	$(VPY) -m model.reporting.kernel --lab
 
 test: lint
 	$(VPY) -m pytest

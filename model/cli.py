@@ -126,13 +126,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="produce the reports in reports/ (baseline run, calibration notebook as HTML)",
+        help="run (or reuse) experiments and write the report pages and index in reports/",
+        description="Run each experiment (finished runs are reused), execute the compare, "
+        "factorial and scenario notebooks on its results and the calibration notebook, export "
+        "self-contained HTML pages and write reports/index.html.",
     )
-    report.add_argument("--out", type=Path, default=None, help="reports folder (default reports/)")
     report.add_argument(
-        "--seeds", type=_positive_int, default=10, help="calibration replications (default 10)"
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="EXPERIMENT.yaml",
+        help="experiment files (default: the standard and factorial experiments)",
     )
-    report.add_argument("--days", type=_positive_int, default=365, help="horizon in days")
+    report.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder of the results folders (default results/; quick runs in its quick/)",
+    )
+    report.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="reports folder (default reports/)"
+    )
+    report.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 replications of 120 days (calibration 3 seeds): pages marked indicative only",
+    )
+    report.add_argument("--lang", default="en", help="language of the pages (default en)")
+    report.add_argument(
+        "--arm", default=None, help="arm shown in depth (default: the top-ranked arm)"
+    )
+    report.add_argument(
+        "--no-calibration", action="store_true", help="leave out the calibration page"
+    )
+    report.add_argument(
+        "--executor",
+        choices=("serial", "process", "dask"),
+        default="process",
+        help="where runs execute (default process)",
+    )
+    report.add_argument(
+        "--workers", type=_positive_int, default=None, help="worker processes (default: cores)"
+    )
     return parser
 
 
@@ -232,22 +268,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``streetwise report``: the baseline run and the calibration report in ``reports/``."""
-    from model.experiments.store import check_writable_dir, write_run
-    from model.reporting.notebooks import REPORTS, execute_notebook
-    from model.sim.model import run_model
+    """``streetwise report``: experiments -> notebooks -> HTML pages and ``reports/index.html``."""
+    from model.experiments.store import check_writable_dir
+    from model.reporting import pipeline
+    from model.reporting.notebooks import REPORTS
 
-    out = args.out or REPORTS
-    check_writable_dir(out)
-    config = load_scenario(REPO_ROOT / "scenarios" / "baseline.yaml")
-    output = run_model(config, seed=1, days=args.days)
-    write_run(out / "baseline", config, output, seed=1, days=args.days)
-    print(format_outcomes(output.outcomes))
-    print(f"wrote {out / 'baseline'}/ (one baseline run, seed 1, {args.days} days)")
-    notebook, html = execute_notebook(
-        "calibration", {"seeds": args.seeds, "days": args.days}, out_dir=out
+    reports_root = args.out or REPORTS
+    check_writable_dir(reports_root)
+    plans = pipeline.plan(
+        args.files,
+        results_root=args.results,
+        reports_root=reports_root,
+        quick=args.quick,
+        arm=args.arm,
+        lang=args.lang,
     )
-    print(f"wrote {html} and {notebook}")
+    pipeline.run_reports(
+        plans,
+        reports_root=reports_root,
+        quick=args.quick,
+        arm=args.arm,
+        lang=args.lang,
+        calibration=not args.no_calibration,
+        executor=args.executor,
+        workers=args.workers,
+    )
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""End-to-end tests of ``streetwise calibrate`` and ``streetwise report``."""
+"""End-to-end tests of ``streetwise calibrate`` (``streetwise report``: tests/reporting/)."""
 
 from __future__ import annotations
 
@@ -43,15 +43,3 @@ def test_calibrate_bad_scenario_exits_2_with_one_line(tmp_path: Path):
     assert done.stderr.strip().count("\n") == 0
     assert "population.residents" in done.stderr
     assert "Traceback" not in done.stderr
-
-
-@pytest.mark.slow
-def test_report_writes_the_baseline_run_and_the_calibration_page(tmp_path: Path):
-    out = tmp_path / "reports"
-    done = streetwise("report", "--out", str(out), "--seeds", "2", "--days", "20")
-    assert done.returncode == 0, done.stderr
-    for name in ("outcomes.json", "daily.parquet", "issues.parquet", "config.json"):
-        assert (out / "baseline" / name).is_file()
-    assert (out / "calibration.ipynb").is_file()
-    page = (out / "calibration.html").read_text(encoding="utf-8")
-    assert "Calibration of the status quo" in page

@@ -1,18 +1,35 @@
-"""Reports: execute the parameterised notebooks with papermill and export them to HTML.
+"""Executing the report notebooks with papermill and exporting them as self-contained pages.
 
-Notebooks live in ``notebooks/`` without outputs; a report is the executed copy
-(``reports/<name>.ipynb``) plus a standalone HTML page (``reports/<name>.html``) with the
-code hidden, for readers who never see code. Both are written atomically.
+Notebooks live in ``notebooks/`` without outputs, each with one cell tagged ``parameters``,
+and name the project's kernel (:mod:`model.reporting.kernel`). A report is written into a
+report folder as three files: the executed notebook (``<stem>.ipynb``), the page
+(``<stem>.html``, code hidden, images embedded: :mod:`model.reporting.html`) and its sidecar
+(``<stem>.json``, what the index lists), where ``stem`` is the notebook name, plus ``.<lang>``
+for languages other than English.
+
+- :func:`render_report` - ``compare``, ``factorial`` or ``scenario`` on an experiment's
+  results folder;
+- :func:`render_calibration` - ``calibration``: the status quo against its targets (the
+  notebook runs its own replications through the experiment executors).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
+import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from model.config.paths import REPO_ROOT
-from model.experiments.store import atomic_write_bytes
+from model.experiments.provenance import code_version
+from model.reporting.html import ReportMeta, export_html
+from model.reporting.kernel import ensure_kernel
+from model.reporting.pages.common import page_text
+from model.reporting.results import code_version_text, load_results
+from model.reporting.text import Text
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 """The parameterised notebooks (stored without outputs)."""
@@ -20,51 +37,190 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 REPORTS = REPO_ROOT / "reports"
 """The default reports folder."""
 
+EXPERIMENT_REPORTS = ("compare", "factorial", "scenario")
+"""Notebooks that read an experiment's results folder."""
 
-def execute_notebook(
-    name: str,
-    parameters: dict[str, Any] | None = None,
-    out_dir: Path = REPORTS,
+ALL_REPORTS = (*EXPERIMENT_REPORTS, "calibration")
+"""Every report notebook."""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Files written for one report.
+
+    Attributes:
+        notebook: the executed notebook.
+        html: the self-contained page.
+        sidecar: the page's metadata (JSON).
+        meta: the metadata written to the sidecar.
+    """
+
+    notebook: Path
+    html: Path
+    sidecar: Path
+    meta: ReportMeta
+
+
+def page_stem(report: str, lang: str) -> str:
+    """File stem of a page: ``compare`` in English, ``compare.zh`` in Chinese."""
+    return report if lang == "en" else f"{report}.{lang}"
+
+
+def execute(
+    report: str,
+    out_notebook: Path,
+    parameters: dict[str, Any],
+    *,
+    progress: bool | None = None,
     timeout_seconds: int = 3600,
-) -> tuple[Path, Path]:
-    """Run ``notebooks/<name>.ipynb`` with papermill and export it to HTML.
+) -> Path:
+    """Execute ``notebooks/<report>.ipynb`` into ``out_notebook`` (written atomically).
+
+    The kernel is the project's (registered first if needed); it starts in the repository
+    folder, so relative results folders resolve as on the command line.
 
     Args:
-        name: notebook name without ``.ipynb``.
-        parameters: papermill parameters (override the notebook's ``parameters`` cell).
-        out_dir: folder for the executed notebook and the HTML page.
+        report: notebook name.
+        out_notebook: the executed notebook to write.
+        parameters: papermill parameters (override the ``parameters`` cell).
+        progress: papermill's progress bar (default: when stderr is a terminal).
         timeout_seconds: longest a single cell may run.
 
     Returns:
-        Paths of the executed notebook and of the HTML page.
-    """
-    import nbformat
-    import papermill
-    from nbconvert import HTMLExporter
+        The executed notebook.
 
-    source = NOTEBOOKS / f"{name}.ipynb"
+    Raises:
+        FileNotFoundError: there is no such notebook.
+        papermill.PapermillExecutionError: a cell raised.
+    """
+    import papermill
+
+    source = NOTEBOOKS / f"{report}.ipynb"
     if not source.is_file():
-        raise FileNotFoundError(f"{source}: notebook not found")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        executed = Path(tmp) / f"{name}.ipynb"
+        raise FileNotFoundError(f"{source}: no such report notebook")
+    out_notebook = Path(out_notebook)
+    out_notebook.parent.mkdir(parents=True, exist_ok=True)
+    kernel = ensure_kernel()
+    if progress is None:
+        progress = sys.stderr.isatty()
+    with tempfile.TemporaryDirectory(dir=out_notebook.parent, prefix=".run-") as scratch:
+        executed = Path(scratch) / out_notebook.name
         papermill.execute_notebook(
             str(source),
             str(executed),
-            parameters=parameters or {},
+            parameters=parameters,
+            kernel_name=kernel,
             cwd=str(REPO_ROOT),
-            kernel_name="python3",
-            progress_bar=False,
+            progress_bar=progress,
             execution_timeout=timeout_seconds,
         )
-        notebook_bytes = executed.read_bytes()
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        shutil.move(executed, out_notebook)
+    return out_notebook
+
+
+def render_report(
+    report: str,
+    out_dir: Path | str,
+    *,
+    results: Path | str,
+    lang: str = "en",
+    quick: bool = False,
+    parameters: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> ReportFiles:
+    """Execute an experiment report notebook on a results folder and export the page.
+
+    Args:
+        report: one of :data:`EXPERIMENT_REPORTS`.
+        out_dir: report folder (created).
+        results: the experiment's results folder (the notebook's ``results`` parameter).
+        lang: language of the page (the ``lang`` parameter).
+        quick: the results come from a quick run (``quick`` parameter; bannered page).
+        parameters: further notebook parameters (``arm``, ``sensitivity``).
+        progress: papermill's progress bar (default: when stderr is a terminal).
+
+    Returns:
+        The files written.
+
+    Raises:
+        FileNotFoundError: there is no such notebook.
+        model.reporting.results.ResultsError: the results folder is unusable.
+    """
+    if report not in EXPERIMENT_REPORTS:
+        raise ValueError(
+            f"{report!r} is not an experiment report ({', '.join(EXPERIMENT_REPORTS)})"
+        )
+    out_dir = Path(out_dir)
+    loaded = load_results(results)
+    t = page_text(loaded, lang)
+    values = {"results": str(Path(loaded.folder).resolve()), "quick": quick, "lang": lang}
+    values.update(parameters or {})
+    stem = page_stem(report, lang)
+    notebook = execute(report, out_dir / f"{stem}.ipynb", values, progress=progress)
+    title_fields = {"experiment": loaded.experiment}
+    if report == "scenario":
+        title_fields["arm"] = t.arm(str(values["arm"]))
+    meta = ReportMeta(
+        report=report,
+        title=t(f"reports.{report}.title", **title_fields),
+        lang=lang,
+        experiment=loaded.experiment,
+        experiment_sha256=str(loaded.manifest.get("experiment_file_sha256") or ""),
+        code_version=code_version_text(loaded.manifest),
+        n_runs=int((loaded.runs["status"] == "ok").sum()),
+        date=dt.date.today().isoformat(),
+        quick=quick,
+        html=f"{stem}.html",
+        parameters=values,
     )
-    html, _ = exporter.from_notebook_node(nbformat.reads(notebook_bytes, as_version=4))
-    notebook_path = out_dir / f"{name}.ipynb"
-    html_path = out_dir / f"{name}.html"
-    atomic_write_bytes(notebook_path, notebook_bytes)
-    atomic_write_bytes(html_path, html.encode("utf-8"))
-    return notebook_path, html_path
+    return _export(notebook, meta, t)
+
+
+def render_calibration(
+    out_dir: Path | str,
+    *,
+    seeds: int = 10,
+    days: int = 365,
+    workers: int | None = None,
+    lang: str = "en",
+    quick: bool = False,
+    progress: bool | None = None,
+) -> ReportFiles:
+    """Execute ``calibration.ipynb`` (it runs the status quo itself) and export the page.
+
+    Args:
+        out_dir: report folder (created).
+        seeds: replications of the status quo.
+        days: horizon of each run (days).
+        workers: processes for the runs (default one per core).
+        lang: language of the page.
+        quick: fewer replications or a shorter horizon than the full report (bannered).
+        progress: papermill's progress bar (default: when stderr is a terminal).
+
+    Returns:
+        The files written.
+    """
+    t = Text(lang)
+    values = {"seeds": seeds, "days": days, "workers": workers, "lang": lang, "quick": quick}
+    stem = page_stem("calibration", lang)
+    notebook = execute("calibration", Path(out_dir) / f"{stem}.ipynb", values, progress=progress)
+    meta = ReportMeta(
+        report="calibration",
+        title=t("reports.calibration.title"),
+        lang=lang,
+        experiment="calibration",
+        experiment_sha256="",
+        code_version=code_version_text({"code_version": code_version()}),
+        n_runs=seeds,
+        date=dt.date.today().isoformat(),
+        quick=quick,
+        html=f"{stem}.html",
+        parameters=values,
+    )
+    return _export(notebook, meta, t)
+
+
+def _export(notebook: Path, meta: ReportMeta, t: Text) -> ReportFiles:
+    html_path = notebook.with_suffix(".html")
+    meta = export_html(notebook, html_path, meta, t)
+    return ReportFiles(notebook, html_path, html_path.with_suffix(".json"), meta)

@@ -1,0 +1,86 @@
+"""Shared look of the figures: the Okabe-Ito palette, verdict colours, fonts, sizes."""
+
+from __future__ import annotations
+
+import contextlib
+import textwrap
+from collections.abc import Iterator
+
+import matplotlib as mpl
+from matplotlib.figure import Figure
+
+from model.analysis.effects import BETTER, HIGHER, LOWER, WORSE
+from model.reporting.text import Text
+
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#999999",
+}
+"""Okabe & Ito (2008) colours, distinguishable with the common colour-vision deficiencies."""
+
+SERIES_COLOURS = [
+    OKABE_ITO[name]
+    for name in ("black", "blue", "orange", "green", "vermillion", "purple", "sky_blue")
+]
+"""Line colours in order; the reference arm takes the first (black)."""
+
+DIVERGING = "PuOr"
+"""Diverging colour map (ColorBrewer purple-orange, colour-blind safe); purple = better."""
+
+SEQUENTIAL = "viridis"
+
+
+def verdict_colour(verdict: str) -> str:
+    """Blue for better, vermillion for worse, grey for no detectable difference."""
+    if verdict in (BETTER, HIGHER):
+        return OKABE_ITO["blue"]
+    if verdict in (WORSE, LOWER):
+        return OKABE_ITO["vermillion"]
+    return OKABE_ITO["grey"]
+
+
+@contextlib.contextmanager
+def context(t: Text) -> Iterator[None]:
+    """Matplotlib settings of the report (fonts of the language, sizes, no top/right spines)."""
+    settings = {
+        "font.family": t.font_families,
+        "font.size": 10,
+        "axes.titlesize": 11,
+        "axes.labelsize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": mpl.cycler(color=SERIES_COLOURS),
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+    }
+    with mpl.rc_context(settings):
+        yield
+
+
+def new_figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **options) -> tuple:
+    """A figure (constrained layout) and its axes; call inside :func:`context`."""
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False, **options)
+    return figure, axes
+
+
+def wrap(text: str, width: int) -> str:
+    """Break a title into lines of at most ``width`` characters (at spaces).
+
+    Languages written without spaces (Chinese) are broken every ``width`` characters.
+    """
+    if " " not in text:
+        return "\n".join(text[i : i + width] for i in range(0, len(text), width))
+    return textwrap.fill(text, width)
+
+
+def thousands(t: Text):
+    """Tick formatter with the locale's digit grouping."""
+    return mpl.ticker.FuncFormatter(lambda value, _: t.number(value))

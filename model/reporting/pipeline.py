@@ -1,0 +1,251 @@
+"""``streetwise report``: run (or reuse) the experiments, execute the notebooks, write the index.
+
+For every experiment file the pipeline
+
+1. runs it through the experiment runner (:func:`model.experiments.runner.run_experiment`,
+   the one runner) with its issue logs kept, into ``results/<experiment>/``
+   (``results/quick/<experiment>/`` for a quick run, so quick and full results never mix).
+   Finished runs are reused: a rerun with unchanged code runs nothing;
+2. executes the report notebooks into ``reports/<experiment>/`` (``reports/quick/...``):
+   ``compare`` always, ``factorial`` when the experiment has a factorial block, and
+   ``scenario`` for one arm in depth: the arm named with ``--arm``, else the top-ranked arm
+   of the brief (most extra problems fixed within a week a year against the reference);
+
+then executes ``calibration`` into ``reports/calibration/`` (``reports/quick/calibration/``)
+and writes ``reports/index.html`` linking every page found under ``reports/``.
+
+A quick run uses :data:`QUICK_REPLICATIONS` replications and a :data:`QUICK_DAYS`-day
+horizon (the calibration :data:`QUICK_CALIBRATION_SEEDS` seeds), and every quick page
+carries the banner "quick run: indicative only".
+
+Every problem with the input is found before anything runs and is a
+:class:`~model.config.errors.ConfigError` (one line naming the file or option).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.config.errors import ConfigError
+from model.config.paths import REPO_ROOT
+from model.experiments.design import Experiment, load_experiment
+from model.experiments.runner import run_experiment
+from model.reporting.brief import rank_arms
+from model.reporting.index import write_index
+from model.reporting.notebooks import REPORTS, ReportFiles, render_calibration, render_report
+from model.reporting.results import load_results
+from model.reporting.text import available_languages
+
+DEFAULT_EXPERIMENTS = (
+    REPO_ROOT / "scenarios" / "experiments" / "standard.yaml",
+    REPO_ROOT / "scenarios" / "experiments" / "factorial.yaml",
+)
+"""What ``make report`` reports on (besides the calibration)."""
+
+RESULTS = Path("results")
+"""Default results folder of full runs (that of ``streetwise experiment``)."""
+
+QUICK_FOLDER = "quick"
+"""Subfolder of the results and reports folders that holds quick runs."""
+
+QUICK_REPLICATIONS = 3
+"""Replications per arm of a quick run."""
+
+QUICK_DAYS = 120
+"""Horizon of a quick run (days)."""
+
+CALIBRATION_SEEDS, CALIBRATION_DAYS = 10, 365
+"""Replications and horizon of the full calibration page."""
+
+QUICK_CALIBRATION_SEEDS = 3
+"""Replications of the quick calibration page (horizon :data:`QUICK_DAYS`)."""
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    """What the pipeline does for one experiment file.
+
+    Attributes:
+        file: the experiment file.
+        experiment: the validated experiment (horizon and replications as they will run).
+        results: its results folder.
+        out: its report folder.
+    """
+
+    file: Path
+    experiment: Experiment
+    results: Path
+    out: Path
+
+    @property
+    def name(self) -> str:
+        """Experiment name."""
+        return self.experiment.name
+
+    @property
+    def factorial(self) -> bool:
+        """The experiment has a factorial block (it gets the factorial page)."""
+        return self.experiment.spec.factorial is not None
+
+
+def plan(
+    files: Sequence[Path | str],
+    *,
+    results_root: Path | str | None = None,
+    reports_root: Path | str = REPORTS,
+    quick: bool = False,
+    arm: str | None = None,
+    lang: str = "en",
+) -> list[ExperimentReport]:
+    """Check the input and decide the folders, before anything runs.
+
+    Args:
+        files: experiment files (default :data:`DEFAULT_EXPERIMENTS` when empty).
+        results_root: folder of the results folders (default ``results/``); a quick run
+            uses its ``quick/`` subfolder.
+        reports_root: folder of the report folders; a quick run uses its ``quick/``
+            subfolder.
+        quick: reduced replications and horizon.
+        arm: the arm of the scenario page (must be an arm of every experiment).
+        lang: language of the pages.
+
+    Returns:
+        One entry per experiment, in the given order.
+
+    Raises:
+        ConfigError: a missing or invalid experiment file, an unknown language, an arm that
+            an experiment does not have, or two files of the same experiment name.
+    """
+    languages = available_languages()
+    if lang not in languages:
+        raise ConfigError(f"--lang: unknown language {lang!r} (available: {', '.join(languages)})")
+    results_root = Path(results_root) if results_root is not None else RESULTS
+    reports_root = Path(reports_root)
+    if quick:
+        results_root, reports_root = results_root / QUICK_FOLDER, reports_root / QUICK_FOLDER
+    planned: list[ExperimentReport] = []
+    for given in files or DEFAULT_EXPERIMENTS:
+        path = Path(given)
+        if not path.is_file():
+            raise ConfigError(f"{path}: experiment file not found")
+        experiment = load_experiment(
+            path,
+            days=QUICK_DAYS if quick else None,
+            replications=QUICK_REPLICATIONS if quick else None,
+        )
+        names = [a.name for a in experiment.arms]
+        if arm is not None and arm not in names:
+            raise ConfigError(f"--arm: experiment {experiment.name!r} has no arm {arm!r}")
+        if any(p.name == experiment.name for p in planned):
+            raise ConfigError(f"{path}: a second experiment named {experiment.name!r}")
+        planned.append(
+            ExperimentReport(
+                path, experiment, results_root / experiment.name, reports_root / experiment.name
+            )
+        )
+    return planned
+
+
+def scenario_arm(results_folder: Path | str, arm: str | None = None) -> str:
+    """The arm of the scenario page: ``arm`` if given, else the brief's top-ranked arm.
+
+    The ranking is the brief's: the paired CRN difference from the reference in problems
+    fixed within a week a year, largest first. An experiment with only the reference arm
+    shows the reference.
+    """
+    if arm is not None:
+        return arm
+    results = load_results(results_folder)
+    others = [a for a in results.arms if a != results.reference]
+    if not others:
+        return results.reference
+    return rank_arms(results.runs, results.reference, arms=others)[0]
+
+
+def run_reports(
+    reports: Sequence[ExperimentReport],
+    *,
+    reports_root: Path | str = REPORTS,
+    quick: bool = False,
+    arm: str | None = None,
+    lang: str = "en",
+    calibration: bool = True,
+    executor: str = "process",
+    workers: int | None = None,
+    progress: bool | None = None,
+    say: Callable[[str], None] = print,
+) -> list[ReportFiles]:
+    """Run the experiments, execute their notebooks, the calibration, and write the index.
+
+    Args:
+        reports: the output of :func:`plan`.
+        reports_root: folder of the report folders and of ``index.html``.
+        quick: reduced replications and horizon (bannered pages).
+        arm: the arm of the scenario pages (default each experiment's top-ranked arm).
+        lang: language of the pages.
+        calibration: also produce the calibration page.
+        executor: where the runs execute (``serial``, ``process``, ``dask``).
+        workers: worker processes (default one per core).
+        progress: progress bars (default: when stderr is a terminal).
+        say: where progress lines go.
+
+    Returns:
+        The files of every page written.
+    """
+    if progress is None:
+        progress = sys.stderr.isatty()
+    reports_root = Path(reports_root)
+    written: list[ReportFiles] = []
+
+    def wrote(files: ReportFiles) -> None:
+        written.append(files)
+        say(f"wrote {files.html}")
+
+    for report in reports:
+        say(f"experiment {report.name}: {report.file} -> {report.results}")
+        result = run_experiment(
+            report.file,
+            executor=executor,
+            workers=workers,
+            out=report.results,
+            days=QUICK_DAYS if quick else None,
+            replications=QUICK_REPLICATIONS if quick else None,
+            keep_issue_logs=True,
+            progress=progress,
+        )
+        if not result.ok:
+            say(f"warning: {len(result.failures)} runs of {report.name} failed; pages use the rest")
+        names = ["compare", *(["factorial"] if report.factorial else []), "scenario"]
+        chosen = scenario_arm(report.results, arm)
+        for name in names:
+            parameters = {"arm": chosen} if name == "scenario" else None
+            say(f"notebook {name}{f' ({chosen})' if parameters else ''} -> {report.out}/")
+            files = render_report(
+                name,
+                report.out,
+                results=report.results,
+                lang=lang,
+                quick=quick,
+                parameters=parameters,
+                progress=progress,
+            )
+            wrote(files)
+    if calibration:
+        out = reports_root / QUICK_FOLDER / "calibration" if quick else reports_root / "calibration"
+        say(f"notebook calibration -> {out}/")
+        files = render_calibration(
+            out,
+            seeds=QUICK_CALIBRATION_SEEDS if quick else CALIBRATION_SEEDS,
+            days=QUICK_DAYS if quick else CALIBRATION_DAYS,
+            workers=workers,
+            lang=lang,
+            quick=quick,
+            progress=progress,
+        )
+        wrote(files)
+    index = write_index(reports_root, lang=lang)
+    say(f"wrote {index} ({len(written)} pages written now)")
+    return written

@@ -1,0 +1,1 @@
+"""Tests of model.reporting (a package, so its conftest does not shadow tests/conftest.py)."""
