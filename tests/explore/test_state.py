@@ -127,7 +127,8 @@ def test_explorer_street_takes_the_levers_and_ignores_mesas_scenario():
     model = ExplorerStreet(
         seed=7, scenario=Scenario(rng=None), **SMALL_STREET, **{"policies.stations.count": 4}
     )
-    assert model.seed == 7 and model.days == 8
+    assert model.seed == 7 and model.config.days == 8
+    assert model.plan.days == model.days  # the simulated horizon, days
     assert model.config.policies.stations.count == 4
     assert len(model.plan.station_xy) == 4
 
@@ -186,7 +187,7 @@ def test_watching_a_run_does_not_change_it():
             street_map.png(watched.snapshot())
             plots.png(watched.series)
     unwatched.run()
-    assert watched.hours_elapsed == unwatched.hours_elapsed == 8 * 24
+    assert watched.hours_elapsed == unwatched.hours_elapsed == watched.days * 24
     for name, stream in watched.streams.items():
         assert stream.bit_generator.state == unwatched.streams[name].bit_generator.state, name
     assert watched.rng.bit_generator.state == unwatched.rng.bit_generator.state
@@ -198,7 +199,7 @@ def test_watching_a_run_does_not_change_it():
     assert _tables_equal(a.daily, b.daily)
     assert _tables_equal(a.issues, b.issues)
     assert _tables_equal(a.reports, b.reports)
-    assert len(watched.series) == 8
+    assert len(watched.series) == watched.days  # one point per simulated day
     # the series' last rates are the run's own outcomes
     for series_name, outcome in (
         ("response_rate", "response_rate"),
@@ -264,7 +265,8 @@ def test_snapshot_shows_the_online_workers_and_the_open_issues(small_street: Exp
     now = small_street.snapshot()
     hour = small_street.hours_elapsed - 1
     assert now.hour_shown == hour
-    assert now.clock == f"day 4 of 8, {hour % 24:02d}:00-{hour % 24 + 1:02d}:00"
+    days = small_street.days
+    assert now.clock == f"day 4 of {days}, {hour % 24:02d}:00-{hour % 24 + 1:02d}:00"
     online = small_street.shifts.online[:, hour % 24] > 0
     kinds = small_street.workforce.kind[online]
     assert np.array_equal(
