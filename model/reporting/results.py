@@ -50,6 +50,10 @@ def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     for column in required:
         if column not in table.columns:
             raise ResultsError(f"{path}: missing column {column!r}")
+    # the model stores names (issue type, status, channel, kind) dictionary-encoded; plain
+    # values group and compare like any column (missing values stay missing)
+    for column in table.select_dtypes("category").columns:
+        table[column] = table[column].astype(object).where(table[column].notna(), None)
     return table
 
 

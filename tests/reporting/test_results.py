@@ -154,3 +154,17 @@ def test_sensitivity_results(sensitivity_folder):
         "behaviour.report_propensity",
     }
     assert sensitivity.runs["world"].nunique() == 64
+
+
+def test_dictionary_encoded_names_read_as_plain_values(standard_folder, tmp_path):
+    """The model writes issue types, statuses and channels dictionary-encoded (categorical)."""
+    folder = copy(standard_folder, tmp_path)
+    issues = pd.read_parquet(folder / "issues.parquet")
+    for column in ("type", "status", "channel", "first_reporter_kind"):
+        issues[column] = issues[column].astype("category")
+    issues.to_parquet(folder / "issues.parquet", index=False)
+    loaded = load_results(folder)
+    assert loaded.issues["type"].dtype == object and loaded.issues["status"].dtype == object
+    unreported = loaded.issues["reported_at"].isna()
+    assert loaded.issues.loc[unreported, "channel"].isna().all()
+    assert set(loaded.issues["type"]) == set(issues["type"].astype(str))
