@@ -14,11 +14,15 @@ from pathlib import Path
 from model.reporting.html import CSS_PATH, SIDECAR_MARK, atomic_write_text
 from model.reporting.text import Text
 
+REPORT_ORDER = ("compare", "factorial", "scenario", "calibration")
+"""Order of the pages of one experiment in the index (the main page first)."""
+
 
 def read_sidecars(reports_dir: Path) -> list[dict]:
     """Sidecars of every report under ``reports_dir``, each with its page's relative path.
 
-    Files that are not report sidecars (no ``streetwise_report`` key) are ignored.
+    Files that are not report sidecars (no ``streetwise_report`` key) are ignored. Pages are
+    ordered by experiment, full runs before quick runs, then :data:`REPORT_ORDER`, language.
     """
     found = []
     for path in sorted(Path(reports_dir).rglob("*.json")):
@@ -31,7 +35,17 @@ def read_sidecars(reports_dir: Path) -> list[dict]:
         page = path.parent / data["html"]
         data["href"] = page.relative_to(reports_dir).as_posix()
         found.append(data)
-    return sorted(found, key=lambda d: (d["experiment"], d["report"], d["lang"], d["href"]))
+    order = {name: i for i, name in enumerate(REPORT_ORDER)}
+    return sorted(
+        found,
+        key=lambda d: (
+            d["experiment"],
+            bool(d.get("quick")),
+            order.get(d["report"], len(order)),
+            d["lang"],
+            d["href"],
+        ),
+    )
 
 
 def index_html(sidecars: list[dict], t: Text) -> str:

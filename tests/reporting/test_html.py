@@ -141,3 +141,27 @@ def test_index_links_every_report(tmp_path: Path):
 
 def test_empty_index(tmp_path: Path):
     assert "No reports yet." in write_index(tmp_path).read_text(encoding="utf-8")
+
+
+def test_index_lists_full_pages_before_quick_ones_and_the_main_page_first(tmp_path: Path):
+    pages = (
+        ("quick/standard", "compare", True),
+        ("standard", "scenario", False),
+        ("standard", "compare", False),
+        ("calibration", "calibration", False),
+    )
+    for folder, report, quick in pages:
+        source = executed_notebook(tmp_path / f"{report}.ipynb", BODY)
+        experiment = "calibration" if report == "calibration" else "standard"
+        export_html(
+            source,
+            tmp_path / "reports" / folder / f"{report}.html",
+            meta(report=report, html=f"{report}.html", experiment=experiment, quick=quick),
+            Text("en"),
+        )
+    assert [d["href"] for d in read_sidecars(tmp_path / "reports")] == [
+        "calibration/calibration.html",
+        "standard/compare.html",
+        "standard/scenario.html",
+        "quick/standard/compare.html",
+    ]
