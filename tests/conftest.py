@@ -35,6 +35,7 @@ from model.sim.space import Layout, generate_layout
 SMALL: dict[str, Any] = {
     "name": "small",
     "days": 20,
+    "warmup_days": 0,
     "population": {
         "residents": 400,
         "workers": {"rider": 60, "courier": 30, "driver": 30},
@@ -45,6 +46,7 @@ SMALL: dict[str, Any] = {
 """The reduced street every simulation test starts from."""
 
 EXPERIMENT_OVERRIDES: dict[str, Any] = {
+    "warmup_days": 0,
     "population.residents": 300,
     "population.workers.rider": 40,
     "population.workers.courier": 20,
@@ -60,6 +62,7 @@ REPORT_CHANNELS: tuple[str, ...] = ("hotline", "mini_program", "station", "in_pe
 SMALL_YAML = """\
 name: small
 days: 5
+warmup_days: 0
 population:
   residents: 400
   workers: {rider: 60, courier: 30, driver: 30}
@@ -190,15 +193,27 @@ def check_invariants(output: RunOutput, days: int) -> None:
         assert math.isnan(value) or 0.0 <= value <= 1.0, (name, value)
     # undefined (NaN) exactly when there are no workers
     no_workers = math.isnan(outcomes["registered_share"])
-    for name in ("mean_belonging", "worker_monthly_turnover", "worker_participation_rate"):
+    for name in ("mean_belonging", "worker_monthly_turnover"):
         assert math.isnan(outcomes[name]) == no_workers, name
+    # participation needs a whole 30-day block of the window
+    short = outcomes["measured_days"] < 30
+    assert math.isnan(outcomes["worker_participation_rate"]) == (no_workers or short)
     assert no_workers or 0 <= outcomes["mean_belonging"] <= 1
     assert no_workers or outcomes["worker_monthly_turnover"] >= 0.0
     assert outcomes["issues_total"] == n
     assert outcomes["program_cost_yuan"] >= outcomes["points_paid_yuan"] - eps
     assert outcomes["points_paid_yuan"] >= 0.0
-    for name in ("median_hours_to_report", "median_hours_to_resolve"):
+    for name in ("median_hours_to_report", "median_hours_to_fix_among_fixed"):
         assert math.isnan(outcomes[name]) or outcomes[name] >= 0.0, name
+    # the Kaplan-Meier median counts unfixed issues as still waiting: never below the
+    # median over fixed issues only
+    km, among_fixed = outcomes["median_hours_to_fix"], outcomes["median_hours_to_fix_among_fixed"]
+    assert math.isnan(km) or km >= among_fixed - eps
+    assert outcomes["incidents_total"] <= outcomes["issues_total"]
+    assert outcomes["public_cost_yuan"] >= 0.0
+    assert outcomes["net_social_cost_yuan"] == pytest.approx(
+        outcomes["public_cost_yuan"] + outcomes["forgone_revenue_yuan"] + outcomes["harm_yuan"]
+    )
 
     # ---- the issue log
     assert np.array_equal(column(issues, "issue_id"), np.arange(n))
@@ -246,7 +261,16 @@ def check_invariants(output: RunOutput, days: int) -> None:
     for name, ok in expect.items():
         mine = status == name
         assert np.all(ok[mine]), f"status {name} disagrees with the times"
-    assert np.array_equal(column(issues, "escalated"), status == "escalated")
+    # incidents: every escalated issue, some tickets closed unfixed, never a fixed or
+    # expired one; never before the issue opened, nor before a closed ticket's close
+    incident = column(issues, "incident_at")
+    had = _present(incident)
+    assert np.all(had[status == "escalated"])
+    assert not np.any(had[np.isin(status, ("resolved", "expired"))])
+    assert np.all(incident[had] >= opened[had])
+    late = had & (status == "closed_unresolved")
+    assert np.all(incident[late] >= closed[late] - eps)
+    assert column(daily, "incidents").sum() == np.count_nonzero(had)
     for name in ("channel", "first_reporter_kind"):
         valid = pc.is_valid(issues.column(name)).to_numpy(zero_copy_only=False)
         assert np.array_equal(valid, rep), name
@@ -256,6 +280,8 @@ def check_invariants(output: RunOutput, days: int) -> None:
     assert sum(counts.values()) == n
     assert daily.num_rows == days
     assert np.array_equal(column(daily, "day"), np.arange(days))
+    warmup = days - round(outcomes["measured_days"])
+    assert np.array_equal(column(daily, "measured"), np.arange(days) >= warmup)
     assert column(daily, "new_issues").sum() == n
     assert column(daily, "resolutions").sum() == counts["resolved"]
     assert column(daily, "closed_unresolved").sum() == counts["closed_unresolved"]
@@ -314,4 +340,31 @@ def check_invariants(output: RunOutput, days: int) -> None:
     if n:
         assert outcomes["detected_share"] == pytest.approx(np.count_nonzero(det) / n)
         assert outcomes["reported_share"] == pytest.approx(np.count_nonzero(rep) / n)
-        assert outcomes["escalated_share"] == pytest.approx(counts["escalated"] / n)
+        assert outcomes["incident_share"] == pytest.approx(np.count_nonzero(had) / n)
+
+    # ---- how each report ended for its reporter: known once the issue ended, never before
+    ended_at = column(reports, "outcome_at")
+    satisfied = pc.is_valid(reports.column("satisfied")).to_numpy(zero_copy_only=False)
+    assert np.array_equal(satisfied, _present(ended_at) & person)
+    assert np.all(ended_at[_present(ended_at)] >= r_time[_present(ended_at)] - eps)
+    fixed = reports.column("fixed").fill_null(False).to_numpy(zero_copy_only=False)
+    assert np.all(status[r_issue[fixed.astype(bool)]] == "resolved")
+
+    # ---- the worker roster: every worker once, present spans in order, reports add up
+    workers = output.workers
+    ids = column(workers, "worker_id")
+    assert len(np.unique(ids)) == len(ids)
+    entered, left = column(workers, "entered_at"), column(workers, "left_at")
+    assert np.all(left[_present(left)] >= entered[_present(left)])
+    assert np.count_nonzero(~_present(left)) == outcomes_slots(output)
+    per_worker = sum(column(workers, f"reports_{name}") for name in REPORT_CHANNELS)
+    worker_rows = np.isin(r_kind, WORKER_KINDS)
+    reporters, filed = np.unique(rid[worker_rows].astype(np.int64), return_counts=True)
+    by_id = dict(zip(ids.tolist(), per_worker.tolist(), strict=True))
+    assert all(by_id[r] == c for r, c in zip(reporters.tolist(), filed.tolist(), strict=True))
+    assert per_worker.sum() == np.count_nonzero(worker_rows)
+
+
+def outcomes_slots(output: RunOutput) -> int:
+    """Worker places of a run (the workforce of its last day)."""
+    return int(column(output.daily, "workforce")[-1]) if output.daily.num_rows else 0

@@ -60,6 +60,11 @@ class Channel(IntEnum):
     STAFF_PATROL = 4
 
 
+REPORTER_CHANNELS: tuple[str, ...] = tuple(
+    c.name.lower() for c in Channel if c != Channel.STAFF_PATROL
+)
+"""Channels a reporter can choose (every channel but the staff's own patrol ticket)."""
+
 NO_CHANNEL = -1
 """Channel code of a detection that is not reported."""
 

@@ -29,7 +29,21 @@ class ScenarioConfig(Section):
 
     name: str = Field("baseline", min_length=1, description="scenario name")
     description: str = Field("", description="what the scenario represents")
-    days: int = Field(365, ge=1, le=3650, description="default horizon, days")
+    days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="measured horizon after the warm-up (the run simulates warmup_days + days), "
+        "days",
+    )
+    warmup_days: int = Field(
+        60,
+        ge=0,
+        le=3650,
+        description="warm-up simulated before the measurement window opens; every outcome "
+        "covers the days after it (chosen from the measured convergence of open issues and "
+        "reports, docs/ODD.md section 7.20), days",
+    )
     street: StreetConfig = StreetConfig()
     population: PopulationConfig = PopulationConfig()
     workers: WorkersConfig = WorkersConfig()

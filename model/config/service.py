@@ -61,6 +61,45 @@ class ServiceConfig(Section):
     satisfied_if_unresolved: float = Field(
         0.35, ge=0, le=1, description="chance a reporter told of no fix is satisfied"
     )
+    satisfied_if_fixed_untold: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="chance a reporter who was not told but saw the fix is satisfied "
+        "(assumption, plausible 0.4-0.8: the fix without an answer)",
+    )
+    satisfied_if_unfixed_untold: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="chance a reporter who was not told and saw no fix, or heard nothing, is "
+        "satisfied (assumption, plausible 0.05-0.3)",
+    )
+    satisfaction_halving_hours: float = Field(
+        720.0,
+        gt=0,
+        description="hours from report to outcome that halve a reporter's chance of being "
+        "satisfied (assumption, plausible 240-2160: a month's wait halves it)",
+    )
+    response_limit_hours: float = Field(
+        24.0,
+        gt=0,
+        description="hours within which a person must take up a ticket for it to count as "
+        "responded to (the contact limit 12345 centres set for ordinary appeals; assumption "
+        "for this street)",
+    )
+    staff_yuan_per_hour: float = Field(
+        40.0,
+        ge=0,
+        description="cost of one staff hour on tickets, yuan (assumption: a community worker's "
+        "pay with overheads, about 7,000 yuan a month over 174 hours; plausible 25-60)",
+    )
+    department_yuan_per_ticket: float = Field(
+        200.0,
+        ge=0,
+        description="department cost of handling one ticket (one service attempt), yuan "
+        "(assumption: a crew visit of 2-4 hours with transport; plausible 50-500)",
+    )
 
     @field_validator("departments", mode="before")
     @classmethod

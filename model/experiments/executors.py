@@ -60,7 +60,7 @@ class RunTask:
         seed: the replicate's seed (the same for every arm: common random numbers).
         days: horizon in days.
         config: the arm's validated configuration.
-        keep_issue_log: return the issue log too.
+        keep_issue_log: return the issue log and the worker roster too.
         keep_report_log: return the report log too.
     """
 
@@ -87,6 +87,7 @@ class RunResult:
         outcomes: the contract outcomes (None when the run failed).
         daily: the daily series (None when the run failed).
         issues: the issue log when asked for, else None.
+        workers: the worker roster when the issue log is asked for, else None.
         reports: the report log when asked for, else None.
         error: one line ``ExceptionType: message`` when the run failed.
         traceback: the full traceback text when the run failed.
@@ -101,6 +102,7 @@ class RunResult:
     outcomes: dict[str, float] | None = None
     daily: pa.Table | None = None
     issues: pa.Table | None = None
+    workers: pa.Table | None = None
     reports: pa.Table | None = None
     error: str | None = None
     traceback: str | None = None
@@ -157,6 +159,7 @@ def execute_run(task: RunTask) -> RunResult:
         outcomes={name: float(value) for name, value in output.outcomes.items()},
         daily=output.daily,
         issues=output.issues if task.keep_issue_log else None,
+        workers=output.workers if task.keep_issue_log else None,
         reports=output.reports if task.keep_report_log else None,
         wall_seconds=time.perf_counter() - start,
     )

@@ -2,9 +2,10 @@
 
 Results directory (default ``results/<experiment name>/``):
 
-- ``runs/aAAA/rRRRRR.json`` (+ ``.daily.parquet``, ``.issues.parquet``): one set per run,
-  written atomically as the run finishes; the JSON file is written last and marks the run
-  as done. A killed experiment loses at most the runs that were in flight.
+- ``runs/aAAA/rRRRRR.json`` (+ ``.daily.parquet``, ``.issues.parquet``,
+  ``.workers.parquet``): one set per run, written atomically as the run finishes; the JSON
+  file is written last and marks the run as done. A killed experiment loses at most the
+  runs that were in flight.
 - ``runs.parquet``: one row per run, ordered by arm (file order) then replicate: ``arm``,
   ``replicate``, ``seed``, ``scenario``, one column per lever, every outcome, ``status``
   (``ok`` | ``error``), ``error`` (one line, null when ok) and ``wall_seconds``. A lever
@@ -12,7 +13,8 @@ Results directory (default ``results/<experiment name>/``):
   another arm sets ``true``). ``wall_seconds`` is the only column that depends on the
   machine: compare tables without it.
 - ``daily.parquet``: ``arm``, ``replicate`` and the daily series of every successful run.
-- ``issues.parquet``: the issue logs, with ``--keep-issue-logs`` only.
+- ``issues.parquet`` and ``workers.parquet``: the issue logs and worker rosters, with
+  ``--keep-issue-logs`` only.
 - ``manifest.json``: provenance (:mod:`model.experiments.provenance`).
 
 A directory holding a different experiment (other horizon, base seed, arms or arm
@@ -72,6 +74,10 @@ class ResultsDir:
     def issues_file(self, arm: int, replicate: int) -> Path:
         """The issue log of a run."""
         return self.runs_dir / f"a{arm:03d}" / f"r{replicate:05d}.issues.parquet"
+
+    def workers_file(self, arm: int, replicate: int) -> Path:
+        """The worker roster of a run."""
+        return self.runs_dir / f"a{arm:03d}" / f"r{replicate:05d}.workers.parquet"
 
     def previous_manifest(self) -> dict[str, Any] | None:
         """The stored manifest, after checking the folder holds this experiment.
@@ -134,7 +140,10 @@ class ResultsDir:
             return False
         if not self.daily_file(arm, replicate).is_file():
             return False
-        return not keep_issue_logs or self.issues_file(arm, replicate).is_file()
+        return not keep_issue_logs or (
+            self.issues_file(arm, replicate).is_file()
+            and self.workers_file(arm, replicate).is_file()
+        )
 
     def save(self, result: RunResult) -> dict[str, Any]:
         """Store one run atomically (tables first, the JSON record last)."""
@@ -143,6 +152,8 @@ class ResultsDir:
             atomic_write_parquet(self.daily_file(arm, replicate), result.daily)
         if result.issues is not None:
             atomic_write_parquet(self.issues_file(arm, replicate), result.issues)
+        if result.workers is not None:
+            atomic_write_parquet(self.workers_file(arm, replicate), result.workers)
         record = {
             "arm": result.arm,
             "arm_index": arm,
@@ -301,6 +312,12 @@ class ExperimentResult:
     def issues(self) -> pd.DataFrame | None:
         """``issues.parquet`` (issue logs), or None when they were not kept."""
         path = self.out / "issues.parquet"
+        return pd.read_parquet(path) if path.is_file() else None
+
+    @cached_property
+    def workers(self) -> pd.DataFrame | None:
+        """``workers.parquet`` (worker rosters), or None when they were not kept."""
+        path = self.out / "workers.parquet"
         return pd.read_parquet(path) if path.is_file() else None
 
     @property

@@ -316,7 +316,7 @@ class _Session:
         )
         outputs = [folder.out / "runs.parquet", folder.out / "daily.parquet"]
         if self.keep_issue_logs:
-            outputs.append(folder.out / "issues.parquet")
+            outputs += [folder.out / "issues.parquet", folder.out / "workers.parquet"]
         failures = [rec for rec in included if rec["status"] != "ok"]
         missing = len(planned) - len(included)
         if (
@@ -333,6 +333,7 @@ class _Session:
             write_stacked(folder.out / "daily.parquet", ok, folder.daily_file, "day")
             if self.keep_issue_logs:
                 write_stacked(folder.out / "issues.parquet", ok, folder.issues_file, "issue_id")
+                write_stacked(folder.out / "workers.parquet", ok, folder.workers_file, "worker_id")
             manifest = self._facts().manifest(
                 exp, previous, records, planned, missing == 0, digest, batches, differences
             )

@@ -86,8 +86,9 @@ def write_run(out: Path, config: ScenarioConfig, output, *, seed: int, days: int
     """Write one run's results to ``out``.
 
     Files: ``outcomes.json`` (the contract outcomes), ``daily.parquet``,
-    ``issues.parquet``, ``reports.parquet`` (one row per report) and ``config.json`` (the
-    resolved configuration with the seed and horizon).
+    ``issues.parquet``, ``reports.parquet`` (one row per report), ``workers.parquet`` (one
+    row per worker ever present) and ``config.json`` (the resolved configuration with the
+    seed and horizon).
 
     Args:
         out: results folder (created if missing).
@@ -101,6 +102,7 @@ def write_run(out: Path, config: ScenarioConfig, output, *, seed: int, days: int
     atomic_write_parquet(out / "daily.parquet", output.daily)
     atomic_write_parquet(out / "issues.parquet", output.issues)
     atomic_write_parquet(out / "reports.parquet", output.reports)
+    atomic_write_parquet(out / "workers.parquet", output.workers)
     atomic_write_json(out / "config.json", {**config.resolved(), "days": days, "seed": seed})
     atomic_write_json(out / "outcomes.json", output.outcomes)
 

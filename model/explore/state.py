@@ -106,9 +106,10 @@ POPULATION_KEYS: tuple[str, ...] = (
     "population.workers.driver",
     "population.residents",
     "population.staff_per_community",
+    "warmup_days",
     "days",
 )
-"""Population sizes and the horizon the page offers."""
+"""Population sizes, the warm-up and the measured horizon the page offers."""
 
 
 # --------------------------------------------------------------------------- controls

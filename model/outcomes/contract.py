@@ -1,35 +1,18 @@
-"""The outcome contract: every outcome of a run, defined once on the run's tables.
+"""The outcome contract: every outcome of a run, computed from the run's tables.
 
-Each outcome is a function of the run's issue log and report log (the Arrow tables written
-as ``issues.parquet`` and ``reports.parquet``) and of a :class:`RunRecord`: what the run
-counted that no table holds (workers seen, leavers, reporters told the outcome) and the
-workforce and ledger at the end. Nothing here reads a live model, so the same definitions
-apply to stored results and to subsets of them.
+Each outcome is a function of the run's issue log, report log and worker roster (the Arrow
+tables written as ``issues.parquet``, ``reports.parquet`` and ``workers.parquet``) and of a
+:class:`RunRecord`: the measurement window and what the run counted that no table holds
+(leavers, money spent, staff hours, department work) and the workforce at the end. Nothing
+here reads a live model, so the same definitions apply to stored results and to subsets of
+them (one community, one issue type; :mod:`model.outcomes.definitions`).
 
-Definitions (all shares in [0, 1]; NaN, written as null, when the denominator is empty):
-
-- ``issues_total``: issues opened during the run.
-- ``detected_share`` / ``reported_share`` / ``escalated_share``: of all issues, the share
-  ever detected / ever reported / that became incidents.
-- ``resolved_share``: of reported issues that reached an outcome (fixed, closed unfixed or
-  escalated after the report), the share fixed — the analogue of the 12345 resolution rate.
-- ``median_hours_to_report``: median hours from opening to the first report.
-- ``median_hours_to_resolve``: median hours from the issue's opening to its fix (like
-  ``median_hours_to_report``, counted from when the problem appeared: how long residents
-  live with it). The report-to-close time of the 311 literature is a calibration measure
-  (``model/experiments/calibration/``).
-- ``response_rate``: of issues reported at least 24 h before the end, the share
-  acknowledged within 24 h of the report.
-- ``satisfaction_rate``: of reporters told the outcome, the share satisfied.
-- ``worker_reports_total``: reports filed by workers, duplicates included.
-- ``worker_participation_rate``: of all workers present at some time, the share who filed
-  at least one report.
-- ``registered_share``: share of workers registered (报到) at the end.
-- ``worker_monthly_turnover``: leavers per 30 days over the workforce (turnover runs from
-  day 1, so a run of D days has D - 1 days of it).
-- ``mean_belonging``: mean belonging of the workers present at the end.
-- ``program_cost_yuan``: yuan spent on all levers (points included).
-- ``points_paid_yuan``: yuan paid as points.
+Every outcome covers the **measurement window** ``[window_start, end)``: the run's days after
+its warm-up. Issue outcomes count the issues *opened* in the window; report outcomes the
+reports *filed* in it; worker outcomes the worker-time *in* it; costs what was booked in it.
+Each definition (numerator, denominator, window, censoring, unit) is written once, in
+:data:`model.outcomes.registry.OUTCOMES`, which also generates the outcome table of
+docs/ODD.md; the functions below follow it and each has a known-answer test.
 """
 
 from __future__ import annotations
@@ -39,118 +22,144 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from model.config.codes import WORKER_KINDS
+from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS
+from model.outcomes import definitions as d
+from model.outcomes.registry import OUTCOMES
 from model.outcomes.tables import times, values
 
-OUTCOME_NAMES: tuple[str, ...] = (
-    "issues_total",
-    "detected_share",
-    "reported_share",
-    "resolved_share",
-    "escalated_share",
-    "median_hours_to_report",
-    "median_hours_to_resolve",
-    "response_rate",
-    "satisfaction_rate",
-    "worker_reports_total",
-    "worker_participation_rate",
-    "registered_share",
-    "worker_monthly_turnover",
-    "mean_belonging",
-    "program_cost_yuan",
-    "points_paid_yuan",
-)
-"""The outcome contract: exactly these names, in this order."""
+OUTCOME_NAMES: tuple[str, ...] = tuple(OUTCOMES)
+"""The outcome contract: exactly these names, in this order (the registry's order)."""
 
 SHARE_OUTCOMES: tuple[str, ...] = tuple(
-    name for name in OUTCOME_NAMES if name.endswith(("_share", "_rate"))
+    name for name, spec in OUTCOMES.items() if spec.unit == "share"
 )
 """Outcomes that are shares in [0, 1]."""
 
+FIX_WINDOW_HOURS = 168.0
+"""A week: the horizon of ``fixed_within_7d_share``, hours."""
 
-def share(numerator: float, denominator: float) -> float:
-    """Numerator / denominator, NaN when the denominator is zero."""
-    return float(numerator) / float(denominator) if denominator > 0 else float("nan")
-
-
-def median(values: np.ndarray) -> float:
-    """Median, NaN for an empty array."""
-    return float(np.median(values)) if len(values) else float("nan")
+MONTH_HOURS = 30 * 24.0
+"""A worker-month: 30 days, hours."""
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What a run recorded besides its issue and report logs.
+    """What a run recorded besides its tables, for its measurement window.
 
     Attributes:
-        hours: hours simulated (the end of the run).
-        workers_seen: workers present at some time (the initial workforce plus newcomers).
-        participants: of those, the workers who filed at least one report.
-        leavers: workers who left (turnover).
-        informed: reporters told the outcome of their report.
-        satisfied: of those, the reporters who were satisfied.
-        registered: (n_workers,) registered (报到) at the end, per worker slot.
-        belonging: (n_workers,) belonging at the end, share 0-1, per worker slot.
-        program_cost_yuan: yuan spent on all levers.
-        points_paid_yuan: yuan paid as points.
+        window_start: opening of the measurement window (the end of the warm-up), hours.
+        end: end of the run, hours.
+        worker_slots: workers present at any time (slots are refilled after turnover).
+        leavers: workers who left during the window.
+        turnover_days: days of the window on which turnover ran (it runs from day 1).
+        registered: (worker_slots,) registered (报到) at the end.
+        belonging: (worker_slots,) belonging at the end, share 0-1.
+        spent_yuan: yuan booked per lever during the window (points paid included).
+        points_paid_yuan: yuan paid as points during the window.
+        staff_hours: staff hours spent on tickets during the window.
+        department_attempts: department service attempts started during the window.
+        staff_yuan_per_hour: cost of one staff hour, yuan (``service.staff_yuan_per_hour``).
+        department_yuan_per_ticket: cost of one department attempt, yuan
+            (``service.department_yuan_per_ticket``).
+        harm_yuan_by_type: harm of one incident by issue type, yuan.
+        response_limit_hours: the contact limit of the response rates, hours
+            (``service.response_limit_hours``).
     """
 
-    hours: float
-    workers_seen: int
-    participants: int
+    window_start: float
+    end: float
+    worker_slots: int
     leavers: int
-    informed: int
-    satisfied: int
+    turnover_days: float
     registered: np.ndarray
     belonging: np.ndarray
-    program_cost_yuan: float
+    spent_yuan: dict[str, float]
     points_paid_yuan: float
+    staff_hours: float
+    department_attempts: int
+    staff_yuan_per_hour: float
+    department_yuan_per_ticket: float
+    harm_yuan_by_type: dict[str, float]
+    response_limit_hours: float
 
 
-def compute_outcomes(issues: pa.Table, reports: pa.Table, record: RunRecord) -> dict[str, float]:
+def compute_outcomes(
+    issues: pa.Table, reports: pa.Table, workers: pa.Table, record: RunRecord
+) -> dict[str, float]:
     """The contract outcomes of a finished (or interrupted) run.
 
     Args:
         issues: the issue log (one row per issue opened, ``IssueLog.to_table``).
         reports: the report log (one row per report, duplicates included).
-        record: the run's counters and its workforce and ledger at the end.
+        workers: the worker roster (one row per worker ever present).
+        record: the run's window, counters and workforce at the end.
 
     Returns:
         Every outcome of :data:`OUTCOME_NAMES`, in that order (NaN where undefined).
     """
-    n = issues.num_rows
-    t = {name: times(issues, name) for name in _TIMES}
-    status = values(issues, "status")
-    end = record.hours
-    reported = ~np.isnan(t["reported_at"])
-    resolved = status == "resolved"
-    ended = reported & (resolved | (status == "closed_unresolved") | (status == "escalated"))
-    due = reported & (t["reported_at"] <= end - 24.0)
-    ack_hours = t["acknowledged_at"] - t["reported_at"]
+    start, end = record.window_start, record.end
+    log = d.IssueArrays.from_table(issues).opened_between(start, end)
+    harm = np.array([record.harm_yuan_by_type.get(t, 0.0) for t in log.type], dtype=float)
+    limit = record.response_limit_hours
+    kinds = values(reports, "reporter_kind")
+    report_time = times(reports, "time")
+    in_window = (report_time >= start) & (report_time < end)
+    by_worker = np.isin(kinds, WORKER_KINDS) & in_window
+    presence = d.WorkerSpans.from_table(workers)
+    reporter = values(reports, "reporter_id")
+    worker_reporter = np.where(by_worker, np.nan_to_num(reporter.astype(float), nan=-1), -1)
+    spent = sum(record.spent_yuan.values())
+    forgone = record.spent_yuan.get("waiver", 0.0)
+    public = (
+        spent
+        - forgone
+        + record.staff_hours * record.staff_yuan_per_hour
+        + record.department_attempts * record.department_yuan_per_ticket
+    )
+    incident_harm = float(harm[log.incident].sum())
     n_workers = len(record.registered)
-    months = max((end / 24.0 - 1.0) / 30.0, 1e-9)  # turnover runs from day 1
     outcomes = {
-        "issues_total": float(n),
-        "detected_share": share(np.count_nonzero(~np.isnan(t["first_detected_at"])), n),
-        "reported_share": share(np.count_nonzero(reported), n),
-        "resolved_share": share(np.count_nonzero(resolved & reported), np.count_nonzero(ended)),
-        "escalated_share": share(np.count_nonzero(status == "escalated"), n),
-        "median_hours_to_report": median(t["reported_at"][reported] - t["opened_at"][reported]),
-        "median_hours_to_resolve": median(t["resolved_at"][resolved] - t["opened_at"][resolved]),
-        "response_rate": share(np.count_nonzero(due & (ack_hours <= 24.0)), np.count_nonzero(due)),
-        "satisfaction_rate": share(record.satisfied, record.informed),
-        "worker_reports_total": float(
-            np.count_nonzero(np.isin(values(reports, "reporter_kind"), WORKER_KINDS))
+        "fixed_within_7d_share": d.fixed_within_share(log, end, FIX_WINDOW_HOURS),
+        "median_hours_to_fix": d.median_hours_to_fix(log, end),
+        "incidents_total": float(np.count_nonzero(log.incident)),
+        "incident_share": d.share(np.count_nonzero(log.incident), len(log)),
+        "harm_yuan": incident_harm,
+        "satisfaction_rate": d.satisfaction_rate(reports, start, end, FIX_WINDOW_HOURS),
+        "worker_participation_rate": d.participation_rate(
+            presence, worker_reporter.astype(np.int64), report_time, start, end, MONTH_HOURS
         ),
-        "worker_participation_rate": share(record.participants, record.workers_seen),
-        "registered_share": share(np.count_nonzero(record.registered), n_workers),
-        "worker_monthly_turnover": share(record.leavers / months, n_workers),
+        "worker_reports_per_100_worker_months": d.share(
+            100.0 * np.count_nonzero(by_worker), presence.hours_within(start, end) / MONTH_HOURS
+        ),
+        "worker_monthly_turnover": d.share(
+            record.leavers / max(record.turnover_days / 30.0, 1e-9), record.worker_slots
+        ),
+        "public_cost_yuan": public,
+        "issues_total": float(len(log)),
+        "measured_days": (end - start) / 24.0,
+        "detected_share": d.share(np.count_nonzero(log.detected), len(log)),
+        "reported_share": d.share(np.count_nonzero(log.reported), len(log)),
+        "resolved_share": d.resolution_rate(log),
+        "response_rate": d.response_rate(log, end, limit, human=True),
+        "response_rate_auto": d.response_rate(log, end, limit, human=False),
+        **{
+            f"response_rate_{channel}": d.response_rate(
+                log, end, limit, human=True, channel=channel
+            )
+            for channel in REPORTER_CHANNELS
+        },
+        "median_hours_to_report": d.median(
+            log.reported_at[log.reported] - log.opened_at[log.reported]
+        ),
+        "median_hours_to_fix_among_fixed": d.median(
+            log.resolved_at[log.fixed] - log.opened_at[log.fixed]
+        ),
+        "worker_reports_total": float(np.count_nonzero(by_worker)),
+        "registered_share": d.share(np.count_nonzero(record.registered), n_workers),
         "mean_belonging": float(record.belonging.mean()) if n_workers else float("nan"),
-        "program_cost_yuan": record.program_cost_yuan,
+        "program_cost_yuan": spent,
         "points_paid_yuan": record.points_paid_yuan,
+        "forgone_revenue_yuan": forgone,
+        "net_social_cost_yuan": public + forgone + incident_harm,
     }
-    return {name: outcomes[name] for name in OUTCOME_NAMES}
-
-
-_TIMES = ("opened_at", "first_detected_at", "reported_at", "acknowledged_at", "resolved_at")
-"""Issue-log times the definitions read."""
+    return {name: float(outcomes[name]) for name in OUTCOME_NAMES}

@@ -40,10 +40,18 @@ class OutcomeSpec:
     censoring: str = ""
 
 
-_WINDOW = "issues opened in the measurement window"
-_WHOLE_WINDOW = "the measurement window"
+_ISSUES = "issues opened in the measurement window"
+_WINDOW = "the measurement window"
+_REPORTER_CHANNELS = ("hotline", "mini_program", "station", "in_person")
+_CHANNEL_WORDS = {
+    "hotline": "the 12345 hotline",
+    "mini_program": "the report mini-program",
+    "station": "the worker-station desk",
+    "in_person": "in person at the community office",
+}
 
 _SPECS = (
+    # ---- headline outcomes, in the order of the policy brief
     OutcomeSpec(
         "fixed_within_7d_share",
         "Problems fixed within a week",
@@ -51,17 +59,20 @@ _SPECS = (
         HIGHER,
         True,
         "issues fixed within 168 hours of opening",
-        "issues opened in the window at least 7 days before the end of the run",
+        "issues opened in the window at least 168 hours before the end of the run",
     ),
     OutcomeSpec(
         "median_hours_to_fix",
-        "Median time from opening to fix",
+        "Median time from a problem appearing to its fix",
         "hours",
         LOWER,
         True,
         "Kaplan-Meier median of hours from opening to fix",
-        censoring="never fixed: censored at the end of the run; went away on its own: "
-        "censored at its lapse",
+        "every issue opened in the window",
+        _ISSUES,
+        "an issue whose problem went away on its own before any fix is censored at that "
+        "hour; every other unfixed issue (open, closed unfixed, incident) at the end of the "
+        "run; NaN when the estimate never falls to one half",
     ),
     OutcomeSpec(
         "incidents_total",
@@ -69,7 +80,11 @@ _SPECS = (
         "issues",
         LOWER,
         True,
-        "issues that became incidents (closed-unfixed issues keep the clock)",
+        "issues that became incidents: unfixed when their escalation hour came (a ticket "
+        "closed unfixed keeps its clock)",
+        "",
+        _ISSUES,
+        "an issue still short of its escalation hour at the end does not count",
     ),
     OutcomeSpec(
         "incident_share",
@@ -79,46 +94,62 @@ _SPECS = (
         True,
         "issues that became incidents",
         "issues opened in the window",
+        _ISSUES,
+        "as incidents_total",
     ),
-    OutcomeSpec("harm_yuan", "Harm from incidents", "yuan", LOWER, True, "harm of incidents"),
+    OutcomeSpec(
+        "harm_yuan",
+        "Harm from incidents",
+        "yuan",
+        LOWER,
+        True,
+        "harm of those incidents (issues.types.<type>.harm_yuan each)",
+        "",
+        _ISSUES,
+        "as incidents_total",
+    ),
     OutcomeSpec(
         "satisfaction_rate",
-        "Satisfaction rate",
+        "Share of people who reported a problem and are satisfied",
         "share",
         HIGHER,
         True,
-        "reporters (not staff) satisfied",
-        "all reporters who are not staff",
+        "reporters satisfied (modelled: told of a fix or not, saw the fix or not, and how "
+        "long they waited)",
+        "reports by residents and workers filed in the window at least 168 hours before "
+        "the end, duplicates included",
+        "reports filed in the measurement window",
+        "a reporter whose issue is still open at the end counts as not satisfied",
     ),
     OutcomeSpec(
         "worker_participation_rate",
-        "Worker participation per worker-month",
+        "Share of worker-months with a report",
         "share",
         HIGHER,
         True,
-        "present worker-months (30-day blocks) with at least one report",
-        "present worker-months",
-        _WHOLE_WINDOW,
+        "worker-months in which the worker filed at least one report",
+        "worker-months: a worker present for some of a 30-day block of the window",
+        "whole 30-day blocks from the opening of the window (a shorter remainder is left out)",
     ),
     OutcomeSpec(
         "worker_reports_per_100_worker_months",
-        "Reports per 100 worker-months",
+        "Reports by workers per 100 worker-months",
         "reports per 100 worker-months",
         HIGHER,
         True,
-        "reports by workers x 100",
-        "present worker-months",
-        _WHOLE_WINDOW,
+        "reports filed by workers in the window x 100, duplicates included",
+        "worker-hours present in the window / 720",
+        _WINDOW,
     ),
     OutcomeSpec(
         "worker_monthly_turnover",
-        "Monthly worker turnover",
+        "Workers leaving per month",
         "share",
         LOWER,
         True,
-        "workers leaving per 30-day block",
-        "workers present at the start of the block",
-        _WHOLE_WINDOW,
+        "workers who left in the window, per 30 days",
+        "worker places (the workforce size; places are refilled)",
+        "the days of the window on which turnover runs (from day 1)",
     ),
     OutcomeSpec(
         "public_cost_yuan",
@@ -126,10 +157,13 @@ _SPECS = (
         "yuan",
         LOWER,
         True,
-        "budget spending: points, honours, insurance subsidy, stations, platform, staff time, "
-        "department work",
-        window=_WHOLE_WINDOW,
+        "budget spending: the measures (points, honours, insurance subsidy, posts, stations, "
+        "platforms, meetings) + staff hours on tickets x service.staff_yuan_per_hour + "
+        "department attempts x service.department_yuan_per_ticket",
+        "",
+        _WINDOW,
     ),
+    # ---- further outcomes
     OutcomeSpec("issues_total", "Problems arising", "issues", NEUTRAL, False, "issues opened"),
     OutcomeSpec(
         "measured_days",
@@ -137,9 +171,9 @@ _SPECS = (
         "days",
         NEUTRAL,
         False,
-        "days in the window",
+        "days in the measurement window (the run's days after its warm-up)",
         "",
-        "",
+        _WINDOW,
     ),
     OutcomeSpec(
         "detected_share",
@@ -147,7 +181,7 @@ _SPECS = (
         "share",
         HIGHER,
         False,
-        "issues detected",
+        "issues noticed by someone",
         "issues opened in the window",
     ),
     OutcomeSpec(
@@ -156,43 +190,64 @@ _SPECS = (
         "share",
         HIGHER,
         False,
-        "issues reported",
+        "issues reported at least once",
         "issues opened in the window",
     ),
     OutcomeSpec(
         "resolved_share",
-        "Resolution rate",
+        "Resolution rate (12345)",
         "share",
         HIGHER,
         False,
-        "issues resolved through a ticket",
-        "issues opened in the window",
+        "tickets fixed",
+        "reported issues whose ticket reached an outcome: fixed, closed unfixed, or ended by "
+        "an incident while open",
+        _ISSUES,
+        "tickets still open at the end are left out",
     ),
     OutcomeSpec(
         "response_rate",
-        "Response rate",
+        "Response rate (12345): a person takes up the ticket in time",
         "share",
         HIGHER,
         False,
-        "tickets acknowledged by a person within the 12345 limit",
-        "tickets",
+        "tickets a person took up within service.response_limit_hours of the report",
+        "tickets from reporters' channels (not staff patrols) reported at least "
+        "service.response_limit_hours before the end",
     ),
     OutcomeSpec(
         "response_rate_auto",
-        "Response rate including automatic replies",
+        "Response rate, automatic replies included",
         "share",
         HIGHER,
         False,
-        "tickets acknowledged within the 12345 limit",
-        "tickets",
+        "tickets acknowledged, automatically or by a person, within "
+        "service.response_limit_hours of the report",
+        "as response_rate",
+    ),
+    *(
+        OutcomeSpec(
+            f"response_rate_{channel}",
+            f"Response rate through {words}",
+            "share",
+            HIGHER,
+            False,
+            f"tickets first reported through {words} that a person took up within "
+            "service.response_limit_hours",
+            f"tickets first reported through {words}, as response_rate",
+        )
+        for channel, words in _CHANNEL_WORDS.items()
     ),
     OutcomeSpec(
         "median_hours_to_report",
-        "Median time from opening to report",
+        "Median time from a problem appearing to its first report, reported problems only",
         "hours",
         LOWER,
         False,
-        "Kaplan-Meier median of hours from opening to the first report",
+        "median of hours from opening to the first report",
+        "reported issues",
+        _ISSUES,
+        "conditional on being reported (unreported issues are left out)",
     ),
     OutcomeSpec(
         "median_hours_to_fix_among_fixed",
@@ -200,7 +255,11 @@ _SPECS = (
         "hours",
         LOWER,
         False,
-        "median hours from opening to fix among fixed issues",
+        "median of hours from opening to fix",
+        "fixed issues",
+        _ISSUES,
+        "conditional on being fixed: an arm that fixes more hard problems looks slower; "
+        "never a headline",
     ),
     OutcomeSpec(
         "worker_reports_total",
@@ -208,8 +267,9 @@ _SPECS = (
         "reports",
         HIGHER,
         False,
-        "reports filed by delivery riders, couriers and drivers",
-        window=_WHOLE_WINDOW,
+        "reports filed by riders, couriers and drivers in the window, duplicates included",
+        "",
+        _WINDOW,
     ),
     OutcomeSpec(
         "registered_share",
@@ -217,27 +277,29 @@ _SPECS = (
         "share",
         HIGHER,
         False,
-        "registered workers",
-        "workers present",
-        _WHOLE_WINDOW,
+        "workers registered (报到) at the end of the run",
+        "workers present at the end",
+        "the end of the run",
     ),
     OutcomeSpec(
         "mean_belonging",
-        "Mean sense of belonging",
+        "Workers' mean sense of belonging",
         "score from 0 to 1",
         HIGHER,
         False,
-        "mean belonging of workers present",
-        window=_WHOLE_WINDOW,
+        "belonging of the workers present at the end",
+        "workers present at the end",
+        "the end of the run",
     ),
     OutcomeSpec(
         "program_cost_yuan",
-        "Cost of the measures",
+        "Spending on the measures",
         "yuan",
         LOWER,
         False,
-        "spending on the measures only",
-        window=_WHOLE_WINDOW,
+        "yuan booked for every measure, points and platforms' waived penalties included",
+        "",
+        _WINDOW,
     ),
     OutcomeSpec(
         "points_paid_yuan",
@@ -245,17 +307,19 @@ _SPECS = (
         "yuan",
         NEUTRAL,
         False,
-        "points paid in yuan",
-        window=_WHOLE_WINDOW,
+        "points paid to workers, in yuan",
+        "",
+        _WINDOW,
     ),
     OutcomeSpec(
         "forgone_revenue_yuan",
-        "Penalties forgone by platforms",
+        "Delivery penalties the platforms waived",
         "yuan",
         LOWER,
         False,
-        "delivery penalties waived",
-        window=_WHOLE_WINDOW,
+        "penalties waived for verified reports (platforms' revenue, not public money)",
+        "",
+        _WINDOW,
     ),
     OutcomeSpec(
         "net_social_cost_yuan",
@@ -263,10 +327,11 @@ _SPECS = (
         "yuan",
         LOWER,
         False,
-        "public cost + forgone revenue + harm",
-        window=_WHOLE_WINDOW,
+        "public cost + forgone revenue + harm from incidents",
+        "",
+        _WINDOW,
     ),
 )
 
 OUTCOMES: dict[str, OutcomeSpec] = {spec.name: spec for spec in _SPECS}
-"""Outcome name -> specification, in brief order (headline outcomes first)."""
+"""Outcome name -> specification, in contract order (headline outcomes first)."""

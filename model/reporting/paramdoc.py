@@ -1,4 +1,4 @@
-"""The parameter table of ``docs/ODD.md``, generated from the scenario schema.
+"""The generated tables of ``docs/ODD.md``: parameters from the schema, outcomes from the registry.
 
 Every parameter of :class:`model.config.scenario.ScenarioConfig` becomes one row: its dotted key (as
 used by ``--set``), its status-quo default, its unit and meaning (from the field
@@ -7,8 +7,12 @@ description, unit first) and its source (the ``calibration/targets.yaml`` key na
 recursively; dictionaries (issue types, departments, visibility per observer, points per
 issue type) are expanded per key, so every key a scenario can set has its own row.
 
-Run ``python -m model.reporting.paramdoc`` (or ``make docs``) to rewrite the table between the
-markers in ``docs/ODD.md``; ``--check`` only reports whether it is up to date (exit 1).
+The outcome table has one row per outcome of :data:`model.outcomes.registry.OUTCOMES`: its
+meaning, unit, direction, numerator, denominator, window and censoring.
+
+Run ``python -m model.reporting.paramdoc`` (or ``make docs``) to rewrite the tables between
+their markers in ``docs/ODD.md``; ``--check`` only reports whether they are up to date
+(exit 1).
 """
 
 from __future__ import annotations
@@ -27,12 +31,19 @@ from pydantic import BaseModel
 from model.config import codes
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
+from model.outcomes.registry import OUTCOMES
 
 BEGIN = "<!-- BEGIN PARAMETER TABLE -->"
 """Marker line before the generated table."""
 
 END = "<!-- END PARAMETER TABLE -->"
 """Marker line after the generated table."""
+
+OUTCOME_BEGIN = "<!-- BEGIN OUTCOME TABLE -->"
+"""Marker before the generated outcome table."""
+
+OUTCOME_END = "<!-- END OUTCOME TABLE -->"
+"""Marker after the generated outcome table."""
 
 ODD_PATH = REPO_ROOT / "docs" / "ODD.md"
 """Default location of the ODD document."""
@@ -253,12 +264,42 @@ def parameter_table(model: BaseModel | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_table(text: str, table: str) -> str:
+def outcome_table() -> str:
+    """The Markdown table of every outcome, from :data:`model.outcomes.registry.OUTCOMES`.
+
+    Returns:
+        The table (outcome, meaning, unit, better, numerator, denominator, window,
+        censoring), header included, ending with a newline.
+    """
+    better = {1: "higher", -1: "lower", 0: "-"}
+    lines = [
+        "| outcome | meaning | unit | better | numerator | denominator | window | censoring |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for spec in OUTCOMES.values():
+        name = f"**`{spec.name}`**" if spec.headline else f"`{spec.name}`"
+        cells = (
+            name,
+            spec.label,
+            spec.unit,
+            better[spec.direction],
+            spec.numerator,
+            spec.denominator or "-",
+            spec.window,
+            spec.censoring or "-",
+        )
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_table(text: str, table: str, begin: str = BEGIN, end: str = END) -> str:
     """Put ``table`` between the markers of a document's text.
 
     Args:
         text: the document.
         table: the Markdown table.
+        begin: the opening marker.
+        end: the closing marker.
 
     Returns:
         The document with the text between the markers replaced.
@@ -266,15 +307,23 @@ def replace_table(text: str, table: str) -> str:
     Raises:
         ValueError: the markers are missing or out of order.
     """
-    start, stop = text.find(BEGIN), text.find(END)
+    start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < 0 or stop < start:
-        raise ValueError(f"parameter table markers {BEGIN} ... {END} not found")
-    head = text[: start + len(BEGIN)]
+        raise ValueError(f"table markers {begin} ... {end} not found")
+    head = text[: start + len(begin)]
     return f"{head}\n\n{table}\n{text[stop:]}"
 
 
+def generated_tables() -> list[tuple[str, str, str]]:
+    """Every generated table of the ODD: (begin marker, end marker, table)."""
+    return [
+        (BEGIN, END, parameter_table()),
+        (OUTCOME_BEGIN, OUTCOME_END, outcome_table()),
+    ]
+
+
 def update_odd(path: str | Path = ODD_PATH, *, check: bool = False) -> bool:
-    """Regenerate the parameter table in the ODD document.
+    """Regenerate the generated tables (parameters, outcomes) in the ODD document.
 
     Args:
         path: the ODD Markdown file.
@@ -288,7 +337,9 @@ def update_odd(path: str | Path = ODD_PATH, *, check: bool = False) -> bool:
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    new = replace_table(text, parameter_table())
+    new = text
+    for begin, end, table in generated_tables():
+        new = replace_table(new, table, begin, end)
     if new == text:
         return False
     if not check:
@@ -308,10 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.path}: {error}", file=sys.stderr)
         return 2
     if args.check and changed:
-        print(f"{args.path}: parameter table is out of date; run `make docs`", file=sys.stderr)
+        print(f"{args.path}: a generated table is out of date; run `make docs`", file=sys.stderr)
         return 1
     if changed:
-        print(f"{args.path}: parameter table updated")
+        print(f"{args.path}: generated tables updated")
     return 0
 
 

@@ -6,6 +6,12 @@ or lapse (go away unreported, e.g. routine cleaning). Drawing these from the arr
 alone makes them identical across policy arms with the same seed (common random numbers):
 a policy changes *whether the issue is fixed before* its escalation age, never the age.
 
+Whether a problem would become an incident is a property of the problem: it escalates at its
+escalation age unless it is fixed first or goes away on its own first (its lapse age, e.g.
+routine cleaning). Reporting does not stop a problem from going away, and closing a ticket
+without a fix does not stop its clock: a ticket closed unfixed can still become an incident.
+So with nothing ever fixed, every arm with the same seed has exactly the same incidents.
+
 The lifecycle is held column-wise in :class:`IssueLog`: one numpy array per field, times in
 hours since the start (NaN where a stage never happened).
 """
@@ -87,8 +93,14 @@ class IssueLog:
         x, y: grid coordinates, cells.
         severity: share of the maximum, 0-1.
         indoor: inside a building.
-        escalate_at: hour the issue becomes an incident if still unresolved.
-        lapse_at: hour the issue goes away if still unreported.
+        escalate_at: hour the issue would become an incident if still unfixed.
+        lapse_at: hour the problem goes away on its own (an unreported issue ends then).
+        incident_due: hour the issue becomes an incident unless fixed before: its escalation
+            hour where that comes no later than its lapse (same clock hour: escalation
+            first), else ``inf``.
+        incident_at: hour it became an incident, NaN = never.
+        triaged_at: hour a person first took up its ticket (human acknowledgement; an
+            automatic acknowledgement on arrival is ``acknowledged_at``), NaN = never.
         times: lifecycle times by name (TIME_FIELDS), hours, NaN = never.
         closed_at: hour of a terminal status other than resolved, NaN = never.
         status: ``IssueStatus`` code.
@@ -123,7 +135,11 @@ class IssueLog:
         n = len(self.type)
         if self.grid is None:
             self.grid = np.zeros(n, dtype=np.int64)
-        self.next_close_at = np.minimum(self.escalate_at, self.lapse_at)
+        escalates = np.floor(self.escalate_at) <= np.floor(self.lapse_at)
+        self.incident_due = np.where(escalates, self.escalate_at, np.inf)
+        self.next_close_at = np.minimum(self.incident_due, self.lapse_at)
+        self.incident_at = np.full(n, np.nan)
+        self.triaged_at = np.full(n, np.nan)
         self.times = {"opened_at": self.opened_at}
         for name in TIME_FIELDS[1:]:
             self.times[name] = np.full(n, np.nan)
@@ -175,12 +191,16 @@ class IssueLog:
             ),
             "channel": category(self.channel, CHANNELS),
             "acknowledged_at": times("acknowledged_at"),
+            "triaged_at": times_from(self.triaged_at[idx]),
             "dispatched_at": times("dispatched_at"),
             "department": category(self.department, DEPARTMENTS),
             "resolved_at": times("resolved_at"),
             "feedback_at": times("feedback_at"),
             "closed_at": times_from(self.closed_at[idx]),
-            "escalated": pa.array(self.status[idx] == IssueStatus.ESCALATED),
+            "incident_at": times_from(self.incident_at[idx]),
+            "lapse_at": times_from(
+                np.where(np.isinf(self.lapse_at[idx]), np.nan, self.lapse_at[idx])
+            ),
             "status": category(self.status.astype(np.int16), STATUS_NAMES),
             "n_reports": pa.array(self.n_reports[idx]),
         }

@@ -327,7 +327,9 @@ def honours_awards(workers: AgentSet | None, wf: WorkerTable, honours: HonoursPo
     ranked = sorted(candidates, key=lambda w: (-w.reports_this_month, w.unique_id))[
         : honours.awards_per_month
     ]
-    wf.bump_belonging(np.array([w.slot for w in ranked], dtype=np.int64), honours.belonging_bump)
+    awarded = np.array([w.slot for w in ranked], dtype=np.int64)
+    wf.bump_belonging(awarded, honours.belonging_bump)
+    wf.honours[awarded] += 1
 
 
 def council_meetings(

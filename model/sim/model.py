@@ -22,6 +22,8 @@ of the scenario into the model is read in one file.
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 from mesa import Model
 
@@ -44,7 +46,7 @@ from model.sim.costs import Ledger
 from model.sim.decisions import ReportDecision, resident_channels, worker_channels
 from model.sim.detection import Detections, Detector
 from model.sim.issues import IssueLog, generate_issues
-from model.sim.output import RunOutput, report_table
+from model.sim.output import RunOutput, report_table, worker_table
 from model.sim.recorder import Recorder
 from model.sim.residents import ResidentTable
 from model.sim.service import ServiceChain
@@ -59,7 +61,9 @@ class StreetModel(Model):
     Args:
         config: validated scenario configuration.
         seed: run seed; all randomness flows from it through named streams.
-        days: horizon in days (defaults to ``config.days``).
+        days: measured days after the warm-up (defaults to ``config.days``); the model
+            simulates ``config.warmup_days + days`` days and every outcome covers the last
+            ``days`` of them (the measurement window).
     """
 
     def __init__(self, config: ScenarioConfig, seed: int, days: int | None = None) -> None:
@@ -68,7 +72,9 @@ class StreetModel(Model):
         super().__init__(rng=streams["mesa"])
         self.config = config
         self.seed = seed
-        self.days = int(days if days is not None else config.days)
+        self.measured_days = int(days if days is not None else config.days)
+        self.warmup_days = int(config.warmup_days)
+        self.days = self.warmup_days + self.measured_days  # simulated, warm-up included
         self.streams = streams
         self.hours_elapsed = 0
         pol, pop = config.policies, config.population
@@ -80,6 +86,7 @@ class StreetModel(Model):
         self.arrived = 0
         self.live = np.zeros(0, dtype=np.int64)
         self.next_close = np.inf  # earliest escalation or lapse time among live issues
+        self.incident_watch: list[tuple[float, int]] = []  # (incident hour, closed issue)
 
         # people
         self.workforce = build_workforce(config, self.layout, streams["population"])
@@ -123,6 +130,7 @@ class StreetModel(Model):
             self.ledger,
             harm_yuan_by_type=np.array([config.issues.types[t].harm_yuan for t in ISSUE_TYPES]),
             rider=config.workers.rider,
+            service_config=config.service,
         )
         self.running = True
 
@@ -147,6 +155,8 @@ class StreetModel(Model):
         t = self.hours_elapsed
         day, hour = divmod(t, 24)
         if hour == 0:
+            if day == self.warmup_days:
+                self.recorder.open_window(self.now)
             self.start_day(day)
         self.arrive(t)
         self.escalate_and_lapse(t)
@@ -155,6 +165,8 @@ class StreetModel(Model):
         verified = self.service.work_hour(float(t), office_open)
         self.reward_verified(verified)
         for issue, when, fixed in self.service.complete_until(t + 1.0):
+            if not fixed:
+                self.watch_closed_unfixed(issue)
             self.learn_outcome(issue, when, fixed)
         if hour == 23:
             self.recorder.record_day(day, self.arrived, self.shifts)
@@ -172,23 +184,25 @@ class StreetModel(Model):
             self.next_close = min(self.next_close, float(self.issues.next_close_at[fresh].min()))
 
     def escalate_and_lapse(self, t: int) -> None:
-        """Escalation of unresolved issues and lapse of unreported ones.
+        """Incidents of unfixed issues, and lapse of unreported ones.
 
-        Open issues (not fixed, not closed) whose escalation age has come become incidents;
-        unreported ones whose lapse age has come go away (the ages are drawn in
-        :mod:`model.sim.issues`). A ticket closed without a fix ends the issue's record, so
-        such an issue no longer escalates (docs/ODD.md, section 11, item 4).
+        An issue becomes an incident at its ``incident_due`` hour unless it was fixed before
+        (the ages are drawn in :mod:`model.sim.issues`). An open issue or an open ticket
+        ends there (status ``escalated``; its reporters learn it was not fixed); a ticket
+        already closed unfixed keeps its status and its clock, and becomes an incident all
+        the same (``incident_at``). Unreported issues whose lapse hour has come go away.
         """
+        self.closed_unfixed_incidents(t)
         log = self.issues
         live = self.live
         if t + 1.0 <= self.next_close:
             return
         status = log.status[live]
-        esc = live[(log.escalate_at[live] < t + 1.0) & (status < IssueStatus.RESOLVED)]
+        esc = live[(log.incident_due[live] < t + 1.0) & (status < IssueStatus.RESOLVED)]
         lapse = live[(log.lapse_at[live] < t + 1.0) & (status <= IssueStatus.DETECTED)]
         lapse = np.setdiff1d(lapse, esc, assume_unique=True)
         for group, status_code, when in (
-            (esc, IssueStatus.ESCALATED, log.escalate_at),
+            (esc, IssueStatus.ESCALATED, log.incident_due),
             (lapse, IssueStatus.EXPIRED, log.lapse_at),
         ):
             if len(group) == 0:
@@ -197,6 +211,7 @@ class StreetModel(Model):
             log.closed_at[group] = np.fmax(when[group], latest)
             log.status[group] = status_code
             if status_code == IssueStatus.ESCALATED:
+                log.incident_at[group] = when[group]
                 self.recorder.count_incidents(log.type[group])
                 for issue in group[log.n_reports[group] > 0]:
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
@@ -205,8 +220,23 @@ class StreetModel(Model):
         self.next_close = np.inf
         if len(self.live):
             open_ = log.status[self.live] <= IssueStatus.DETECTED
-            due = np.where(open_, log.next_close_at[self.live], log.escalate_at[self.live])
+            due = np.where(open_, log.next_close_at[self.live], log.incident_due[self.live])
             self.next_close = float(due.min())
+
+    def closed_unfixed_incidents(self, t: int) -> None:
+        """Tickets closed unfixed whose incident hour has come become incidents."""
+        log = self.issues
+        while self.incident_watch and self.incident_watch[0][0] < t + 1.0:
+            when, issue = heapq.heappop(self.incident_watch)
+            if log.status[issue] == IssueStatus.CLOSED_UNRESOLVED:
+                log.incident_at[issue] = when
+                self.recorder.count_incidents(log.type[[issue]])
+
+    def watch_closed_unfixed(self, issue: int) -> None:
+        """A ticket closed unfixed keeps its incident clock."""
+        due = self.issues.incident_due[issue]
+        if np.isfinite(due):
+            heapq.heappush(self.incident_watch, (float(due), issue))
 
     def detect_and_report(self, t: int, hour: int, office_open: bool) -> None:
         """Vectorised detection and report decision; reports are handled one by one."""
@@ -312,6 +342,7 @@ class StreetModel(Model):
             return
         if observer < len(WORKER_KINDS):
             self.workforce.reports_made[slot] += 1
+            self.workforce.reports_by_channel[slot, channel] += 1
             self.workforce.reports_month[slot] += 1
             self.workforce.last_report_at[slot] = when
             self.recorder.count_worker_report(slot, bool(self.workforce.registered[slot]))
@@ -351,6 +382,7 @@ class StreetModel(Model):
         self.turnover(day)
         self.detector.new_day()
         self.shifts = wf.draw_shifts(self.streams["movement"])
+        wf.days_online += self.shifts.hours > 0
         rng = self.streams["population"]
         visits = levers.station_visits(wf, self.shifts.hours > 0, pol.stations, rng)
         extra = levers.posts_registration_drive(
@@ -380,6 +412,7 @@ class StreetModel(Model):
         if len(leaving) == 0:
             return
         self.recorder.count_leavers(leaving)
+        wf.retire(leaving, self.now)
         for slot in leaving:
             agent = self.workers_by_id.pop(int(wf.agent_id[slot]))
             agent.leave()
@@ -417,14 +450,17 @@ class StreetModel(Model):
         return self.results()
 
     def results(self) -> RunOutput:
-        """The run's outcomes, daily series, issue log and report log."""
+        """The run's outcomes, daily series, issue log, report log and worker roster."""
         issues = self.issues.to_table(self.arrived)
         reports = report_table(self.service.report_log())
+        workers = worker_table(self.workforce.roster())
+        record = self.recorder.run_record(self.now)
         return RunOutput(
-            outcomes=compute_outcomes(issues, reports, self.recorder.run_record(self.now)),
-            daily=self.recorder.daily_table(),
+            outcomes=compute_outcomes(issues, reports, workers, record),
+            daily=self.recorder.daily_table(self.warmup_days),
             issues=issues,
             reports=reports,
+            workers=workers,
         )
 
 

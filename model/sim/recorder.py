@@ -12,8 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from model.config.codes import CHANNELS, WORKER_KINDS, IssueStatus, Role, WorkerKind
+from model.config.codes import (
+    CHANNELS,
+    ISSUE_TYPES,
+    WORKER_KINDS,
+    IssueStatus,
+    Role,
+    WorkerKind,
+)
 from model.config.people import KindProfile
+from model.config.service import ServiceConfig
 from model.outcomes.contract import RunRecord
 from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
@@ -34,16 +42,16 @@ class Recorder:
         harm_yuan_by_type: harm of an incident by issue type, yuan
             (``issues.types.<type>.harm_yuan``).
         rider: the rider profile (orders per hour and speed, for the rider series).
+        service_config: the ``service`` block (cost bases of staff time and department work,
+            the response limit).
 
     Attributes:
-        workers_seen: workers present at some time (the initial workforce plus newcomers).
-        participants_gone: workers who left after filing at least one report.
-        reported_any: (n_workers,) the slot's current worker has filed a report.
         leavers_total: workers who left.
         leavers_by_kind: (n_kinds,) workers who left, by kind.
         detections_total: detections (an observer noticing an issue).
         registered_reports_total: reports filed by workers registered when filing.
         harm_yuan: harm of the incidents so far, yuan.
+        incidents_total: incidents so far (tickets closed unfixed included).
     """
 
     def __init__(
@@ -55,6 +63,7 @@ class Recorder:
         ledger: Ledger,
         harm_yuan_by_type: np.ndarray,
         rider: KindProfile,
+        service_config: ServiceConfig,
     ) -> None:
         """Start with nothing counted and no rows."""
         self.issues = issues
@@ -64,15 +73,17 @@ class Recorder:
         self.ledger = ledger
         self.harm_by_type = harm_yuan_by_type
         self.rider = rider
-        self.workers_seen = len(workforce)
-        self.participants_gone = 0
-        self.reported_any = np.zeros(len(workforce), dtype=bool)
+        self.service_config = service_config
         self.leavers_total = 0
         self.leavers_by_kind = np.zeros(len(WORKER_KINDS), dtype=np.int64)
         self.detections_total = 0
         self.registered_reports_total = 0
         self.harm_yuan = 0.0
+        self.incidents_total = 0
+        self._incidents_before = 0
         self.rows: list[dict[str, float]] = []
+        self.window_start = 0.0
+        self._at_window_start = self._totals()
         self._reports_seen = 0
         self._terminal_before = np.zeros(len(IssueStatus), dtype=np.int64)
         self._false_before = 0
@@ -81,6 +92,23 @@ class Recorder:
         self._arrived_before = 0
         self._detections_before = 0
         self._registered_reports_before = 0
+
+    # ------------------------------------------------------------------ the window
+
+    def _totals(self) -> dict[str, float]:
+        """Running totals that the outcomes count from the opening of the window."""
+        return {
+            **{f"spent_{lever}": yuan for lever, yuan in self.ledger.spent.items()},
+            "points_paid": self.ledger.points_paid,
+            "staff_minutes": float(self.service.minutes_worked.sum()),
+            "department_attempts": float(self.service.department_attempts),
+            "leavers": float(self.leavers_total),
+        }
+
+    def open_window(self, now: float) -> None:
+        """The measurement window opens at hour ``now`` (the end of the warm-up)."""
+        self.window_start = now
+        self._at_window_start = self._totals()
 
     # ------------------------------------------------------------------ events
 
@@ -91,19 +119,16 @@ class Recorder:
     def count_worker_report(self, slot: int, registered: bool) -> None:
         """The worker in ``slot`` filed a report (``registered``: registered when filing)."""
         self.registered_reports_total += int(registered)
-        self.reported_any[slot] = True
 
     def count_leavers(self, slots: np.ndarray) -> None:
         """The workers in ``slots`` leave; their slots are refilled by newcomers."""
         self.leavers_total += len(slots)
         self.leavers_by_kind += np.bincount(self.workforce.kind[slots], minlength=len(WORKER_KINDS))
-        self.participants_gone += int(self.reported_any[slots].sum())
-        self.reported_any[slots] = False
-        self.workers_seen += len(slots)
 
     def count_incidents(self, types: np.ndarray) -> None:
         """Issues of these types became incidents: add their harm."""
         self.harm_yuan += float(self.harm_by_type[types].sum())
+        self.incidents_total += len(types)
 
     # ------------------------------------------------------------------ the daily series
 
@@ -148,6 +173,7 @@ class Recorder:
             ),
             "escalations": int(counts[IssueStatus.ESCALATED] - terminal[IssueStatus.ESCALATED]),
             "expired": int(counts[IssueStatus.EXPIRED] - terminal[IssueStatus.EXPIRED]),
+            "incidents": self.incidents_total - self._incidents_before,
             "staff_queue": self.service.queue_length(),
             "workforce": len(wf),
             "leavers": self.leavers_total - self._leavers_before,
@@ -176,38 +202,56 @@ class Recorder:
         self._leavers_kind_before = self.leavers_by_kind.copy()
         self._arrived_before = arrived
         self._detections_before = self.detections_total
+        self._incidents_before = self.incidents_total
         self._registered_reports_before = self.registered_reports_total
 
-    def daily_table(self) -> pa.Table:
-        """The daily series as an Arrow table (empty with no rows)."""
+    def daily_table(self, warmup_days: int = 0) -> pa.Table:
+        """The daily series as an Arrow table (empty with no rows).
+
+        Args:
+            warmup_days: days of warm-up; their rows have ``measured`` false.
+        """
         if not self.rows:
-            return pa.table({"day": pa.array([], type=pa.int64())})
+            return pa.table(
+                {"day": pa.array([], type=pa.int64()), "measured": pa.array([], pa.bool_())}
+            )
         columns = {key: [row[key] for row in self.rows] for key in self.rows[0]}
+        days = pa.array(columns.pop("day"), type=pa.int64())
+        measured = pa.array(np.asarray(days) >= warmup_days)
         return pa.table(
             {
-                key: pa.array(values, type=pa.int64() if key == "day" else None)
-                for key, values in columns.items()
+                "day": days,
+                "measured": measured,
+                **{key: pa.array(values) for key, values in columns.items()},
             }
         )
 
     # ------------------------------------------------------------------ the end
 
     def run_record(self, hours: float) -> RunRecord:
-        """What the outcome definitions need besides the issue and report logs.
+        """What the outcome definitions need besides the run's tables.
 
         Args:
-            hours: hours simulated.
+            hours: hours simulated (the end of the run).
         """
         wf = self.workforce
+        now, then = self._totals(), self._at_window_start
+        gained = {key: now[key] - then[key] for key in now}
+        sv = self.service_config
         return RunRecord(
-            hours=hours,
-            workers_seen=self.workers_seen,
-            participants=self.participants_gone + int(self.reported_any.sum()),
-            leavers=self.leavers_total,
-            informed=self.service.informed,
-            satisfied=self.service.satisfied,
+            window_start=self.window_start,
+            end=hours,
+            worker_slots=len(wf),
+            leavers=int(gained["leavers"]),
+            turnover_days=(hours - max(self.window_start, 24.0)) / 24.0,
             registered=wf.registered.copy(),
             belonging=wf.belonging.copy(),
-            program_cost_yuan=self.ledger.total,
-            points_paid_yuan=self.ledger.points_paid,
+            spent_yuan={lever: gained[f"spent_{lever}"] for lever in self.ledger.spent},
+            points_paid_yuan=gained["points_paid"],
+            staff_hours=gained["staff_minutes"] / 60.0,
+            department_attempts=int(gained["department_attempts"]),
+            staff_yuan_per_hour=sv.staff_yuan_per_hour,
+            department_yuan_per_ticket=sv.department_yuan_per_ticket,
+            harm_yuan_by_type=dict(zip(ISSUE_TYPES, self.harm_by_type.tolist(), strict=True)),
+            response_limit_hours=sv.response_limit_hours,
         )

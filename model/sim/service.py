@@ -40,6 +40,7 @@ class Reporter:
     slot: int
     agent_id: int
     channel: int
+    row: int  # row of the report log
 
 
 @dataclass
@@ -62,6 +63,10 @@ class ReportRecord:
     agent_id: list[int] = field(default_factory=list)
     channel: list[int] = field(default_factory=list)
     duplicate: list[bool] = field(default_factory=list)
+    outcome_at: list[float] = field(default_factory=list)  # NaN until the issue ends
+    fixed: list[bool] = field(default_factory=list)
+    told: list[bool] = field(default_factory=list)
+    satisfied: list[bool] = field(default_factory=list)
 
 
 TICKET_DRAWS: tuple[str, ...] = (
@@ -145,8 +150,7 @@ class ServiceChain:
         self.seq = 0
         self.false_reports = 0
         self.duplicates = 0
-        self.informed = 0
-        self.satisfied = 0
+        self.department_attempts = 0
         self.staff_capacity_per_hour = staff_per_community * 60.0 * staff.triage_share
         self.verify_needed = np.array(
             [issue_types.types[t].verification_share for t in ISSUE_TYPES]
@@ -195,8 +199,15 @@ class ServiceChain:
         self.reports.agent_id.append(agent_id)
         self.reports.channel.append(channel)
         self.reports.duplicate.append(duplicate)
+        self.reports.outcome_at.append(np.nan)
+        self.reports.fixed.append(False)
+        self.reports.told.append(False)
+        self.reports.satisfied.append(False)
         log.n_reports[issue] += 1
-        self.reporters.setdefault(issue, []).append(Reporter(observer, slot, agent_id, channel))
+        row = len(self.reports.issue) - 1
+        self.reporters.setdefault(issue, []).append(
+            Reporter(observer, slot, agent_id, channel, row)
+        )
         if agent_id >= 0:
             self.reporter_ids.setdefault(issue, set()).add(agent_id)
         if duplicate:
@@ -269,6 +280,8 @@ class ServiceChain:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
+                if np.isnan(log.triaged_at[ticket.issue]):
+                    log.triaged_at[ticket.issue] = max(now, log.times["reported_at"][ticket.issue])
                 if not ticket.acknowledged:
                     self._acknowledge(ticket.issue, now)
                     ticket.acknowledged = True
@@ -322,6 +335,7 @@ class ServiceChain:
         begin = max(start, free)
         attempt = int(self.served[issue])
         self.served[issue] += 1
+        self.department_attempts += 1
         z = normal(self.draws[f"service_{attempt}"][issue])
         done = begin + float(params.service_median_hours * np.exp(params.service_sigma * z))
         heapq.heappush(crews, done)
@@ -364,30 +378,43 @@ class ServiceChain:
         return done
 
     def inform_reporters(self, issue: int, when: float, fixed: bool) -> list[tuple]:
-        """Tell (or not) each reporter of an issue how it ended.
+        """Tell (or not) each reporter of an issue how it ended, and whether they are satisfied.
 
         A reporter is told with its channel's feedback probability; one not told sees the
         outcome by chance (``outcome_seen_without_feedback``) or infers little from silence
-        (``silence_signal``). Told reporters are asked whether they are satisfied.
+        (``silence_signal``). Each reporter is then satisfied with a chance that depends on
+        what they know (told of a fix, told of no fix, saw the fix untold, saw nothing or no
+        fix) and halves with every ``satisfaction_halving_hours`` from their report to the
+        outcome. Three uniform draws per reporter, whatever happens.
 
         Returns:
             (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
         """
-        ch = self.channels
         sv = self.service
+        rec = self.reports
         learned = []
         for i, rep in enumerate(self.reporters.get(issue, [])):
             if rep.observer == Observer.STAFF:
                 continue
-            told = self.rng.random() < self.rules.feedback_probability[rep.channel]
+            u_told, u_seen, u_satisfied = self.rng.random(3)
+            told = u_told < self.rules.feedback_probability[rep.channel]
+            seen = told or u_seen < self.channels.outcome_seen_without_feedback
             if told:
                 if i == 0:
                     self.issues.times["feedback_at"][issue] = when + sv.feedback_delay_hours
-                self.informed += 1
-                p_sat = sv.satisfied_if_resolved if fixed else sv.satisfied_if_unresolved
-                self.satisfied += int(self.rng.random() < p_sat)
-                signal, known = (1.0 if fixed else 0.0), True
-            elif self.rng.random() < ch.outcome_seen_without_feedback:
+                chance = sv.satisfied_if_resolved if fixed else sv.satisfied_if_unresolved
+            elif seen and fixed:
+                chance = sv.satisfied_if_fixed_untold
+            else:
+                chance = sv.satisfied_if_unfixed_untold
+            # a report filed later in the hour the issue ended learns the outcome at once
+            learned_at = max(when, rec.time[rep.row])
+            chance *= 0.5 ** ((learned_at - rec.time[rep.row]) / sv.satisfaction_halving_hours)
+            rec.outcome_at[rep.row] = learned_at
+            rec.fixed[rep.row] = fixed
+            rec.told[rep.row] = bool(told)
+            rec.satisfied[rep.row] = bool(u_satisfied < chance)
+            if seen:
                 signal, known = (1.0 if fixed else 0.0), True
             else:
                 signal, known = self.silence_signal, False
@@ -408,4 +435,8 @@ class ServiceChain:
             "reporter_id": np.asarray(r.agent_id, dtype=np.int64),
             "channel": np.asarray(r.channel, dtype=np.int8),
             "duplicate": np.asarray(r.duplicate, dtype=bool),
+            "outcome_at": np.asarray(r.outcome_at, dtype=float),
+            "fixed": np.asarray(r.fixed, dtype=bool),
+            "told": np.asarray(r.told, dtype=bool),
+            "satisfied": np.asarray(r.satisfied, dtype=bool),
         }

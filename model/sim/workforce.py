@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.config.behaviour import BehaviourConfig
-from model.config.codes import WORKER_KINDS, Role
+from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
 from model.sim.space import Layout, zone_membership
 
@@ -69,6 +69,11 @@ class WorkerTable:
         reports_month: reports in the current month (for honours).
         last_report_at: hour of the latest report (-inf = none).
         arrived_at: hour of arrival.
+        days_online: days with at least one hour online since arrival.
+        reports_by_channel: (n_workers, n_reporter_channels) reports since arrival by
+            channel (hotline, mini-program, station, in person), duplicates included.
+        honours: honours received since arrival.
+        retired: the records of workers who left (see :meth:`retire`, :meth:`roster`).
     """
 
     def __init__(
@@ -115,6 +120,10 @@ class WorkerTable:
         self.reports_month = np.zeros(n, dtype=np.int32)
         self.last_report_at = np.full(n, -np.inf)
         self.arrived_at = np.zeros(n)
+        self.days_online = np.zeros(n, dtype=np.int32)
+        self.reports_by_channel = np.zeros((n, len(REPORTER_CHANNELS)), dtype=np.int32)
+        self.honours = np.zeros(n, dtype=np.int32)
+        self.retired: list[dict[str, np.ndarray]] = []
         self.base_weights = self._base_weights(layout)
         zones = [zone_membership(layout, getattr(workers, k)) for k in WORKER_KINDS]
         station_here = np.zeros(layout.n_cells, dtype=bool)
@@ -174,6 +183,47 @@ class WorkerTable:
         self.reports_month[slots] = 0
         self.last_report_at[slots] = -np.inf
         self.arrived_at[slots] = now
+        self.days_online[slots] = 0
+        self.reports_by_channel[slots] = 0
+        self.honours[slots] = 0
+
+    # ------------------------------------------------------------------ the roster
+
+    def _records(self, slots: np.ndarray, left_at: np.ndarray) -> dict[str, np.ndarray]:
+        """One record per worker in ``slots``: who, when, what they did (see :meth:`roster`)."""
+        return {
+            "worker_id": self.agent_id[slots].copy(),
+            "kind": self.kind[slots].copy(),
+            "community": self.base[slots].copy(),
+            "entered_at": self.arrived_at[slots].copy(),
+            "left_at": left_at,
+            "days_online": self.days_online[slots].copy(),
+            "reports_by_channel": self.reports_by_channel[slots].copy(),
+            "points": self.points[slots].copy(),
+            "honours": self.honours[slots].copy(),
+            "registered": self.registered[slots].copy(),
+            "role": self.role[slots].copy(),
+            "insured": self.insured[slots].copy(),
+        }
+
+    def retire(self, slots: np.ndarray, now: float) -> None:
+        """Keep the records of the workers in ``slots``, who leave at hour ``now``."""
+        if len(slots):
+            self.retired.append(self._records(slots, np.full(len(slots), now)))
+
+    def roster(self) -> dict[str, np.ndarray]:
+        """Every worker ever present, leavers first (in order of leaving), then those present.
+
+        Returns:
+            Arrays by field: ``worker_id`` (Mesa id), ``kind`` and ``community`` (codes),
+            ``entered_at`` and ``left_at`` (hours; ``left_at`` NaN = present at the end),
+            ``days_online``, ``reports_by_channel`` (n, n_reporter_channels), ``points``,
+            ``honours``, ``registered``, ``role`` (code) and ``insured`` (at leaving or at
+            the end).
+        """
+        present = np.arange(len(self))
+        parts = [*self.retired, self._records(present, np.full(len(present), np.nan))]
+        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
     # ------------------------------------------------------------------ daily submodels
 

@@ -1,4 +1,10 @@
-"""The outcome contract, computed from hand-made tables: every definition, every denominator."""
+"""The outcome contract on a hand-built run: every definition, every window edge, every denominator.
+
+The run below is small enough to work out by hand; each expected value is derived in the
+comments next to it. Several issues sit exactly on a window edge (opened at the window's
+start, opened exactly a week before the end, fixed after exactly 168 hours, reported exactly
+a week before the end), so moving any edge by an hour changes an outcome and fails a test.
+"""
 
 from __future__ import annotations
 
@@ -9,105 +15,275 @@ import pyarrow as pa
 import pytest
 
 from model.outcomes.contract import OUTCOME_NAMES, SHARE_OUTCOMES, RunRecord, compute_outcomes
+from model.outcomes.registry import OUTCOMES
 
 NAN = float("nan")
+ISSUE_TIMES = (
+    "opened_at",
+    "first_detected_at",
+    "reported_at",
+    "acknowledged_at",
+    "triaged_at",
+    "resolved_at",
+    "incident_at",
+    "lapse_at",
+)
+
+# window [100, 500) hours; a week is 168 h, so issues opened at or before 332 are "due"
+START, END = 100.0, 500.0
+
+# name: type, channel, status, then the times (None = never)
+ISSUES = {
+    # opened before the window: counts nowhere
+    "A": ("environment", "hotline", "resolved", dict(opened_at=50, first_detected_at=51,
+          reported_at=52, acknowledged_at=53, triaged_at=53, resolved_at=60)),
+    # opened exactly at the window start; fixed after exactly 168 h (counts as within a week);
+    # a person took the ticket up 20 h after the report
+    "B": ("environment", "hotline", "resolved", dict(opened_at=100, first_detected_at=105,
+          reported_at=110, acknowledged_at=111, triaged_at=130, resolved_at=268)),
+    # fixed after 168.5 h (not within a week); acknowledged automatically, taken up after 39 h
+    "C": ("damaged_facility", "mini_program", "resolved", dict(opened_at=200,
+          first_detected_at=200.5, reported_at=201, acknowledged_at=201, triaged_at=240,
+          resolved_at=368.5)),
+    # closed unfixed, then an incident at 400 (the clock runs on after the close)
+    "D": ("safety_hazard", "station", "closed_unresolved", dict(opened_at=250,
+          first_detected_at=255, reported_at=260, acknowledged_at=300, triaged_at=300,
+          incident_at=400)),
+    # noticed, never reported, went away on its own at 350
+    "E": ("environment", None, "expired", dict(opened_at=300, first_detected_at=310,
+          lapse_at=350)),
+    # opened exactly a week before the end; never noticed; an incident at 340
+    "F": ("environment", None, "escalated", dict(opened_at=332, incident_at=340)),
+    # opened an hour too late to be due for the week; fixed after 7 h
+    "G": ("opinion", "in_person", "resolved", dict(opened_at=333, first_detected_at=333.5,
+          reported_at=334, acknowledged_at=335, triaged_at=335, resolved_at=340)),
+    # reported 10 h before the end: too late to count for the response rates; still open
+    "H": ("environment", "hotline", "reported", dict(opened_at=480, first_detected_at=485,
+          reported_at=490)),
+    # the staff's own patrol ticket: not an appeal, never in a response rate
+    "J": ("environment", "staff_patrol", "resolved", dict(opened_at=150, first_detected_at=150,
+          reported_at=150, acknowledged_at=150, triaged_at=190, resolved_at=200)),
+    # opened at the end of the run: outside the window [100, 500)
+    "K": ("environment", None, "open", dict(opened_at=500)),
+}  # fmt: skip
+
+HARM = {"environment": 50.0, "safety_hazard": 1000.0}
+
+# reporter kind, reporter id, time, channel, satisfied (None = the issue is still open)
+REPORTS = [
+    ("resident", 900, 90.0, "hotline", True),  # before the window
+    ("rider", 11, 110.0, "hotline", True),  # counted, satisfied
+    ("resident", 901, 201.0, "mini_program", False),  # counted, not satisfied
+    ("courier", 12, 260.0, "station", True),  # counted, satisfied
+    ("staff", None, 150.0, "staff_patrol", None),  # staff: never counted
+    ("resident", 902, 332.0, "hotline", None),  # exactly a week before the end: counted, open
+    ("rider", 11, 334.0, "in_person", True),  # too late for satisfaction, in the window
+    ("rider", 13, 490.0, "hotline", None),  # too late for satisfaction, in the window
+]
+
+# worker id, kind, entered at, left at (None = present at the end)
+WORKERS = [(11, "rider", 0.0, None), (12, "courier", 0.0, 250.0), (13, "rider", 250.0, None),
+           (14, "driver", 0.0, None)]  # fmt: skip
 
 
-def issues_table(rows: list[dict]) -> pa.Table:
-    """An issue log with the columns the definitions read (times in hours, None = never)."""
-    names = ("opened_at", "first_detected_at", "reported_at", "acknowledged_at", "resolved_at")
-    columns = {name: pa.array([r.get(name) for r in rows], type=pa.float64()) for name in names}
-    columns["status"] = pa.array([r["status"] for r in rows], type=pa.string())
+def issues_table(issues: dict = ISSUES) -> pa.Table:
+    rows = list(issues.values())
+    columns = {
+        name: pa.array([r[3].get(name) for r in rows], type=pa.float64()) for name in ISSUE_TIMES
+    }
+    columns["type"] = pa.array([r[0] for r in rows], type=pa.string())
+    columns["channel"] = pa.array([r[1] for r in rows], type=pa.string())
+    columns["status"] = pa.array([r[2] for r in rows], type=pa.string())
     return pa.table(columns)
 
 
-def reports_table(kinds: list[str]) -> pa.Table:
-    return pa.table({"reporter_kind": pa.array(kinds, type=pa.string())})
+def reports_table(reports: list = REPORTS) -> pa.Table:
+    return pa.table(
+        {
+            "reporter_kind": pa.array([r[0] for r in reports], type=pa.string()),
+            "reporter_id": pa.array([r[1] for r in reports], type=pa.int64()),
+            "time": pa.array([r[2] for r in reports], type=pa.float64()),
+            "channel": pa.array([r[3] for r in reports], type=pa.string()),
+            "satisfied": pa.array([r[4] for r in reports], type=pa.bool_()),
+        }
+    )
+
+
+def workers_table(workers: list = WORKERS) -> pa.Table:
+    return pa.table(
+        {
+            "worker_id": pa.array([w[0] for w in workers], type=pa.int64()),
+            "kind": pa.array([w[1] for w in workers], type=pa.string()),
+            "entered_at": pa.array([w[2] for w in workers], type=pa.float64()),
+            "left_at": pa.array([w[3] for w in workers], type=pa.float64()),
+        }
+    )
 
 
 def record(**changes) -> RunRecord:
-    values = {
-        "hours": 240.0,
-        "workers_seen": 10,
-        "participants": 4,
-        "leavers": 3,
-        "informed": 5,
-        "satisfied": 4,
-        "registered": np.array([True, False, False, True]),
-        "belonging": np.array([0.2, 0.4, 0.6, 0.8]),
-        "program_cost_yuan": 120.0,
-        "points_paid_yuan": 20.0,
-    }
+    values = dict(
+        window_start=START,
+        end=END,
+        worker_slots=4,
+        leavers=3,
+        turnover_days=(END - START) / 24.0,
+        registered=np.array([True, False, False, True]),
+        belonging=np.array([0.2, 0.4, 0.6, 0.8]),
+        spent_yuan={"points": 100.0, "waiver": 50.0, "stations": 200.0},
+        points_paid_yuan=80.0,
+        staff_hours=10.0,
+        department_attempts=3,
+        staff_yuan_per_hour=40.0,
+        department_yuan_per_ticket=200.0,
+        harm_yuan_by_type=HARM,
+        response_limit_hours=24.0,
+    )
     values.update(changes)
     return RunRecord(**values)
 
 
-ROWS = [
-    # fixed 30 h after opening, reported at 5 h, acknowledged within 24 h
-    {"opened_at": 0.0, "first_detected_at": 2.0, "reported_at": 5.0, "acknowledged_at": 6.0,
-     "resolved_at": 30.0, "status": "resolved"},
-    # reported at 11 h, acknowledged 40 h later, closed unfixed
-    {"opened_at": 10.0, "first_detected_at": 10.5, "reported_at": 11.0, "acknowledged_at": 51.0,
-     "status": "closed_unresolved"},
-    # reported, then an incident
-    {"opened_at": 20.0, "first_detected_at": 21.0, "reported_at": 22.0, "status": "escalated"},
-    # detected only
-    {"opened_at": 30.0, "first_detected_at": 31.0, "status": "detected"},
-    # never seen, became an incident
-    {"opened_at": 40.0, "status": "escalated"},
-    # reported 20 h before the end: not yet due for the response rate
-    {"opened_at": 210.0, "first_detected_at": 215.0, "reported_at": 220.0, "status": "reported"},
-]  # fmt: skip
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, float]:
+    return compute_outcomes(issues_table(), reports_table(), workers_table(), record())
 
 
-def test_every_definition_on_a_hand_made_run() -> None:
+def test_names_and_order_follow_the_registry(outcomes):
+    assert tuple(outcomes) == OUTCOME_NAMES == tuple(OUTCOMES)
+    assert all(isinstance(v, float) for v in outcomes.values())
+
+
+def test_issue_counts_cover_the_window_only(outcomes):
+    # B, C, D, E, F, G, H, J opened in [100, 500); A before, K at the end
+    assert outcomes["issues_total"] == 8
+    assert outcomes["measured_days"] == pytest.approx(400 / 24)
+    assert outcomes["detected_share"] == pytest.approx(7 / 8)  # all but F
+    assert outcomes["reported_share"] == pytest.approx(6 / 8)  # B, C, D, G, H, J
+
+
+def test_fixed_within_a_week_edges(outcomes):
+    # due: opened at or before 332 -> B, C, D, E, F, J (G at 333 is not due);
+    # fixed within 168 h: B (exactly 168) and J (50 h); C at 168.5 h is not
+    assert outcomes["fixed_within_7d_share"] == pytest.approx(2 / 6)
+
+
+def test_kaplan_meier_median_time_to_fix(outcomes):
+    # events: G 7, J 50, B 168, C 168.5; censored: H 20 (end), E 50 (went away at 350),
+    # F 168 (end), D 250 (end; closed unfixed). S: 7/8 at 7; x5/6 at 50 (J; E censored after
+    # the event at the same time); x3/4 at 168 (B; F censored) = 0.547; x1/2 at 168.5 = 0.273
+    assert outcomes["median_hours_to_fix"] == pytest.approx(168.5)
+    # the old conditional median over fixed issues only: G 7, J 50, B 168, C 168.5
+    assert outcomes["median_hours_to_fix_among_fixed"] == pytest.approx((50 + 168) / 2)
+
+
+def test_incidents_include_tickets_closed_unfixed(outcomes):
+    assert outcomes["incidents_total"] == 2  # D (closed unfixed, later) and F
+    assert outcomes["incident_share"] == pytest.approx(2 / 8)
+    assert outcomes["harm_yuan"] == pytest.approx(1000 + 50)
+
+
+def test_resolution_rate_is_ticket_based(outcomes):
+    # tickets with an outcome: B, C, G, J fixed; D closed unfixed; H still open is left out
+    assert outcomes["resolved_share"] == pytest.approx(4 / 5)
+
+
+def test_response_rates(outcomes):
+    # appeals reported at least 24 h before the end: B, C, D, G (H too late; J is staff's)
+    # a person within 24 h: B (20 h), G (1 h); C (39 h) and D (40 h) too slow
+    assert outcomes["response_rate"] == pytest.approx(2 / 4)
+    # automatic acknowledgement counts here: B (1 h), C (0 h), G (1 h); D (40 h)
+    assert outcomes["response_rate_auto"] == pytest.approx(3 / 4)
+    assert outcomes["response_rate_hotline"] == 1.0  # B
+    assert outcomes["response_rate_mini_program"] == 0.0  # C
+    assert outcomes["response_rate_station"] == 0.0  # D
+    assert outcomes["response_rate_in_person"] == 1.0  # G
+
+
+def test_median_hours_to_report_is_conditional(outcomes):
+    # B 10, C 1, D 10, G 1, H 10, J 0 -> median of 0, 1, 1, 10, 10, 10
+    assert outcomes["median_hours_to_report"] == pytest.approx(5.5)
+
+
+def test_satisfaction_counts_everyone_who_reported(outcomes):
+    # reports by residents and workers filed in [100, 332]: 110 (yes), 201 (no), 260 (yes),
+    # 332 (still open: not satisfied); the staff ticket and later reports do not count
+    assert outcomes["satisfaction_rate"] == pytest.approx(2 / 4)
+
+
+def test_worker_reports_and_exposure(outcomes):
+    # worker reports in the window: 110, 260, 334, 490
+    assert outcomes["worker_reports_total"] == 4
+    # presence in [100, 500): 400 + 150 + 250 + 400 = 1,200 h = 1.667 worker-months
+    assert outcomes["worker_reports_per_100_worker_months"] == pytest.approx(4 * 100 / (1200 / 720))
+    # a 400-hour window holds no whole 30-day block: participation is undefined
+    assert math.isnan(outcomes["worker_participation_rate"])
+
+
+def test_turnover_registration_belonging(outcomes):
+    # 3 leavers over 400/24 days of turnover, 4 places
+    assert outcomes["worker_monthly_turnover"] == pytest.approx(3 / (400 / 24 / 30) / 4)
+    assert outcomes["registered_share"] == pytest.approx(0.5)
+    assert outcomes["mean_belonging"] == pytest.approx(0.5)
+
+
+def test_costs_reconcile(outcomes):
+    assert outcomes["program_cost_yuan"] == pytest.approx(350)
+    assert outcomes["points_paid_yuan"] == pytest.approx(80)
+    assert outcomes["forgone_revenue_yuan"] == pytest.approx(50)
+    # measures without the waiver + 10 staff hours x 40 + 3 department attempts x 200
+    assert outcomes["public_cost_yuan"] == pytest.approx(300 + 400 + 600)
+    assert outcomes["net_social_cost_yuan"] == pytest.approx(1300 + 50 + 1050)
+
+
+def test_participation_over_whole_blocks():
+    # window [0, 1800): two whole 30-day blocks [0, 720) and [720, 1440); the rest is left out
+    workers = [(1, "rider", 0.0, None), (2, "rider", 0.0, 700.0), (3, "courier", 710.0, None)]
+    reports = [
+        ("rider", 1, 10.0, "hotline", None),  # worker 1, block 0
+        ("rider", 1, 20.0, "hotline", None),  # a second report in the same block
+        ("courier", 3, 1500.0, "hotline", None),  # after the last whole block: left out
+        ("resident", 7, 800.0, "hotline", None),  # not a worker
+    ]
     out = compute_outcomes(
-        issues_table(ROWS), reports_table(["rider", "resident", "staff", "driver"]), record()
+        issues_table({}),
+        reports_table(reports),
+        workers_table(workers),
+        record(window_start=0.0, end=1800.0, turnover_days=1800 / 24 - 1),
     )
-    assert tuple(out) == OUTCOME_NAMES
-    assert out["issues_total"] == 6
-    assert out["detected_share"] == pytest.approx(5 / 6)
-    assert out["reported_share"] == pytest.approx(4 / 6)
-    assert out["escalated_share"] == pytest.approx(2 / 6)
-    # of the 3 reported issues that ended (fixed, closed unfixed, escalated), 1 was fixed
-    assert out["resolved_share"] == pytest.approx(1 / 3)
-    assert out["median_hours_to_report"] == pytest.approx(np.median([5.0, 1.0, 2.0, 10.0]))
-    assert out["median_hours_to_resolve"] == pytest.approx(30.0)
-    # due: reported at least 24 h before the end (240 h): 3 issues, 1 acknowledged within 24 h
-    assert out["response_rate"] == pytest.approx(1 / 3)
-    assert out["satisfaction_rate"] == pytest.approx(4 / 5)
-    assert out["worker_reports_total"] == 2
-    assert out["worker_participation_rate"] == pytest.approx(4 / 10)
-    assert out["registered_share"] == pytest.approx(0.5)
-    months = (240.0 / 24.0 - 1.0) / 30.0  # turnover runs from day 1
-    assert out["worker_monthly_turnover"] == pytest.approx(3 / months / 4)
-    assert out["mean_belonging"] == pytest.approx(0.5)
-    assert out["program_cost_yuan"] == 120.0 and out["points_paid_yuan"] == 20.0
+    # present worker-months: block 0: workers 1, 2, 3 (from 710); block 1: workers 1, 3
+    assert out["worker_participation_rate"] == pytest.approx(1 / 5)
+    # reports in the window by workers: 3 (the 1500 h one counts here); presence
+    # 1800 + 700 + 1090 = 3,590 h
+    assert out["worker_reports_per_100_worker_months"] == pytest.approx(3 * 100 / (3590 / 720))
 
 
-def test_empty_denominators_give_nan_not_errors() -> None:
+def test_empty_denominators_are_nan_not_zero():
     out = compute_outcomes(
-        issues_table([]),
-        reports_table([]),
-        record(
-            informed=0,
-            satisfied=0,
-            workers_seen=0,
-            participants=0,
-            leavers=0,
-            registered=np.zeros(0, bool),
-            belonging=np.zeros(0),
-        ),
+        issues_table({}), reports_table([]), workers_table([]), record(registered=np.array([]))
     )
-    assert out["issues_total"] == 0 and out["worker_reports_total"] == 0
-    for name in SHARE_OUTCOMES:
+    for name in (*SHARE_OUTCOMES, "median_hours_to_fix", "median_hours_to_report"):
+        if name in ("worker_monthly_turnover",):
+            continue  # defined by the number of places, not by issues
         assert math.isnan(out[name]), name
-    for name in ("median_hours_to_report", "median_hours_to_resolve", "mean_belonging"):
-        assert math.isnan(out[name]), name
-    assert math.isnan(out["worker_monthly_turnover"])
+    assert out["issues_total"] == 0
+    assert out["incidents_total"] == 0
 
 
-def test_an_issue_not_due_does_not_count_for_the_response_rate() -> None:
-    due_only = compute_outcomes(issues_table(ROWS[:3]), reports_table([]), record())
-    with_late = compute_outcomes(issues_table(ROWS), reports_table([]), record())
-    assert due_only["response_rate"] == with_late["response_rate"]
+def test_median_not_reached_is_nan():
+    issues = {
+        "a": ("environment", "hotline", "closed_unresolved", dict(opened_at=100, reported_at=101)),
+        "b": ("environment", "hotline", "resolved", dict(opened_at=100, reported_at=101,
+              resolved_at=110)),
+        "c": ("environment", "hotline", "reported", dict(opened_at=100, reported_at=101)),
+    }  # fmt: skip
+    out = compute_outcomes(issues_table(issues), reports_table([]), workers_table([]), record())
+    # one fix of three, the others censored at the end: S never falls to one half
+    assert math.isnan(out["median_hours_to_fix"])
+    assert out["median_hours_to_fix_among_fixed"] == pytest.approx(10)
+
+
+def test_registry_states_every_definition():
+    for spec in OUTCOMES.values():
+        assert spec.label and spec.unit and spec.numerator, spec.name
+        assert spec.direction in (-1, 0, 1)
+    headline = [name for name, spec in OUTCOMES.items() if spec.headline]
+    assert headline == list(OUTCOME_NAMES[: len(headline)])

@@ -361,7 +361,9 @@ def test_feedback_tells_reporters_and_counts_satisfaction() -> None:
         (RIDER, 3, 1.0, True),
     ]
     assert s.log.times["feedback_at"][0] == pytest.approx(when + 4.0)
-    assert s.chain.informed == 2 and s.chain.satisfied == 2
+    rec = s.chain.reports
+    assert rec.told[:2] == [True, True] and rec.satisfied[:2] == [True, True]
+    assert rec.outcome_at[:2] == [when, when] and rec.fixed[:2] == [True, True]
 
 
 def test_silence_when_nobody_is_told() -> None:
@@ -381,7 +383,7 @@ def test_silence_when_nobody_is_told() -> None:
     silence = s.config.behaviour.silence_signal
     assert [(signal, known) for *_, signal, known in learned] == [(silence, False)]
     assert np.isnan(s.log.times["feedback_at"][0])
-    assert s.chain.informed == 0
+    assert s.chain.reports.told == [False]
 
 
 POINTS = {"policies": {"points": {"enabled": True, "yuan_per_point": 0.5}}}

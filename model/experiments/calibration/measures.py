@@ -94,22 +94,30 @@ def lognormal_reference(median_days: float = 2.9, share_within_7: float = 0.857)
 
 
 def measure(output, days: int) -> dict[str, float]:
-    """Simulated value of every target for one run.
+    """Simulated value of every target for one run, over its measurement window.
+
+    The daily rows of the warm-up are left out, and so are the issues opened and the
+    reports filed before the window opened.
 
     Args:
         output: a :class:`model.sim.output.RunOutput` or a
             :class:`model.experiments.executors.RunResult` with its issue and report logs.
-        days: the run's horizon, days.
+        days: the run's measured days (after the warm-up).
 
     Returns:
         Target name -> simulated value (NaN when undefined).
     """
-    daily = output.daily
-    issues = output.issues
-    reports = output.reports
+    daily = output.daily.filter(output.daily.column("measured"))
+    first_day = int(_column(daily, "day")[0]) if daily.num_rows else 0
+    start = first_day * 24.0
+    end = start + days * 24.0
+    opened = _times(output.issues, "opened_at")
+    issues = output.issues.filter(pa.array(opened >= start))
+    reports = output.reports.filter(pa.array(_times(output.reports, "time") >= start))
     last = {name: _column(daily, name)[-1] for name in ("registered_share", "insured_share")}
     rider_leavers = _column(daily, "rider_leavers").sum()
     riders = _column(daily, "riders").mean()
+    turnover_days = days - (1 if first_day == 0 else 0)
     kind = _column(reports, "reporter_kind")
     registered_years = (
         _column(daily, "registered_share") * _column(daily, "workforce")
@@ -126,17 +134,24 @@ def measure(output, days: int) -> dict[str, float]:
     close_days = time_to_close_days(issues)
     channel = _column(issues, "channel")
     hotline_done = done & (channel == "hotline")
+    # the 12345 satisfaction rate: hotline reporters called back (told the outcome)
+    called_back = (_column(reports, "channel") == "hotline") & reports.column("told").fill_null(
+        False
+    ).to_numpy(zero_copy_only=False).astype(bool)
+    satisfied = reports.column("satisfied").fill_null(False).to_numpy(zero_copy_only=False)
     return {
         "registered_share": float(last["registered_share"]),
         "rider_online_hours": float(np.nanmean(_column(daily, "rider_online_hours"))),
         "rider_orders": float(np.nanmean(_column(daily, "rider_orders"))),
         "rider_km": float(np.nanmean(_column(daily, "rider_km"))),
-        "rider_monthly_turnover": float(rider_leavers / max(riders, 1) / (max(days - 1, 1) / 30.0)),
+        "rider_monthly_turnover": float(
+            rider_leavers / max(riders, 1) / (max(turnover_days, 1) / 30.0)
+        ),
         "no_insurance_share": float(1.0 - last["insured_share"]),
         "reports_per_enrolled_worker_year": float(registered_reports / registered_years)
         if registered_years > 0
         else float("nan"),
-        "repeat_report_lift": repeat_report_lift(reports, issues, days * 24.0),
+        "repeat_report_lift": repeat_report_lift(reports, output.issues, end),
         "one_time_reporter_share": float(np.mean(per_resident == 1))
         if len(per_resident)
         else float("nan"),
@@ -147,5 +162,7 @@ def measure(output, days: int) -> dict[str, float]:
         "hotline_resolution_rate": float(np.mean(status[hotline_done] == "resolved"))
         if hotline_done.any()
         else float("nan"),
-        "satisfaction_rate": float(output.outcomes["satisfaction_rate"]),
+        "hotline_satisfaction_rate": float(np.mean(satisfied[called_back].astype(bool)))
+        if called_back.any()
+        else float("nan"),
     }

@@ -72,8 +72,8 @@ _COUNTERPARTS: tuple[tuple[str, str, tuple[float, float] | None, str], ...] = (
      (0.78, 0.93), "share of closed tickets closed within 7 days"),
     ("hotline_resolution_rate", "service_system.hotline_resolution_rate_early", None,
      "share of closed hotline tickets that were fixed"),
-    ("satisfaction_rate", "service_system.hotline_satisfaction_rate_early", None,
-     "share of reporters told the outcome who are satisfied"),
+    ("hotline_satisfaction_rate", "service_system.hotline_satisfaction_rate_early", None,
+     "share of hotline reporters called back (told the outcome) who are satisfied"),
 )  # fmt: skip
 
 
