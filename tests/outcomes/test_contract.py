@@ -11,23 +11,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyarrow as pa
 import pytest
+from outcome_logs import issues_table, reports_table, run_record, workers_table
 
-from model.outcomes.contract import OUTCOME_NAMES, SHARE_OUTCOMES, RunRecord, compute_outcomes
+from model.outcomes.contract import (
+    OUTCOME_NAMES,
+    SHARE_OUTCOMES,
+    RunRecord,
+    compute_outcomes,
+)
 from model.outcomes.registry import OUTCOMES
 
 NAN = float("nan")
-ISSUE_TIMES = (
-    "opened_at",
-    "first_detected_at",
-    "reported_at",
-    "acknowledged_at",
-    "triaged_at",
-    "resolved_at",
-    "incident_at",
-    "lapse_at",
-)
 
 # window [100, 500) hours; a week is 168 h, so issues opened at or before 332 are "due"
 START, END = 100.0, 500.0
@@ -67,8 +62,6 @@ ISSUES = {
     "K": ("environment", None, "open", dict(opened_at=500)),
 }  # fmt: skip
 
-HARM = {"environment": 50.0, "safety_hazard": 1000.0}
-
 # reporter kind, reporter id, time, channel, satisfied (None = the issue is still open)
 REPORTS = [
     ("resident", 900, 90.0, "hotline", True),  # before the window
@@ -86,65 +79,112 @@ WORKERS = [(11, "rider", 0.0, None), (12, "courier", 0.0, 250.0), (13, "rider", 
            (14, "driver", 0.0, None)]  # fmt: skip
 
 
-def issues_table(issues: dict = ISSUES) -> pa.Table:
-    rows = list(issues.values())
-    columns = {
-        name: pa.array([r[3].get(name) for r in rows], type=pa.float64()) for name in ISSUE_TIMES
-    }
-    columns["type"] = pa.array([r[0] for r in rows], type=pa.string())
-    columns["channel"] = pa.array([r[1] for r in rows], type=pa.string())
-    columns["status"] = pa.array([r[2] for r in rows], type=pa.string())
-    return pa.table(columns)
-
-
-def reports_table(reports: list = REPORTS) -> pa.Table:
-    return pa.table(
-        {
-            "reporter_kind": pa.array([r[0] for r in reports], type=pa.string()),
-            "reporter_id": pa.array([r[1] for r in reports], type=pa.int64()),
-            "time": pa.array([r[2] for r in reports], type=pa.float64()),
-            "channel": pa.array([r[3] for r in reports], type=pa.string()),
-            "satisfied": pa.array([r[4] for r in reports], type=pa.bool_()),
-        }
-    )
-
-
-def workers_table(workers: list = WORKERS) -> pa.Table:
-    return pa.table(
-        {
-            "worker_id": pa.array([w[0] for w in workers], type=pa.int64()),
-            "kind": pa.array([w[1] for w in workers], type=pa.string()),
-            "entered_at": pa.array([w[2] for w in workers], type=pa.float64()),
-            "left_at": pa.array([w[3] for w in workers], type=pa.float64()),
-        }
-    )
-
-
 def record(**changes) -> RunRecord:
-    values = dict(
-        window_start=START,
-        end=END,
-        worker_slots=4,
-        leavers=3,
-        turnover_days=(END - START) / 24.0,
-        registered=np.array([True, False, False, True]),
-        belonging=np.array([0.2, 0.4, 0.6, 0.8]),
-        spent_yuan={"points": 100.0, "waiver": 50.0, "stations": 200.0},
-        points_paid_yuan=80.0,
-        staff_hours=10.0,
-        department_attempts=3,
-        staff_yuan_per_hour=40.0,
-        department_yuan_per_ticket=200.0,
-        harm_yuan_by_type=HARM,
-        response_limit_hours=24.0,
+    window = {"start": changes.pop("window_start", START), "end": changes.pop("end", END)}
+    return run_record(**window, **changes)
+
+
+# A second run: window [0, 1800) = two whole 30-day blocks [0, 720) and [720, 1440) and a
+# remainder [1440, 1800) that participation leaves out
+BLOCK_WORKERS = [(1, "rider", 0.0, None), (2, "rider", 0.0, 700.0), (3, "courier", 710.0, None)]
+BLOCK_REPORTS = [
+    ("rider", 1, 10.0, "hotline", None),  # worker 1, block 0
+    ("rider", 1, 20.0, "hotline", None),  # a second report in the same block
+    ("courier", 3, 1500.0, "hotline", None),  # after the last whole block: left out
+    ("resident", 7, 800.0, "hotline", None),  # not a worker
+]
+
+
+def run_hand_built() -> dict[str, float]:
+    return compute_outcomes(
+        issues_table(ISSUES), reports_table(REPORTS), workers_table(WORKERS), record()
     )
-    values.update(changes)
-    return RunRecord(**values)
+
+
+def run_whole_blocks() -> dict[str, float]:
+    return compute_outcomes(
+        issues_table({}),
+        reports_table(BLOCK_REPORTS),
+        workers_table(BLOCK_WORKERS),
+        record(window_start=0.0, end=1800.0, turnover_days=1800 / 24 - 1),
+    )
+
+
+KNOWN_ANSWERS: dict[str, dict[str, float]] = {
+    # every outcome of the hand-built run; the tests below derive each value step by step
+    "hand_built": {
+        "fixed_within_7d_share": 2 / 6,
+        "median_hours_to_fix": 168.5,
+        "incidents_total": 2,
+        "incident_share": 2 / 8,
+        "harm_yuan": 1050,
+        "satisfaction_rate": 2 / 4,
+        "worker_participation_rate": NAN,  # no whole 30-day block in 400 hours
+        "worker_reports_per_100_worker_months": 4 * 100 / (1200 / 720),
+        "worker_monthly_turnover": 3 / (400 / 24 / 30) / 4,
+        "public_cost_yuan": 1300,
+        "issues_total": 8,
+        "measured_days": 400 / 24,
+        "detected_share": 7 / 8,
+        "reported_share": 6 / 8,
+        "resolved_share": 4 / 5,
+        "response_rate": 2 / 4,
+        "response_rate_auto": 3 / 4,
+        "response_rate_hotline": 1.0,
+        "response_rate_mini_program": 0.0,
+        "response_rate_station": 0.0,
+        "response_rate_in_person": 1.0,
+        "median_hours_to_report": 5.5,
+        "median_hours_to_fix_among_fixed": (50 + 168) / 2,
+        "worker_reports_total": 4,
+        "registered_share": 0.5,
+        "mean_belonging": 0.5,
+        "program_cost_yuan": 350,
+        "points_paid_yuan": 80,
+        "forgone_revenue_yuan": 50,
+        "net_social_cost_yuan": 1300 + 50 + 1050,
+    },
+    # the worker outcomes over whole blocks (test_participation_over_whole_blocks)
+    "whole_blocks": {
+        "worker_participation_rate": 1 / 5,
+        "worker_reports_per_100_worker_months": 3 * 100 / (3590 / 720),
+        "worker_reports_total": 3,
+        "measured_days": 1800 / 24,
+        "issues_total": 0,
+        "incident_share": NAN,
+    },
+}
+"""Known answers per hand-built run: outcome name -> value worked out by hand (NaN allowed)."""
+
+RUNS = {"hand_built": run_hand_built, "whole_blocks": run_whole_blocks}
 
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, float]:
-    return compute_outcomes(issues_table(), reports_table(), workers_table(), record())
+    return run_hand_built()
+
+
+def test_every_outcome_has_a_known_answer():
+    # a new outcome in the registry fails here until a hand-built run states its value
+    for name in OUTCOMES:
+        finite = [case for case, answers in KNOWN_ANSWERS.items() if name in answers
+                  and math.isfinite(answers[name])]  # fmt: skip
+        assert finite, f"{name}: no known-answer test with a finite value"
+    for answers in KNOWN_ANSWERS.values():
+        assert set(answers) <= set(OUTCOMES)
+    assert set(KNOWN_ANSWERS["hand_built"]) == set(OUTCOMES)
+
+
+@pytest.mark.parametrize(
+    ("case", "name"), [(case, name) for case, answers in KNOWN_ANSWERS.items() for name in answers]
+)
+def test_known_answer(case, name):
+    expected = KNOWN_ANSWERS[case][name]
+    value = RUNS[case]()[name]
+    if math.isnan(expected):
+        assert math.isnan(value), f"{case}: {name} = {value}, expected NaN"
+    else:
+        assert value == pytest.approx(expected, rel=1e-12, abs=1e-12), case
 
 
 def test_names_and_order_follow_the_registry(outcomes):
@@ -235,21 +275,9 @@ def test_costs_reconcile(outcomes):
 
 
 def test_participation_over_whole_blocks():
-    # window [0, 1800): two whole 30-day blocks [0, 720) and [720, 1440); the rest is left out
-    workers = [(1, "rider", 0.0, None), (2, "rider", 0.0, 700.0), (3, "courier", 710.0, None)]
-    reports = [
-        ("rider", 1, 10.0, "hotline", None),  # worker 1, block 0
-        ("rider", 1, 20.0, "hotline", None),  # a second report in the same block
-        ("courier", 3, 1500.0, "hotline", None),  # after the last whole block: left out
-        ("resident", 7, 800.0, "hotline", None),  # not a worker
-    ]
-    out = compute_outcomes(
-        issues_table({}),
-        reports_table(reports),
-        workers_table(workers),
-        record(window_start=0.0, end=1800.0, turnover_days=1800 / 24 - 1),
-    )
-    # present worker-months: block 0: workers 1, 2, 3 (from 710); block 1: workers 1, 3
+    out = run_whole_blocks()
+    # present worker-months: block 0: workers 1, 2, 3 (from 710); block 1: workers 1, 3;
+    # active: worker 1 in block 0 (two reports count once); the 1500 h report is in no block
     assert out["worker_participation_rate"] == pytest.approx(1 / 5)
     # reports in the window by workers: 3 (the 1500 h one counts here); presence
     # 1800 + 700 + 1090 = 3,590 h
