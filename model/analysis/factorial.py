@@ -214,11 +214,14 @@ def fit_factorial(
         if column not in runs.columns:
             raise KeyError(f"runs table has no column {column!r}")
     usable = runs if "status" not in runs.columns else runs[runs["status"] == "ok"]
-    values = usable[outcome].astype(float)
-    kept = usable[np.isfinite(values)]
+    # code the levers on every successful run (the reference arm's values decide the 0
+    # level even where its outcome is undefined), then keep the runs with a defined outcome
     indicators, codings = lever_indicators(
-        kept, levers, reference_arm=reference_arm, arm_column=arm_column
+        usable, levers, reference_arm=reference_arm, arm_column=arm_column
     )
+    finite = np.isfinite(usable[outcome].astype(float)).to_numpy()
+    kept = usable[finite]
+    indicators = indicators[finite]
     if coding == "centred":
         indicators = indicators - 0.5
     elif coding != "indicator":

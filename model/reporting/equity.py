@@ -5,9 +5,10 @@ issues of one community in replicate *i* are the same problems in every arm. The
 an arm in a community is the mean over replicates of the paired difference
 ``arm value - reference value`` of an outcome computed on that community's issues only,
 with the Student-t interval of :func:`model.analysis.effects.compare_paired`. The outcomes are
-the contract's (see :mod:`model.reporting.issue_outcomes`): the share fixed within a week and the
-Kaplan-Meier median hours from opening to fix. A median that is not reached in a run
-(``inf``) drops that replicate's pair for that group.
+the contract's (:mod:`model.outcomes.definitions`, applied to subsets as in
+:mod:`model.reporting.issue_outcomes`): the share fixed within a week and the Kaplan-Meier
+median hours from opening to fix. A median that is not reached in a run (NaN) drops that
+replicate's pair for that group.
 
 Participation per worker kind summarises ``workers.parquet``: who files the reports and
 what points they earn.
@@ -22,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.effects import compare_paired, verdict
+from model.outcomes import definitions
+from model.outcomes.contract import FIX_WINDOW_HOURS
 from model.reporting import issue_outcomes as io
 
 GROUP_OUTCOMES: dict[str, str] = {
@@ -46,28 +49,25 @@ def group_outcomes(
 
     Returns:
         One row per (arm, replicate, group): ``arm``, ``replicate``, ``group``, ``n_issues``
-        (opened in the window) and one column per outcome of :data:`GROUP_OUTCOMES`.
+        (opened in the window) and one column per outcome of :data:`GROUP_OUTCOMES`, computed
+        by the contract's definitions (:mod:`model.outcomes.definitions`).
     """
     window = io.in_window(issues, start_hour, end_hour)
-    opened = window["opened_at"].to_numpy(dtype=float)
-    resolved = window["resolved_at"].to_numpy(dtype=float)
-    closed = window["closed_at"].to_numpy(dtype=float)
-    lapsed = window["status"].to_numpy() == io.LAPSED
+    log = io.issue_arrays(window)
     groups = window.groupby(["arm", "replicate", by], sort=True).indices
     rows = []
-    for (arm, replicate, group), rows_of_group in groups.items():
-        o, r = opened[rows_of_group], resolved[rows_of_group]
-        durations, fixed = io.durations_to_fix(
-            o, r, closed[rows_of_group], lapsed[rows_of_group], end_hour
-        )
+    for (arm, replicate, group), positions in groups.items():
+        part = log.subset(positions)
         rows.append(
             {
                 "arm": arm,
                 "replicate": replicate,
                 "group": group,
-                "n_issues": len(rows_of_group),
-                "fixed_within_7d_share": io.share_fixed_within_week(o, r, start_hour, end_hour),
-                "median_hours_to_fix": io.median_of_durations(durations, fixed),
+                "n_issues": len(positions),
+                "fixed_within_7d_share": definitions.fixed_within_share(
+                    part, end_hour, FIX_WINDOW_HOURS
+                ),
+                "median_hours_to_fix": definitions.median_hours_to_fix(part, end_hour),
             }
         )
     return pd.DataFrame(rows)
@@ -160,8 +160,10 @@ def participation_by_kind(
 ) -> pd.DataFrame:
     """Who carries the reporting: reports and points income per worker kind and arm.
 
-    Counts in ``workers.parquet`` cover the measurement window; ``days_online`` is the
-    days a worker was present in it.
+    Counts in ``workers.parquet`` cover each worker's whole stay (warm-up included):
+    reports, points, and ``days_online`` (days with at least one hour online). Rates divide
+    counts by days online over the same stay, so a worker-month is 30 days online and a
+    year online is 365.
 
     Args:
         workers: one row per worker and run (``arm``, ``replicate``, ``kind``,

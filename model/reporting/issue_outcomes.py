@@ -1,35 +1,40 @@
-"""Outcome definitions applied to any subset of one run's issue log (a community, a type).
+"""The contract's outcome definitions on any subset of a run's issue log (a community, a type).
 
 The whole-street values of these outcomes are columns of ``runs.parquet``; the report needs
-the same definitions on subsets of issues, so they are computed here from the issue log with
-the outcome contract's rules (times in hours since the start of the run):
+the same outcomes for one community or one issue type. They come from the definitions
+the run itself used (:mod:`model.outcomes.definitions`), applied to the pandas issue log of a
+results folder, so an outcome means the same on every page and at every level (a test checks
+that on a whole run they reproduce the run's columns). Times are hours since the start of
+the run, warm-up included:
 
 - the measurement window is ``[start_hour, end_hour)``; only issues opened in it count;
-- *fixed within a week*: among issues opened at least 7 days (168 hours) before the end of
-  the run, the share with ``resolved_at - opened_at <= 168``;
-- *median time from opening to fix*: Kaplan-Meier median of ``resolved_at - opened_at`` over
-  all issues opened in the window; an issue never fixed is censored at the end of the run,
-  an issue that went away on its own (status ``expired``) at its lapse (``closed_at``);
-- *incidents*: issues whose ``incident_at`` falls before the end of the run.
-
-These are the definitions of the outcome contract (:mod:`model.outcomes`, plan of issue 9)
-written for pandas subsets; a test checks that on a whole run they reproduce the run's
-outcome columns.
+- *fixed within a week* (:func:`model.outcomes.definitions.fixed_within_share`): among
+  issues opened at least 168 hours before the end of the run, the share fixed within 168
+  hours of opening;
+- *median time from opening to fix* (:func:`model.outcomes.definitions.median_hours_to_fix`):
+  Kaplan-Meier median over all issues opened in the window; an issue never fixed is censored
+  at the end of the run, one whose problem went away on its own first at its lapse
+  (``lapse_at``); NaN when the estimate never falls to one half;
+- *incidents*: issues opened in the window that became incidents (``incident_at`` set).
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
 
-from model.analysis.survival import median_time
+from model.outcomes import definitions
+from model.outcomes.contract import FIX_WINDOW_HOURS
 
-WEEK_HOURS = 168.0
 HOURS_PER_DAY = 24.0
-LAPSED = "expired"
-"""Status of an issue that went away on its own."""
+
+IssueArrays = definitions.IssueArrays
+"""The columns the definitions read, as arrays (:class:`model.outcomes.definitions.IssueArrays`)."""
+
+ISSUE_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(IssueArrays))
+"""Issue-log columns the definitions read."""
 
 
 def in_window(issues: pd.DataFrame, start_hour: float, end_hour: float) -> pd.DataFrame:
@@ -38,111 +43,61 @@ def in_window(issues: pd.DataFrame, start_hour: float, end_hour: float) -> pd.Da
     return issues[(opened >= start_hour) & (opened < end_hour)]
 
 
-def share_fixed_within_week(
-    opened: np.ndarray, resolved: np.ndarray, start_hour: float, end_hour: float
-) -> float:
-    """Share of eligible issues fixed within 168 hours, from arrays of hours.
+def issue_arrays(issues: pd.DataFrame) -> IssueArrays:
+    """The columns of an issue log (pandas) as the definitions read them.
 
-    Args:
-        opened: hour each issue opened.
-        resolved: hour each issue was fixed (NaN = never).
-        start_hour: start of the measurement window (hours).
-        end_hour: end of the run (hours).
+    Names (issue type, channel, status) become text with "" where missing, as
+    :meth:`model.outcomes.definitions.IssueArrays.from_table` reads them; times become
+    floats with NaN where a stage never happened.
 
-    Returns:
-        The share (NaN when no issue was opened at least 7 days before the end).
+    Raises:
+        KeyError: a column the definitions read is missing.
     """
-    eligible = (opened >= start_hour) & (opened <= end_hour - WEEK_HOURS)
-    if not eligible.any():
-        return math.nan
-    with np.errstate(invalid="ignore"):
-        fixed = (resolved - opened <= WEEK_HOURS) & (resolved <= end_hour)
-    return float(fixed[eligible].mean())
+    columns = {}
+    for name in ISSUE_FIELDS:
+        if name not in issues.columns:
+            raise KeyError(f"issue log has no column {name!r}")
+        column = issues[name]
+        if pd.api.types.is_numeric_dtype(column):
+            columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            columns[name] = np.array(
+                ["" if pd.isna(value) else str(value) for value in column], dtype=object
+            )
+    return IssueArrays(**columns)
+
+
+def window_arrays(issues: pd.DataFrame, start_hour: float, end_hour: float) -> IssueArrays:
+    """The issues opened in the window, as the definitions read them."""
+    return issue_arrays(issues).opened_between(start_hour, end_hour)
 
 
 def fixed_within_7d_share(issues: pd.DataFrame, start_hour: float, end_hour: float) -> float:
-    """Share of eligible issues fixed within 168 hours of opening.
+    """Share of the eligible issues of the window fixed within 168 hours of opening.
 
     Args:
-        issues: one run's issue log (``opened_at``, ``resolved_at`` in hours; NaN = never).
+        issues: issue log(s) with the columns of :data:`ISSUE_FIELDS`.
         start_hour: start of the measurement window (hours).
         end_hour: end of the run (hours).
 
     Returns:
         The share (NaN when no issue was opened at least 7 days before the end).
     """
-    return share_fixed_within_week(
-        issues["opened_at"].to_numpy(dtype=float),
-        issues["resolved_at"].to_numpy(dtype=float),
-        start_hour,
-        end_hour,
-    )
-
-
-def durations_to_fix(
-    opened: np.ndarray,
-    resolved: np.ndarray,
-    closed: np.ndarray,
-    lapsed: np.ndarray,
-    end_hour: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hours from opening to fix with event flags, from arrays of issues opened in the window.
-
-    Args:
-        opened: hour each issue opened.
-        resolved: hour it was fixed (NaN = never).
-        closed: hour it was closed (NaN = not closed).
-        lapsed: it went away on its own (status ``expired``).
-        end_hour: end of the run (hours).
-
-    Returns:
-        ``(durations, fixed)``: hours to the fix where ``fixed``; otherwise hours to the lapse
-        or to the end of the run.
-    """
-    fixed = np.isfinite(resolved) & (resolved <= end_hour)
-    lapsed = lapsed & np.isfinite(closed) & ~fixed
-    censor_time = np.where(lapsed, np.minimum(closed, end_hour), end_hour)
-    durations = np.where(fixed, resolved, censor_time) - opened
-    return np.maximum(durations, 0.0), fixed
-
-
-def fix_durations(
-    issues: pd.DataFrame, start_hour: float, end_hour: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Hours from opening to fix with event flags, censored as the contract says.
-
-    Returns:
-        ``(durations, fixed)`` for the issues opened in the window: hours to the fix where
-        ``fixed``; otherwise hours to the lapse (status ``expired``) or to the end of the run.
-    """
-    window = in_window(issues, start_hour, end_hour)
-    return durations_to_fix(
-        window["opened_at"].to_numpy(dtype=float),
-        window["resolved_at"].to_numpy(dtype=float),
-        window["closed_at"].to_numpy(dtype=float),
-        window["status"].to_numpy() == LAPSED,
-        end_hour,
-    )
-
-
-def median_of_durations(durations: np.ndarray, fixed: np.ndarray) -> float:
-    """Kaplan-Meier median of durations (``inf`` if not reached, NaN if there are none)."""
-    if durations.size == 0:
-        return math.nan
-    return median_time(durations, fixed).median
+    log = window_arrays(issues, start_hour, end_hour)
+    return definitions.fixed_within_share(log, end_hour, FIX_WINDOW_HOURS)
 
 
 def median_hours_to_fix(issues: pd.DataFrame, start_hour: float, end_hour: float) -> float:
-    """Kaplan-Meier median hours from opening to fix (``inf`` if not reached, NaN if empty)."""
-    return median_of_durations(*fix_durations(issues, start_hour, end_hour))
+    """Kaplan-Meier median hours from opening to fix over the issues of the window.
+
+    NaN when there are no issues or when the estimate never falls to one half.
+    """
+    return definitions.median_hours_to_fix(window_arrays(issues, start_hour, end_hour), end_hour)
 
 
 def incidents_total(issues: pd.DataFrame, start_hour: float, end_hour: float) -> int:
-    """Issues opened in the window that became incidents before the end of the run."""
-    window = in_window(issues, start_hour, end_hour)
-    if "incident_at" not in window.columns:
-        raise KeyError("issue log has no column 'incident_at'")
-    return int((window["incident_at"].astype(float) <= end_hour).sum())
+    """Issues opened in the window that became incidents."""
+    return int(np.count_nonzero(window_arrays(issues, start_hour, end_hour).incident))
 
 
 FUNNEL_STAGES: tuple[str, ...] = (

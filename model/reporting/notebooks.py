@@ -61,6 +61,21 @@ class ReportFiles:
     meta: ReportMeta
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager that talks to its kernel over local IPC sockets, not TCP ports.
+
+    Nothing listens on the network while a notebook runs, and the kernel has no reason to
+    print its warning about unencrypted TCP into the command's output.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IpcKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IpcKernelManager
+
+
 def page_stem(report: str, lang: str) -> str:
     """File stem of a page: ``compare`` in English, ``compare.zh`` in Chinese."""
     return report if lang == "en" else f"{report}.{lang}"
@@ -76,8 +91,9 @@ def execute(
 ) -> Path:
     """Execute ``notebooks/<report>.ipynb`` into ``out_notebook`` (written atomically).
 
-    The kernel is the project's (registered first if needed); it starts in the repository
-    folder, so relative results folders resolve as on the command line.
+    The kernel is the project's (registered first if needed), reached over IPC sockets; it
+    starts in the repository folder, so relative results folders resolve as on the command
+    line.
 
     Args:
         report: notebook name.
@@ -113,6 +129,7 @@ def execute(
             cwd=str(REPO_ROOT),
             progress_bar=progress,
             execution_timeout=timeout_seconds,
+            kernel_manager_class=_ipc_kernel_manager(),
         )
         shutil.move(executed, out_notebook)
     return out_notebook

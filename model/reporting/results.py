@@ -22,14 +22,20 @@ import pandas as pd
 
 from model.config.paths import REPO_ROOT
 from model.reporting import registry
+from model.reporting.issue_outcomes import ISSUE_FIELDS
 
 HOURS_PER_DAY = 24.0
 
 RUN_COLUMNS = ("arm", "replicate", "seed", "status", "measured_days")
 DAILY_COLUMNS = ("arm", "replicate", "day")
-ISSUE_COLUMNS = (
-    "arm", "replicate", "issue_id", "type", "community", "x", "y", "opened_at",
-    "first_detected_at", "reported_at", "resolved_at", "feedback_at", "closed_at", "status",
+ISSUE_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            "arm", "replicate", "issue_id", "type", "community", "x", "y", "opened_at",
+            "first_detected_at", "reported_at", "resolved_at", "feedback_at", "closed_at",
+            "status", *ISSUE_FIELDS,
+        )
+    )
 )  # fmt: skip
 WORKER_COLUMNS = (
     "arm", "replicate", "worker_id", "kind", "day_entered", "day_left", "days_online",
@@ -101,7 +107,7 @@ class Results:
 
     @property
     def days(self) -> int:
-        """Horizon of every run (days)."""
+        """Measured days of every run (the experiment's horizon, after the warm-up)."""
         return int(self.manifest["days"])
 
     @property
@@ -111,13 +117,21 @@ class Results:
 
     @property
     def warmup_days(self) -> float:
-        """Days of warm-up before the measurement window."""
-        return self.days - self.measured_days
+        """Days simulated before the measurement window (the reference arm's ``warmup_days``)."""
+        try:
+            return float(self.arm_setting(self.reference, "warmup_days", 0) or 0)
+        except KeyError:  # a manifest without arm configurations
+            return 0.0
 
     @property
     def window_hours(self) -> tuple[float, float]:
-        """Measurement window ``(start, end)`` in hours since the start of each run."""
-        return self.warmup_days * HOURS_PER_DAY, self.days * HOURS_PER_DAY
+        """Measurement window ``(start, end)`` in hours since the start of each run.
+
+        Each run simulates ``warmup_days + days`` days; times in the tables count from the
+        start of the warm-up.
+        """
+        start = self.warmup_days * HOURS_PER_DAY
+        return start, start + self.measured_days * HOURS_PER_DAY
 
     @property
     def lever_columns(self) -> list[str]:

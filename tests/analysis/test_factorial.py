@@ -177,3 +177,15 @@ def test_failed_runs_and_undefined_outcomes_are_dropped():
     runs.loc[7, "status"] = "failed"
     fit = fit_factorial(runs, "resolved_share", LEVERS, reference_arm="baseline")
     assert fit.n_runs == len(runs) - 2 and fit.n_dropped == 2
+
+
+def test_an_undefined_reference_outcome_keeps_the_reference_coding():
+    """The reference arm decides the 0 level even where its own outcome is undefined."""
+    runs = factorial_runs(np.random.default_rng(5), n_replicates=6, interaction={})
+    runs.loc[(runs["arm"] == "baseline") & (runs["replicate"] == 0), "resolved_share"] = np.nan
+    fit = fit_factorial(runs, "resolved_share", LEVERS, reference_arm="baseline")
+    assert [c.off for c in fit.codings] == OFF
+    assert fit.n_dropped == 1
+    runs.loc[runs["arm"] == "baseline", "resolved_share"] = np.nan  # every reference run
+    fit = fit_factorial(runs, "resolved_share", LEVERS, reference_arm="baseline")
+    assert [c.off for c in fit.codings] == OFF and fit.n_dropped == 6

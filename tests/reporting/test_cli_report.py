@@ -1,7 +1,8 @@
 """``streetwise report`` end to end on a tiny real experiment, and its bad-input paths.
 
 The tiny experiment is a 2 x 2 factorial (designated posts x mini-program) on the reduced
-street of the experiment tests, 2 replications of 20 days: one experiment that gets every
+street of the experiment tests, 2 replications of 10 warm-up and 20 measured days: one
+experiment that gets every
 page (compare, factorial, scenario). It runs once per session through the experiment
 runner; the command then reuses those runs (resume) and executes the notebooks.
 """
@@ -39,7 +40,7 @@ TINY = {
     "base_seed": 7,
     "replications": 2,
     "scenario": str(REPO_ROOT / "scenarios" / "baseline.yaml"),
-    "overrides": EXPERIMENT_OVERRIDES,
+    "overrides": {**EXPERIMENT_OVERRIDES, "warmup_days": 10},
     "factorial": {
         "levers": {
             "policies.posts.enabled": {"levels": [False, True], "label": "posts"},
@@ -120,7 +121,7 @@ def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The tiny experiment run once through the runner: (experiment file, results root)."""
     root = tmp_path_factory.mktemp("tiny")
     experiment = root / "tiny.yaml"
-    experiment.write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    experiment.write_text(yaml.safe_dump(TINY, sort_keys=False), encoding="utf-8")
     results = root / "results"
     run_experiment(
         experiment, executor="serial", out=results / "tiny", keep_issue_logs=True, quiet=True

@@ -64,7 +64,7 @@ def test_the_guide_example_sentence(t: Text):
     assert sentence == (
         "In the model, the report mini-program with feedback cut the median time from opening "
         "to fix from 162 to 138 hours (-15 %, 95 % CI -19 % to -11 %), compared with "
-        f"{REFERENCE} over the same simulated year."
+        f"{REFERENCE} over the same simulated period."
     )
 
 

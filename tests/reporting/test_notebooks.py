@@ -147,7 +147,7 @@ def test_factorial_scenario_and_calibration_pages(reports):
     assert "One measure in depth" in scenario
     calibration = page(reports, "calibration")
     assert re.search(r"\d+ of \d+ empirical targets fall inside their band", calibration)
-    assert "2 replications of 40 days" in calibration
+    assert "2 replications of 40 measured days" in calibration
     for target in load_targets():
         assert target.key in calibration
     assert "scenarios/baseline.yaml" in calibration

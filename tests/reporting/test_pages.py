@@ -93,3 +93,20 @@ def test_compare_page_with_a_failed_run(tmp_path: Path):
         page.certainty_section,
     ):
         assert section().data.startswith("<section")
+
+
+def test_factorial_page_names_an_outcome_too_sparse_to_fit(factorial_folder: Path, tmp_path: Path):
+    """Short runs may never reach a median time to fix: that outcome is named, not fitted."""
+    import pandas as pd
+
+    folder = tmp_path / "sparse"
+    shutil.copytree(factorial_folder, folder)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    sparse = runs["arm"].isin(runs["arm"].unique()[:2])
+    runs.loc[sparse, "median_hours_to_fix"] = float("nan")  # two cells never reach it
+    runs.to_parquet(folder / "runs.parquet", index=False)
+    page = factorial.build(folder)
+    assert "median_hours_to_fix" in page.unavailable and page.main == "fixed_within_7d_share"
+    table = page.effects_table().data
+    assert "Too few runs have a defined value of the median time from opening to fix" in table
+    assert page.title().data.startswith("<section id='title'>")

@@ -31,7 +31,7 @@ def test_reads_every_table_and_the_window(standard):
     assert standard.experiment == "standard"
     assert standard.reference == "baseline"
     assert standard.arms[0] == "baseline" and "integrated" in standard.arms
-    assert standard.days == 100 and standard.measured_days == 85.0
+    assert standard.days == 85 and standard.measured_days == 85.0
     assert standard.warmup_days == 15.0
     assert standard.window_hours == (15 * 24.0, 100 * 24.0)
     for table in (standard.daily, standard.issues, standard.workers):

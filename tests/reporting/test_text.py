@@ -279,6 +279,12 @@ def test_the_glossary_keeps_every_language_side_by_side():
     assert set(codes.CHANNELS) <= set(glossary["channels"])
 
 
+def test_every_outcome_of_the_registry_has_both_languages_in_the_glossary():
+    outcomes = read_yaml(GLOSSARY_PATH)["outcomes"]
+    missing = [name for name in registry.outcome_names() if name not in outcomes]
+    assert not missing, f"glossary.yaml outcomes lacks {missing}"
+
+
 def test_factorial_arms_are_named_by_the_measures_they_switch_on(t: Text):
     t.name_combinations(
         {

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from IPython.display import HTML
 
 from model.config.loading import load_scenario
@@ -51,9 +52,10 @@ class CalibrationPage:
     Attributes:
         t: the language layer.
         scenario: the scenario file calibrated (relative to the repository where possible).
-        days: horizon of every run (days).
+        days: measured days of every run (after the warm-up).
+        warmup_days: days simulated before the measurement window.
         rows: the calibration table, one row per target.
-        close_days: days from report to close of the tickets of the first run.
+        close_days: days from report to close of the tickets of the first run's window.
         fitted: the stored parameter fit (``scenarios/calibration/fit.json``).
         manifest: provenance, with the keys of an experiment's ``manifest.json``.
     """
@@ -61,6 +63,7 @@ class CalibrationPage:
     t: Text
     scenario: str
     days: int
+    warmup_days: int
     rows: list[TableRow]
     close_days: np.ndarray
     fitted: dict[str, Any]
@@ -181,6 +184,7 @@ class CalibrationPage:
             "calibration.method",
             scenario=self.scenario,
             last_seed=t.number(max(self.n - 1, 0)),
+            warmup=t.number(self.warmup_days),
             days=t.number(self.days),
         )
         return section("method", t("sections.method"), paragraph(text))
@@ -217,7 +221,8 @@ def build(
 
     Args:
         seeds: replications (seeds 0 .. seeds - 1).
-        days: horizon of every run (days).
+        days: measured days of every run (each simulates the scenario's ``warmup_days``
+            first).
         workers: processes (default one per core; 1 runs in this process).
         scenario: scenario file under ``scenarios/`` (or a path).
         lang: language of the page.
@@ -250,7 +255,10 @@ def build(
     if failed:
         raise RuntimeError(f"calibration run with seed {failed[0].seed} failed: {failed[0].error}")
     rows = summarise([measure(result, days) for result in results])
-    close_days = time_to_close_days(results[0].issues)
+    issues = results[0].issues
+    opened = issues.column("opened_at").to_numpy(zero_copy_only=False)
+    in_window = pa.array(opened >= config.warmup_days * 24.0)
+    close_days = time_to_close_days(issues.filter(in_window))
     manifest = {
         "experiment": "calibration",
         "experiment_file": _display_path(path),
@@ -268,6 +276,7 @@ def build(
         t,
         _display_path(path),
         days,
+        int(config.warmup_days),
         rows,
         close_days,
         calibration_fit.load_fit(),

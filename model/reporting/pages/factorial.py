@@ -10,7 +10,7 @@ classified with Bonferroni-adjusted intervals across the pairs.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,7 @@ from model.reporting.pages.common import (
     provenance_section,
     section,
 )
-from model.reporting.results import Results, factor_columns, load_results
+from model.reporting.results import Results, ResultsError, factor_columns, load_results
 from model.reporting.text import Text, round_significant
 
 FACTORIAL_OUTCOMES = (
@@ -86,13 +86,21 @@ class FactorialPage:
         results: the experiment's tables.
         t: the language layer.
         factors: factor key -> lever column.
-        fits: outcome -> fitted factorial regression.
+        fits: outcome -> fitted factorial regression, in :data:`FACTORIAL_OUTCOMES` order.
+        unavailable: outcomes without enough defined values to fit (e.g. a median time to
+            fix that short runs never reach), with the reason.
     """
 
     results: Results
     t: Text
     factors: dict[str, str]
     fits: dict[str, FactorialFit]
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def main(self) -> str:
+        """The page's main outcome: the first of :data:`FACTORIAL_OUTCOMES` that was fitted."""
+        return next(iter(self.fits))
 
     def lever_of(self, column: str) -> str:
         """Factor key of a lever column (for names)."""
@@ -133,7 +141,7 @@ class FactorialPage:
     def title(self) -> HTML:
         """Title and the interactions on the main outcome."""
         t = self.t
-        main = FACTORIAL_OUTCOMES[0]
+        main = self.main
         levers = t.join([t.lever_in_text(key) for key in self.factors])
         intro = t(
             "factorial.subtitle",
@@ -178,6 +186,10 @@ class FactorialPage:
         )
         legend = paragraph(t("factorial.legend"), "legend")
         statements = [s for outcome in list(self.fits)[1:] for s in self.statements(outcome)]
+        statements += [
+            t("factorial.unavailable", outcome=t.outcome_in_text(outcome))
+            for outcome in self.unavailable
+        ]
         return section(
             "factorial-effects", t("sections.factorial_main"), table, legend, bullets(statements)
         )
@@ -188,7 +200,7 @@ class FactorialPage:
         parts = [
             figure_html(*figures.factorial_effects(self.fits[o], t)) for o in list(self.fits)[:2]
         ]
-        main = FACTORIAL_OUTCOMES[0]
+        main = self.main
         pairs = self.fits[main].interactions
         if len(pairs):
             fit = self.fits[main]
@@ -223,7 +235,7 @@ class FactorialPage:
     def method_section(self) -> HTML:
         """The method in one paragraph."""
         t = self.t
-        fit = self.fits[FACTORIAL_OUTCOMES[0]]
+        fit = self.fits[self.main]
         text = t(
             "factorial.method",
             arms=t.number(len(self.results.arms)),
@@ -251,14 +263,21 @@ def build(results_folder: str | Path, *, lang: str = "en") -> FactorialPage:
     t = page_text(results, lang)
     factors = factor_columns(results)
     runs = add_per_year_columns(results.runs)
-    fits = {
-        outcome: fit_factorial(
-            runs,
-            outcome,
-            list(factors.values()),
-            direction=direction(outcome),
-            reference_arm=results.reference,
+    fits, unavailable = {}, {}
+    for outcome in FACTORIAL_OUTCOMES:
+        try:
+            fits[outcome] = fit_factorial(
+                runs,
+                outcome,
+                list(factors.values()),
+                direction=direction(outcome),
+                reference_arm=results.reference,
+            )
+        except ValueError as error:  # too few defined values for this outcome
+            unavailable[outcome] = str(error)
+    if not fits:
+        raise ResultsError(
+            f"{results.folder / 'runs.parquet'}: no outcome has enough defined values for the "
+            f"factorial regression ({next(iter(unavailable.values()))})"
         )
-        for outcome in FACTORIAL_OUTCOMES
-    }
-    return FactorialPage(results, t, factors, fits)
+    return FactorialPage(results, t, factors, fits, unavailable)

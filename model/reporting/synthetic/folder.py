@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.analysis.survival import median_time
+from model.outcomes.survival import median_time
+from model.outcomes.contract import FIX_WINDOW_HOURS
 from model.reporting import issue_outcomes as io
 from model.reporting import registry
 from model.reporting.measures import DAYS_PER_YEAR
@@ -30,10 +31,10 @@ def run_outcomes(
     warmup: int,
 ) -> dict[str, float]:
     """Every registry outcome of one synthetic run, from its issue log and worker months."""
-    start, end = warmup * io.HOURS_PER_DAY, days * io.HOURS_PER_DAY
+    start, end = warmup * io.HOURS_PER_DAY, (warmup + days) * io.HOURS_PER_DAY
     window = io.in_window(issues, start, end)
     n = len(window)
-    measured = float(days - warmup)
+    measured = float(days)
     opened = window["opened_at"].to_numpy(float)
     reported = window["reported_at"].to_numpy(float)
     resolved = window["resolved_at"].to_numpy(float)
@@ -45,8 +46,9 @@ def run_outcomes(
     harm = float(story.TYPE_HARM_YUAN[types][incident].sum())
     citizen = is_reported & (window["first_reporter_kind"].to_numpy() != "staff")
     told = np.isfinite(window["feedback_at"].to_numpy(float))
-    happy = (resolved - reported <= io.WEEK_HOURS) & (told | (opened % 1.0 < 0.6))
+    happy = (resolved - reported <= FIX_WINDOW_HOURS) & (told | (opened % 1.0 < 0.6))
     acknowledged = window["acknowledged_at"].to_numpy(float) - reported <= 24.0
+    via = window["channel"].to_numpy()
     points = worker_summary["points_paid_yuan"]
     programme = arm.cost_yuan_per_year * measured / DAYS_PER_YEAR + points
     public = base_cost(measured) + programme + STAFF_YUAN_PER_REPORT * is_reported.sum()
@@ -64,6 +66,12 @@ def run_outcomes(
         "reported_share": float(is_reported.mean()),
         "resolved_share": float(np.isfinite(resolved).mean()),
         "response_rate": float(acknowledged[is_reported].mean()),
+        **{
+            f"response_rate_{channel}": float(acknowledged[is_reported & (via == channel)].mean())
+            if (is_reported & (via == channel)).any()
+            else math.nan
+            for channel in story.WORKER_CHANNELS
+        },
         "response_rate_auto": 1.0,
         "median_hours_to_report": median_time(to_report, is_reported).median,
         "median_hours_to_fix_among_fixed": float(np.median(fixed_hours)),
@@ -85,8 +93,9 @@ def daily_series(
     workers: pd.DataFrame,
     outcomes: Mapping[str, float],
     days: int,
+    warmup_days: int,
 ) -> pd.DataFrame:
-    """Daily series of one run (counts per day; ``*_to_date`` accumulate)."""
+    """Daily series of one run, warm-up included (counts per day; ``*_to_date`` accumulate)."""
 
     def per_day(times: pd.Series) -> np.ndarray:
         values = times.to_numpy(float)
@@ -97,6 +106,7 @@ def daily_series(
     opened = per_day(issues["opened_at"])
     open_issues = np.cumsum(opened) - np.cumsum(per_day(ended))
     table = {"day": np.arange(days, dtype=np.int64), "new_issues": opened}
+    table["measured"] = np.arange(days) >= warmup_days
     table["open_issues"] = open_issues
     table["detections"] = per_day(issues["first_detected_at"])
     for channel in (*story.WORKER_CHANNELS, "staff_patrol"):
@@ -133,7 +143,7 @@ def write_results(
     experiment: str = "synthetic",
     reference: str | None = None,
     replicates: int = 6,
-    days: int = 100,
+    days: int = 85,
     warmup_days: int = 15,
     issues_per_day: float = 5.0,
     base_seed: int = 20260121,
@@ -148,8 +158,9 @@ def write_results(
         experiment: experiment name.
         reference: reference arm (default the first).
         replicates: replications per arm.
-        days: horizon of each run (days).
-        warmup_days: days before the measurement window.
+        days: measured days of each run, after the warm-up (as an experiment's ``days``).
+        warmup_days: days simulated before the measurement window (each run simulates
+            ``warmup_days + days`` days; recorded as the arms' ``warmup_days``).
         issues_per_day: mean issue arrivals per day.
         base_seed: seed of every random stream (replicate *r* uses ``[base_seed, r]``).
         failed: ``(arm, replicate)`` runs to record as failed (no outcomes, no tables).
@@ -161,6 +172,7 @@ def write_results(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     reference = reference or next(iter(arms))
+    total = warmup_days + days
     lever_keys = list(dict.fromkeys(key for arm in arms.values() for key in arm.levers))
     rows, daily, issues, workers = [], [], [], []
     seeds = [
@@ -168,7 +180,7 @@ def write_results(
     ]
     for replicate in range(replicates):
         streams = np.random.SeedSequence([base_seed, replicate]).spawn(2)
-        base, uniforms = story.arrivals(np.random.default_rng(streams[0]), days, issues_per_day)
+        base, uniforms = story.arrivals(np.random.default_rng(streams[0]), total, issues_per_day)
         worker_u = np.random.default_rng(streams[1]).random((sum(story.KIND_COUNTS), 16))
         for arm_name, effect in arms.items():
             row = {
@@ -183,13 +195,13 @@ def write_results(
                 row.update(status="error", error="synthetic failure", wall_seconds=0.1)
                 rows.append(row)
                 continue
-            log = story.issue_log(base, uniforms, effect, days)
-            crew, summary = story.workers(worker_u, effect, days, warmup_days)
+            log = story.issue_log(base, uniforms, effect, total)
+            crew, summary = story.workers(worker_u, effect, total, warmup_days)
             outcomes = run_outcomes(log, summary, effect, days, warmup_days)
             row.update(outcomes, status="ok", error=None, wall_seconds=1.0)
             rows.append(row)
             key = {"arm": arm_name, "replicate": replicate}
-            daily.append(daily_series(log, crew, outcomes, days).assign(**key))
+            daily.append(daily_series(log, crew, outcomes, total, warmup_days).assign(**key))
             issues.append(log.assign(**key))
             workers.append(crew.assign(**key))
     for name, tables in (("daily", daily), ("issues", issues), ("workers", workers)):
@@ -203,7 +215,9 @@ def write_results(
         ]
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     pd.DataFrame(rows).to_parquet(folder / "runs.parquet", index=False)
-    manifest = _manifest(experiment, arms, reference, days, seeds, rows, lever_keys, factorial)
+    manifest = _manifest(
+        experiment, arms, reference, days, warmup_days, seeds, rows, lever_keys, factorial
+    )
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return folder
 
@@ -213,6 +227,7 @@ def _manifest(
     arms: Mapping[str, ArmEffect],
     reference: str,
     days: int,
+    warmup_days: int,
     seeds: list[int],
     rows: list[dict[str, Any]],
     lever_keys: list[str],
@@ -234,7 +249,10 @@ def _manifest(
                 "name": name,
                 "scenario": f"scenarios/{name}.yaml",
                 "levels": dict(effect.levers) if factorial else {},
-                "config": {"policies": {"points": {"yuan_per_point": effect.yuan_per_point}}},
+                "config": {
+                    "warmup_days": warmup_days,
+                    "policies": {"points": {"yuan_per_point": effect.yuan_per_point}},
+                },
             }
             for name, effect in arms.items()
         ],

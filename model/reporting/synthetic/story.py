@@ -26,26 +26,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from model.config.codes import ISSUE_TYPES, REPORTER_CHANNELS, WORKER_KINDS
 from model.reporting import issue_outcomes as io
 
 CELLS, COMMUNITIES_SIDE, GRIDS_PER_COMMUNITY_SIDE = 60, 3, 2
 N_COMMUNITIES = COMMUNITIES_SIDE**2
-ISSUE_TYPES = (
-    "environment",
-    "safety_hazard",
-    "damaged_facility",
-    "vulnerable_resident",
-    "food_safety",
-    "opinion",
-)
 TYPE_SHARES = np.array([0.36, 0.17, 0.16, 0.06, 0.06, 0.19])
 TYPE_FIX_SCALE = np.array([0.8, 1.0, 1.3, 1.2, 0.9, 1.1])
 TYPE_INCIDENT_PROB = np.array([0.05, 0.15, 0.08, 0.25, 0.12, 0.0])
 TYPE_HARM_YUAN = np.array([500.0, 3000.0, 1500.0, 5000.0, 2500.0, 0.0])
-WORKER_KINDS = ("rider", "courier", "driver")
 KIND_COUNTS = (45, 30, 15)
 KIND_MONTHLY_REPORTS = (0.45, 0.35, 0.15)
-WORKER_CHANNELS = ("hotline", "mini_program", "station", "in_person")
+WORKER_CHANNELS = REPORTER_CHANNELS
 REPORTER_KINDS = ("resident", "rider", "courier", "driver")
 BASE_COST_PER_YEAR = 120_000.0
 POINTS_PER_REPORT = 40.0
@@ -268,8 +260,10 @@ def issue_log(base: pd.DataFrame, u: np.ndarray, arm: ArmEffect, days: int) -> p
     told = np.isfinite(resolved) & (arm.feedback | (u[:, 10] < 0.3))
     feedback = np.where(told, resolved + u[:, 11] * 24.0, nan)
     feedback = np.where(feedback < end, feedback, nan)
-    lapse = opened - np.log(u[:, 12]) * 200.0
-    expired = ~is_reported & (u[:, 12] < 0.5) & (lapse < end)
+    # half of the problems would go away on their own at a time drawn up front (the same in
+    # every arm: the problem's lapse); the others stay until fixed
+    lapse = np.where(u[:, 12] < 0.5, opened - np.log(u[:, 12]) * 200.0, nan)
+    expired = ~is_reported & (lapse < end)
     closed = np.where(expired, lapse, np.where(np.isfinite(resolved), resolved, nan))
     late = ~(resolved - opened <= INCIDENT_AFTER_HOURS)
     incident_time = opened + INCIDENT_AFTER_HOURS
@@ -293,6 +287,7 @@ def issue_log(base: pd.DataFrame, u: np.ndarray, arm: ArmEffect, days: int) -> p
         first_reporter_kind=np.where(is_reported, reporter, None),
         channel=np.where(is_reported, channel, None),
         acknowledged_at=acknowledged,
+        triaged_at=np.where(staff, nan, acknowledged),
         dispatched_at=dispatched,
         resolved_at=resolved,
         feedback_at=feedback,
@@ -300,6 +295,7 @@ def issue_log(base: pd.DataFrame, u: np.ndarray, arm: ArmEffect, days: int) -> p
         status=status,
         n_reports=np.where(is_reported, 1 + extra_reports, 0).astype(np.int32),
         incident_at=incident_time,
+        lapse_at=lapse,
     )
     columns = ["issue_id", "type", "community", "grid", "x", "y", "opened_at"]
     return log[columns + [c for c in log.columns if c not in columns]]
