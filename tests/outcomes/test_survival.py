@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from model.analysis.survival import censor_at, kaplan_meier, median_survival, median_time
+from model.outcomes.survival import censor_at, kaplan_meier, median_survival, median_time
 
 
 def test_hand_computed_curve_with_ties_and_censoring():
