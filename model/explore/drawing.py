@@ -6,7 +6,9 @@ once per run and updated in place (``set_offsets``, ``set_data``), then encoded 
 keeps one frame at a few tens of milliseconds at the default street size.
 
 The map: communities shaded in distinct pastel colours (roads paler, community borders
-darker), community offices as black-edged squares, worker stations as hexagons, online
+darker), residential buildings as faint grey squares and merchants as small teal dots
+(both under everything else), community offices as black-edged squares, worker stations as
+hexagons, online
 workers as small dots coloured by kind (at display cells; see ``state``), open issues as
 markers whose shape is the issue type and whose fill is the status.
 """
@@ -74,6 +76,12 @@ STATUS_COLOURS: dict[str, str] = {
     "dispatched": "#6a1b9a",
 }
 """Fill of an open issue by status: white unseen, yellow seen, then warmer along the chain."""
+
+BUILDING_COLOUR = "#9e9e9e"
+"""Residential buildings: faint grey squares under the moving layers."""
+
+MERCHANT_COLOUR = "#00897b"
+"""Merchants (商户): small teal dots under the moving layers."""
 
 
 def _rgb(colour: str) -> np.ndarray:
@@ -230,6 +238,12 @@ class MapFigure(BlitFigure):
         ax.set_ylim(0, cells_y)
         ax.set_xticks([])
         ax.set_yticks([])
+        if len(plan.building_xy):
+            ax.scatter(
+                *(plan.building_xy + 0.5).T, marker="s", s=6, c=BUILDING_COLOUR, alpha=0.45, lw=0
+            )
+        if len(plan.merchant_xy):
+            ax.scatter(*(plan.merchant_xy + 0.5).T, marker="o", s=5, c=MERCHANT_COLOUR, lw=0)
         centre = plan.office_xy + 0.5
         for community, (x, y) in enumerate(centre):
             ax.annotate(
@@ -274,12 +288,21 @@ class MapFigure(BlitFigure):
         def handle(marker: str, face: str, size: float = 7.0, edge: str = "black") -> Line2D:
             return Line2D([], [], ls="", marker=marker, ms=size, mfc=face, mec=edge)
 
-        places = [handle("s", "#fafafa"), handle("h", "#00acc1")]
+        places = [
+            handle("s", "#fafafa"),
+            handle("h", "#00acc1"),
+            handle("s", BUILDING_COLOUR, 4.0, BUILDING_COLOUR),
+            handle("o", MERCHANT_COLOUR, 3.0, MERCHANT_COLOUR),
+        ]
         kinds = [handle("o", KIND_COLOURS[k], 4.0, KIND_COLOURS[k]) for k in KIND_NAMES]
         types = [handle(TYPE_MARKERS[t], "#bdbdbd") for t in ISSUE_TYPE_NAMES]
         statuses = [handle("o", STATUS_COLOURS[s]) for s in OPEN_STATUS_NAMES]
         blocks = (
-            ("places", places, ["community office", "worker station"]),
+            (
+                "places",
+                places,
+                ["community office", "worker station", "residential building", "merchant"],
+            ),
             ("workers online", kinds, list(KIND_NAMES)),
             ("issue type", types, [t.replace("_", " ") for t in ISSUE_TYPE_NAMES]),
             ("open issue status", statuses, list(OPEN_STATUS_NAMES)),

@@ -9,7 +9,11 @@ imports and the few lines that read it. What this module reads:
   SolaraViz reads); ``.results().outcomes`` for the rates to date (the tests also read
   ``.streams``, ``.rng``, ``.random`` and ``.results()``'s tables);
 - ``.layout`` (``model.sim.space.Layout``): ``cells_x``, ``cells_y``, ``cell_size_m``,
-  ``community``, ``road``, ``office_cells``, ``station_cells`` and ``xy()``;
+  ``community``, ``road`` and ``xy()``;
+- the fixed places on the Mesa grid, through ``.agents_by_type``: ``CommunityOffice``,
+  ``Station``, ``Merchant`` and ``ResidentialBuilding`` agents (``model.sim.space``) with
+  their ``cell.coordinate`` and ``community`` — the map draws the places where the grid
+  holds them;
 - ``.workforce``: ``kind`` and ``base`` per slot, ``len()``; ``.shifts.online`` (workers x 24
   share of each hour online; None before the first hour);
 - ``.issues``: ``x``, ``y``, ``type``, ``status``; ``.arrived``;
@@ -52,7 +56,14 @@ from model.config.codes import CHANNELS, ISSUE_TYPES, WORKER_KINDS, IssueStatus
 from model.config.loading import build_config, set_dotted
 from model.config.scenario import ScenarioConfig
 from model.sim.model import StreetModel
-from model.sim.space import exposure_matrices
+from model.sim.space import (
+    CommunityOffice,
+    Merchant,
+    Place,
+    ResidentialBuilding,
+    Station,
+    exposure_matrices,
+)
 
 KIND_NAMES: tuple[str, ...] = WORKER_KINDS
 """Worker kinds in the order of ``StreetNow.worker_kind`` codes."""
@@ -268,10 +279,12 @@ class StreetPlan:
     Attributes:
         community: (cells_x, cells_y) community index of cell ``[x, y]``.
         road: (cells_x, cells_y) True on road cells.
-        office_xy: (n_communities, 2) cell of each community office.
+        office_xy: (n_communities, 2) cell of each community office, in community order.
         station_xy: (n_stations, 2) cell of each worker station.
         cell_size_m: cell side, metres.
         days: horizon of the run, days.
+        merchant_xy: (n_merchants, 2) cell of each merchant (商户).
+        building_xy: (n_buildings, 2) cell of each residential building.
     """
 
     community: np.ndarray
@@ -280,6 +293,8 @@ class StreetPlan:
     station_xy: np.ndarray
     cell_size_m: float
     days: int
+    merchant_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    building_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
 
     @property
     def n_communities(self) -> int:
@@ -440,17 +455,34 @@ class DisplaySampler:
         return xy, keep
 
 
+def place_cells(model: StreetModel, place: type[Place]) -> np.ndarray:
+    """Grid cells of the model's fixed places of one type, read from the Mesa grid.
+
+    Args:
+        model: the street model.
+        place: a ``Place`` subclass (``CommunityOffice``, ``Station``, ...).
+
+    Returns:
+        (n, 2) integer cell coordinates ``(x, y)``, in the order of the places' communities
+        (stable within a community).
+    """
+    agents = sorted(model.agents_by_type.get(place, ()), key=lambda agent: agent.community)
+    return np.array([agent.cell.coordinate for agent in agents], dtype=np.int64).reshape(-1, 2)
+
+
 def street_plan(model: StreetModel) -> StreetPlan:
-    """The fixed street: communities, roads, offices, stations and the horizon."""
+    """The fixed street: communities and roads (the layout), the places (the grid), the horizon."""
     layout = model.layout
     shape = (layout.cells_x, layout.cells_y)
     return StreetPlan(
         community=layout.community.reshape(shape).copy(),
         road=layout.road.reshape(shape).copy(),
-        office_xy=np.column_stack(layout.xy(layout.office_cells)),
-        station_xy=np.column_stack(layout.xy(layout.station_cells)).reshape(-1, 2),
+        office_xy=place_cells(model, CommunityOffice),
+        station_xy=place_cells(model, Station),
         cell_size_m=float(layout.cell_size_m),
         days=int(model.days),
+        merchant_xy=place_cells(model, Merchant),
+        building_xy=place_cells(model, ResidentialBuilding),
     )
 
 

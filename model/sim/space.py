@@ -5,8 +5,10 @@ seed shares it. Cell attributes (road flag, residential density, merchants, comm
 grid) are plain numpy arrays indexed by the *flat cell index* ``x * cells_y + y``; fixed
 places (merchants, residential buildings, community offices, stations) are Mesa
 ``FixedAgent`` objects on the ``OrthogonalMooreGrid``. No submodel reads the grid or the
-places: the hot path works on the flat arrays. They are kept for the interactive explorer
-(a later issue), which draws workers, issues, stations and offices on them.
+places: the hot path works on the flat arrays. The grid and the places are what the
+interactive explorer draws (``model.explore.state.street_plan`` reads each place's
+``cell.coordinate`` from ``agents_by_type``), and workers and residents stand in their cells
+(``Worker.cell``: the base community's office; ``Resident.cell``: the home).
 
 The exposure matrices turn "workers online per home community" into "passes per cell per
 hour" with one matrix product, which keeps the hourly hot path vectorised.

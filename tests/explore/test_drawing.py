@@ -108,6 +108,31 @@ def test_map_draws_workers_and_issues_where_they_are_in_their_colours():
     assert drawing.caption(moved) == expected
 
 
+def test_map_draws_merchants_and_residential_buildings_under_the_moving_layers():
+    plan = two_community_plan()
+    plan = StreetPlan(
+        **{**plan.__dict__, "merchant_xy": np.array([[8, 6]]), "building_xy": np.array([[1, 6]])}
+    )
+    figure = drawing.MapFigure(plan, dpi=100)
+    now = StreetNow(
+        hour_shown=30,
+        days=8,
+        worker_xy=np.zeros((0, 2)),
+        worker_kind=np.zeros(0, dtype=int),
+        workers_total=10,
+        issue_xy=np.zeros((0, 2)),
+        issue_type=np.zeros(0, dtype=int),
+        issue_status=np.zeros(0, dtype=int),
+    )
+    pixels = _png_pixels(figure.png(now))
+    merchant = drawing._rgb(drawing.MERCHANT_COLOUR)
+    assert np.abs(_pixel_at(figure, pixels, (8.5, 6.5)) - merchant).max() < 0.15
+    building = _pixel_at(figure, pixels, (1.5, 6.5))
+    plain = _pixel_at(figure, pixels, (1.5, 5.5))  # the same community, no building
+    assert building.sum() < plain.sum() - 0.1  # the grey square darkens the pastel cell
+    assert np.abs(plain - drawing.COMMUNITY_COLOURS[0]).max() < 0.1
+
+
 def test_series_axes_grow_in_nice_steps_and_lines_follow_the_data():
     plots = drawing.SeriesFigure(days=60)
     assert plots.axes[0].get_xlim() == (0.0, 30.0)

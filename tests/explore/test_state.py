@@ -23,7 +23,13 @@ from model.config.scenario import ScenarioConfig
 from model.explore import drawing, serve, state
 from model.explore.state import ExplorerStreet
 from model.sim.model import StreetModel
-from model.sim.space import exposure_matrices
+from model.sim.space import (
+    CommunityOffice,
+    Merchant,
+    ResidentialBuilding,
+    Station,
+    exposure_matrices,
+)
 from model.sim.streams import STREAM_NAMES
 
 
@@ -342,3 +348,25 @@ def test_day_series_agrees_with_the_recorder_and_the_outcomes(small_street: Expl
     for name in ("response_rate", "resolution_rate", "satisfaction_rate", "participation_to_date"):
         values = series.column(name)
         assert np.all(np.isnan(values) | ((values >= 0) & (values <= 1))), name
+
+
+def test_the_plan_reads_the_places_from_the_mesa_grid(small_street: ExplorerStreet):
+    """The map's places are where the grid holds the place agents (their job in the model)."""
+    layout = small_street.layout
+    assert len(small_street.plan.merchant_xy) == np.count_nonzero(layout.merchant) > 0
+    assert len(small_street.plan.building_xy) == np.count_nonzero(layout.residential > 0) > 0
+    corner = next(c for c in small_street.grid.all_cells.cells if c.coordinate == (0, 0))
+    added = Station(small_street, corner, 0)  # a station placed on the grid appears on the map
+    try:
+        moved = state.street_plan(small_street)
+    finally:
+        added.remove()
+    assert len(moved.station_xy) == len(small_street.plan.station_xy) + 1
+    assert [0, 0] in moved.station_xy.tolist()
+    for place, xy in (
+        (CommunityOffice, moved.office_xy),
+        (Merchant, moved.merchant_xy),
+        (ResidentialBuilding, moved.building_xy),
+    ):
+        cells = sorted(tuple(a.cell.coordinate) for a in small_street.agents_by_type[place])
+        assert sorted(map(tuple, xy.tolist())) == cells
