@@ -639,3 +639,19 @@ def test_example_runs_from_the_command_line(tmp_path):
     assert "0 of 3 already done" in done.stdout
     assert {p.name for p in out.iterdir()} >= {"runs.parquet", "daily.parquet", "manifest.json"}
     assert "%|" not in done.stderr  # no progress bar when not a terminal
+
+
+def test_process_workers_use_one_blas_thread_unless_the_user_chose(monkeypatch):
+    """Worker processes start with one BLAS/OpenMP thread each; a user's own setting is kept."""
+    from model.experiments.executors import SINGLE_THREAD_ENV, ProcessExecutor
+
+    for name in SINGLE_THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    executor = ProcessExecutor(workers=1)
+    try:
+        pool = executor._ensure_pool()
+        seen = {name: pool.submit(os.getenv, name).result() for name in SINGLE_THREAD_ENV}
+    finally:
+        executor.close()
+    assert seen == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
