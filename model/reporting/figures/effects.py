@@ -45,7 +45,7 @@ def forest_plot(brief: Brief, t: Text) -> tuple[Figure, str]:
                 ax.plot([lo, hi], [y, y], color=colour, linewidth=2)
                 ax.plot(value, y, "o", color=colour, markersize=5)
             ax.axvline(0.0, color=style.OKABE_ITO["black"], linewidth=0.8)
-            ax.set_title(style.wrap(t(f"brief.columns.{measure.key}"), 34), loc="left")
+            ax.set_title(style.wrap_columns(t(f"brief.columns.{measure.key}"), 34), loc="left")
             ax.set_xlabel(t(f"figures.units.{measure.scale}"))
             if measure.scale == "yuan":
                 ax.xaxis.set_major_formatter(style.thousands(t))

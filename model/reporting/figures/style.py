@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
+import unicodedata
 from collections.abc import Iterator
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from model.analysis.effects import BETTER, HIGHER, LOWER, WORSE
+from model.reporting.fonts import ensure_families
 from model.reporting.text import Text
 
 OKABE_ITO = {
@@ -48,7 +50,13 @@ def verdict_colour(verdict: str) -> str:
 
 @contextlib.contextmanager
 def context(t: Text) -> Iterator[None]:
-    """Matplotlib settings of the report (fonts of the language, sizes, no top/right spines)."""
+    """Matplotlib settings of the report (fonts of the language, sizes, no top/right spines).
+
+    The language's font families are registered first (the Chinese font ships in a
+    dependency, see :mod:`model.reporting.fonts`), so every figure of every page can draw its
+    language's characters in whatever process it is drawn.
+    """
+    ensure_families(t.font_families)
     settings = {
         "font.family": t.font_families,
         "font.size": 10,
@@ -79,6 +87,40 @@ def wrap(text: str, width: int) -> str:
     if " " not in text:
         return "\n".join(text[i : i + width] for i in range(0, len(text), width))
     return textwrap.fill(text, width)
+
+
+NO_LINE_START = frozenset(
+    "\uff0c\u3002\u3001\uff1b\uff1a\uff1f\uff01\uff09\u300b\u300d\u300f\u3011%"
+)
+"""Full-width closing punctuation of Chinese (comma, full stop, enumeration comma, semicolon,
+colon, question and exclamation marks, closing brackets) and the per-cent sign: never the first
+character of a line."""
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in columns of a Latin letter: a Han character counts two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def wrap_columns(text: str, columns: int) -> str:
+    """Break a title into lines at most ``columns`` Latin letters wide.
+
+    Text with spaces breaks at spaces (:func:`textwrap.fill`). Text with wide characters
+    (Chinese, two columns each) breaks between characters, never before closing punctuation,
+    so a Chinese title takes about as much room as its English counterpart.
+    """
+    if display_width(text) == len(text):
+        return textwrap.fill(text, columns)
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and display_width(line + char) > columns and char not in NO_LINE_START:
+            lines.append(line.rstrip())
+            line = char.lstrip()
+        else:
+            line += char
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def thousands(t: Text):

@@ -1,0 +1,106 @@
+"""Fonts of the report figures: the packaged Simplified Chinese font and its registration.
+
+Matplotlib's bundled DejaVu Sans has no Han characters: Chinese figure text would come out as
+empty boxes with a "Glyph ... missing from font(s)" warning. The project depends on the PyPI
+package ``pylopdf-fonts-zh-cn`` (pinned in pyproject.toml), which ships Noto Sans SC Regular,
+the Simplified Chinese subset of Noto Sans CJK (SIL Open Font License 1.1), as a plain OpenType
+file; so a fresh ``pip install`` of the project is all a machine needs to draw Chinese figures.
+
+A language's messages file names the font families of its figures (``meta.font_families``);
+Chinese names ``DejaVu Sans, Noto Sans SC``. Matplotlib (>= 3.6) falls back glyph by glyph
+along ``font.family``, so Latin letters and digits keep DejaVu Sans (Chinese and English
+figures share one look) and each Han character or full-width punctuation mark comes from
+Noto Sans SC. Registration is per process (matplotlib does not remember ``addfont``), so
+:func:`ensure_families` runs whenever a figure is drawn (:func:`model.reporting.figures.style.
+context`), in the notebook kernel as in a test. Han characters inside mathtext (``$...$``) are
+not covered: mathtext does not fall back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+from matplotlib import font_manager
+
+PACKAGED_FONTS: dict[str, tuple[str, str, str]] = {
+    "Noto Sans SC": ("pylopdf-fonts-zh-cn", "pylopdf_fonts_zh_cn", "NotoSansSC-Regular.otf"),
+}
+"""Family -> (distribution on PyPI, import package, font file inside the package)."""
+
+CJK_FAMILY = "Noto Sans SC"
+"""The family that draws Chinese characters."""
+
+GENERIC_FAMILIES = frozenset({"serif", "sans-serif", "monospace", "cursive", "fantasy"})
+"""Matplotlib's generic family names (resolved through rcParams, always available)."""
+
+
+class FontMissingError(RuntimeError):
+    """A font family a language needs is neither installed nor shipped by a dependency."""
+
+
+def packaged_font_path(family: str) -> Path:
+    """The font file of a packaged family (``Noto Sans SC``) in its installed package.
+
+    Raises:
+        FontMissingError: the family is not packaged, its package is not installed, or the
+            package lacks the font file.
+    """
+    if family not in PACKAGED_FONTS:
+        raise FontMissingError(f"font family {family!r} is not shipped by a dependency")
+    distribution, package, filename = PACKAGED_FONTS[family]
+    try:
+        path = Path(str(resources.files(package) / filename))
+    except ModuleNotFoundError:
+        raise FontMissingError(
+            f"font {family!r} needs the package {distribution!r}, which is not installed; "
+            "install the project's dependencies (pip install -e .)"
+        ) from None
+    if not path.is_file():
+        raise FontMissingError(
+            f"font {family!r}: file {filename!r} not found at {path} "
+            f"(package {distribution!r} is incomplete)"
+        )
+    return path
+
+
+def register_packaged_font(family: str) -> str:
+    """Register a packaged font with matplotlib (once per process).
+
+    Returns:
+        The family name matplotlib knows the font by.
+
+    Raises:
+        FontMissingError: see :func:`packaged_font_path`.
+    """
+    path = packaged_font_path(family)
+    if all(Path(entry.fname) != path for entry in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def register_cjk_font() -> str:
+    """Register the Simplified Chinese font (Noto Sans SC) and return its family name."""
+    return register_packaged_font(CJK_FAMILY)
+
+
+def ensure_families(families: Iterable[str]) -> None:
+    """Make every family of a language's figures available to matplotlib.
+
+    Packaged families are registered; any other family must already be known to matplotlib
+    (DejaVu Sans ships with it). A family that is neither is an error here rather than
+    silent boxes in the figures.
+
+    Raises:
+        FontMissingError: a family is unavailable.
+    """
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    for family in families:
+        if family in PACKAGED_FONTS:
+            register_packaged_font(family)
+        elif family not in known and family not in GENERIC_FAMILIES:
+            raise FontMissingError(
+                f"font family {family!r} (meta.font_families) is not installed and no "
+                "dependency ships it"
+            )
