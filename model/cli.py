@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from model.config.capacity import check_capacity, human_bytes
 from model.config.errors import ConfigError
 from model.config.loading import load_scenario
 from model.config.paths import REPO_ROOT
@@ -32,27 +33,55 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _non_negative_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be >= 1, got 0")
-    return value
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum``; the message states that bound."""
+
+    def parse(text: str) -> int:
+        value = _whole_number(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+_non_negative_int = _at_least(0)
+_positive_int = _at_least(1)
+
+DESCRIPTION = """\
+Streetwise: an agent-based model of one city street, its gig workers, residents and
+community staff, and the policy levers that bring workers into community governance.
+
+Start with:
+  streetwise validate scenarios/baseline.yaml
+  streetwise run scenarios/baseline.yaml --days 30
+  streetwise experiment scenarios/experiments/example.yaml
+  streetwise report --quick
+
+Run `streetwise COMMAND --help` for the options of a command."""
+
+EPILOG = """\
+Exit codes: 0 ok; 2 bad input (one line naming the file, the key and the problem;
+nothing written); 1 an unexpected failure."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``streetwise`` and its subcommands."""
-    parser = _Parser(prog="streetwise", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    parser = _Parser(
+        prog="streetwise",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run one scenario once and print its outcomes")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -194,7 +223,12 @@ def format_outcomes(outcomes: dict[str, float]) -> str:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``streetwise validate``: load and validate, print a one-line summary."""
     config = load_scenario(args.scenario, args.overrides)
-    print(f"{args.scenario}: valid scenario {config.name!r} ({config.days} days)")
+    estimate = check_capacity(config, source=str(args.scenario))
+    print(
+        f"{args.scenario}: valid scenario {config.name!r} ({config.days} days measured "
+        f"after {config.warmup_days} days of warm-up; a run needs about "
+        f"{human_bytes(estimate.total)} of memory)"
+    )
     return EXIT_OK
 
 
@@ -207,6 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_writable_dir(args.out)
     days = args.days if args.days is not None else config.days
+    check_capacity(config, days=days, source=str(args.scenario))
     output = run_model(config, seed=args.seed, days=days)
     print(f"scenario {config.name!r}, seed {args.seed}, {days} days")
     print(format_outcomes(output.outcomes))
@@ -245,6 +280,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     path = args.scenario or REPO_ROOT / "scenarios" / "baseline.yaml"
     config = load_scenario(path)
+    check_capacity(config, days=args.days, source=str(path))
     if args.fit:
         result = fit(
             points=args.points,

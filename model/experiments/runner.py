@@ -29,6 +29,7 @@ from model.analysis.paired import (
     precision_met,
     worst_relative_half_width,
 )
+from model.config.capacity import check_capacity
 from model.experiments.design import (
     Experiment,
     ExperimentSpec,
@@ -39,10 +40,12 @@ from model.experiments.design import (
 from model.experiments.executors import (
     Executor,
     RunTask,
+    available_cores,
     check_executor_options,
     make_executor,
     model_source_sha256,
 )
+from model.experiments.lock import LOCK_NAME, ResultsLock
 from model.experiments.provenance import SessionFacts, code_version, outcome_of, utc_now
 from model.experiments.results import ExperimentResult, ResultsDir, runs_table, write_stacked
 from model.experiments.store import atomic_write_json, atomic_write_parquet, check_writable_dir
@@ -139,7 +142,7 @@ class _Session:
     def run(self) -> ExperimentResult:
         exp = self.exp
         folder = self.folder
-        previous = folder.previous_manifest()
+        previous = _previous_manifest(folder)
         if previous is not None and previous.get("keep_issue_logs") and not self.keep_issue_logs:
             self.keep_issue_logs = True
             self.say("keeping issue logs, as this folder already does")
@@ -401,6 +404,39 @@ def _stderr(message: str) -> None:
     tqdm.write(message, file=sys.stderr)
 
 
+def check_capacity_of_experiment(
+    experiment: Experiment,
+    executor: str | Executor,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
+    """Refuse an experiment whose runs cannot fit in this machine's memory, before any runs.
+
+    Every arm's run is estimated (:mod:`model.config.capacity`); local executors hold one run
+    per worker at once (as many as there are runs at most). Runs on a Dask cluster reached
+    with ``scheduler`` execute elsewhere: one run must still fit, as its tables come back here.
+
+    Raises:
+        ConfigError: the largest arm's run, or as many at once as the executor runs, does not
+            fit; the message names the arm and gives the estimate.
+    """
+    kind = executor.kind if isinstance(executor, Executor) else executor
+    runs = len(experiment.arms) * (
+        experiment.spec.replications or experiment.precision.min_replications
+    )
+    if kind == "serial" or isinstance(executor, Executor) or scheduler is not None:
+        concurrent = 1
+    else:
+        concurrent = min(workers or available_cores(), max(runs, 1))
+    for arm in experiment.arms:
+        check_capacity(
+            arm.config,
+            days=experiment.days,
+            concurrent=concurrent,
+            source=f"{experiment.source}: arm {arm.name!r}",
+        )
+
+
 def run_experiment(
     spec: str | Path | dict[str, Any] | ExperimentSpec,
     *,
@@ -440,7 +476,9 @@ def run_experiment(
         ``failures`` and ``differences(outcome)``.
 
     Raises:
-        ConfigError: bad experiment, bad options, or a results folder of another experiment.
+        ConfigError: bad experiment, bad options, a run too large for this machine's
+            memory, a results folder of another experiment, or a folder that another live
+            process is writing (:mod:`model.experiments.lock`).
     """
     check_executor_options(
         executor.kind if isinstance(executor, Executor) else executor, workers, scheduler
@@ -448,8 +486,10 @@ def run_experiment(
     experiment = load_experiment(spec, days=days, replications=replications, base_dir=base_dir)
     folder = Path(out) if out is not None else Path("results") / experiment.name
     check_writable_dir(folder)
+    check_capacity_of_experiment(experiment, executor, workers, scheduler)
     if progress is None:
         progress = not quiet and sys.stderr.isatty()
+    say = (lambda _message: None) if quiet else _stdout
     session = _Session(
         experiment,
         folder,
@@ -457,8 +497,19 @@ def run_experiment(
         workers=workers,
         scheduler=scheduler,
         keep_issue_logs=keep_issue_logs,
-        say=(lambda _message: None) if quiet else _stdout,
+        say=say,
         warn=_stderr,
         progress=bool(progress),
     )
-    return session.run()
+    with ResultsLock(folder, say=_stderr):
+        return session.run()
+
+
+def _previous_manifest(folder: ResultsDir) -> dict[str, Any] | None:
+    """The folder's stored manifest, the folder's own lock file not counting as content."""
+    if folder.out.is_dir() and not any(
+        p.name != LOCK_NAME and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+        for p in folder.out.iterdir()
+    ):
+        return None
+    return folder.previous_manifest()
