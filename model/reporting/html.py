@@ -4,7 +4,9 @@ The page hides the code (nbconvert's ``HTMLExporter`` with ``exclude_input``), e
 image as a data URI, and loads nothing from the network: the ``streetwise`` template drops
 the require.js, MathJax, Mermaid and widget scripts that nbconvert's lab template fetches
 from CDNs, and :func:`external_resources` checks the result, so the file opens offline and
-can be mailed. The page carries a real ``<title>``, the language on ``<html lang>``, and a
+can be mailed. The page carries a real ``<title>``, the language on ``<html lang>`` (``zh-CN``
+for Chinese), a subset of the Chinese font when it shows Chinese
+(:func:`model.reporting.fonts.embedded_font_css`), and a
 header with the date, code version, number of runs and, for quick runs, the banner "quick
 run: indicative only". Warnings a notebook printed are kept in the sidecar, not the page.
 
@@ -25,6 +27,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
+from model.reporting.fonts import with_embedded_font
 from model.reporting.text import PACKAGE_DIR, Text
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -162,6 +165,7 @@ def export_html(notebook_path: Path, out_html: Path, meta: ReportMeta, t: Text) 
         "streetwise_header": header_html(meta, t),
     }
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
+    page = with_embedded_font(page)
     external = external_resources(page)
     if external:
         raise ExportError(

@@ -11,8 +11,9 @@ import html
 import json
 from pathlib import Path
 
+from model.reporting.fonts import with_embedded_font
 from model.reporting.html import CSS_PATH, SIDECAR_MARK, atomic_write_text
-from model.reporting.text import Text
+from model.reporting.text import Text, available_languages
 
 REPORT_ORDER = ("compare", "factorial", "scenario", "calibration")
 """Order of the pages of one experiment in the index (the main page first)."""
@@ -48,8 +49,20 @@ def read_sidecars(reports_dir: Path) -> list[dict]:
     )
 
 
+def language_name(lang: str) -> str:
+    """A language's name in itself ("English", "中文"), or its code without a messages file."""
+    if lang in available_languages():
+        return Text(lang).messages.get("meta.name", lang)
+    return lang
+
+
 def index_html(sidecars: list[dict], t: Text) -> str:
-    """The index page."""
+    """The index page: one row per page, each language's page linked in its own row.
+
+    The language column names each page's language in that language; a link carries the
+    page's language (``hreflang``) and shows its title in it. Pages showing Chinese carry the
+    Chinese font (:func:`model.reporting.fonts.with_embedded_font`).
+    """
     head = [
         t("index.columns.experiment"),
         t("index.columns.report"),
@@ -65,8 +78,9 @@ def index_html(sidecars: list[dict], t: Text) -> str:
         )
         cells = [
             html.escape(str(data["experiment"])),
-            f"<a href='{html.escape(data['href'])}'>{html.escape(str(data['title']))}</a>{quick}",
-            html.escape(str(data["lang"])),
+            f"<a hreflang='{html.escape(str(data['lang']))}' href='{html.escape(data['href'])}'>"
+            f"{html.escape(str(data['title']))}</a>{quick}",
+            html.escape(language_name(str(data["lang"]))),
             html.escape(str(data["date"])),
             html.escape(str(data["code_version"])),
             html.escape(t.number(data["n_runs"])),
@@ -75,7 +89,7 @@ def index_html(sidecars: list[dict], t: Text) -> str:
     header = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in head)
     empty = f"<p>{html.escape(t('index.empty'))}</p>" if not rows else ""
     css = CSS_PATH.read_text(encoding="utf-8")
-    return (
+    return with_embedded_font(
         f"<!DOCTYPE html>\n<html lang='{t.html_lang}'><head><meta charset='utf-8'/>"
         f"<title>{html.escape(t('index.title'))}</title><style>{css}</style></head>"
         f"<body class='jp-Notebook'><h1>{html.escape(t('index.title'))}</h1>"

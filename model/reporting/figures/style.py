@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
-import unicodedata
 from collections.abc import Iterator
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from model.analysis.effects import BETTER, HIGHER, LOWER, WORSE
-from model.reporting.fonts import ensure_families
+from model.reporting.fonts import ensure_families, is_wide
 from model.reporting.text import Text
 
 OKABE_ITO = {
@@ -99,7 +98,7 @@ character of a line."""
 
 def display_width(text: str) -> int:
     """Width of ``text`` in columns of a Latin letter: a Han character counts two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return sum(2 if is_wide(char) else 1 for char in text)
 
 
 def wrap_columns(text: str, columns: int) -> str:
