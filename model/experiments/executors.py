@@ -237,27 +237,6 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-SINGLE_THREAD_ENV: dict[str, str] = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-}
-"""Linear-algebra threads of each worker process: one. The pool already runs one process per
-core; a BLAS thread pool per process on top (numpy's default: one thread per core) only makes
-the processes' small matrix products (``draw_shifts``) contend for the same cores. A value the
-user set in the environment is kept."""
-
-
-def _single_thread_environment() -> None:
-    """Set :data:`SINGLE_THREAD_ENV` where unset, before a pool spawns its processes.
-
-    ``spawn`` and ``forkserver`` children inherit the parent's environment when they start and
-    load numpy afterwards, so the limit reaches their BLAS library.
-    """
-    for name, value in SINGLE_THREAD_ENV.items():
-        os.environ.setdefault(name, value)
-
-
 def _broken_pool_error(error: BrokenProcessPool) -> BrokenProcessPool:
     """The pool's error with the usual causes added to its message."""
     return BrokenProcessPool(
@@ -288,7 +267,6 @@ class ProcessExecutor(Executor):
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            _single_thread_environment()
             context = multiprocessing.get_context(self.start_method)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.outcomes.survival import median_time
 from model.outcomes.contract import FIX_WINDOW_HOURS
+from model.outcomes.survival import median_time
 from model.reporting import issue_outcomes as io
 from model.reporting import registry
 from model.reporting.measures import DAYS_PER_YEAR
