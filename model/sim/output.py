@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,14 +17,30 @@ from model.config.codes import (
     Observer,
 )
 
+OUTCOME_SIGNIFICANT_DIGITS = 12
+"""Significant digits kept of every outcome value.
+
+Sums of many floats carry rounding noise in the last of their 17 digits
+(``120000.00000000087`` yuan); 12 significant digits keep every real difference between
+runs (a share to 1e-12, a cost in yuan to the fen up to 10 billion) and drop the noise, so
+``outcomes.json`` and ``runs.parquet`` show ``120000.0``.
+"""
+
+
+def round_significant(value: float, digits: int = OUTCOME_SIGNIFICANT_DIGITS) -> float:
+    """``value`` rounded to ``digits`` significant digits; NaN and infinities unchanged."""
+    if not math.isfinite(value) or value == 0:
+        return float(value)
+    return float(f"{value:.{digits}g}")
+
 
 @dataclass
 class RunOutput:
     """Everything one run produces.
 
     Attributes:
-        outcomes: the contract outcomes (:mod:`model.outcomes.contract`), floats, NaN if
-            undefined.
+        outcomes: the contract outcomes (:mod:`model.outcomes.contract`), floats rounded to
+            :data:`OUTCOME_SIGNIFICANT_DIGITS` significant digits, NaN if undefined.
         daily: one row per day (the daily series).
         issues: one row per issue (the issue log).
         reports: one row per report, duplicates included (the report log).
@@ -35,6 +52,11 @@ class RunOutput:
     issues: pa.Table
     reports: pa.Table
     workers: pa.Table
+
+    def __post_init__(self) -> None:
+        self.outcomes = {
+            name: round_significant(float(value)) for name, value in self.outcomes.items()
+        }
 
 
 def report_table(log: dict[str, np.ndarray]) -> pa.Table:
