@@ -34,8 +34,41 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)  # elsewhere: set and restore (022 meanwhile, never 0)
+    os.umask(umask)
+    return umask
+
+
+def result_file_mode() -> int:
+    """Mode of a written result file: 0666 less the umask (0644 under the usual umask 022).
+
+    That is the mode an ordinary ``open`` would give it: read-write for the owner, readable
+    for all. The temporary file of an atomic write is created private (0600), so it is set to this
+    mode before the rename.
+    """
+    return 0o666 & ~_umask()
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the finished temporary file its final mode and rename it onto ``path``."""
+    os.chmod(tmp, result_file_mode())
+    os.replace(tmp, path)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename).
+
+    On any failure (including an interrupt) the temporary file is removed and ``path`` keeps
+    its old content (or stays absent).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -44,10 +77,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -64,6 +94,19 @@ def atomic_write_parquet(path: Path, table: pa.Table) -> None:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", write_statistics=True, store_schema=True)
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def is_complete_parquet(path: Path) -> bool:
+    """Whether ``path`` is a whole Parquet file (present, its footer readable).
+
+    A file cut short (a copy interrupted, a full disk outside these atomic writes) is not: a
+    results folder must treat the run it belongs to as not done.
+    """
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return False
+    return True
 
 
 def check_writable_dir(path: Path) -> None:
@@ -119,7 +162,7 @@ def atomic_write_parquet_tables(
     The tables are written one after another (memory holds about one row group, not the
     whole file), to a temporary file in the same folder that is renamed into place at the
     end; a crash leaves the old file (or none) under the final name. The same tables give
-    the same bytes.
+    the same bytes. The file gets the mode of :func:`result_file_mode`.
 
     Args:
         path: the Parquet file to write.
@@ -153,7 +196,7 @@ def atomic_write_parquet_tables(
                 rows += buffered
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
