@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -18,7 +18,7 @@ class IssueTypeConfig(Section):
         description="where issues of this type appear"
     )
     indoor_share: float = Field(ge=0, le=1, description="share inside buildings")
-    visibility: dict[str, float] = Field(
+    visibility: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         description="chance one pass by an observer notices it, per observer class"
     )
     severity_mean: float = Field(ge=0, le=1, description="mean severity, share of maximum")
@@ -45,9 +45,6 @@ class IssueTypeConfig(Section):
         unknown = set(self.visibility) - set(OBSERVERS)
         if unknown:
             raise ValueError(f"unknown observer(s) in visibility: {sorted(unknown)}")
-        for observer, value in self.visibility.items():
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"visibility.{observer} must be within [0, 1]")
         if self.department not in DEPARTMENTS:
             raise ValueError(f"department must be one of {list(DEPARTMENTS)}")
         return self
@@ -150,7 +147,7 @@ class IssuesConfig(Section):
     """All issue types, keyed by the names in ISSUE_TYPES."""
 
     types: dict[str, IssueTypeConfig] = Field(default_factory=_default_issue_types)
-    arrival_hour_profile: list[float] = Field(
+    arrival_hour_profile: list[Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: [0.3] * 6 + [1.0] * 3 + [1.5] * 9 + [1.2] * 3 + [0.6] * 3,
         description="relative arrival intensity by hour of day (24 values, assumption)",
     )
@@ -170,6 +167,6 @@ class IssuesConfig(Section):
             defaults = _default_issue_types()
             for name in missing:
                 self.types[name] = defaults[name]
-        if len(self.arrival_hour_profile) != 24 or min(self.arrival_hour_profile) < 0:
+        if len(self.arrival_hour_profile) != 24:
             raise ValueError("arrival_hour_profile needs 24 non-negative values")
         return self

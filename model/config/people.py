@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from model.config.section import Section
@@ -31,7 +33,7 @@ class PopulationConfig(Section):
 class KindProfile(Section):
     """Route pattern and work rhythm of one worker kind."""
 
-    shift_start_hours: list[int] = Field(
+    shift_start_hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
         description="possible shift start hours (0-23), drawn uniformly per working day"
     )
     online_hours_mean: float = Field(
@@ -57,7 +59,7 @@ class KindProfile(Section):
 
     @model_validator(mode="after")
     def _hours_valid(self) -> KindProfile:
-        if not self.shift_start_hours or any(not 0 <= h <= 23 for h in self.shift_start_hours):
+        if not self.shift_start_hours:
             raise ValueError("shift_start_hours must be a non-empty list of hours 0-23")
         return self
 

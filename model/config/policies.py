@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from model.config.codes import ISSUE_TYPES
@@ -38,7 +40,7 @@ class PointsPolicy(Section):
     """Points rewards (积分奖励) for verified reports."""
 
     enabled: bool = False
-    points_per_report: dict[str, float] = Field(
+    points_per_report: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: {
             "environment": 20.0,
             "safety_hazard": 50.0,
@@ -71,9 +73,6 @@ class PointsPolicy(Section):
         unknown = set(self.points_per_report) - set(ISSUE_TYPES)
         if unknown:
             raise ValueError(f"unknown issue type(s) in points_per_report: {sorted(unknown)}")
-        for name, value in self.points_per_report.items():
-            if value < 0:
-                raise ValueError(f"points_per_report.{name} must be >= 0")
         return self
 
 

@@ -17,6 +17,12 @@ def known_keys(value: Any, allowed: tuple[str, ...], what: str) -> Any:
 
 
 class Section(BaseModel):
-    """Base of every configuration block: unknown keys are errors, values are validated."""
+    """Base of every configuration block: unknown keys are errors, values are validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    Numbers must be finite: ``.inf`` and ``.nan`` are refused everywhere (a bound such as
+    ``ge=0`` would let infinity through, and an unbounded weight would let NaN through).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
+    )
