@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
 from model.experiments.provenance import code_version
 from model.reporting.html import ReportMeta, export_html
@@ -36,6 +37,12 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 
 REPORTS = REPO_ROOT / "reports"
 """The default reports folder."""
+
+SCENARIOS = REPO_ROOT / "scenarios"
+"""Scenario files; a bare file name is looked up here."""
+
+STATUS_QUO = SCENARIOS / "baseline.yaml"
+"""The status quo: the calibration page of any other scenario says which one it is."""
 
 EXPERIMENT_REPORTS = ("compare", "factorial", "scenario")
 """Notebooks that read an experiment's results folder."""
@@ -76,6 +83,64 @@ def _ipc_kernel_manager() -> type:
     return IpcKernelManager
 
 
+def notebook_parameters(report: str) -> dict[str, str]:
+    """The parameters of ``notebooks/<report>.ipynb`` (its ``parameters`` cell), with defaults.
+
+    Returns:
+        Parameter name -> its default as written in the cell.
+    """
+    import papermill
+
+    found = papermill.inspect_notebook(str(NOTEBOOKS / f"{report}.ipynb"))
+    return {name: str(spec["default"]) for name, spec in found.items()}
+
+
+def check_parameters(report: str, parameters: dict[str, Any]) -> None:
+    """Refuse parameters the notebook does not have (papermill alone would only warn).
+
+    An unknown name is a typing error that would otherwise run the notebook on its
+    defaults, i.e. on other results than the ones asked for.
+
+    Raises:
+        ConfigError: one line naming the notebook, the unknown parameter and the valid ones.
+    """
+    valid = notebook_parameters(report)
+    unknown = [name for name in parameters if name not in valid]
+    if unknown:
+        plural = "s" if len(unknown) > 1 else ""
+        raise ConfigError(
+            f"notebooks/{report}.ipynb: unknown parameter{plural} "
+            f"{', '.join(map(repr, unknown))} (valid: {', '.join(valid)})"
+        )
+
+
+def resolve_scenario(scenario: str | Path) -> Path:
+    """A scenario given as a path or as a bare file name under ``scenarios/``.
+
+    ``points_high.yaml``, ``points_high``, ``scenarios/points_high.yaml`` and an absolute path
+    all name the same file.
+
+    Raises:
+        ConfigError: no such file (the message lists the scenarios there are).
+    """
+    given = Path(scenario).expanduser()
+    candidates = [given] if given.is_absolute() else [given, REPO_ROOT / given]
+    candidates += [SCENARIOS / given.name, SCENARIOS / f"{given.name}.yaml"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    known = ", ".join(sorted(path.name for path in SCENARIOS.glob("*.yaml")))
+    raise ConfigError(f"scenario: file not found: {scenario} (scenarios/ holds {known})")
+
+
+def scenario_label(path: Path) -> str:
+    """A scenario file as shown on a page: relative to the repository where it is inside."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def page_stem(report: str, lang: str) -> str:
     """File stem of a page: ``compare`` in English, ``compare.zh`` in Chinese."""
     return report if lang == "en" else f"{report}.{lang}"
@@ -114,6 +179,7 @@ def execute(
     source = NOTEBOOKS / f"{report}.ipynb"
     if not source.is_file():
         raise FileNotFoundError(f"{source}: no such report notebook")
+    check_parameters(report, parameters)
     out_notebook = Path(out_notebook)
     out_notebook.parent.mkdir(parents=True, exist_ok=True)
     kernel = ensure_kernel()
@@ -202,28 +268,49 @@ def render_calibration(
     lang: str = "en",
     quick: bool = False,
     progress: bool | None = None,
+    scenario: str | Path | None = None,
 ) -> ReportFiles:
-    """Execute ``calibration.ipynb`` (it runs the status quo itself) and export the page.
+    """Execute ``calibration.ipynb`` (it runs the scenario itself) and export the page.
 
     Args:
         out_dir: report folder (created).
-        seeds: replications of the status quo.
+        seeds: replications of the scenario.
         days: horizon of each run (days).
         workers: processes for the runs (default one per core).
         lang: language of the page.
         quick: fewer replications or a shorter horizon than the full report (bannered).
         progress: papermill's progress bar (default: when stderr is a terminal).
+        scenario: the scenario calibrated, a path or a file name under ``scenarios/``
+            (default :data:`STATUS_QUO`).
 
     Returns:
         The files written.
+
+    Raises:
+        ConfigError: no such scenario.
     """
     t = Text(lang)
-    values = {"seeds": seeds, "days": days, "workers": workers, "lang": lang, "quick": quick}
+    path = resolve_scenario(STATUS_QUO if scenario is None else scenario)
+    label = scenario_label(path)
+    # the title says which scenario unless it is the status quo (read before the runs)
+    title = (
+        t("reports.calibration.title")
+        if path == STATUS_QUO.resolve()
+        else t("reports.calibration.title_scenario", scenario=label)
+    )
+    values = {
+        "seeds": seeds,
+        "days": days,
+        "workers": workers,
+        "scenario": label,
+        "lang": lang,
+        "quick": quick,
+    }
     stem = page_stem("calibration", lang)
     notebook = execute("calibration", Path(out_dir) / f"{stem}.ipynb", values, progress=progress)
     meta = ReportMeta(
         report="calibration",
-        title=t("reports.calibration.title"),
+        title=title,
         lang=lang,
         experiment="calibration",
         experiment_sha256="",

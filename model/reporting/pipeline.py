@@ -25,6 +25,7 @@ Every problem with the input is found before anything runs and is a
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
 from model.experiments.design import Experiment, load_experiment
+from model.experiments.executors import available_cores
 from model.experiments.runner import run_experiment
 from model.reporting.brief import rank_arms
 from model.reporting.index import write_index
@@ -165,6 +167,11 @@ def scenario_arm(results_folder: Path | str, arm: str | None = None) -> str:
     return rank_arms(results.runs, results.reference, arms=others)[0]
 
 
+def notebooks_of(report: ExperimentReport) -> list[str]:
+    """The notebooks executed for one experiment, in order."""
+    return ["compare", *(["factorial"] if report.factorial else []), "scenario"]
+
+
 def run_reports(
     reports: Sequence[ExperimentReport],
     *,
@@ -199,10 +206,16 @@ def run_reports(
         progress = sys.stderr.isatty()
     reports_root = Path(reports_root)
     written: list[ReportFiles] = []
+    total = sum(len(notebooks_of(report)) for report in reports) + int(calibration)
+    started = {"clock": 0.0}
+
+    def starting(text: str) -> None:
+        started["clock"] = time.perf_counter()
+        say(f"notebook {len(written) + 1} of {total}: {text}")
 
     def wrote(files: ReportFiles) -> None:
         written.append(files)
-        say(f"wrote {files.html}")
+        say(f"wrote {files.html} ({time.perf_counter() - started['clock']:.0f} s)")
 
     for report in reports:
         say(f"experiment {report.name}: {report.file} -> {report.results}")
@@ -218,11 +231,10 @@ def run_reports(
         )
         if not result.ok:
             say(f"warning: {len(result.failures)} runs of {report.name} failed; pages use the rest")
-        names = ["compare", *(["factorial"] if report.factorial else []), "scenario"]
         chosen = scenario_arm(report.results, arm)
-        for name in names:
+        for name in notebooks_of(report):
             parameters = {"arm": chosen} if name == "scenario" else None
-            say(f"notebook {name}{f' ({chosen})' if parameters else ''} -> {report.out}/")
+            starting(f"{name}{f' ({chosen})' if parameters else ''} -> {report.out}/")
             files = render_report(
                 name,
                 report.out,
@@ -235,11 +247,17 @@ def run_reports(
             wrote(files)
     if calibration:
         out = reports_root / QUICK_FOLDER / "calibration" if quick else reports_root / "calibration"
-        say(f"notebook calibration -> {out}/")
+        seeds = QUICK_CALIBRATION_SEEDS if quick else CALIBRATION_SEEDS
+        days = QUICK_DAYS if quick else CALIBRATION_DAYS
+        starting(
+            f"calibration: {seeds} runs of the status quo, {days} measured days each "
+            f"after the warm-up, on {workers or available_cores()} worker"
+            f"{'s' if (workers or available_cores()) != 1 else ''} -> {out}/"
+        )
         files = render_calibration(
             out,
-            seeds=QUICK_CALIBRATION_SEEDS if quick else CALIBRATION_SEEDS,
-            days=QUICK_DAYS if quick else CALIBRATION_DAYS,
+            seeds=seeds,
+            days=days,
             workers=workers,
             lang=lang,
             quick=quick,
