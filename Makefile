@@ -9,6 +9,8 @@ STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 EXPLORE_HOST := 127.0.0.1
 EXPLORE_PORT ?= 8765
+# How to reach the command after a target: printed at the end of report, test and a fresh install.
+REACH := echo "The streetwise command is in $(VENV): run 'source $(VENV)/bin/activate' (then 'streetwise --help'), or call '$(VENV)/bin/streetwise' directly."
 
 .PHONY: help venv report lab test lint format clean docs bench golden explore
 
@@ -33,15 +35,20 @@ venv:
 	if [ -x "$(VPY)" ] && "$(VPY)" -c 'import sys; sys.exit(0 if sys.version_info >= (3,12) else 1)' 2>/dev/null; then \
 		:; \
 	else \
+		echo "setup 1/3: looking for Python >= 3.12"; \
 		py=$$(./scripts/find_python.sh) || exit 1; \
-		echo "Creating $(VENV) with $$py"; \
+		echo "setup 2/3: creating $(VENV) with $$py"; \
 		rm -rf "$(VENV)"; \
 		"$$py" -m venv "$(VENV)"; \
 	fi; \
 	if [ ! -f "$(STAMP)" ] || [ pyproject.toml -nt "$(STAMP)" ]; then \
-		echo "Installing streetwise[dev] into $(VENV)"; \
+		direct=$$("$(VPY)" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(len(p["dependencies"]) + len(p["optional-dependencies"]["dev"]))'); \
+		echo "setup 3/3: installing streetwise[dev] into $(VENV): $$direct packages and what they need (about 180 in all), about 3 minutes the first time, seconds after that"; \
+		start=$$(date +%s); \
 		$(PIP_ENV) "$(VPY)" -m pip install -q -e ".[dev]"; \
 		touch "$(STAMP)"; \
+		echo "setup done in $$(( $$(date +%s) - start )) s"; \
+		$(REACH); \
 	fi
 
 # QUICK=1: reduced replications and horizon; LANG=xx: language of the pages, taken only from
@@ -51,12 +58,15 @@ REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick) \
 
 report: venv
 	$(VENV)/bin/streetwise report $(strip $(REPORT_FLAGS))
+	@echo "Open reports/index.html in a browser."
+	@$(REACH)
 
 lab: venv
 	$(VPY) -m model.reporting.kernel --lab
 
 test: lint
 	$(VPY) -m pytest
+	@$(REACH)
 
 lint: venv
 	$(VENV)/bin/ruff check .
