@@ -14,7 +14,6 @@ from model.experiments.calibration.fit import FREE_PARAMETERS, load_fit, loss
 from model.experiments.calibration.measures import repeat_report_lift
 from model.experiments.calibration.table import TableRow, format_table, summarise
 from model.experiments.calibration.targets import (
-    SHARED_TARGETS,
     TARGETS_COPY,
     Target,
     load_targets,
@@ -31,11 +30,6 @@ def test_every_counterpart_has_a_band_from_the_file_or_a_stated_assumption():
     by_name = {t.name: t for t in targets}
     assert (by_name["registered_share"].low, by_name["registered_share"].high) == (0.02, 0.05)
     assert (by_name["repeat_report_lift"].low, by_name["repeat_report_lift"].high) == (1.2, 2.0)
-
-
-@pytest.mark.skipif(not SHARED_TARGETS.exists(), reason="shared/ is not beside the repository")
-def test_repository_copy_of_targets_is_current():
-    assert TARGETS_COPY.read_text(encoding="utf-8") == SHARED_TARGETS.read_text(encoding="utf-8")
 
 
 def test_targets_reader_tolerates_colons_inside_plain_values(tmp_path: Path):

@@ -21,11 +21,7 @@ import yaml
 from model.config.paths import REPO_ROOT
 
 TARGETS_COPY = REPO_ROOT / "scenarios" / "calibration" / "targets.yaml"
-"""The repository's copy of the targets file."""
-
-SHARED_TARGETS = REPO_ROOT.parent / "shared" / "calibration" / "targets.yaml"
-"""The shared targets file, when the repository sits beside it (the copy is checked
-against it then)."""
+"""The targets file of the repository (the empirical anchors with their sources)."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +74,11 @@ _COUNTERPARTS: tuple[tuple[str, str, tuple[float, float] | None, str], ...] = (
 
 
 def targets_file() -> Path:
-    """The targets file: the shared one when present, else the repository's copy."""
+    """The targets file: ``$STREETWISE_TARGETS`` when set, else the repository's own."""
     override = os.environ.get("STREETWISE_TARGETS")
     if override:
         return Path(override)
-    return SHARED_TARGETS if SHARED_TARGETS.exists() else TARGETS_COPY
+    return TARGETS_COPY
 
 
 _PLAIN_LINE = re.compile(r"^(\s*(?:- )?[A-Za-z_][\w]*): (.+)$")
