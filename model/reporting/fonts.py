@@ -116,11 +116,17 @@ def ensure_families(families: Iterable[str]) -> None:
 EMBEDDED_FAMILY = "Streetwise Noto Sans SC"
 """CSS name of the Chinese font embedded in a page (a subset of Noto Sans SC)."""
 
+CJK_UNICODE_RANGE = "U+2E80-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF"
+"""Characters the embedded font draws: CJK radicals, punctuation and ideographs, compatibility
+ideographs and forms, full-width forms. Everything else keeps the page's Latin fonts."""
+
 PAGE_FONT_STACK = (
-    "system-ui, -apple-system, blinkmacsystemfont, 'Segoe UI', helvetica, arial, 'DejaVu Sans', "
-    f"sans-serif, '{EMBEDDED_FAMILY}'"
+    f"'{EMBEDDED_FAMILY}', system-ui, -apple-system, blinkmacsystemfont, 'Segoe UI', helvetica, "
+    "arial, 'DejaVu Sans', sans-serif"
 )
-"""Fonts of a page's text: the reader's own first; the embedded font for what they lack."""
+"""Fonts of a page's text. The embedded font comes first but draws only the characters of
+:data:`CJK_UNICODE_RANGE`; listed last, a browser would draw Chinese with whatever system font
+it falls back to first (boxes where there is none) and might never load it."""
 
 
 def is_wide(char: str) -> bool:
@@ -133,9 +139,10 @@ def embedded_font_css(page_text: str) -> str:
 
     A page is self-contained (it loads nothing from the network), so a reader whose machine
     has no Chinese font would see boxes; the page therefore carries a subset of Noto Sans SC
-    (the OFL allows embedding it in documents) holding only the non-ASCII characters it uses,
-    about 100 kB for a Chinese report, listed last in every font stack so a reader's own
-    fonts come first.
+    (the OFL allows embedding it in documents) holding only the wide characters it uses
+    (about 100 kB for a Chinese report), the same font as its figures. The font draws only
+    the characters of :data:`CJK_UNICODE_RANGE` (``unicode-range``), so Latin letters and
+    digits keep the page's usual fonts.
 
     Args:
         page_text: the page's HTML (any text: only its non-ASCII characters matter).
@@ -146,8 +153,8 @@ def embedded_font_css(page_text: str) -> str:
     Raises:
         FontMissingError: the font package is not installed.
     """
-    characters = "".join(sorted({char for char in page_text if ord(char) > 127}))
-    if not any(is_wide(char) for char in characters):
+    characters = "".join(sorted({char for char in page_text if is_wide(char)}))
+    if not characters:
         return ""
     options = subset.Options()
     options.layout_features = ["*"]
@@ -163,7 +170,8 @@ def embedded_font_css(page_text: str) -> str:
     return (
         "<style type='text/css'>"
         f"@font-face {{ font-family: '{EMBEDDED_FAMILY}'; "
-        f"src: url(data:font/otf;base64,{data}) format('opentype'); }}\n"
+        f"src: url(data:font/otf;base64,{data}) format('opentype'); "
+        f"unicode-range: {CJK_UNICODE_RANGE}; }}\n"
         f":root {{ --jp-ui-font-family: {PAGE_FONT_STACK}; "
         f"--jp-content-font-family: {PAGE_FONT_STACK}; }}\n"
         f"body, header.streetwise {{ font-family: {PAGE_FONT_STACK}; }}"

@@ -23,10 +23,13 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from PIL import Image
 
 from model.reporting import fonts
 from model.reporting.figures import style
 from model.reporting.text import GLOSSARY_PATH, MESSAGES_DIR, Text, flatten
+
+from . import test_notebooks as english_pages
 
 FIGURE_TERMS = (
     "响应率 解决率 满意率 新就业群体 骑手 快递员 网约车司机 积分 荣誉 暖蜂驿站 议事协商 随手拍 "
@@ -173,7 +176,8 @@ def test_a_chinese_page_embeds_exactly_the_characters_it_shows():
     css = out[out.index("<style") : out.index("</head>")]
     assert out.endswith("<p>在模型中，响应率 +2.1个百分点</p></body></html>")
     assert f"font-family: '{fonts.EMBEDDED_FAMILY}'" in css
-    assert fonts.PAGE_FONT_STACK.endswith(f"'{fonts.EMBEDDED_FAMILY}'")
+    assert fonts.PAGE_FONT_STACK.startswith(f"'{fonts.EMBEDDED_FAMILY}', ")
+    assert f"unicode-range: {fonts.CJK_UNICODE_RANGE};" in css
     font = embedded_font(css)
     covered = set(map(chr, font.getBestCmap()))
     shown = {c for c in "政策简报在模型中，响应率个百分点"}
@@ -199,3 +203,34 @@ def test_chinese_titles_wrap_by_display_width_never_before_closing_punctuation()
     assert style.wrap_columns("一二三，四", 6) == "一二三，\n四"  # the comma stays on its line
     english = "Worker participation per worker-month (change, percentage points)"
     assert style.wrap_columns(english, 34) == style.wrap(english, 34)
+
+
+@pytest.mark.skipif(english_pages.CHROMIUM is None, reason="chromium is not installed")
+def test_chromium_draws_the_embedded_han_glyphs_not_boxes(tmp_path: Path):
+    """Boxes for missing glyphs all look alike; real glyphs of two characters differ."""
+    shots = []
+    for index, char in enumerate("响应"):
+        page = tmp_path / f"{index}.html"
+        body = f"<p style='font-size:48px;margin:8px'>{char}率 Rate</p>"
+        page.write_text(
+            fonts.with_embedded_font(
+                f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'/></head>"
+                f"<body>{body}</body></html>"
+            ),
+            encoding="utf-8",
+        )
+        shot = tmp_path / f"{index}.png"
+        english_pages.run_chromium(
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=320,200",
+            "--virtual-time-budget=3000",  # let the page load its font before the shot
+            page.resolve().as_uri(),
+        )
+        shots.append(np.asarray(Image.open(shot).convert("L"), dtype=float))
+    first, second = shots
+    assert (first < 128).mean() > 0.01 and (second < 128).mean() > 0.01
+    left = slice(0, 70)  # the first character only
+    assert np.abs(first[:, left] - second[:, left]).mean() > 1.0
+    right = slice(130, 320)  # "率 Rate" is the same on both pages
+    assert np.array_equal(first[:, right], second[:, right])
