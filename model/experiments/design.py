@@ -184,7 +184,11 @@ class ExperimentSpec(_Strict):
     replications: int | None = Field(None, ge=1, description="replications per arm")
     precision: PrecisionSpec | None = Field(None, description="adaptive replications")
     reference: str | None = Field(None, description="reference arm; default: the first arm")
-    scenario: str | None = Field(None, description="default scenario file of the arms")
+    scenario: str = Field(
+        "scenarios/baseline.yaml",
+        description="default scenario file of the arms (default: the status quo, "
+        "scenarios/baseline.yaml of the repository)",
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="dotted.key: value applied to every arm first"
     )
@@ -375,15 +379,10 @@ class _Resolver:
         self,
         index: int,
         name: str,
-        scenario: str | None,
+        scenario: str,
         layers: Sequence[dict[str, Any]],
         where: str,
     ) -> tuple[ScenarioConfig, Path]:
-        if scenario is None:
-            raise ConfigError(
-                f"{self.source}: {where}.scenario: required key missing "
-                "(or give a scenario: for the whole experiment)"
-            )
         path = self.find(scenario, where)
         if path not in self.cache:
             self.cache[path] = read_yaml(path)
@@ -465,7 +464,7 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
     lever_keys: dict[str, None] = {}
 
     def add(
-        name: str, scenario: str | None, own: dict[str, Any], levels: dict[str, Any], where: str
+        name: str, scenario: str, own: dict[str, Any], levels: dict[str, Any], where: str
     ) -> None:
         config, path = resolver.build(len(arms), name, scenario, [spec.overrides, own], where)
         for key, value in own.items():

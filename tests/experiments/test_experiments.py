@@ -666,3 +666,11 @@ def test_one_blas_thread_per_process_unless_the_user_chose(monkeypatch):
     finally:
         executor.close()
     assert seen == ["1", "1", "1"]
+
+
+def test_arms_without_a_scenario_use_the_status_quo_by_default(tmp_path):
+    """No ``scenario:`` anywhere: every arm starts from scenarios/baseline.yaml (the default)."""
+    spec = write_spec(tmp_path, scenario=None)
+    exp = load_experiment(spec)
+    assert [arm.config.name for arm in exp.arms] == ["baseline"] * 3
+    assert exp.arms[1].config.policies.mini_program.enabled is True
