@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 from babel.numbers import format_decimal
 
+from model.config.paths import REPO_ROOT
 from model.reporting import registry
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -378,3 +379,55 @@ def lever_id_of(key: str) -> str:
     if len(parts) >= 2 and parts[0] == "policies":
         return parts[1]
     return key
+
+
+GLOSSARY_SECTIONS = {
+    "levers": "Measures (措施)",
+    "outcomes": "Outcomes (指标)",
+    "channels": "Report channels (上报渠道)",
+    "issue_types": "Types of problem (问题类型)",
+    "worker_kinds": "New-employment workers (新就业群体)",
+    "roles": "Posts of registered workers (岗位)",
+    "departments": "Departments (职能部门)",
+    "report_terms": "Report terms (报告用语)",
+    "units": "Units (单位)",
+    "calibration_targets": "Calibration targets (校准目标)",
+}
+"""Headings of the glossary's sections in ``docs/glossary.md``."""
+
+
+def glossary_markdown(glossary_path: Path = GLOSSARY_PATH) -> str:
+    """The glossary as a Markdown page (``docs/glossary.md``): one table per section.
+
+    The page is generated from the YAML file the reports read, so the two cannot disagree
+    (a test compares them).
+    """
+    glossary = _load_yaml(Path(glossary_path))
+    lines = [
+        "# Glossary: English and Chinese terms of the reports (术语表)",
+        "",
+        "Every domain term a report shows, in the words of the officials who read it:",
+        "the 12345 three rates (三率: 响应率, 解决率, 满意率), 新就业群体 and its",
+        "骑手, 快递员 and 网约车司机, 积分, 荣誉, 暖蜂驿站, 议事协商, 随手拍小程序,",
+        "接诉即办. Generated from",
+        "`model/reporting/messages/glossary.yaml`, which the reports read; change a term there and",
+        "regenerate this page with",
+        "`python -c 'from model.reporting.text import write_glossary_doc; write_glossary_doc()'`.",
+        "Sentences, headings and captions are in `model/reporting/messages/<lang>.yaml`.",
+    ]
+    for section, entries in glossary.items():
+        if not isinstance(entries, Mapping):
+            continue
+        lines += ["", f"## {GLOSSARY_SECTIONS.get(section, humanise(section))}", ""]
+        lines += ["| Key | English | 中文 | Note |", "| --- | --- | --- | --- |"]
+        for key, entry in entries.items():
+            cells = [f"`{key}`", *(str(entry.get(name, "")) for name in ("en", "zh", "note"))]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_glossary_doc(path: Path | None = None) -> Path:
+    """Write :func:`glossary_markdown` to ``docs/glossary.md`` (or ``path``)."""
+    path = Path(path) if path is not None else REPO_ROOT / "docs" / "glossary.md"
+    path.write_text(glossary_markdown(), encoding="utf-8")
+    return path

@@ -21,11 +21,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from model.config.paths import REPO_ROOT
 from model.reporting.findings import Finding
 from model.reporting.notebooks import NOTEBOOKS
 from model.reporting.pages import compare, factorial, scenario
 from model.reporting.pipeline import scenario_arm
-from model.reporting.text import GLOSSARY_PATH, MESSAGES_DIR, Text, flatten, placeholders
+from model.reporting.text import (
+    GLOSSARY_PATH,
+    MESSAGES_DIR,
+    Text,
+    flatten,
+    glossary_markdown,
+    placeholders,
+)
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
@@ -241,3 +249,12 @@ def test_factorial_and_scenario_pages_build_in_chinese(factorial_folder, standar
         assert not english_leftovers(text, Text("en")), notebook
         assert not message_keys_shown(text), notebook
     assert "相互增强" in page_html(factorial_page, "factorial")
+
+
+def test_docs_glossary_is_generated_from_the_yaml_the_reports_read():
+    doc = (REPO_ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    assert doc == glossary_markdown(), "regenerate docs/glossary.md (see its first paragraph)"
+    glossary = yaml.safe_load(GLOSSARY_PATH.read_text(encoding="utf-8"))
+    for section in ("levers", "outcomes", "worker_kinds", "report_terms"):
+        for key, entry in glossary[section].items():
+            assert f"| `{key}` | {entry['en']} | {entry['zh']} |" in doc
