@@ -84,7 +84,10 @@ def main() -> None:
         ax.axvline(60, color="grey", linestyle=":", linewidth=1)
         ax.legend(fontsize=8, loc="lower right")
     axes[-1].set_xlabel("day of the run (no warm-up; dotted line: the default warm-up, 60 days)")
-    fig.suptitle(f"Convergence from an empty start, mean of {args.seeds} seeds, 14-day means")
+    fig.suptitle(
+        f"Convergence from an empty start, mean of {args.seeds} seeds (lines: 14-day means; "
+        f"settling: 30-day mean within {args.tolerance:.0%} of the second year)"
+    )
     fig.tight_layout()
     out = REPO_ROOT / "docs" / "figures" / "warmup.png"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,7 @@
 
 Every parameter of :class:`model.config.scenario.ScenarioConfig` becomes one row: its dotted key (as
 used by ``--set``), its status-quo default, its unit and meaning (from the field
-description, unit first) and its source (the ``calibration/targets.yaml`` key named by
+description, unit first) and its source (the ``scenarios/calibration/targets.yaml`` key named by
 ``source: X`` in the description, or "assumption"). Nested sections are walked
 recursively; dictionaries (issue types, departments, visibility per observer, points per
 issue type) are expanded per key, so every key a scenario can set has its own row.
