@@ -10,6 +10,10 @@ The consolidated tables are rebuilt from the per-run files whenever a session ra
 an uninterrupted one. Running a finished experiment again does nothing and rewrites nothing.
 Changing only the replications or the precision target of a folder is allowed, and reuses
 every finished run.
+
+The module is a little over 500 lines because the session's steps (lock, manifest, resume
+scan, batches, adaptive growth, consolidation) share one state object; split, each part
+would need the whole of it.
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ imports and the few lines that read it. What this module reads:
   ``set_dotted`` (``model.config.loading``).
 
 ``ExplorerStreet`` adds ``series``, ``sampler``, ``plan``, ``snapshot()`` and ``hours_done``
-to the model; the model must not use these names.
+to the model; the model must not use these names. Being the explorer's only contact with the
+model is why this module is longer than 500 lines: everything the page needs from the
+model, and nothing else, is here.
 
 Where workers are shown. The model does not move workers cell by cell: an online worker's
 exposure is a rate of passes spread over its route zone (``exposure_matrices``). The map
