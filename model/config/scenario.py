@@ -1,10 +1,11 @@
 """The whole scenario: the street, its people, issues, channels, service, behaviour, levers.
 
 Every number the model uses lives in this schema, with its unit in the field description
-and its source: a key of ``scenarios/calibration/targets.yaml`` (``source: workers.registered_share``)
-or the word "assumption". Defaults describe the status quo, so an empty scenario file *is*
-the baseline. Unknown keys are errors (``extra="forbid"``), so a typo never silently falls
-back to a default. The blocks are defined by theme in the sibling modules.
+and its source: a key of ``scenarios/calibration/targets.yaml``
+(``source: workers.registered_share``) or the word "assumption". Defaults describe the status
+quo, so an empty scenario file *is* the baseline. Unknown keys are errors
+(``extra="forbid"``), so a typo never silently falls back to a default. The blocks are
+defined by theme in the sibling modules.
 """
 
 from __future__ import annotations
