@@ -53,8 +53,9 @@ venv:
 
 # QUICK=1: reduced replications and horizon; LANG=xx: language of the pages, taken only from
 # the make command line (LANG from the environment is the locale, not a report language).
+comma := ,
 REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick) \
-	$(if $(filter command line,$(origin LANG)),--lang $(LANG))
+	$(if $(filter command line,$(origin LANG)),--lang $(LANG),--lang en$(comma)zh)
 
 report: venv
 	$(VENV)/bin/streetwise report $(strip $(REPORT_FLAGS))

@@ -182,7 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="3 replications of 120 days (calibration 3 seeds): pages marked indicative only",
     )
-    report.add_argument("--lang", default="en", help="language of the pages (default en)")
+    report.add_argument(
+        "--lang",
+        default="en",
+        help="language of the pages: en, zh, or several comma-separated (en,zh); default en",
+    )
     report.add_argument(
         "--arm", default=None, help="arm shown in depth (default: the top-ranked arm)"
     )

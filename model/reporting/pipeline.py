@@ -122,8 +122,11 @@ def plan(
             an experiment does not have, or two files of the same experiment name.
     """
     languages = available_languages()
-    if lang not in languages:
-        raise ConfigError(f"--lang: unknown language {lang!r} (available: {', '.join(languages)})")
+    for code in page_languages(lang):
+        if code not in languages:
+            raise ConfigError(
+                f"--lang: unknown language {code!r} (available: {', '.join(languages)})"
+            )
     results_root = Path(results_root) if results_root is not None else RESULTS
     reports_root = Path(reports_root)
     if quick:
@@ -149,6 +152,11 @@ def plan(
             )
         )
     return planned
+
+
+def page_languages(lang: str) -> list[str]:
+    """Languages of ``--lang``: one code (``zh``) or several, comma-separated (``en,zh``)."""
+    return [code.strip() for code in lang.split(",") if code.strip()] or ["en"]
 
 
 def scenario_arm(results_folder: Path | str, arm: str | None = None) -> str:
@@ -192,7 +200,9 @@ def run_reports(
         reports_root: folder of the report folders and of ``index.html``.
         quick: reduced replications and horizon (bannered pages).
         arm: the arm of the scenario pages (default each experiment's top-ranked arm).
-        lang: language of the pages.
+        lang: language of the pages, or several comma-separated (``en,zh``): every page is
+            written in each (``compare.html``, ``compare.zh.html``) and the index, in the
+            first, links them all.
         calibration: also produce the calibration page.
         executor: where the runs execute (``serial``, ``process``, ``dask``).
         workers: worker processes (default one per core).
@@ -206,7 +216,15 @@ def run_reports(
         progress = sys.stderr.isatty()
     reports_root = Path(reports_root)
     written: list[ReportFiles] = []
-    total = sum(len(notebooks_of(report)) for report in reports) + int(calibration)
+    languages = page_languages(lang)
+
+    def tag(page_lang: str) -> str:
+        """`` [zh]`` in the progress lines when pages are written in several languages."""
+        return f" [{page_lang}]" if len(languages) > 1 else ""
+
+    total = (sum(len(notebooks_of(report)) for report in reports) + int(calibration)) * len(
+        languages
+    )
     started = {"clock": 0.0}
 
     def starting(text: str) -> None:
@@ -234,36 +252,40 @@ def run_reports(
         chosen = scenario_arm(report.results, arm)
         for name in notebooks_of(report):
             parameters = {"arm": chosen} if name == "scenario" else None
-            starting(f"{name}{f' ({chosen})' if parameters else ''} -> {report.out}/")
-            files = render_report(
-                name,
-                report.out,
-                results=report.results,
-                lang=lang,
-                quick=quick,
-                parameters=parameters,
-                progress=progress,
-            )
-            wrote(files)
+            for page_lang in languages:
+                starting(
+                    f"{name}{f' ({chosen})' if parameters else ''}{tag(page_lang)} -> {report.out}/"
+                )
+                files = render_report(
+                    name,
+                    report.out,
+                    results=report.results,
+                    lang=page_lang,
+                    quick=quick,
+                    parameters=parameters,
+                    progress=progress,
+                )
+                wrote(files)
     if calibration:
         out = reports_root / QUICK_FOLDER / "calibration" if quick else reports_root / "calibration"
         seeds = QUICK_CALIBRATION_SEEDS if quick else CALIBRATION_SEEDS
         days = QUICK_DAYS if quick else CALIBRATION_DAYS
-        starting(
-            f"calibration: {seeds} runs of the status quo, {days} measured days each "
-            f"after the warm-up, on {workers or available_cores()} worker"
-            f"{'s' if (workers or available_cores()) != 1 else ''} -> {out}/"
-        )
-        files = render_calibration(
-            out,
-            seeds=seeds,
-            days=days,
-            workers=workers,
-            lang=lang,
-            quick=quick,
-            progress=progress,
-        )
-        wrote(files)
-    index = write_index(reports_root, lang=lang)
+        for page_lang in languages:
+            starting(
+                f"calibration{tag(page_lang)}: {seeds} runs of the status quo, {days} measured "
+                f"days each after the warm-up, on {workers or available_cores()} worker"
+                f"{'s' if (workers or available_cores()) != 1 else ''} -> {out}/"
+            )
+            files = render_calibration(
+                out,
+                seeds=seeds,
+                days=days,
+                workers=workers,
+                lang=page_lang,
+                quick=quick,
+                progress=progress,
+            )
+            wrote(files)
+    index = write_index(reports_root, lang=languages[0])
     say(f"wrote {index} ({len(written)} pages written now)")
     return written

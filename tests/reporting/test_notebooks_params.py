@@ -121,3 +121,13 @@ def test_report_progress_a_line_per_notebook_and_the_calibration_runs(tmp_path, 
     assert meta["parameters"]["scenario"] == small.resolve().as_posix()
     page = Path(written[0].html).read_text(encoding="utf-8")
     assert "<title>Calibration of the status quo</title>" in page
+
+
+def test_several_page_languages_are_read_and_each_is_checked():
+    assert pipeline.page_languages("en") == ["en"]
+    assert pipeline.page_languages("en, zh") == ["en", "zh"]
+    assert pipeline.page_languages("") == ["en"]
+    experiment = REPO_ROOT / "scenarios" / "experiments" / "example.yaml"
+    assert pipeline.plan([experiment], lang="en,zh")  # both known
+    with pytest.raises(ConfigError, match=r"--lang: unknown language 'xx'"):
+        pipeline.plan([experiment], lang="en,xx")
