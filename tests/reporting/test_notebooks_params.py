@@ -131,3 +131,14 @@ def test_several_page_languages_are_read_and_each_is_checked():
     assert pipeline.plan([experiment], lang="en,zh")  # both known
     with pytest.raises(ConfigError, match=r"--lang: unknown language 'xx'"):
         pipeline.plan([experiment], lang="en,xx")
+
+
+def test_a_calibration_of_another_scenario_names_it_in_title_and_method():
+    from model.reporting.pages import calibration
+
+    page = calibration.build(seeds=1, days=2, workers=1, scenario="points.yaml")
+    assert not page.status_quo
+    assert "Calibration: scenarios/points.yaml" in str(page.title().data)
+    method = str(page.method_section().data)
+    assert "The scenario scenarios/points.yaml was run" in method
+    assert "status quo (" not in method

@@ -58,6 +58,8 @@ class CalibrationPage:
         close_days: days from report to close of the tickets of the first run's window.
         fitted: the stored parameter fit (``scenarios/calibration/fit.json``).
         manifest: provenance, with the keys of an experiment's ``manifest.json``.
+        status_quo: whether the scenario is the status quo (``scenarios/baseline.yaml``);
+            the title and the method name any other scenario.
     """
 
     t: Text
@@ -68,6 +70,7 @@ class CalibrationPage:
     close_days: np.ndarray
     fitted: dict[str, Any]
     manifest: dict[str, Any] = field(default_factory=dict)
+    status_quo: bool = True
 
     @property
     def n(self) -> int:
@@ -85,9 +88,14 @@ class CalibrationPage:
             n=t.number(self.n),
             days=t.number(self.days),
         )
+        heading = (
+            t("calibration.title")
+            if self.status_quo
+            else t("calibration.title_scenario", scenario=self.scenario)
+        )
         return section(
             "title",
-            t("calibration.title"),
+            heading,
             paragraph(summary, "bottom-line"),
             paragraph(t("calibration.subtitle", n=t.number(self.n))),
             level=1,
@@ -181,7 +189,7 @@ class CalibrationPage:
         """How the table was made."""
         t = self.t
         text = t(
-            "calibration.method",
+            "calibration.method" if self.status_quo else "calibration.method_scenario",
             scenario=self.scenario,
             last_seed=t.number(max(self.n - 1, 0)),
             warmup=t.number(self.warmup_days),
@@ -281,4 +289,5 @@ def build(
         close_days,
         calibration_fit.load_fit(),
         manifest,
+        status_quo=path.resolve() == (SCENARIOS / "baseline.yaml").resolve(),
     )
