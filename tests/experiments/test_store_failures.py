@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow as pa
@@ -29,14 +31,18 @@ import yaml
 from conftest import EXPERIMENT_OVERRIDES, SMALL_YAML
 
 from model.cli import main
+from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
+from model.config.scenario import ScenarioConfig
 from model.experiments import store
 from model.experiments.store import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_parquet,
     atomic_write_parquet_tables,
+    check_writable_dir,
     is_complete_parquet,
+    write_run,
 )
 
 OLD = b"the old content\n"
@@ -206,6 +212,120 @@ def test_is_complete_parquet(tmp_path):
     assert not is_complete_parquet(tmp_path / "empty.parquet")
     assert not is_complete_parquet(tmp_path / "missing.parquet")
     assert not is_complete_parquet(tmp_path)
+
+
+# --------------------------------------------------------------------------- what is written
+
+
+def test_the_temporary_file_is_a_hidden_sibling(tmp_path, monkeypatch):
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renames.append((a, b)), real_replace(a, b)))
+    target = tmp_path / "deep" / "er" / "r00001.json"  # missing folders are created
+    atomic_write_bytes(target, b"{}")
+    atomic_write_parquet_tables(tmp_path / "daily.parquet", pa.schema([("x", pa.int64())]), [])
+    for source, final in renames:
+        source, final = Path(source), Path(final)
+        assert source.parent == final.parent  # the same folder, so the rename is atomic
+        assert source.name.startswith(f".{final.name}.") and source.name.endswith(".tmp")
+    assert target.read_bytes() == b"{}"
+
+
+def test_json_is_indented_utf8_with_nan_and_infinity_as_null(tmp_path):
+    target = tmp_path / "outcomes.json"
+    data = {"街道": "社区", "share": math.nan, "list": [1.5, math.inf, {"x": -math.inf}],
+            "pair": (2, math.nan), "kept": 0.25}  # fmt: skip
+    atomic_write_json(target, data)
+    expected = (
+        '{\n  "街道": "社区",\n  "share": null,\n  "list": [\n    1.5,\n    null,\n'
+        '    {\n      "x": null\n    }\n  ],\n  "pair": [\n    2,\n    null\n  ],\n'
+        '  "kept": 0.25\n}\n'
+    )
+    assert target.read_bytes() == expected.encode("utf-8")
+
+
+def test_parquet_is_reproducible_compressed_and_self_describing(tmp_path):
+    table = pa.table({"day": pa.array(range(1000), type=pa.int64()), "x": [0.5] * 1000})
+    first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    atomic_write_parquet(first, table)
+    atomic_write_parquet(second, table)
+    assert first.read_bytes() == second.read_bytes()
+    meta = pq.read_metadata(first)
+    column = meta.row_group(0).column(0)
+    assert column.compression == "ZSTD"
+    assert column.statistics is not None and column.statistics.max == 999
+    assert b"ARROW:schema" in meta.metadata
+    assert pq.read_table(first).equals(table)
+
+
+def test_stream_row_groups_follow_the_buffer_size(tmp_path):
+    target = tmp_path / "daily.parquet"
+    atomic_write_parquet_tables(target, pa.schema([("day", pa.int64())]), big_tables())
+    meta = pq.read_metadata(target)
+    assert meta.row_group(0).num_rows == 65_536  # the default row group
+    assert meta.num_rows == 120_000
+    schema = pa.schema([("day", pa.int64())])
+    tables = (pa.table({"day": pa.array([i] * 30, type=pa.int64())}) for i in range(10))
+    assert atomic_write_parquet_tables(target, schema, tables, row_group_rows=100) == 300
+    meta = pq.read_metadata(target)
+    groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert groups == [100, 20, 100, 20, 60]  # flushed at 120 rows buffered, then the rest
+    column = meta.row_group(0).column(0)
+    assert column.compression == "ZSTD" and column.statistics is not None
+    assert b"ARROW:schema" in meta.metadata
+
+
+def test_write_run_writes_every_file(tmp_path, umask_022):
+    output = SimpleNamespace(
+        outcomes={"issues_total": 3.0, "median_hours_to_fix": math.nan},
+        daily=pa.table({"day": [0, 1]}),
+        issues=pa.table({"issue_id": [0, 1, 2]}),
+        reports=pa.table({"time": [1.5]}),
+        workers=pa.table({"worker_id": [7]}),
+    )
+    out = tmp_path / "nested" / "run"
+    config = ScenarioConfig()
+    write_run(out, config, output, seed=42, days=9)
+    names = {"outcomes.json", "daily.parquet", "issues.parquet", "reports.parquet",
+             "workers.parquet", "config.json"}  # fmt: skip
+    assert {p.name for p in out.iterdir()} == names
+    assert json.loads((out / "outcomes.json").read_text(encoding="utf-8")) == {
+        "issues_total": 3.0,
+        "median_hours_to_fix": None,
+    }
+    written = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert written == {**config.resolved(), "days": 9, "seed": 42}
+    for name in ("daily", "issues", "reports", "workers"):
+        assert pq.read_table(out / f"{name}.parquet").equals(getattr(output, name)), name
+
+
+def test_check_writable_dir(tmp_path, monkeypatch):
+    check_writable_dir(tmp_path / "new" / "folder")  # created later: its parent is writable
+    check_writable_dir(tmp_path)
+    (tmp_path / "taken").write_text("a file", encoding="utf-8")
+    with pytest.raises(ConfigError, match="taken: --out must be a folder, but a file is there"):
+        check_writable_dir(tmp_path / "taken")
+    asked = []
+    monkeypatch.setattr(os, "access", lambda path, mode: asked.append(Path(path)) or False)
+    with pytest.raises(ConfigError, match="new/folder: --out folder is not writable"):
+        check_writable_dir(tmp_path / "new" / "folder")
+    assert asked == [tmp_path]  # the nearest folder that exists
+
+
+def test_umask_is_read_without_changing_it_also_without_proc(tmp_path, monkeypatch):
+    old = os.umask(0o027)
+    try:
+        assert store.result_file_mode() == 0o640
+
+        def no_proc(self, *args, **kwargs):
+            raise OSError("no /proc here")
+
+        monkeypatch.setattr(Path, "read_text", no_proc)
+        assert store.result_file_mode() == 0o640
+        monkeypatch.undo()
+        assert os.umask(0o027) == 0o027  # left as it was
+    finally:
+        os.umask(old)
 
 
 # --------------------------------------------------------------------------- file modes
