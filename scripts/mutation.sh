@@ -5,12 +5,13 @@
 # model/experiments/store.py and model/config one change at a time and runs the fast tests of
 # those modules against each mutant; a mutant the tests do not notice "survives". The run works
 # in a fresh copy of the committed tree (HEAD), so the working tree gets no mutants/ folder.
-# It prints the kill rate and every survivor. CPU heavy (about an hour on two cores, at the
-# lowest priority): run it by hand, never in CI or `make test`.
+# It prints the kill rate and every survivor. CPU heavy (hours for every module on two cores,
+# at the lowest priority): run it by hand, never in CI or `make test`.
 #
 # Usage: scripts/mutation.sh [MUTANT_GLOB...]   e.g. 'model.outcomes*' 'model.experiments*'
 # Environment: JOBS=N mutants in parallel (default: the number of cores); SHOW=1 prints the
-# diff of every survivor; KEEP=1 keeps the work folder (to browse it with `mutmut browse`).
+# diff of every survivor; KEEP=1 keeps the work folder (to browse it with `mutmut browse`);
+# PYTEST_ADDOPTS reaches every test run (e.g. a --deselect).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +32,8 @@ fi
 git -C "$root" archive HEAD | tar -x -C "$work"
 cd "$work"
 
-echo "mutation testing of $(git -C "$root" rev-parse --short HEAD) with $jobs jobs (nice 19)..."
+echo "mutation testing of $(git -C "$root" rev-parse --short HEAD) ${*:-(every module)}" \
+    "with $jobs jobs at nice 19..."
 started=$(date +%s)
 if ! nice -n 19 "$python" -m mutmut run --max-children "$jobs" "$@" >mutmut-run.log 2>&1; then
     tail -n 40 mutmut-run.log >&2
@@ -39,43 +41,46 @@ if ! nice -n 19 "$python" -m mutmut run --max-children "$jobs" "$@" >mutmut-run.
     exit 1
 fi
 minutes=$((($(date +%s) - started + 59) / 60))
+"$python" -m mutmut results --all true >mutants.txt
 
-"$python" -m mutmut export-cicd-stats >/dev/null
-"$python" -m mutmut results >survivors.txt
-
-"$python" - "$minutes" <<'EOF'
-import json
+"$python" - "$minutes" <<'SUMMARY'
 import sys
 from collections import Counter, defaultdict
 
-minutes = sys.argv[1]
-stats = json.load(open("mutants/mutmut-cicd-stats.json", encoding="utf-8"))
-killed = stats["killed"] + stats["timeout"] + stats["segfault"]
-mutants = stats["total"] - stats["skipped"]
-tested = mutants - stats["no_tests"]
-print(f"\nmutants: {mutants} ({minutes} min)")
-print(f"  killed {stats['killed']}, timed out {stats['timeout']}, crashed {stats['segfault']}")
-print(f"  survived {stats['survived']}, suspicious (slow) {stats['suspicious']}, "
-      f"reached by no selected test {stats['no_tests']}")
+# the status of every mutant ("not checked": outside the globs given on the command line)
+rows = [
+    tuple(line.strip().rsplit(": ", 1))
+    for line in open("mutants.txt", encoding="utf-8")
+    if ": " in line
+]
+rows = [(name, status) for name, status in rows if status != "not checked"]
+count = Counter(status for _, status in rows)
+caught = ("killed", "timeout", "segfault", "caught by type check")
+killed = sum(count[s] for s in caught)
+mutants = len(rows) - count["skipped"]
+reached = mutants - count["no tests"]
+summary = ", ".join(f"{n} {s}" for s, n in count.most_common())
+print(f"\nmutants: {mutants} in {sys.argv[1]} min ({summary})")
 if mutants:
-    print(f"kill rate: {killed / mutants:.1%} of all mutants "
-          f"({killed / tested:.1%} of those the tests reach)" if tested else "kill rate: n/a")
-rows = [line.strip().rsplit(": ", 1) for line in open("survivors.txt", encoding="utf-8")
-        if ": " in line]
+    print(
+        f"kill rate: {killed / mutants:.1%} ({killed} of {mutants} mutants); "
+        f"{killed / max(reached, 1):.1%} of the {reached} that the selected tests reach"
+    )
+survivors = [(name, status) for name, status in rows if status not in (*caught, "skipped")]
 by_module = defaultdict(Counter)
-for name, status in rows:
-    module = name.split(".x_")[0].split(".xǁ")[0]
-    by_module[module][status] += 1
+for name, status in survivors:
+    by_module[name.split(".x")[0]][status] += 1
 print("\nnot killed, by module:")
 for module, counts in sorted(by_module.items()):
     print(f"  {module}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-print("\nsurvivors:")
-for name, status in rows:
+print("\nsurvivors (SHOW=1 prints their diffs):")
+for name, status in survivors:
     print(f"  {name}: {status}")
-EOF
+SUMMARY
 
 if [ "${SHOW:-0}" = 1 ]; then
-    grep -E ': (survived|no tests)$' survivors.txt | sed 's/^ *//; s/: .*$//' | while read -r name; do
-        "$python" -m mutmut show "$name"
-    done
+    grep -E ': (survived|no tests|suspicious)$' mutants.txt | sed 's/^ *//; s/: .*$//' |
+        while read -r name; do
+            "$python" -m mutmut show "$name"
+        done
 fi
