@@ -31,6 +31,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.config.codes import WORKER_KINDS
 from model.config.errors import ConfigError
 from model.config.scenario import ScenarioConfig
 
@@ -48,8 +49,6 @@ BYTES_PER_WORKER = 2_000
 
 BYTES_PER_ISSUE = 4_000
 """Memory per issue, its reports included (bytes)."""
-
-WORKER_KINDS = ("rider", "courier", "driver")
 
 
 @dataclass(frozen=True)
