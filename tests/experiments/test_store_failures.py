@@ -270,6 +270,12 @@ def test_stream_row_groups_follow_the_buffer_size(tmp_path):
     meta = pq.read_metadata(target)
     groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     assert groups == [100, 20, 100, 20, 60]  # flushed at 120 rows buffered, then the rest
+    # a buffer of exactly row_group_rows is flushed at once, into one group
+    tables = (pa.table({"day": pa.array([i] * 25, type=pa.int64())}) for i in range(8))
+    nested = tmp_path / "new" / "folder" / "daily.parquet"  # missing folders are created
+    assert atomic_write_parquet_tables(nested, schema, tables, row_group_rows=50) == 200
+    meta = pq.read_metadata(nested)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [50] * 4
     column = meta.row_group(0).column(0)
     assert column.compression == "ZSTD" and column.statistics is not None
     assert b"ARROW:schema" in meta.metadata
@@ -297,6 +303,11 @@ def test_write_run_writes_every_file(tmp_path, umask_022):
     assert written == {**config.resolved(), "days": 9, "seed": 42}
     for name in ("daily", "issues", "reports", "workers"):
         assert pq.read_table(out / f"{name}.parquet").equals(getattr(output, name)), name
+    # writing again into the same folder replaces the files
+    output.outcomes = {"issues_total": 4.0}
+    write_run(out, config, output, seed=43, days=9)
+    assert json.loads((out / "outcomes.json").read_text(encoding="utf-8")) == {"issues_total": 4.0}
+    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["seed"] == 43
 
 
 def test_check_writable_dir(tmp_path, monkeypatch):
@@ -310,6 +321,12 @@ def test_check_writable_dir(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="new/folder: --out folder is not writable"):
         check_writable_dir(tmp_path / "new" / "folder")
     assert asked == [tmp_path]  # the nearest folder that exists
+    asked.clear()
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    with pytest.raises(ConfigError, match="existing: --out folder is not writable"):
+        check_writable_dir(existing)
+    assert asked == [existing]  # an existing folder is checked itself, not its parent
 
 
 def test_umask_is_read_without_changing_it_also_without_proc(tmp_path, monkeypatch):
