@@ -42,6 +42,7 @@ from model.experiments.store import (
     atomic_write_json,
     atomic_write_parquet,
     atomic_write_parquet_tables,
+    is_complete_parquet,
 )
 from model.outcomes.contract import OUTCOME_NAMES
 
@@ -138,12 +139,11 @@ class ResultsDir:
         arm, replicate = record["arm_index"], record["replicate"]
         if record.get("seed") != self.experiment.seed(replicate):
             return False
-        if not self.daily_file(arm, replicate).is_file():
-            return False
-        return not keep_issue_logs or (
-            self.issues_file(arm, replicate).is_file()
-            and self.workers_file(arm, replicate).is_file()
-        )
+        tables = [self.daily_file(arm, replicate)]
+        if keep_issue_logs:
+            tables += [self.issues_file(arm, replicate), self.workers_file(arm, replicate)]
+        # whole files only: a table cut short (footer unreadable) means the run is redone
+        return all(is_complete_parquet(path) for path in tables)
 
     def save(self, result: RunResult) -> dict[str, Any]:
         """Store one run atomically (tables first, the JSON record last)."""

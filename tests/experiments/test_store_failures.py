@@ -521,11 +521,6 @@ def test_failed_write_while_storing_a_run_redoes_exactly_that_run(
     assert_same_tables(out, copy)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ResultsDir.is_done (model/experiments/results.py) checks only that a run's Parquet "
-    "files exist; it should use store.is_complete_parquet (issue 17 report)",
-)
 def test_truncated_run_table_redoes_exactly_that_run(finished, tmp_path, capsys):
     spec, out = finished
     copy = copy_of(out, tmp_path)
