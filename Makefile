@@ -12,7 +12,7 @@ EXPLORE_PORT ?= 8765
 # How to reach the command after a target: printed at the end of report, test and a fresh install.
 REACH := echo "The streetwise command is in $(VENV): run 'source $(VENV)/bin/activate' (then 'streetwise --help'), or call '$(VENV)/bin/streetwise' directly."
 
-.PHONY: help venv report lab test lint format clean docs bench golden explore
+.PHONY: help venv report lab test lint format clean docs bench golden explore mutation
 
 help:
 	@echo "make report  - set up .venv, run the standard and factorial experiments (finished runs"
@@ -25,6 +25,7 @@ help:
 	@echo "make clean   - remove .venv and generated reports"
 	@echo "make bench   - performance benchmarks -> benchmarks/results/ (see docs/performance.md)"
 	@echo "make docs    - regenerate the parameter table of docs/ODD.md"
+	@echo "make mutation - mutation testing of outcomes, analysis, store and config (hours; kill rate, survivors)"
 	@echo "make golden  - rewrite tests/golden/ after a change meant to alter behaviour"
 	@echo "make explore - the interactive explorer on http://$(EXPLORE_HOST):$(EXPLORE_PORT)/ (EXPLORE_PORT=... to change)"
 
@@ -90,6 +91,10 @@ golden: venv
 
 bench: venv
 	$(VPY) benchmarks/run.py
+
+# Mutation testing (hours, lowest priority; never in CI): kill rate and survivors.
+mutation: venv
+	scripts/mutation.sh
 
 explore: venv
 	@echo "Streetwise explorer: http://$(EXPLORE_HOST):$(EXPLORE_PORT)/  (Ctrl-C stops it)"
