@@ -29,11 +29,12 @@ from pathlib import Path
 import annotated_types as at
 import pytest
 from conftest import SMALL_YAML
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from model.cli import main
-from model.config.errors import ConfigError
+from model.config.errors import ConfigError, error_location, format_validation_error
+from model.config.issue_types import IssueTypeConfig
 from model.config.loading import build_config
 from model.config.scenario import ScenarioConfig
 from model.sim.model import run_model
@@ -288,15 +289,17 @@ def test_defaults_lie_within_their_bounds():
 @pytest.mark.parametrize("field", LOWER, ids=lambda f: f.key)
 def test_below_the_lower_bound_is_refused(field):
     message = refusal([override(field, below(field))])
-    assert message.startswith(f"--set: {shown_key(field)}: "), message
-    assert "greater than" in message and "\n" not in message
+    relation = "greater than" if field.lower_open else "greater than or equal to"
+    assert message.startswith(f"--set: {shown_key(field)}: Input should be {relation} "), message
+    assert "\n" not in message and "(and" not in message  # one line, one problem
 
 
 @pytest.mark.parametrize("field", UPPER, ids=lambda f: f.key)
 def test_above_the_upper_bound_is_refused(field):
     message = refusal([override(field, above(field))])
-    assert message.startswith(f"--set: {shown_key(field)}: "), message
-    assert "less than" in message and "\n" not in message
+    relation = "less than" if field.upper_open else "less than or equal to"
+    assert message.startswith(f"--set: {shown_key(field)}: Input should be {relation} "), message
+    assert "\n" not in message and "(and" not in message
 
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan], ids=["inf", "-inf", "nan"])
@@ -305,6 +308,40 @@ def test_non_finite_numbers_are_refused(value):
         message = refusal([override(field, value)])
         assert message.startswith(f"--set: {shown_key(field)}: "), message
         assert "finite number" in message, message
+
+
+@pytest.mark.parametrize(
+    ("data", "overrides", "expected"),
+    [
+        ({"population": {"residents": -1}}, [], "scenario: population.residents: Input should "
+         "be greater than or equal to 0"),
+        ({"days": 0, "population": {"residents": -1}}, [], "scenario: days: Input should be "
+         "greater than or equal to 1 (and 1 more problem)"),
+        ({"days": 0, "warmup_days": -1, "population": {"residents": -1}}, [],
+         "scenario: days: Input should be greater than or equal to 1 (and 2 more problems)"),
+        ({"street": {"lanes": 2}}, [], "scenario: street.lanes: unknown key"),
+        ({}, ["issues.types.graffiti.harm_yuan=1"], "--set: issues.types: unknown issue type(s) "
+         "['graffiti']; expected one of ['environment', 'safety_hazard', 'damaged_facility', "
+         "'vulnerable_resident', 'food_safety', 'opinion']"),
+        ({"staff": {"workday_start_hour": 18, "workday_end_hour": 9}}, [],
+         "scenario: staff: workday_end_hour must be after workday_start_hour"),
+    ],
+)  # fmt: skip
+def test_the_one_line_message(data, overrides, expected):
+    with pytest.raises(ConfigError) as caught:
+        build_config(data, overrides)
+    assert str(caught.value) == expected
+
+
+def test_the_one_line_message_of_a_missing_key_and_its_location():
+    # a scenario is merged over the defaults, so only a block validated alone misses a key
+    with pytest.raises(ValidationError) as caught:
+        IssueTypeConfig.model_validate({"harm_yuan": 0})
+    assert format_validation_error("x.yaml", caught.value) == (
+        "x.yaml: arrivals_per_day: required key missing (and 10 more problems)"
+    )
+    assert error_location(()) == "(top level)"
+    assert error_location(("arms", 0, "overrides")) == "arms[0].overrides"
 
 
 # --------------------------------------------------------------------------- the commands

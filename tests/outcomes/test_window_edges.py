@@ -265,3 +265,30 @@ def test_harm_by_type_of_incident_in_the_window():
     assert out["harm_yuan"] == 1050.0
     assert out["net_social_cost_yuan"] == 1050.0
     assert out["incident_share"] == pytest.approx(3 / 4)
+
+
+def test_a_problem_gone_on_its_own_is_censored_when_it_went():
+    issues = {
+        "fixed": issue(100.0, "resolved", resolved_at=110.0),  # an event at 10
+        "gone": issue(100.0, "expired", lapse_at=105.0),  # censored at 5, not at the end
+        "open": issue(100.0, "reported"),  # censored at the end (400)
+    }
+    # at risk at 10: fixed and open -> S = 1/2 -> median 10 (censoring "gone" at the end
+    # would leave three at risk, S = 2/3, and no median)
+    assert outcomes_of(issues)["median_hours_to_fix"] == pytest.approx(10.0)
+
+
+def test_kaplan_meier_median_of_a_single_issue():
+    issues = {"only": issue(100.0, "resolved", resolved_at=124.0)}
+    out = outcomes_of(issues)
+    assert out["median_hours_to_fix"] == pytest.approx(24.0)
+    assert out["median_hours_to_fix_among_fixed"] == pytest.approx(24.0)
+
+
+def test_participation_of_a_single_worker_with_id_zero():
+    # Mesa ids are whatever the roster holds: id 0 is a worker like any other
+    workers = [(0, "rider", 0.0, None)]
+    reports = [("rider", 0, 10.0, "hotline", None)]
+    out = outcomes_of(reports=reports, workers=workers, start=0.0, end=1440.0)
+    assert out["worker_participation_rate"] == pytest.approx(1 / 2)  # block 0 of two
+    assert out["worker_reports_total"] == 1
