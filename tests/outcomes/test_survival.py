@@ -141,6 +141,38 @@ def test_censor_at_end_of_observation():
         censor_at(np.array([15.0]), np.array([np.nan]), 10.0)
 
 
+def test_censor_at_edges():
+    # an event at the very end of observation is observed; one at its start is a zero wait;
+    # an item starting exactly at the end is followed for zero hours
+    durations, observed = censor_at(
+        np.array([10.0, 20.0, 50.0]), np.array([50.0, 20.0, np.nan]), observation_end=50.0
+    )
+    np.testing.assert_array_equal(durations, [40.0, 0.0, 0.0])
+    np.testing.assert_array_equal(observed, [True, True, False])
+    with pytest.raises(ValueError, match="start and end must have the same shape"):
+        censor_at(np.array([1.0, 2.0]), np.array([3.0]), 10.0)
+    with pytest.raises(ValueError, match="every start must be finite"):
+        censor_at(np.array([np.nan]), np.array([np.nan]), 10.0)
+
+
+def test_confidence_must_lie_strictly_between_zero_and_one():
+    durations, observed = np.array([1.0, 2.0]), np.array([True, False])
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=f"confidence must be within \\(0, 1\\), got {bad}"):
+            kaplan_meier(durations, observed, confidence=bad)
+    curve = kaplan_meier(durations, observed, confidence=0.9)
+    assert curve.confidence == 0.9
+    assert median_time(durations, observed, confidence=0.8).confidence == 0.8
+    assert median_time(durations, observed).confidence == 0.95
+
+
+def test_standard_error_is_zero_where_survival_is_zero():
+    curve = kaplan_meier(np.array([1.0, 2.0]), np.array([True, True]))
+    np.testing.assert_allclose(curve.survival, [0.5, 0.0])
+    se = curve.standard_error()
+    assert se[-1] == 0.0 and se[0] == pytest.approx(0.5 * math.sqrt(1 / (2 * 1)))
+
+
 def test_bad_durations_are_rejected():
     with pytest.raises(ValueError, match="finite and >= 0"):
         kaplan_meier(np.array([1.0, -2.0]), np.array([True, True]))
