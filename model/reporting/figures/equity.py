@@ -9,7 +9,6 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from model.analysis.effects import BETTER, WORSE
 from model.reporting.equity import GROUP_OUTCOMES
@@ -69,10 +68,8 @@ def community_map(
             face = cmap(norm(value)) if math.isfinite(value) else "white"
             undetected = verdict not in (BETTER, WORSE)
             ax.add_patch(
-                Rectangle(
-                    (rect.x0, rect.y0),
-                    rect.x1 - rect.x0,
-                    rect.y1 - rect.y0,
+                style.community_patch(
+                    rect,
                     facecolor=face,
                     edgecolor="black",
                     linewidth=1,
@@ -129,10 +126,8 @@ def community_levels_map(
             value = float(values.get(rect.community, math.nan))
             face = cmap(norm(value)) if math.isfinite(value) else "white"
             ax.add_patch(
-                Rectangle(
-                    (rect.x0, rect.y0),
-                    rect.x1 - rect.x0,
-                    rect.y1 - rect.y0,
+                style.community_patch(
+                    rect,
                     facecolor=face,
                     edgecolor="black",
                     linewidth=1,

@@ -6,7 +6,6 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from model.reporting import issue_outcomes as io
 from model.reporting.figures import style
@@ -55,10 +54,8 @@ def issue_density_map(
         )
         for rect in rectangles.itertuples():
             ax.add_patch(
-                Rectangle(
-                    (rect.x0, rect.y0),
-                    rect.x1 - rect.x0,
-                    rect.y1 - rect.y0,
+                style.community_patch(
+                    rect,
                     fill=False,
                     edgecolor="white",
                     linewidth=1.2,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import textwrap
 from collections.abc import Iterator
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from model.analysis.effects import BETTER, HIGHER, LOWER, WORSE
 from model.reporting.fonts import ensure_families, is_wide
@@ -125,3 +127,14 @@ def wrap_columns(text: str, columns: int) -> str:
 def thousands(t: Text):
     """Tick formatter with the locale's digit grouping."""
     return mpl.ticker.FuncFormatter(lambda value, _: t.number(value))
+
+
+def community_patch(rect: Any, **patch: Any) -> Rectangle:
+    """The outline of one community on a street map, in cells.
+
+    Args:
+        rect: a row of :func:`model.reporting.equity.community_rectangles` (``x0``, ``x1``,
+            ``y0``, ``y1``).
+        **patch: matplotlib patch properties (face, edge, hatch, ...).
+    """
+    return Rectangle((rect.x0, rect.y0), rect.x1 - rect.x0, rect.y1 - rect.y0, **patch)
