@@ -44,14 +44,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads; as the
 GOAL_DAYS_PER_SECOND = 5.0
 WARMUP_DAYS = 5
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def headless(days: int, repeats: int, draw: bool) -> tuple[float, float]:
@@ -97,7 +89,9 @@ def in_browser(seconds: float) -> tuple[float, float, float]:
             url = f"http://127.0.0.1:{port}/"
             serve.wait_until_serving(url, server)
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=serve.CHROMIUM_ARGS
+                )
                 page = browser.new_page(viewport={"width": 1500, "height": 1100})
                 page.set_default_timeout(180_000)
                 page.goto(url)

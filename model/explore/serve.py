@@ -22,6 +22,16 @@ from model.config.paths import REPO_ROOT
 APP = "model/explore/app.py"
 """The page, relative to the repository root."""
 
+CHROMIUM_ARGS: list[str] = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Flags of the headless chromium that opens the page (browser tests and the benchmark)."""
+
 SERVER_ENV: dict[str, str] = {"OPENBLAS_NUM_THREADS": "1"}
 """Environment the server runs with (a value already set in the environment wins)."""
 

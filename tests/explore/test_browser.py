@@ -35,14 +35,6 @@ from model.explore import serve
 ROOT = REPO_ROOT
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_START_SECONDS = 180
 UI_SECONDS = 120
 
@@ -135,7 +127,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=serve.CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
