@@ -10,6 +10,10 @@ issue type) are expanded per key, so every key a scenario can set has its own ro
 The outcome table has one row per outcome of :data:`model.outcomes.registry.OUTCOMES`: its
 meaning, unit, direction, numerator, denominator, window and censoring.
 
+The mechanism table (:mod:`model.reporting.mechanismdoc`) has one row per behavioural weight
+and lever parameter of ``model/config/mechanisms.yaml``: lever, behaviour, parameter, its
+live default, evidence or assumption, plausible range and the outcomes it moves.
+
 Run ``python -m model.reporting.paramdoc`` (or ``make docs``) to rewrite the tables between
 their markers in ``docs/ODD.md``; ``--check`` only reports whether they are up to date
 (exit 1).
@@ -29,9 +33,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from model.config import codes
+from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 from model.outcomes.registry import OUTCOMES
+from model.reporting import mechanismdoc
 
 BEGIN = "<!-- BEGIN PARAMETER TABLE -->"
 """Marker line before the generated table."""
@@ -319,11 +325,12 @@ def generated_tables() -> list[tuple[str, str, str]]:
     return [
         (BEGIN, END, parameter_table()),
         (OUTCOME_BEGIN, OUTCOME_END, outcome_table()),
+        (mechanismdoc.BEGIN, mechanismdoc.END, mechanismdoc.mechanism_table()),
     ]
 
 
 def update_odd(path: str | Path = ODD_PATH, *, check: bool = False) -> bool:
-    """Regenerate the generated tables (parameters, outcomes) in the ODD document.
+    """Regenerate the generated tables (parameters, outcomes, mechanisms) in the ODD document.
 
     Args:
         path: the ODD Markdown file.
@@ -334,6 +341,7 @@ def update_odd(path: str | Path = ODD_PATH, *, check: bool = False) -> bool:
 
     Raises:
         ValueError: the markers are missing.
+        ConfigError: the mechanism table's data is invalid or disagrees with the schema.
     """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
@@ -355,6 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         changed = update_odd(args.path, check=args.check)
+    except ConfigError as error:  # the mechanism table's data; the message names its file
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as error:
         print(f"error: {args.path}: {error}", file=sys.stderr)
         return 2
