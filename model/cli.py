@@ -8,6 +8,7 @@ unexpected failure.
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from model.config.capacity import check_capacity, human_bytes
 from model.config.errors import ConfigError
-from model.config.loading import load_scenario
+from model.config.loading import load_scenario, read_yaml
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
 
@@ -151,7 +152,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("--points", type=_positive_int, default=16, help="fit: points a round")
     calibrate.add_argument("--rounds", type=_positive_int, default=2, help="fit: rounds")
-    calibrate.add_argument("--fit-seeds", type=_positive_int, default=2, help="fit: seeds a point")
+    calibrate.add_argument(
+        "--fit-seeds",
+        type=_positive_int,
+        default=None,
+        help="fit and profile: seeds a point (default: the fit's FIT_SEEDS)",
+    )
+    calibrate.add_argument(
+        "--profile",
+        action="append",
+        default=None,
+        metavar="PARAMETER",
+        help="profile the loss along a free parameter (others held at the fit; 'all' for "
+        "every one; repeatable): writes scenarios/calibration/profiles/PARAMETER.json and .png "
+        "and its plausible range to scenarios/calibration/plausible_ranges.yaml",
+    )
+    calibrate.add_argument(
+        "--grid",
+        type=_at_least(2),
+        default=None,
+        help="profile: grid values across the search range, the fitted value added (default 9)",
+    )
+    calibrate.add_argument(
+        "--profile-out",
+        type=Path,
+        default=None,
+        help="profile: folder of the tables, figures and plausible_ranges.yaml (default "
+        "scenarios/calibration/profiles, ranges in scenarios/calibration/plausible_ranges.yaml)",
+    )
 
     report = sub.add_parser(
         "report",
@@ -278,18 +306,27 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """``streetwise calibrate``: the calibration table; ``--fit`` reruns the search first."""
-    from model.experiments.calibration.fit import FIT_FILE, fit, save_fit
+    """``streetwise calibrate``: the calibration table; ``--fit`` reruns the search first.
+
+    ``--profile`` profiles the loss along free parameters instead of printing the table.
+    """
+    from model.experiments.calibration.fit import FIT_FILE, FIT_SEEDS, fit, save_fit
     from model.experiments.calibration.table import calibration_table, format_table
 
     path = args.scenario or REPO_ROOT / "scenarios" / "baseline.yaml"
     config = load_scenario(path)
     check_capacity(config, days=args.days, source=str(path))
+    fit_seeds = args.fit_seeds or FIT_SEEDS
+    parameters = _profile_parameters(args.profile) if args.profile else []
+    if args.profile_out is not None:
+        from model.experiments.store import check_writable_dir
+
+        check_writable_dir(args.profile_out)
     if args.fit:
         result = fit(
             points=args.points,
             rounds=args.rounds,
-            seeds=args.fit_seeds,
+            seeds=fit_seeds,
             days=args.days,
             workers=args.workers,
         )
@@ -299,12 +336,82 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             print(f"  {key} = {value}")
         print("copy these into the defaults of model/config/, then run `make docs`")
         config = load_scenario(path, [f"{k}={v!r}" for k, v in result["best"].items()])
+    if parameters:
+        _run_profiles(args, read_yaml(path), parameters, fit_seeds)
+        return EXIT_OK
     print(f"scenario {config.name!r}: {args.seeds} replications of {args.days} days")
     rows = calibration_table(config, seeds=args.seeds, days=args.days, workers=args.workers)
     print(format_table(rows))
     if args.check and not all(row.inside for row in rows):
         return EXIT_FAILURE
     return EXIT_OK
+
+
+def _profile_parameters(names: list[str]) -> list[str]:
+    """The free parameters named by ``--profile`` ('all': every one), in the fit's order."""
+    from model.experiments.calibration.fit import FREE_PARAMETERS
+
+    if "all" in names:
+        return list(FREE_PARAMETERS)
+    unknown = [name for name in names if name not in FREE_PARAMETERS]
+    if unknown:
+        raise UsageError(
+            f"--profile: {unknown[0]!r} is not a free parameter of the fit "
+            f"(one of: all, {', '.join(FREE_PARAMETERS)})"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _run_profiles(
+    args: argparse.Namespace, scenario: dict, parameters: list[str], seeds: int
+) -> None:
+    """Profile each parameter around the stored fit; write table, figure and plausible range.
+
+    The runs are the scenario (``--scenario``, default the status quo) with every free
+    parameter at its fitted value but the profiled one.
+    """
+    from model.experiments.calibration import profile as profiles
+    from model.experiments.calibration.fit import load_fit, run_scorer
+    from model.experiments.executors import make_executor
+    from model.experiments.store import atomic_write_bytes
+    from model.reporting import figures
+    from model.reporting.text import Text
+
+    fitted = load_fit()["best"]
+    points = args.grid or profiles.PROFILE_GRID
+    folder = args.profile_out or profiles.PROFILE_DIR
+    ranges_file = (
+        args.profile_out / "plausible_ranges.yaml"
+        if args.profile_out
+        else profiles.PLAUSIBLE_RANGES_FILE
+    )
+    runs = profiles.profile_runs(parameters, fitted, points, seeds)
+    print(f"profiling {len(parameters)} parameter(s): {runs} runs of {args.days} days "
+          f"({seeds} seeds a grid value)", flush=True)  # fmt: skip
+    settings = {
+        "seeds": seeds,
+        "seed_list": list(range(seeds)),
+        "days": args.days,
+        "scenario": str(args.scenario or "scenarios/baseline.yaml"),
+    }
+    serial = args.workers == 1
+    with make_executor("serial" if serial else "process", args.workers) as executor:
+        scorer = run_scorer(list(range(seeds)), args.days, executor, base=scenario)
+        for parameter in parameters:
+            result = profiles.profile(
+                parameter, fitted, scorer, points, settings=settings, progress=True
+            )
+            table = profiles.save_profile(result, folder)
+            figure, _ = figures.loss_profile(result, Text("en"))
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png")
+            atomic_write_bytes(table.with_suffix(".png"), buffer.getvalue())
+            profiles.update_plausible_ranges(result, ranges_file, table=table)
+            low, high = result.plausible_range()
+            print(f"{parameter}: plausible {low:g} .. {high:g} (fitted {result.held[parameter]:g},"
+                  f" minimum loss {result.minimum:.4f}, threshold {result.threshold:.4f});"
+                  f" {result.noise.summary()}", flush=True)  # fmt: skip
+    print(f"profiles in {folder}; plausible ranges in {ranges_file}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -32,7 +32,8 @@ def test_calibrate_prints_every_target_with_band_mean_and_interval():
         (row,) = [line for line in lines if line.startswith(target.name + " ")]
         assert f"[{target.low:g}, {target.high:g}]" in row
         assert row.rstrip().endswith(("yes", "NO"))
-    assert "targets inside their band (2 replications)" in done.stdout
+    assert "reproduced targets inside their band (2 replications)" in done.stdout
+    assert "used as inputs, not evidence of fit" in done.stdout
 
 
 def test_calibrate_bad_scenario_exits_2_with_one_line(tmp_path: Path):

@@ -146,7 +146,11 @@ def test_factorial_scenario_and_calibration_pages(reports):
     scenario = page(reports, "scenario")
     assert "One measure in depth" in scenario
     calibration = page(reports, "calibration")
-    assert re.search(r"\d+ of \d+ empirical targets fall inside their band", calibration)
+    reproduced = sum(t.reproduced for t in load_targets())
+    inputs = len(load_targets()) - reproduced
+    assert re.search(rf"\d+ of {reproduced} reproduced targets fall inside their band", calibration)
+    assert f"{inputs} more are values the model is given as inputs" in calibration
+    assert "Used as inputs, not evidence of fit" in calibration
     assert "2 replications of 40 measured days" in calibration
     for target in load_targets():
         assert target.key in calibration

@@ -110,6 +110,7 @@ DYNAMIC_FAMILIES: dict[str, list[str]] = {
     "reports.": [f"{r}.title" for r in ALL_REPORTS],
     "calibration.columns.": list(calibration_page.TABLE_COLUMNS),
     "calibration.fit_columns.": list(calibration_page.FIT_COLUMNS),
+    "calibration.plausible_columns.": list(calibration_page.PLAUSIBLE_COLUMNS),
     "factorial.statements.": [factorial_labels.COMPLEMENTS, factorial_labels.SUBSTITUTES],
     "verdicts.": [
         v.replace(" ", "_")

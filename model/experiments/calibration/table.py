@@ -127,21 +127,49 @@ def calibration_table(
     return summarise(measure_seeds(config, list(range(seeds)), days, workers))
 
 
+def reproduced_rows(rows: list[TableRow]) -> list[TableRow]:
+    """The rows of targets the model must reproduce (inputs left out)."""
+    return [row for row in rows if row.target.reproduced]
+
+
+def input_rows(rows: list[TableRow]) -> list[TableRow]:
+    """The rows of targets the model is given as inputs (not evidence of fit)."""
+    return [row for row in rows if not row.target.reproduced]
+
+
+def headline(rows: list[TableRow]) -> str:
+    """``"N of M reproduced targets inside their band"``: inputs are never counted."""
+    reproduced = reproduced_rows(rows)
+    inside = sum(row.inside for row in reproduced)
+    return f"{inside} of {len(reproduced)} reproduced targets inside their band"
+
+
 def format_table(rows: list[TableRow]) -> str:
-    """The calibration table as aligned text: target | band | mean [95 % CI] | inside."""
+    """The calibration table as aligned text: target | band | mean [95 % CI] | inside.
+
+    The targets the model must reproduce come first and alone make the count on the last
+    line; the targets it is given as inputs follow under their own heading ("used as
+    inputs, not evidence of fit").
+    """
 
     def num(x: float) -> str:
         return "n/a" if not math.isfinite(x) else f"{x:.3g}"
+
+    def line(row: TableRow) -> str:
+        t = row.target
+        band = f"[{t.low:g}, {t.high:g}]"
+        sim = f"{num(row.mean)} [{num(row.ci_low)}, {num(row.ci_high)}]"
+        return f"{t.name:34s} {band:>14s}  {sim:>30s}  {'yes' if row.inside else 'NO'}"
 
     lines = [
         f"{'target':34s} {'band':>14s}  {'simulated mean [95% CI]':>30s}  inside",
         f"{'-' * 34} {'-' * 14}  {'-' * 30}  ------",
     ]
-    for row in rows:
-        t = row.target
-        band = f"[{t.low:g}, {t.high:g}]"
-        sim = f"{num(row.mean)} [{num(row.ci_low)}, {num(row.ci_high)}]"
-        lines.append(f"{t.name:34s} {band:>14s}  {sim:>30s}  {'yes' if row.inside else 'NO'}")
-    inside = sum(r.inside for r in rows)
-    lines.append(f"{inside} of {len(rows)} targets inside their band ({rows[0].n} replications)")
+    lines += [line(row) for row in reproduced_rows(rows)]
+    inputs = input_rows(rows)
+    if inputs:
+        lines.append("used as inputs, not evidence of fit (the model is given these values):")
+        lines += [line(row) for row in inputs]
+    n = rows[0].n if rows else 0
+    lines.append(f"{headline(rows)} ({n} replications); {len(inputs)} inputs shown apart")
     return "\n".join(lines)

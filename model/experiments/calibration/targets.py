@@ -5,6 +5,10 @@ Targets come from ``calibration/targets.yaml`` (the shared file; a copy is kept 
 target the model has a counterpart for (:mod:`model.experiments.calibration.measures`), the
 band is read from the file, or set around the published value where the file gives none
 (marked as an assumption).
+
+Each target has a role: ``reproduced`` (an output the model must hit, the evidence of fit)
+or ``input`` (a value the model is given as a parameter, such as a rider's online hours;
+its simulated value only checks the plumbing, so it is shown apart and never counted).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class Target:
         high: upper end of the band (inclusive).
         meaning: what it measures.
         band_source: where the band comes from ("targets.yaml" or an assumption).
+        role: ``"reproduced"`` when the value is an output the model must hit (evidence of
+            fit), ``"input"`` when the model is given it as a parameter (shown for
+            completeness, not counted as reproduced).
     """
 
     name: str
@@ -43,6 +50,32 @@ class Target:
     high: float
     meaning: str
     band_source: str = "targets.yaml"
+    role: str = "reproduced"
+
+    @property
+    def reproduced(self) -> bool:
+        """The target is an output the model must hit (not a value it is given)."""
+        return self.role == REPRODUCED
+
+
+REPRODUCED = "reproduced"
+"""Role of a target the model must reproduce: its simulated value is evidence of fit."""
+
+INPUT = "input"
+"""Role of a target the model is given as a parameter: shown, never counted as reproduced."""
+
+ROLES = (REPRODUCED, INPUT)
+"""Every role a target can have."""
+
+INPUT_TARGETS: dict[str, str] = {
+    "rider_online_hours": "workers.rider.online_hours_mean (hours online a working day)",
+    "rider_orders": "workers.rider.orders_per_hour x workers.rider.online_hours_mean",
+    "rider_km": "workers.rider.speed_kmh x workers.rider.online_hours_mean",
+    "rider_monthly_turnover": "workers.rider.monthly_turnover (the hazard itself; belonging "
+    "and insurance only tilt it)",
+    "no_insurance_share": "workers.insured_share (drawn for every worker on arrival)",
+}
+"""Targets the model takes as inputs, with the parameter each one sets (why it is an input)."""
 
 
 # name, key in targets.yaml, band when the file gives none (with why), meaning
@@ -125,5 +158,6 @@ def load_targets(path: Path | None = None) -> tuple[Target, ...]:
             assert fallback is not None, key
             low, high = fallback
             source = f"assumption around {node}"
-        targets.append(Target(name, key, low, high, meaning, source))
+        role = INPUT if name in INPUT_TARGETS else REPRODUCED
+        targets.append(Target(name, key, low, high, meaning, source, role))
     return tuple(targets)

@@ -5,7 +5,7 @@ Every function takes language-free tables and a :class:`~model.reporting.text.Te
 caption saying what to see.
 """
 
-from model.reporting.figures.calibration import calibration_bands, time_to_close
+from model.reporting.figures.calibration import calibration_bands, loss_profile, time_to_close
 from model.reporting.figures.costeffect import ce_plane
 from model.reporting.figures.effects import forest_plot, issue_type_effects, replication_adequacy
 from model.reporting.figures.equity import community_map, participation
@@ -24,6 +24,7 @@ __all__ = [
     "interaction_plot",
     "issue_density_map",
     "issue_type_effects",
+    "loss_profile",
     "participation",
     "replication_adequacy",
     "time_to_close",

@@ -19,17 +19,24 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import yaml
 from IPython.display import HTML
 
 from model.config.loading import load_scenario
 from model.config.paths import REPO_ROOT
 from model.experiments.calibration import fit as calibration_fit
+from model.experiments.calibration import profile as calibration_profile
 from model.experiments.calibration.measures import (
     lognormal_reference,
     measure,
     time_to_close_days,
 )
-from model.experiments.calibration.table import TableRow, summarise
+from model.experiments.calibration.table import (
+    TableRow,
+    input_rows,
+    reproduced_rows,
+    summarise,
+)
 from model.experiments.executors import RunTask, make_executor
 from model.experiments.provenance import code_version, package_versions, utc_now
 from model.reporting import figures
@@ -44,6 +51,9 @@ TABLE_COLUMNS = ("target", "source", "band", "band_source", "mean", "inside")
 FIT_COLUMNS = ("parameter", "range", "value")
 """Columns of the fit table (message ids ``calibration.fit_columns.<column>``)."""
 
+PLAUSIBLE_COLUMNS = ("parameter", "fitted", "plausible", "searched")
+"""Columns of the plausible-ranges table (message ids ``calibration.plausible_columns.<c>``)."""
+
 
 @dataclass
 class CalibrationPage:
@@ -57,6 +67,8 @@ class CalibrationPage:
         rows: the calibration table, one row per target.
         close_days: days from report to close of the tickets of the first run's window.
         fitted: the stored parameter fit (``scenarios/calibration/fit.json``).
+        plausible: the plausible ranges of the profiled parameters
+            (``scenarios/calibration/plausible_ranges.yaml``; empty before any profile).
         manifest: provenance, with the keys of an experiment's ``manifest.json``.
         status_quo: whether the scenario is the status quo (``scenarios/baseline.yaml``);
             the title and the method name any other scenario.
@@ -71,6 +83,7 @@ class CalibrationPage:
     fitted: dict[str, Any]
     manifest: dict[str, Any] = field(default_factory=dict)
     status_quo: bool = True
+    plausible: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -78,13 +91,15 @@ class CalibrationPage:
         return len(self.manifest.get("seeds", []))
 
     def title(self) -> HTML:
-        """Title, how many targets are reproduced, and what the page compares."""
+        """Title, how many targets are reproduced (inputs not counted), what the page compares."""
         t = self.t
-        inside = sum(row.inside for row in self.rows)
+        reproduced = reproduced_rows(self.rows)
+        inside = sum(row.inside for row in reproduced)
         summary = t(
             "calibration.summary",
             inside=t.number(inside),
-            total=t.number(len(self.rows)),
+            total=t.number(len(reproduced)),
+            inputs=t.number(len(input_rows(self.rows))),
             n=t.number(self.n),
             days=t.number(self.days),
         )
@@ -102,14 +117,30 @@ class CalibrationPage:
         )
 
     def table_section(self) -> HTML:
-        """Every target: its source, band, the simulated mean with its interval, inside or not."""
+        """Every target: its source, band, the simulated mean with its interval, inside or not.
+
+        The reproduced targets make the first table; the inputs follow under their own
+        heading ("used as inputs, not evidence of fit").
+        """
+        t = self.t
+        parts = [self._target_table(reproduced_rows(self.rows))]
+        inputs = input_rows(self.rows)
+        if inputs:
+            parts += [
+                f"<h3>{html.escape(t('calibration.inputs_heading'))}</h3>",
+                paragraph(t("calibration.inputs_intro", inputs=t.number(len(inputs)))),
+                self._target_table(inputs, css="brief calibration inputs"),
+            ]
+        return section("targets", t("sections.calibration_table"), *parts)
+
+    def _target_table(self, rows: list[TableRow], css: str = "brief calibration") -> str:
         t = self.t
         head = "".join(
             f"<th scope='col'>{html.escape(t(f'calibration.columns.{key}'))}</th>"
             for key in TABLE_COLUMNS
         )
         body = []
-        for row in self.rows:
+        for row in rows:
             target = row.target
             mean = _value(t, row.mean)
             if math.isfinite(row.ci_low) and math.isfinite(row.ci_high):
@@ -126,11 +157,10 @@ class CalibrationPage:
             body.append(
                 f"<tr{css}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
             )
-        table = (
-            f"<table class='brief calibration'><thead><tr>{head}</tr></thead>"
+        return (
+            f"<table class='{css}'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
-        return section("targets", t("sections.calibration_table"), table)
 
     def bands_section(self) -> HTML:
         """The targets' bands and the simulated means on a common scale."""
@@ -159,7 +189,11 @@ class CalibrationPage:
         )
 
     def fit_section(self) -> HTML:
-        """The free parameters, their search ranges and the fitted values."""
+        """The free parameters, their search ranges and fitted values.
+
+        Then the seed noise of the fit and the plausible ranges of the profiled parameters,
+        when they are recorded.
+        """
         t, fitted = self.t, self.fitted
         settings = fitted["settings"]
         intro = t(
@@ -183,7 +217,46 @@ class CalibrationPage:
             f"<table class='brief'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>"
         )
-        return section("fit", t("sections.calibration_fit"), paragraph(intro), table)
+        parts = [paragraph(intro), table]
+        noise = fitted.get("seed_noise")
+        if noise:
+            parts.insert(
+                1,
+                paragraph(
+                    t(
+                        "calibration.fit_noise",
+                        seeds=t.number(noise["seeds"]),
+                        se=t.number(noise["difference_se"], 4),
+                        separated=t.number(noise["separated"]),
+                        compared=t.number(len(noise["gaps"])),
+                        needed=t.number(noise["seeds_needed"]),
+                    )
+                ),
+            )
+        if self.plausible:
+            parts += [paragraph(t("calibration.plausible_intro")), self._plausible_table()]
+        return section("fit", t("sections.calibration_fit"), *parts)
+
+    def _plausible_table(self) -> str:
+        t = self.t
+        head = "".join(
+            f"<th scope='col'>{html.escape(t(f'calibration.plausible_columns.{key}'))}</th>"
+            for key in PLAUSIBLE_COLUMNS
+        )
+        body = []
+        for name, entry in self.plausible.items():
+            low, high = entry["searched"]
+            cells = [
+                name,
+                f"{entry['fitted']:.6g}",
+                t.interval(f"{entry['low']:.4g}", f"{entry['high']:.4g}"),
+                t.interval(f"{low:g}", f"{high:g}"),
+            ]
+            body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        return (
+            f"<table class='brief'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
 
     def method_section(self) -> HTML:
         """How the table was made."""
@@ -290,4 +363,14 @@ def build(
         calibration_fit.load_fit(),
         manifest,
         status_quo=path.resolve() == (SCENARIOS / "baseline.yaml").resolve(),
+        plausible=_plausible_entries(),
     )
+
+
+def _plausible_entries() -> dict[str, dict[str, Any]]:
+    """The entries of the plausible-ranges file (checked), or none before any profile."""
+    path = calibration_profile.PLAUSIBLE_RANGES_FILE
+    if not path.is_file():
+        return {}
+    calibration_profile.load_plausible_ranges(path)
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
