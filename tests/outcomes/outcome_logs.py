@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from model.config.codes import OBSERVERS
 from model.outcomes.contract import RunRecord
 
 ISSUE_TIMES = (
@@ -31,14 +32,33 @@ HARM = {"environment": 50.0, "safety_hazard": 1000.0}
 
 
 def issues_table(issues: dict[str, tuple]) -> pa.Table:
-    """An issue log from ``{name: (type, channel, status, {time column: hours})}``."""
+    """An issue log from ``{name: (type, channel, first reporter kind, status, {time: hours})}``.
+
+    The channel and the observer class of the first report (``first_reporter_kind``) are None
+    for an issue never reported. As in the simulation (``ServiceChain.submit`` sets all three
+    together), an issue has a channel and a first reporter kind exactly when it has a
+    ``reported_at``, and the staff, only they, file through ``staff_patrol``; a row that
+    breaks this raises, so a hand-built log cannot hold what no run writes.
+
+    Raises:
+        ValueError: a row inconsistent with the simulation's issue log (named in the message).
+    """
+    for name, (_, channel, kind, _, hours) in issues.items():
+        reported = hours.get("reported_at") is not None
+        if (channel is not None) != reported or (kind is not None) != reported:
+            raise ValueError(f"issue {name}: channel and first reporter kind need a reported_at")
+        if kind is not None and kind not in OBSERVERS:
+            raise ValueError(f"issue {name}: first reporter kind {kind!r} is not an observer")
+        if reported and (kind == "staff") != (channel == "staff_patrol"):
+            raise ValueError(f"issue {name}: the staff, only they, file through staff_patrol")
     rows = list(issues.values())
     columns = {
-        name: pa.array([r[3].get(name) for r in rows], type=pa.float64()) for name in ISSUE_TIMES
+        name: pa.array([r[4].get(name) for r in rows], type=pa.float64()) for name in ISSUE_TIMES
     }
     columns["type"] = pa.array([r[0] for r in rows], type=pa.string())
     columns["channel"] = pa.array([r[1] for r in rows], type=pa.string())
-    columns["status"] = pa.array([r[2] for r in rows], type=pa.string())
+    columns["first_reporter_kind"] = pa.array([r[2] for r in rows], type=pa.string())
+    columns["status"] = pa.array([r[3] for r in rows], type=pa.string())
     return pa.table(columns)
 
 

@@ -9,11 +9,15 @@ a week before the end), so moving any edge by an hour changes an outcome and fai
 from __future__ import annotations
 
 import math
+import statistics
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from outcome_logs import issues_table, reports_table, run_record, workers_table
 
+from model.config.codes import OBSERVERS
 from model.outcomes.contract import (
     OUTCOME_NAMES,
     SHARE_OUTCOMES,
@@ -27,39 +31,40 @@ NAN = float("nan")
 # window [100, 500) hours; a week is 168 h, so issues opened at or before 332 are "due"
 START, END = 100.0, 500.0
 
-# name: type, channel, status, then the times (None = never)
+# name: type, channel, first reporter kind, status, then the times (None = never)
 ISSUES = {
-    # opened before the window: counts nowhere
-    "A": ("environment", "hotline", "resolved", dict(opened_at=50, first_detected_at=51,
+    # opened before the window: counts nowhere (not even as a driver's first report)
+    "A": ("environment", "hotline", "driver", "resolved", dict(opened_at=50, first_detected_at=51,
           reported_at=52, acknowledged_at=53, triaged_at=53, resolved_at=60)),
     # opened exactly at the window start; fixed after exactly 168 h (counts as within a week);
     # a person took the ticket up 20 h after the report
-    "B": ("environment", "hotline", "resolved", dict(opened_at=100, first_detected_at=105,
+    "B": ("environment", "hotline", "rider", "resolved", dict(opened_at=100, first_detected_at=105,
           reported_at=110, acknowledged_at=111, triaged_at=130, resolved_at=268)),
     # fixed after 168.5 h (not within a week); acknowledged automatically, taken up after 39 h
-    "C": ("damaged_facility", "mini_program", "resolved", dict(opened_at=200,
+    "C": ("damaged_facility", "mini_program", "resident", "resolved", dict(opened_at=200,
           first_detected_at=200.5, reported_at=201, acknowledged_at=201, triaged_at=240,
           resolved_at=368.5)),
     # closed unfixed, then an incident at 400 (the clock runs on after the close)
-    "D": ("safety_hazard", "station", "closed_unresolved", dict(opened_at=250,
+    "D": ("safety_hazard", "station", "courier", "closed_unresolved", dict(opened_at=250,
           first_detected_at=255, reported_at=260, acknowledged_at=300, triaged_at=300,
           incident_at=400)),
     # noticed, never reported, went away on its own at 350
-    "E": ("environment", None, "expired", dict(opened_at=300, first_detected_at=310,
+    "E": ("environment", None, None, "expired", dict(opened_at=300, first_detected_at=310,
           lapse_at=350)),
     # opened exactly a week before the end; never noticed; an incident at 340
-    "F": ("environment", None, "escalated", dict(opened_at=332, incident_at=340)),
+    "F": ("environment", None, None, "escalated", dict(opened_at=332, incident_at=340)),
     # opened an hour too late to be due for the week; fixed after 7 h
-    "G": ("opinion", "in_person", "resolved", dict(opened_at=333, first_detected_at=333.5,
+    "G": ("opinion", "in_person", "rider", "resolved", dict(opened_at=333, first_detected_at=333.5,
           reported_at=334, acknowledged_at=335, triaged_at=335, resolved_at=340)),
     # reported 10 h before the end: too late to count for the response rates; still open
-    "H": ("environment", "hotline", "reported", dict(opened_at=480, first_detected_at=485,
+    "H": ("environment", "hotline", "driver", "reported", dict(opened_at=480, first_detected_at=485,
           reported_at=490)),
     # the staff's own patrol ticket: not an appeal, never in a response rate
-    "J": ("environment", "staff_patrol", "resolved", dict(opened_at=150, first_detected_at=150,
-          reported_at=150, acknowledged_at=150, triaged_at=190, resolved_at=200)),
+    "J": ("environment", "staff_patrol", "staff", "resolved", dict(opened_at=150,
+          first_detected_at=150, reported_at=150, acknowledged_at=150, triaged_at=190,
+          resolved_at=200)),
     # opened at the end of the run: outside the window [100, 500)
-    "K": ("environment", None, "open", dict(opened_at=500)),
+    "K": ("environment", None, None, "open", dict(opened_at=500)),
 }  # fmt: skip
 
 # reporter kind, reporter id, time, channel, satisfied (None = the issue is still open)
@@ -71,7 +76,7 @@ REPORTS = [
     ("staff", None, 150.0, "staff_patrol", None),  # staff: never counted
     ("resident", 902, 332.0, "hotline", None),  # exactly a week before the end: counted, open
     ("rider", 11, 334.0, "in_person", True),  # too late for satisfaction, in the window
-    ("rider", 13, 490.0, "hotline", None),  # too late for satisfaction, in the window
+    ("driver", 14, 490.0, "hotline", None),  # too late for satisfaction, in the window
 ]
 
 # worker id, kind, entered at, left at (None = present at the end)
@@ -110,6 +115,67 @@ def run_whole_blocks() -> dict[str, float]:
     )
 
 
+# A third run for the first-report outcomes, window [100, 500). "Detection" is
+# first_detected_at: the first time ANYONE noticed the problem (model.sim.model's `noticed`
+# keeps the earliest notice over every observer), not the hour the first reporter noticed it.
+FIRST_REPORT_ISSUES = {
+    # three riders' first reports, 2, 4 and 10 h after the first notice: median 4 (mean 5.3)
+    "rider_2h": ("environment", "hotline", "rider", "reported", dict(opened_at=200,
+                 first_detected_at=201, reported_at=203)),
+    "rider_4h": ("environment", "mini_program", "rider", "reported", dict(opened_at=210,
+                 first_detected_at=212, reported_at=216)),
+    "rider_10h": ("environment", "station", "rider", "reported", dict(opened_at=220,
+                  first_detected_at=220, reported_at=230)),
+    # two couriers', 1 and 8 h: median 4.5 (an even count takes the midpoint)
+    "courier_1h": ("environment", "hotline", "courier", "reported", dict(opened_at=300,
+                   first_detected_at=300, reported_at=301)),
+    "courier_8h": ("environment", "hotline", "courier", "reported", dict(opened_at=300,
+                   first_detected_at=302, reported_at=310)),
+    # someone noticed at 245 and did not report; a resident reported at 265: 20 h, counted
+    # from that first notice by anyone (20 h from opening would be 25)
+    "resident_20h": ("opinion", "hotline", "resident", "reported", dict(opened_at=240,
+                     first_detected_at=245, reported_at=265)),
+    # the staff notice and file their patrol ticket in the same instant: 0 h
+    "staff_0h": ("environment", "staff_patrol", "staff", "reported", dict(opened_at=150,
+                 first_detected_at=150.25, reported_at=150.25)),
+    # noticed, never reported; never noticed: in the window, but no first report
+    "noticed_unreported": ("environment", None, None, "detected", dict(opened_at=260,
+                           first_detected_at=261)),
+    "unnoticed": ("environment", None, None, "open", dict(opened_at=270)),
+    # a driver's first report, in the window, of an issue opened before it: not counted
+    "driver_before_window": ("environment", "hotline", "driver", "reported", dict(
+                             opened_at=90, first_detected_at=95, reported_at=120)),
+}  # fmt: skip
+
+# the report log: each first report, and residents' later reports (duplicates) of the riders'
+# issues, which must not move any share (only the FIRST report of an issue counts)
+FIRST_REPORT_LOG = [
+    ("rider", 11, 203.0, "hotline", None),
+    ("rider", 11, 216.0, "mini_program", None),
+    ("rider", 13, 230.0, "station", None),
+    ("courier", 12, 301.0, "hotline", None),
+    ("courier", 12, 310.0, "hotline", None),
+    ("resident", 905, 265.0, "hotline", None),
+    ("staff", None, 150.25, "staff_patrol", None),
+    ("driver", 14, 120.0, "hotline", None),
+    *[("resident", 950 + i, 204.0 + i, "hotline", None) for i in range(6)],
+]
+
+
+# every worker who files above present throughout
+FIRST_REPORT_WORKERS = [(11, "rider", 0.0, None), (12, "courier", 0.0, None),
+                        (13, "rider", 0.0, None), (14, "driver", 0.0, None)]  # fmt: skip
+
+
+def run_first_reports(reports: list[tuple] = FIRST_REPORT_LOG) -> dict[str, float]:
+    return compute_outcomes(
+        issues_table(FIRST_REPORT_ISSUES),
+        reports_table(reports),
+        workers_table(FIRST_REPORT_WORKERS),
+        record(),
+    )
+
+
 KNOWN_ANSWERS: dict[str, dict[str, float]] = {
     # every outcome of the hand-built run; the tests below derive each value step by step
     "hand_built": {
@@ -143,6 +209,19 @@ KNOWN_ANSWERS: dict[str, dict[str, float]] = {
         "points_paid_yuan": 80,
         "forgone_revenue_yuan": 50,
         "net_social_cost_yuan": 1300 + 50 + 1050,
+        # first reports in the window: B, G rider; H driver; D courier; C resident; J staff
+        # (A, a driver's, opened before the window)
+        "first_report_share_rider": 2 / 6,
+        "first_report_share_courier": 1 / 6,
+        "first_report_share_driver": 1 / 6,
+        "first_report_share_resident": 1 / 6,
+        "first_report_share_staff": 1 / 6,
+        # first noticed to first report: B 5, G 0.5; D 5; H 5; C 0.5; J 0
+        "median_hours_detection_to_report_rider": (5 + 0.5) / 2,
+        "median_hours_detection_to_report_courier": 5,
+        "median_hours_detection_to_report_driver": 5,
+        "median_hours_detection_to_report_resident": 0.5,
+        "median_hours_detection_to_report_staff": 0,
     },
     # the worker outcomes over whole blocks (test_participation_over_whole_blocks)
     "whole_blocks": {
@@ -152,11 +231,33 @@ KNOWN_ANSWERS: dict[str, dict[str, float]] = {
         "measured_days": 1800 / 24,
         "issues_total": 0,
         "incident_share": NAN,
+        # no issue, so no first report: undefined, not zero
+        **{f"first_report_share_{kind}": NAN for kind in OBSERVERS},
+        **{f"median_hours_detection_to_report_{kind}": NAN for kind in OBSERVERS},
+    },
+    # the first-report outcomes on a run built for them (test_first_report_shares)
+    "first_reports": {
+        "first_report_share_rider": 3 / 7,
+        "first_report_share_courier": 2 / 7,
+        "first_report_share_driver": 0.0,
+        "first_report_share_resident": 1 / 7,
+        "first_report_share_staff": 1 / 7,
+        "median_hours_detection_to_report_rider": 4,
+        "median_hours_detection_to_report_courier": 4.5,
+        "median_hours_detection_to_report_driver": NAN,
+        "median_hours_detection_to_report_resident": 20,
+        "median_hours_detection_to_report_staff": 0,
+        "reported_share": 7 / 9,
+        "issues_total": 9,
     },
 }
 """Known answers per hand-built run: outcome name -> value worked out by hand (NaN allowed)."""
 
-RUNS = {"hand_built": run_hand_built, "whole_blocks": run_whole_blocks}
+RUNS = {
+    "hand_built": run_hand_built,
+    "whole_blocks": run_whole_blocks,
+    "first_reports": run_first_reports,
+}
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +389,8 @@ def test_empty_denominators_are_nan_not_zero():
     out = compute_outcomes(
         issues_table({}), reports_table([]), workers_table([]), record(registered=np.array([]))
     )
-    for name in (*SHARE_OUTCOMES, "median_hours_to_fix", "median_hours_to_report"):
+    medians = [name for name in OUTCOME_NAMES if name.startswith("median_hours")]
+    for name in (*SHARE_OUTCOMES, *medians):
         if name in ("worker_monthly_turnover",):
             continue  # defined by the number of places, not by issues
         assert math.isnan(out[name]), name
@@ -298,15 +400,108 @@ def test_empty_denominators_are_nan_not_zero():
 
 def test_median_not_reached_is_nan():
     issues = {
-        "a": ("environment", "hotline", "closed_unresolved", dict(opened_at=100, reported_at=101)),
-        "b": ("environment", "hotline", "resolved", dict(opened_at=100, reported_at=101,
-              resolved_at=110)),
-        "c": ("environment", "hotline", "reported", dict(opened_at=100, reported_at=101)),
+        "a": ("environment", "hotline", "resident", "closed_unresolved", dict(opened_at=100,
+              reported_at=101)),
+        "b": ("environment", "hotline", "resident", "resolved", dict(opened_at=100,
+              reported_at=101, resolved_at=110)),
+        "c": ("environment", "hotline", "resident", "reported", dict(opened_at=100,
+              reported_at=101)),
     }  # fmt: skip
     out = compute_outcomes(issues_table(issues), reports_table([]), workers_table([]), record())
     # one fix of three, the others censored at the end: S never falls to one half
     assert math.isnan(out["median_hours_to_fix"])
     assert out["median_hours_to_fix_among_fixed"] == pytest.approx(10)
+
+
+def test_first_report_shares():
+    out = run_first_reports()
+    # denominator: the 7 issues opened in [100, 500) with a first report (not the 9 opened,
+    # not the driver's issue opened at 90); riders 3, couriers 2, a resident, the staff
+    expected = {"rider": 3 / 7, "courier": 2 / 7, "driver": 0.0, "resident": 1 / 7, "staff": 1 / 7}
+    for kind, value in expected.items():
+        assert out[f"first_report_share_{kind}"] == pytest.approx(value), kind
+    shares = [out[f"first_report_share_{kind}"] for kind in OBSERVERS]
+    assert sum(shares) == pytest.approx(1.0)
+    assert all(0.0 <= value <= 1.0 for value in shares)
+    # the driver filed a first report only for an issue opened before the window: share 0
+    # (the class had reported issues to share), median undefined (no hours to take it over)
+    assert out["first_report_share_driver"] == 0.0
+    assert math.isnan(out["median_hours_detection_to_report_driver"])
+
+
+def test_first_report_share_counts_first_reports_not_report_volume():
+    # six later resident reports of the riders' issues, or no report log at all: the same
+    # shares, because an issue counts once, for the class of its first reporter
+    with_duplicates = run_first_reports()
+    without_log = run_first_reports(reports=[])
+    for kind in OBSERVERS:
+        name = f"first_report_share_{kind}"
+        assert without_log[name] == with_duplicates[name], name
+
+
+def test_detection_to_report_starts_at_the_first_notice_by_anyone():
+    out = run_first_reports()
+    assert out["median_hours_detection_to_report_rider"] == pytest.approx(4.0)  # 2, 4, 10
+    assert out["median_hours_detection_to_report_courier"] == pytest.approx(4.5)  # 1, 8
+    # noticed at 245 (by whoever), reported by a resident at 265, opened at 240
+    assert out["median_hours_detection_to_report_resident"] == pytest.approx(20.0)
+    assert out["median_hours_detection_to_report_staff"] == 0.0
+    # from opening instead: 3, 6, 10, 1, 10, 25, 0.25 -> median 6 (the old outcome)
+    assert out["median_hours_to_report"] == pytest.approx(6.0)
+
+
+def test_first_report_outcomes_are_nan_without_a_report():
+    # issues in the window, noticed or not, none reported: no first report to share out
+    issues = {name: row for name, row in FIRST_REPORT_ISSUES.items() if row[2] is None} | {
+        "early": FIRST_REPORT_ISSUES["driver_before_window"]
+    }
+    out = compute_outcomes(issues_table(issues), reports_table([]), workers_table([]), record())
+    assert out["issues_total"] == 2
+    assert out["reported_share"] == 0.0
+    for kind in OBSERVERS:
+        assert math.isnan(out[f"first_report_share_{kind}"]), kind
+        assert math.isnan(out[f"median_hours_detection_to_report_{kind}"]), kind
+
+
+FIRST_REPORT_ROW = st.tuples(
+    st.sampled_from([50.0, 99.5, 100.0, 250.0, 499.5]),  # opened at (window [100, 500))
+    st.sampled_from([None, *OBSERVERS]),  # first reporter kind (None: never reported)
+    st.floats(0.0, 50.0),  # hours from opening to the first notice
+    st.floats(0.0, 100.0),  # hours from the first notice to the first report
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(FIRST_REPORT_ROW, max_size=12))
+def test_first_report_shares_partition_the_reported_issues(rows):
+    issues = {
+        str(i): (
+            "environment",
+            None if kind is None else "staff_patrol" if kind == "staff" else "hotline",
+            kind,
+            "open" if kind is None else "reported",
+            dict(opened_at=opened, first_detected_at=opened + notice,
+                 reported_at=None if kind is None else opened + notice + delay),
+        )
+        for i, (opened, kind, notice, delay) in enumerate(rows)
+    }  # fmt: skip
+    out = compute_outcomes(issues_table(issues), reports_table([]), workers_table([]), record())
+    counted = [(k, d) for opened, k, _, d in rows if START <= opened < END and k is not None]
+    shares = np.array([out[f"first_report_share_{kind}"] for kind in OBSERVERS])
+    if not counted:
+        assert np.isnan(shares).all()
+    else:
+        assert shares.sum() == pytest.approx(1.0)
+        assert ((shares >= 0.0) & (shares <= 1.0)).all()
+    for kind in OBSERVERS:
+        delays = [d for k, d in counted if k == kind]
+        if counted:
+            assert out[f"first_report_share_{kind}"] * len(counted) == pytest.approx(len(delays))
+        median_name = f"median_hours_detection_to_report_{kind}"
+        if delays:
+            assert out[median_name] == pytest.approx(statistics.median(delays), abs=1e-9)
+        else:
+            assert math.isnan(out[median_name]), kind
 
 
 def test_registry_states_every_definition():

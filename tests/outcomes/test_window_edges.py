@@ -30,8 +30,9 @@ def outcomes_of(issues=None, reports=(), workers=(), **record_changes) -> dict[s
     )
 
 
-def issue(opened, status="open", channel=None, kind="environment", **times):
-    return (kind, channel, status, {"opened_at": opened, **times})
+def issue(opened, status="open", channel=None, kind="environment", reporter=None, **times):
+    """An issue-log row; ``reporter`` is the observer class of its first report."""
+    return (kind, channel, reporter, status, {"opened_at": opened, **times})
 
 
 def test_issue_window_is_half_open():
@@ -76,7 +77,7 @@ def test_fixed_within_a_week_is_nan_when_no_issue_is_due():
 
 
 def test_response_rate_edges():
-    ticket = dict(status="reported", channel="hotline")
+    ticket = dict(status="reported", channel="hotline", reporter="resident")
     issues = {
         # reported exactly 24 h before the end, taken up exactly 24 h later: counted, in time
         "limit_both": issue(470.0, reported_at=476.0, acknowledged_at=476.0, triaged_at=500.0,
@@ -89,7 +90,7 @@ def test_response_rate_edges():
         # never taken up by anyone: counted, not responded to
         "ignored": issue(200.0, reported_at=300.0, **ticket),
         # the staff's own patrol ticket and an unreported issue: never in the denominator
-        "patrol": issue(200.0, "reported", "staff_patrol", reported_at=200.0,
+        "patrol": issue(200.0, "reported", "staff_patrol", reporter="staff", reported_at=200.0,
                         acknowledged_at=200.0, triaged_at=201.0),
         "unreported": issue(200.0, "detected", first_detected_at=201.0),
     }  # fmt: skip
@@ -102,7 +103,10 @@ def test_response_rate_edges():
 
 
 def test_response_rate_follows_the_configured_limit():
-    issues = {"a": issue(200.0, "reported", "station", reported_at=300.0, triaged_at=330.0)}
+    issues = {
+        "a": issue(200.0, "reported", "station", reporter="courier", reported_at=300.0,
+                   triaged_at=330.0)
+    }  # fmt: skip
     assert outcomes_of(issues, response_limit_hours=24.0)["response_rate"] == 0.0
     assert outcomes_of(issues, response_limit_hours=30.0)["response_rate"] == 1.0
     # reported 30 h before the end: due for a 30-hour limit, not for a 30.5-hour one
@@ -200,13 +204,14 @@ def test_kaplan_meier_lapse_edges():
 
 
 def test_resolution_rate_counts_ended_tickets_only():
+    hotline = dict(channel="hotline", reporter="resident")
     issues = {
-        "fixed": issue(200.0, "resolved", "hotline", reported_at=201.0, resolved_at=220.0),
-        "closed": issue(200.0, "closed_unresolved", "hotline", reported_at=201.0),
-        "incident_while_open": issue(200.0, "escalated", "hotline", reported_at=201.0,
+        "fixed": issue(200.0, "resolved", **hotline, reported_at=201.0, resolved_at=220.0),
+        "closed": issue(200.0, "closed_unresolved", **hotline, reported_at=201.0),
+        "incident_while_open": issue(200.0, "escalated", **hotline, reported_at=201.0,
                                      incident_at=300.0),
-        "still_open": issue(200.0, "reported", "hotline", reported_at=201.0),
-        "gone_after_report": issue(200.0, "expired", "hotline", reported_at=201.0,
+        "still_open": issue(200.0, "reported", **hotline, reported_at=201.0),
+        "gone_after_report": issue(200.0, "expired", **hotline, reported_at=201.0,
                                    lapse_at=250.0),
         "incident_unreported": issue(200.0, "escalated", incident_at=300.0),
     }  # fmt: skip
@@ -215,6 +220,52 @@ def test_resolution_rate_counts_ended_tickets_only():
     assert out["reported_share"] == pytest.approx(5 / 6)
     assert out["incidents_total"] == 2
     assert out["median_hours_to_report"] == 1.0
+
+
+def test_first_reports_count_issues_opened_in_the_window():
+    # an issue counts for the window it was OPENED in, wherever its report falls
+    issues = {
+        # opened half an hour before the window, a rider reported it inside: not counted
+        "early": issue(99.5, "reported", "hotline", reporter="rider", first_detected_at=99.75,
+                       reported_at=100.5),
+        "at_start": issue(100.0, "reported", "station", reporter="courier",
+                          first_detected_at=100.0, reported_at=101.0),
+        "last": issue(499.5, "reported", "hotline", reporter="resident",
+                      first_detected_at=499.75, reported_at=499.875),
+        "at_end": issue(500.0, "detected", first_detected_at=500.0),
+    }  # fmt: skip
+    out = outcomes_of(issues)
+    assert out["first_report_share_rider"] == 0.0  # 1/3 if windowed by the report's hour
+    assert out["first_report_share_courier"] == pytest.approx(1 / 2)
+    assert out["first_report_share_resident"] == pytest.approx(1 / 2)
+    assert math.isnan(out["median_hours_detection_to_report_rider"])
+    assert out["median_hours_detection_to_report_courier"] == pytest.approx(1.0)
+    assert out["median_hours_detection_to_report_resident"] == pytest.approx(0.125)
+    # the window opened half an hour earlier takes the rider's issue in
+    wider = outcomes_of(issues, start=99.5)
+    for kind in ("rider", "courier", "resident"):
+        assert wider[f"first_report_share_{kind}"] == pytest.approx(1 / 3), kind
+    assert wider["median_hours_detection_to_report_rider"] == pytest.approx(0.75)
+
+
+def test_detection_to_report_is_conditional_on_a_report_not_censored():
+    # a median over the issues the class DID first report: an issue noticed and still
+    # unreported at the end is left out (not censored at the end as the time to fix is),
+    # and a long wait counts in full once the report comes, even just before the end
+    reported = dict(status="reported", channel="hotline", reporter="rider")
+    issues = {
+        "2h": issue(200.0, **reported, first_detected_at=200.0, reported_at=202.0),
+        "6h": issue(200.0, **reported, first_detected_at=201.0, reported_at=207.0),
+    }
+    assert outcomes_of(issues)["median_hours_detection_to_report_rider"] == pytest.approx(4.0)
+    waiting = issues | {"waiting": issue(100.0, "detected", first_detected_at=110.0)}
+    out = outcomes_of(waiting)
+    assert out["median_hours_detection_to_report_rider"] == pytest.approx(4.0)
+    assert out["first_report_share_rider"] == 1.0  # 2 of the 2 reported, not 2 of 3
+    late = issues | {
+        "390h": issue(100.0, **reported, first_detected_at=110.0, reported_at=499.75),
+    }
+    assert outcomes_of(late)["median_hours_detection_to_report_rider"] == pytest.approx(6.0)
 
 
 def test_worker_outcomes_with_empty_denominators():
