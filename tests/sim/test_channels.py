@@ -7,7 +7,8 @@ import pytest
 from conftest import all_channels_closed, make_config, rules_of
 
 from model.config.codes import CHANNELS, Access, Channel
-from model.sim.channels import channel_rules
+from model.sim.channels import REPORT_CHANNELS, channel_rules
+from model.sim.decisions import worker_channels
 
 HOT, MINI, STATION, IN_PERSON, PATROL = Channel
 
@@ -85,27 +86,82 @@ def test_station_desk_only_at_upgraded_stations(upgraded, count, open_) -> None:
 
 @pytest.mark.parametrize(
     ("posts", "deliberation", "expected"),
-    [
-        (False, False, Access.NONE),
-        (True, False, Access.REGISTERED),
-        (False, True, Access.REGISTERED),
-    ],
+    [(False, False, False), (True, False, True), (False, True, True), (True, True, True)],
 )
-def test_posts_or_seats_open_in_person_to_registered(posts, deliberation, expected) -> None:
+def test_posts_or_seats_open_in_person_to_post_holders_only(posts, deliberation, expected) -> None:
     rules = rules_for(posts={"enabled": posts}, deliberation={"enabled": deliberation})
-    assert rules.open_workers[IN_PERSON] == expected
+    assert bool(rules.open_to_post_holders[IN_PERSON]) is expected
+    assert not rules.open_to_post_holders[[HOT, MINI, STATION, PATROL]].any()
+    assert rules.open_workers[IN_PERSON] == Access.NONE  # not to every (registered) worker
     assert rules.open_residents[IN_PERSON]
+
+
+# workers: neither, registered only, post or seat holder only, both
+REGISTERED = np.array([False, True, False, True])
+HOLDS_POST_OR_SEAT = np.array([False, False, True, True])
+
+
+def in_person_for_workers(rules, office_open=True, holders=HOLDS_POST_OR_SEAT) -> list[bool]:
+    ok = worker_channels(
+        rules,
+        REGISTERED,
+        adopted_mini_program=np.zeros(4, bool),
+        station_in_reach=np.zeros(4, bool),
+        office_open=office_open,
+        holds_post_or_seat=holders,
+    )
+    return ok[:, IN_PERSON].tolist()
+
+
+def test_in_person_opens_to_the_workers_who_hold_a_post_or_seat() -> None:
+    posts = rules_for(posts={"enabled": True})
+    assert in_person_for_workers(posts) == [False, False, True, True]
+    assert in_person_for_workers(posts, office_open=False) == [False] * 4  # office hours
+    assert in_person_for_workers(posts, office_open=np.array([1, 1, 0, 1], bool)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
+    assert in_person_for_workers(posts, holders=None) == [False] * 4
+    status_quo = rules_for()
+    assert in_person_for_workers(status_quo) == [False] * 4  # holding alone opens nothing
+
+
+def test_post_holders_keep_what_is_open_to_all() -> None:
+    """The programme adds the in-person channel; the hotline stays open to everybody."""
+    posts = rules_for(posts={"enabled": True})
+    ok = worker_channels(
+        posts,
+        REGISTERED,
+        adopted_mini_program=np.zeros(4, bool),
+        station_in_reach=np.zeros(4, bool),
+        office_open=True,
+        holds_post_or_seat=HOLDS_POST_OR_SEAT,
+    )
+    assert ok[:, HOT].all()
+    assert not ok[:, [MINI, STATION, PATROL]].any()
+
+
+def test_registered_access_still_counts_beside_post_holders() -> None:
+    config = make_config(
+        {"policies": {"posts": {"enabled": True}}},
+        {"channels": {"in_person": {"open_to_workers": "registered"}}},
+    )
+    assert in_person_for_workers(rules_of(config)) == [False, True, True, True]
 
 
 def test_posts_cannot_open_a_closed_in_person_channel() -> None:
     rules = rules_of(
         make_config(
-            {"policies": {"posts": {"enabled": True}}},
+            {"policies": {"posts": {"enabled": True}, "deliberation": {"enabled": True}}},
             {"channels": {"in_person": {"enabled": False}}},
         )
     )
     assert rules.open_workers[IN_PERSON] == Access.NONE
+    assert not rules.open_to_post_holders.any()
     assert not rules.open_residents[IN_PERSON]
+    assert in_person_for_workers(rules) == [False] * 4
 
 
 def test_all_channels_closed() -> None:
@@ -121,6 +177,7 @@ def test_all_channels_closed() -> None:
     )
     rules = channel_rules(config.channels, config.policies)
     assert np.all(rules.open_workers == Access.NONE)
+    assert not rules.open_to_post_holders.any()
     assert not rules.open_residents.any()
 
 
@@ -129,20 +186,25 @@ def test_open_to_registered_setting() -> None:
     assert channel_rules(config.channels, config.policies).open_workers[HOT] == Access.REGISTERED
 
 
-@pytest.mark.parametrize(
-    ("enabled", "feedback", "reopen", "expected"),
-    [
-        (True, True, True, True),
-        (True, True, False, False),
-        (True, False, True, False),
-        (False, True, True, False),
-    ],
-)
-def test_only_the_mini_program_with_feedback_closes_the_loop(
-    enabled, feedback, reopen, expected
-) -> None:
-    rules = rules_for(
-        mini_program={"enabled": enabled, "feedback": feedback, "reopen_unresolved": reopen}
+@pytest.mark.parametrize("channel", REPORT_CHANNELS)
+def test_every_reporter_channel_gives_its_configured_feedback(channel) -> None:
+    """Feedback is what lets a reporter reject a closure unfixed (the reopen rule in
+    :mod:`model.sim.service`): every channel that calls back, the hotline included."""
+    config = make_config(
+        {"channels": {CHANNELS[channel]: {"feedback_probability": 0.83}}},
+        {"policies": {"mini_program": {"enabled": True}, "stations": {"upgraded": True}}},
     )
-    assert bool(rules.reopens_unfixed[MINI]) is expected
-    assert not rules.reopens_unfixed[[HOT, STATION, IN_PERSON, PATROL]].any()
+    rules = rules_of(config)
+    assert rules.feedback_probability[channel] == 0.83
+    others = [c for c in REPORT_CHANNELS if c != channel]
+    assert np.all(rules.feedback_probability[others] != 0.83)
+
+
+def test_the_staff_patrol_ticket_never_gives_feedback() -> None:
+    config = make_config(
+        {"channels": {CHANNELS[c]: {"feedback_probability": 1.0} for c in REPORT_CHANNELS}},
+        {"policies": {"mini_program": {"enabled": True}, "stations": {"upgraded": True}}},
+    )
+    rules = rules_of(config)
+    assert np.all(rules.feedback_probability[list(REPORT_CHANNELS)] == 1.0)
+    assert rules.feedback_probability[PATROL] == 0.0

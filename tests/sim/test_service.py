@@ -1,4 +1,5 @@
-"""The service chain: intake, FIFO triage with capacity, duplicates, routing, departments."""
+"""The service chain: intake, FIFO triage with capacity, duplicates, routing, departments,
+feedback and the reopen of a ticket closed unfixed whose reporter rejects the closure."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
 from model.sim.model import build_service, build_workforce
 from model.sim.space import generate_layout
-from model.sim.streams import make_streams
+from model.sim.streams import keyed_draws, make_streams
 
 HOT, MINI, STATION, IN_PERSON, PATROL = Channel
 RIDER, RESIDENT, STAFF = Observer.RIDER, Observer.RESIDENT, Observer.STAFF
@@ -41,6 +42,7 @@ def deterministic(**extra) -> dict:
             }
         },
         "service": {
+            "reopen_share_of_dissatisfied": 0.0,  # no reopen unless a test asks for it
             "verification_minutes": 30.0,
             "duplicate_minutes": 5.0,
             "feedback_delay_hours": 4.0,
@@ -92,10 +94,15 @@ class Setup:
         self.rules = channel_rules(config.channels, config.policies)
         self.ledger = Ledger(config.policies)
         self.points = levers.points_scheme(config.policies.points)
-        rng = np.random.default_rng(seed)  # one generator: ticket draws first, then reports
-        streams = {"service": rng, "tickets": rng}
+        streams = {"tickets": np.random.default_rng(seed)}
         self.chain = build_service(
-            config, self.log, self.rules, self.points, layout.n_communities, streams
+            config,
+            self.log,
+            self.rules,
+            self.points,
+            layout.n_communities,
+            streams,
+            keyed_draws(seed),
         )
 
     def work_and_pay(self, t: float) -> list[int]:
@@ -450,46 +457,270 @@ def test_report_log_columns() -> None:
     assert list(log["duplicate"]) == [False, True]
 
 
-@pytest.mark.parametrize(
-    ("reopen", "feedback", "closes_at"), [(True, True, 20), (False, True, 10), (True, False, 10)]
-)
-def test_mini_program_closed_loop_sends_an_unfixed_ticket_back_once(
-    reopen, feedback, closes_at
-) -> None:
-    s = Setup(
-        {
-            "policies": {
-                "mini_program": {
-                    "enabled": True,
-                    "reopen_unresolved": reopen,
-                    "feedback": feedback,
-                }
-            }
+# ---------------------------------------------------------------- reopen of an unfixed closure
+
+UNFIXED = {"service": {"departments": {"sanitation": {"resolution_probability": 0.0}}}}
+
+
+def rejecting(share: float = 1.0, feedback: float = 1.0, satisfied: float = 0.0) -> dict:
+    """Every channel calls back with ``feedback``; a reporter told of no fix is satisfied
+    with ``satisfied`` and, if not, rejects the closure with ``share``."""
+    return {
+        "channels": {name: {"feedback_probability": feedback} for name in CHANNEL_NAMES},
+        "service": {
+            "reopen_share_of_dissatisfied": share,
+            "satisfied_if_unresolved": satisfied,
         },
-        {"service": {"departments": {"sanitation": {"resolution_probability": 0.0, "crews": 5}}}},
-        n=2,
+    }
+
+
+def serve_to_the_end(s: Setup) -> dict[int, tuple[float, bool]]:
+    """Work the queue, then every department outcome: issue -> (time, fixed)."""
+    for t in range(5):
+        s.chain.work_hour(float(t), True)
+    return {i: (when, fixed) for i, when, fixed in s.chain.complete_until(1e9)}
+
+
+@pytest.mark.parametrize("channel", [HOT, MINI, IN_PERSON])
+def test_a_rejected_closure_is_reopened_once(channel) -> None:
+    """Called back, not satisfied, rejects: served again feedback_delay_hours later, once."""
+    s = Setup(rejecting(), UNFIXED, {"policies": {"mini_program": {"enabled": True}}}, n=1)
+    s.resident(0, 0.0, channel=channel)
+    s.chain.work_hour(0.0, True)
+    dispatched = s.log.times["dispatched_at"][0]
+    first_closure = dispatched + 10.0
+    assert s.chain.complete_until(first_closure + 1.0) == []  # sent back, not closed
+    assert s.log.status[0] == IssueStatus.DISPATCHED
+    assert s.chain.reopened == {0}
+    assert s.chain.served[0] == 2 and s.chain.department_attempts == 2
+    ((issue, when, fixed),) = s.chain.complete_until(1e9)
+    assert issue == 0 and not fixed
+    assert when == pytest.approx(first_closure + 4.0 + 10.0)  # feedback delay, then service
+    assert s.log.status[0] == IssueStatus.CLOSED_UNRESOLVED
+    assert s.log.closed_at[0] == pytest.approx(when)
+    assert s.chain.served[0] == 2 and s.chain.department_attempts == 2  # never a third time
+    assert s.chain.complete_until(1e12) == []
+
+
+def test_a_reopened_ticket_gets_its_own_second_attempt() -> None:
+    """The second attempt has its own service and fix draws: fixed then or closed for good."""
+    n = 400
+    s = Setup(
+        rejecting(),
+        {"service": {"departments": {"sanitation": {"resolution_probability": 0.5, "crews": n}}}},
+        {"population": {"staff_per_community": 100}},
+        n=n,
+    )
+    for i in range(n):
+        s.resident(i, 0.0, who=i)
+    done = serve_to_the_end(s)
+    assert done.keys() == set(range(n))
+    draws, dispatched = s.chain.draws, s.log.times["dispatched_at"]
+    for i in range(n):
+        first_fixed = draws["fix_0"][i] < 0.5
+        expected_fixed = first_fixed or draws["fix_1"][i] < 0.5
+        expected_at = dispatched[i] + 10.0 if first_fixed else dispatched[i] + 24.0
+        assert done[i][1] == expected_fixed, i
+        assert done[i][0] == pytest.approx(expected_at), i
+        assert (i in s.chain.reopened) == (not first_fixed), i
+    assert 0 < len(s.chain.reopened) < n
+    fixed_on_reopen = [i for i in s.chain.reopened if done[i][1]]
+    assert fixed_on_reopen  # the reopen rule does fix tickets
+    assert np.all(s.log.status[fixed_on_reopen] == IssueStatus.RESOLVED)
+    assert np.allclose(
+        s.log.times["resolved_at"][fixed_on_reopen], dispatched[fixed_on_reopen] + 24
+    )
+
+
+def test_a_fixed_ticket_is_never_reopened() -> None:
+    s = Setup(rejecting(), n=1)
+    s.resident(0, 0.0)
+    done = serve_to_the_end(s)
+    assert done[0][1] and s.chain.reopened == set() and s.chain.served[0] == 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param(rejecting(feedback=0.0), id="no_feedback"),
+        pytest.param(rejecting(share=0.0), id="nobody_rejects"),
+        pytest.param(rejecting(satisfied=1.0), id="everybody_satisfied"),
+    ],
+)
+def test_no_reopen_without_a_callback_a_rejection_or_dissatisfaction(overrides) -> None:
+    s = Setup(overrides, UNFIXED, n=1)
+    s.resident(0, 0.0)
+    done = serve_to_the_end(s)
+    assert done[0] == (pytest.approx(s.log.times["dispatched_at"][0] + 10.0), False)
+    assert s.chain.reopened == set() and s.chain.served[0] == 1
+    assert s.log.status[0] == IssueStatus.CLOSED_UNRESOLVED
+
+
+@pytest.mark.parametrize(("feedback", "reopened"), [(True, True), (False, False)])
+def test_mini_program_without_feedback_never_reopens(feedback, reopened) -> None:
+    s = Setup(
+        rejecting(),
+        UNFIXED,
+        {"policies": {"mini_program": {"enabled": True, "feedback": feedback}}},
+        n=1,
     )
     s.resident(0, 0.0, channel=MINI)
-    s.resident(1, 0.0, who=1, channel=HOT)
-    s.chain.work_hour(0.0, True)
-    done = {i: w for i, w, _ in s.chain.complete_until(1000.0)}
-    start = s.log.times["dispatched_at"][0]
-    assert done[0] == pytest.approx(start + closes_at, abs=1e-6)
+    done = serve_to_the_end(s)
+    assert (0 in s.chain.reopened) is reopened
+    assert done[0][0] == pytest.approx(s.log.times["dispatched_at"][0] + (24.0 if reopened else 10))
+
+
+def test_the_callback_follows_the_first_reporter_channel() -> None:
+    """A later reporter on a channel with feedback does not reopen the ticket."""
+    s = Setup(rejecting(), UNFIXED, {"channels": {"hotline": {"feedback_probability": 0.0}}}, n=1)
+    s.resident(0, 0.0, who=0, channel=HOT)
+    s.resident(0, 0.1, who=1, channel=IN_PERSON)  # told the outcome, but not the first reporter
+    serve_to_the_end(s)
+    assert s.chain.reopened == set()
+
+
+MISROUTED_AND_DROPPED = {
+    "channels": {
+        name: {"routing_accuracy": 0.0, "feedback_probability": 1.0} for name in CHANNEL_NAMES
+    },
+}
+
+
+def test_a_dropped_ticket_is_never_reopened_fixed_or_told() -> None:
+    """Misrouted and dropped: lost, so nobody calls back, nobody is told, nothing is fixed
+    (departments here fix every ticket they do handle)."""
+    s = Setup(
+        rejecting(),
+        MISROUTED_AND_DROPPED,
+        {"channels": {"misroute_drop_share": 1.0, "outcome_seen_without_feedback": 0.0}},
+        n=1,
+    )
+    s.resident(0, 0.0, who=0)
+    s.worker(0, 0.2, slot=1, channel=MINI)
+    s.resident(0, 0.3, who=2, channel=IN_PERSON)
+    done = serve_to_the_end(s)
+    assert s.chain.dropped[0]
+    when, fixed = done[0]
+    assert not fixed
+    assert when == pytest.approx(s.log.times["dispatched_at"][0] + 48.0 + 10.0)
+    assert s.chain.reopened == set() and s.chain.served[0] == 1
     assert s.log.status[0] == IssueStatus.CLOSED_UNRESOLVED
-    # the hotline ticket is never sent back
-    assert done[1] == pytest.approx(s.log.times["dispatched_at"][1] + 10.0, abs=1e-6)
-    assert s.log.status[1] == IssueStatus.CLOSED_UNRESOLVED
+    assert np.isnan(s.log.times["resolved_at"][0])
+    learned = s.chain.inform_reporters(0, when, fixed)
+    silence = s.config.behaviour.silence_signal
+    assert [(signal, known) for *_, signal, known in learned] == [(silence, False)] * 3
+    assert s.chain.reports.told == [False, False, False]
+    assert np.isnan(s.log.times["feedback_at"][0])
+
+
+def test_a_misrouted_ticket_that_is_not_dropped_can_be_reopened() -> None:
+    """The drop, not the misrouting, is what rules the reopen out."""
+    s = Setup(rejecting(), UNFIXED, MISROUTED_AND_DROPPED, n=1)  # drop share 0 (deterministic)
+    s.resident(0, 0.0)
+    done = serve_to_the_end(s)
+    assert not s.chain.dropped[0] and s.chain.reopened == {0}
+    assert done[0][0] == pytest.approx(s.log.times["dispatched_at"][0] + 48.0 + 10.0 + 4.0 + 10.0)
+
+
+def test_a_staff_patrol_ticket_is_never_reopened() -> None:
+    """Nobody to call back, even when a resident with feedback reports it later."""
+    s = Setup(rejecting(), UNFIXED, n=2)
+    s.chain.submit(0, STAFF, -1, -1, PATROL, 0.0)
+    s.chain.submit(1, STAFF, -1, -1, PATROL, 0.0)
+    s.resident(1, 0.5, who=0, channel=HOT)  # duplicate, told the outcome
+    done = serve_to_the_end(s)
+    assert s.chain.reopened == set()
+    assert list(s.chain.served) == [1, 1]
+    first_done = s.log.times["dispatched_at"][0] + 10.0
+    assert done == {
+        0: (pytest.approx(first_done), False),
+        1: (pytest.approx(first_done + 10), False),
+    }
+    learned = s.chain.inform_reporters(1, *done[1])
+    assert [(o, known) for o, _, _, _, known in learned] == [(RESIDENT, True)]
+    assert s.chain.reports.told[-1]
+
+
+def test_reopen_frequency_is_callback_times_dissatisfied_times_rejecting() -> None:
+    n = 3000
+    s = Setup(
+        rejecting(share=0.5, feedback=0.6, satisfied=0.2),
+        {"service": {"departments": {"sanitation": {"resolution_probability": 0.0, "crews": n}}}},
+        {"population": {"staff_per_community": 200}},
+        n=n,
+    )
+    for i in range(n):
+        s.resident(i, 0.0, who=i)
+    done = serve_to_the_end(s)
+    assert len(done) == n
+    assert len(s.chain.reopened) / n == pytest.approx(0.6 * 0.8 * 0.5, abs=0.03)
+    assert np.all(s.chain.served[sorted(s.chain.reopened)] == 2)
+
+
+def test_reporter_draws_are_keyed_on_the_issue_and_the_reporter() -> None:
+    """Common random numbers: a reporter's told, seen and satisfied do not depend on which
+    reports were filed before (an arm with more reports leaves the others' draws alone)."""
+    coin = {
+        "channels": {
+            "hotline": {"feedback_probability": 0.5},
+            "outcome_seen_without_feedback": 0.5,
+        },
+        "service": {
+            "satisfied_if_unresolved": 0.5,
+            "satisfied_if_unfixed_untold": 0.5,
+            "satisfied_if_fixed_untold": 0.5,
+        },
+        "issues": {"types": {"environment": {"false_report_share": 0.5}}},
+    }
+    residents = list(range(200))
+
+    def outcomes(order: list[int], others_first: bool) -> tuple[dict, int]:
+        s = Setup(coin, n=4, seed=5)
+        if others_first:
+            for who in range(300, 340):  # other reporters, other issues and the same issue
+                s.resident(1 + who % 3, 0.0, who=who)
+                s.worker(0, 0.0, slot=who - 300)
+        for who in order:
+            s.resident(0, 0.0, who=who)
+        learned = s.chain.inform_reporters(0, 0.0, False)
+        rec = s.chain.reports
+        told = {rec.agent_id[r]: (rec.told[r], rec.satisfied[r]) for r in range(len(rec.issue))}
+        seen = {agent: known for observer, _, agent, _, known in learned if observer == RESIDENT}
+        return {who: (*told[5000 + who], seen[5000 + who]) for who in residents}, s
+
+    alone, _ = outcomes(residents, others_first=False)
+    crowded, _ = outcomes(residents[::-1], others_first=True)
+    assert alone == crowded
+    for column in range(3):  # each draw does vary across reporters
+        assert 0 < sum(v[column] for v in alone.values()) < len(residents)
+
+
+def test_false_reports_are_keyed_on_the_reporter() -> None:
+    share = {"issues": {"types": {"environment": {"false_report_share": 0.5}}}}
+    alone = Setup(share, n=2, seed=9)
+    alone.resident(0, 0.0, who=42)
+    crowded = Setup(share, n=2, seed=9)
+    for who in range(30):
+        crowded.resident(1, 0.0, who=who)
+    before = crowded.chain.false_reports
+    crowded.resident(0, 0.0, who=42)
+    assert crowded.chain.false_reports - before == alone.chain.false_reports
+    assert 0 < before < 30
 
 
 def test_an_issue_is_served_alike_whatever_the_staffing() -> None:
     """Common random numbers in the chain: staffing changes when, not how, a ticket is served."""
     noisy = {
-        "channels": {"hotline": {"routing_accuracy": 0.7}, "misroute_drop_share": 0.5},
+        "channels": {
+            "hotline": {"routing_accuracy": 0.7, "feedback_probability": 0.6},
+            "misroute_drop_share": 0.5,
+        },
         "issues": {"types": {"environment": {"verification_share": 0.5}}},
         "service": {
+            "reopen_share_of_dissatisfied": 0.8,
             "departments": {
                 "sanitation": {"crews": 500, "service_sigma": 1.0, "resolution_probability": 0.6}
-            }
+            },
         },
     }
     runs = []
@@ -502,6 +733,7 @@ def test_an_issue_is_served_alike_whatever_the_staffing() -> None:
         runs.append((s, {i: (w, f) for i, w, f in s.chain.complete_until(1e9)}))
     (slow, slow_done), (fast, fast_done) = runs
     assert slow_done.keys() == fast_done.keys() == set(range(300))
+    assert slow.chain.reopened == fast.chain.reopened != set()  # the callback too
     slow_disp = slow.log.times["dispatched_at"]
     fast_disp = fast.log.times["dispatched_at"]
     assert np.all(fast_disp <= slow_disp + 1e-9)  # more staff: dispatched no later
