@@ -1,13 +1,16 @@
-"""Detection: the hourly noticing intensity and the detection draw."""
+"""Detection: the hourly noticing intensity and the detection draw (keyed draws)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from conftest import make_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, Observer
 from model.sim.model import StreetModel
+from model.sim.streams import keyed_draws
 
 ENV = ISSUE_TYPES.index("environment")
 OPINION = ISSUE_TYPES.index("opinion")
@@ -77,7 +80,8 @@ def test_zero_visibility_gives_zero_intensity(shifts) -> None:
         rate,
         shifts.counts[12],
         shifts.online[:, 12] > 0,
-        np.random.default_rng(0),
+        keyed_draws(0),
+        12,
     )
     assert len(det) == 0
 
@@ -149,38 +153,46 @@ def test_detection_probability_is_one_minus_exp(model, shifts) -> None:
         intensity,
         shifts.counts[12],
         shifts.online[:, 12] > 0,
-        np.random.default_rng(4),
+        keyed_draws(4),
+        36,
     )
     assert np.all(det.observer == Observer.STAFF) and np.all(det.slot == -1)
     assert len(det) / n == pytest.approx(1 - np.exp(-0.5), abs=0.015)
 
 
-def test_certain_detection_picks_plausible_agents(model, shifts) -> None:
-    model.detector.new_hour()
-    res_cells = np.flatnonzero(model.layout.residential > 0)
-    cells = np.random.default_rng(2).choice(res_cells, size=200)
+def test_certain_detection_picks_plausible_agents(small_config, shifts) -> None:
+    model = StreetModel(small_config, seed=3, days=12)  # enough issues, opinions among them
+    log, det = model.issues, model.detector
+    idx = np.arange(len(log))
+    opinion = log.type == OPINION
+    assert opinion.any() and (~opinion).any()
     counts = shifts.counts[12]
-    intensity = passes(model, cells, counts)
+    intensity = det.passes_fast(idx, counts, 12, True)
     intensity[intensity > 0] = 50.0  # certain wherever anyone passes
     online_now = shifts.online[:, 12] > 0
-    det = model.detector.detect(
-        np.arange(200) + 1000, cells, intensity, counts, online_now, np.random.default_rng(5)
-    )
-    hit = det.issue - 1000
+    det.new_day()
+    found = det.detect(idx, log.cell, intensity, counts, online_now, keyed_draws(5), 12)
     # every issue is found by every class that passes it
     for o in range(len(OBSERVERS)):
-        assert set(hit[det.observer == o]) == set(np.flatnonzero(intensity[:, o] > 0)), o
+        assert set(found.issue[found.observer == o]) == set(np.flatnonzero(intensity[:, o] > 0))
     wf = model.workforce
     for k in range(K):
-        slots = det.slot[det.observer == k]
+        mine = found.observer == k
+        slots, issues = found.slot[mine], found.issue[mine]
         assert np.all(online_now[slots])
         assert np.all(wf.kind[slots] == k)
-        found = cells[hit[det.observer == k]]
-        assert np.all(model.detector.worker_passes[k][wf.base[slots], found] > 0)
-    res = det.observer == Observer.RESIDENT
-    homes = model.residents.home[det.slot[res]]
+        # seen in passing on his route, or heard at a door he calls at
+        field = np.where(
+            opinion[issues],
+            det.worker_doors[k][wf.base[slots], log.cell[issues]],
+            det.worker_passes[k][wf.base[slots], log.cell[issues]],
+        )
+        assert np.all(field > 0), k
+    assert opinion[found.issue[found.observer < K]].any()
+    res = found.observer == Observer.RESIDENT
+    homes = model.residents.home[found.slot[res]]
     hx, hy = model.layout.xy(homes)
-    ix, iy = model.layout.xy(cells[hit[res]])
+    ix, iy = model.layout.xy(log.cell[found.issue[res]])
     radius = model.config.residents.watch_radius_cells
     assert np.all(np.abs(hx - ix) <= radius) and np.all(np.abs(hy - iy) <= radius)
 
@@ -199,3 +211,75 @@ def test_fast_path_equals_the_reference_intensity(small_config, shifts, hour, on
     )
     fast = model.detector.passes_fast(idx, counts, hour, on_duty)
     assert np.allclose(fast, reference, rtol=1e-12, atol=0)
+
+
+def test_opinions_are_heard_at_the_door_not_seen_in_passing(model, shifts) -> None:
+    """Workers' intensity on an opinion: door contacts with the household, relay, visibility."""
+    det = model.detector
+    cells = some_cells(model)
+    counts = shifts.counts[12]
+    vis = model.config.issues.types["opinion"].visibility
+    community = model.layout.community[cells]
+    for indoor in (False, True):  # building access does not apply at the door
+        rate = passes(model, cells, counts, types=OPINION, indoor=indoor)
+        for k, kind in enumerate(WORKER_KINDS):
+            doors = counts[k] @ det.worker_doors[k][:, cells]
+            expected = doors * vis[kind] * det.relay_factor[community]
+            assert np.allclose(rate[:, k], expected), (kind, indoor)
+    households = np.bincount(model.residents.home, minlength=model.layout.n_cells)
+    empty = np.flatnonzero((households == 0) & (model.layout.residential == 0))
+    assert len(empty)
+    rate = passes(model, empty, counts * 10, types=OPINION)
+    assert np.all(rate[:, :K] == 0)  # nobody to hear at a door where nobody lives
+
+
+def live_detections(model, shifts, live, hour_index, draws):
+    log = model.issues
+    hour = hour_index % 24
+    counts = shifts.counts[hour] * 3.0
+    intensity = model.detector.passes_fast(live, counts, hour, True)
+    model.detector.new_hour()
+    det = model.detector.detect(
+        live, log.cell[live], intensity, counts, shifts.online[:, hour], draws, hour_index
+    )
+    return set(zip(det.issue.tolist(), det.observer.tolist(), det.slot.tolist(), strict=True))
+
+
+@pytest.fixture(scope="module")
+def prepared(small_config):
+    """A street with 12 days of issues, its detector prepared for them."""
+    model = StreetModel(small_config, seed=3, days=12)
+    model.detector.new_day()
+    return model
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    subset_seed=st.integers(0, 2**32 - 1),
+    keep=st.floats(0.05, 0.95),
+    hour_index=st.integers(0, 24 * 60),
+)
+def test_an_issue_is_noticed_alike_whatever_other_issues_are_live(
+    prepared, shifts, subset_seed, keep, hour_index
+) -> None:
+    """Common random numbers: the draws of an issue are keyed on it, not on its row."""
+    model = prepared
+    draws = keyed_draws(17)
+    everything = np.arange(len(model.issues))
+    rng = np.random.default_rng(subset_seed)
+    live = rng.permutation(everything[rng.random(len(everything)) < keep])
+    full = live_detections(model, shifts, everything, hour_index, draws)
+    some = live_detections(model, shifts, live, hour_index, draws)
+    mine = set(live.tolist())
+    assert len(full) > 0
+    assert some == {d for d in full if d[0] in mine}  # hits and the agents who made them
+
+
+def test_the_detection_draws_depend_on_the_hour_and_the_run(prepared, shifts) -> None:
+    model = prepared
+    everything = np.arange(len(model.issues))
+    draws = keyed_draws(17)
+    first = live_detections(model, shifts, everything, 12, draws)
+    assert first and first == live_detections(model, shifts, everything, 12, keyed_draws(17))
+    assert first != live_detections(model, shifts, everything, 36, draws)  # next day, same hour
+    assert first != live_detections(model, shifts, everything, 12, keyed_draws(18))

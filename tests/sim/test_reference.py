@@ -4,11 +4,13 @@ Each reference (:mod:`model.sim.reference`) is written the obvious way (Python l
 issues, observers, cells, workers or residents) from the model's definitions, not from the
 fast code's intermediate arrays, and is compared on small cases:
 
-- where both draw the same random numbers, the results must be identical (the draws are
-  re-derived from a generator with the same seed, in the fast code's draw order);
-- where the fast code draws differently (two-stage picks), the empirical distribution over
-  many draws must match the reference probabilities (chi-square goodness of fit at a
-  deterministic seed, plus a total-variation check against a direct weighted choice).
+- both take the same random numbers (the same keyed draws, the same arrays of uniforms, or
+  a generator with the same seed drawn in the fast code's order), and the results must be
+  identical;
+- the two-stage picks of the noticing worker and resident must also follow the per-agent
+  probabilities: the empirical distribution over many draws must match them (chi-square
+  goodness of fit at a deterministic seed, plus a total-variation check against a direct
+  weighted choice).
 
 No timing here: performance figures come from ``make bench`` only (docs/performance.md).
 """
@@ -36,13 +38,19 @@ from model.sim import levers, reference
 from model.sim.agents import Worker
 from model.sim.channels import channel_rules
 from model.sim.costs import Ledger
-from model.sim.decisions import choose_channel, expected_cost
+from model.sim.decisions import (
+    choose_channel,
+    expected_cost,
+    resident_channels,
+    worker_channels,
+)
 from model.sim.detection import Detector
 from model.sim.issues import escalation_age
 from model.sim.levers import points_scheme
 from model.sim.model import StreetModel, build_decision, build_workforce
 from model.sim.residents import ResidentTable
-from model.sim.space import exposure_matrices, generate_layout, window_sum
+from model.sim.space import door_contacts, exposure_matrices, generate_layout, window_sum
+from model.sim.streams import keyed_draws
 
 K = len(WORKER_KINDS)
 O = len(OBSERVERS)  # noqa: E741 - the number of observer classes
@@ -90,14 +98,17 @@ def intensity_of(model: StreetModel, idx, counts, hour: int, on_duty: bool) -> n
         hour,
         on_duty,
         reference.exposure(model.config.workers, model.layout),
+        reference.door_contacts(model.config.workers, model.layout, model.residents),
     )
 
 
-def picks_reference(model: StreetModel, kind: int, cell: int, online_share) -> np.ndarray:
+def picks_reference(
+    model: StreetModel, kind: int, cell: int, online_share, at_the_door: bool = False
+) -> np.ndarray:
     """P(worker w noticed | a worker of ``kind`` noticed at ``cell``), from the reference."""
-    return reference.worker_pick_probabilities(
-        model.workforce, model.detector.worker_passes, kind, cell, online_share
-    )
+    det = model.detector
+    field = det.worker_doors if at_the_door else det.worker_passes
+    return reference.worker_pick_probabilities(model.workforce, field, kind, cell, online_share)
 
 
 # --------------------------------------------------------------------------- district
@@ -120,6 +131,35 @@ def test_exposure_matrices_match_a_per_cell_loop(extra) -> None:
     got = exposure_matrices(config.workers, layout)
     assert got.shape == (K, layout.n_communities, layout.n_cells)
     assert np.allclose(got, reference.exposure(config.workers, layout), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"street": {"cells_x": 12, "cells_y": 9, "communities_x": 3, "communities_y": 2}},
+        {"workers": {"driver": {"orders_per_hour": 4.0}, "rider": {"zone_radius_communities": 0}}},
+    ],
+)
+def test_door_contacts_match_a_per_cell_loop(extra) -> None:
+    config = make_config(extra)
+    layout = generate_layout(
+        config.street, config.policies.stations.count, np.random.default_rng(3)
+    )
+    res = ResidentTable(
+        config.residents, config.population, config.behaviour, layout, np.random.default_rng(4)
+    )
+    households = np.bincount(res.home, minlength=layout.n_cells)
+    assert (households > 1).any() and (households == 0).any()  # sharing and empty cells
+    got = door_contacts(config.workers, layout, households)
+    want = reference.door_contacts(config.workers, layout, res)
+    assert got.shape == (K, layout.n_communities, layout.n_cells)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
+    # every order of an online worker lands at some home of his zone
+    per_cell = want * np.maximum(households, 1)[None, None, :]
+    for k, kind in enumerate(WORKER_KINDS):
+        orders = getattr(config.workers, kind).orders_per_hour
+        assert np.allclose(per_cell[k].sum(axis=1), orders), kind
 
 
 @pytest.mark.parametrize(
@@ -168,36 +208,68 @@ def test_passes_fast_on_every_issue_and_hour_equals_passes(model, shifts) -> Non
             assert np.allclose(fast, readable, rtol=1e-12, atol=0), (hour, on_duty)
 
 
-def test_detection_hits_match_a_per_element_loop(model, shifts) -> None:
-    hour = 12
+@pytest.mark.parametrize(("hour", "hour_index"), [(12, 12), (19, 7 * 24 + 19)])
+def test_detections_match_an_event_by_event_loop_for_the_same_keyed_draws(
+    model, shifts, hour, hour_index
+) -> None:
+    """Hits and the agents who made them, keyed on (hour, issue, observer), one at a time."""
     log = model.issues
-    idx = np.arange(0, len(log), 3)
-    counts = shifts.counts[hour] * 5.0  # many hits
+    idx = np.arange(len(log))
+    online = shifts.online[:, hour]
+    counts = reference.online_counts(model.workforce, online) * 4.0  # many hits
     intensity = model.detector.passes_fast(idx, counts, hour, True)
-    model.detector.new_hour()
-    det = model.detector.detect(
-        idx, log.cell[idx], intensity, counts, shifts.online[:, hour], np.random.default_rng(9)
-    )
-    hits = reference.detection_hits(idx, intensity, np.random.default_rng(9))
+    # opinions heard at the door are rare per hour: make them likely, so that the pick by
+    # door contacts is exercised (the picks read the fields, not the intensity)
+    at_door = (log.type[idx] == OPINION)[:, None] & (np.arange(O) < K)[None, :]
+    intensity = np.where(at_door & (intensity > 0), 3.0, intensity)
+    draws = keyed_draws(31)
+    model.detector.new_day()
+    det = model.detector.detect(idx, log.cell[idx], intensity, counts, online, draws, hour_index)
+    hits = reference.detection_hits(idx, intensity, draws, hour_index)
     # somebody who can notice is always there when the intensity is positive, so no hit is lost
     assert set(zip(det.issue.tolist(), det.observer.tolist(), strict=True)) == hits
     assert len(det) == len(hits) > 0
     assert np.all((det.slot >= 0) == (det.observer != Observer.STAFF))
+    want = reference.detections(
+        model.config,
+        log,
+        model.layout,
+        model.workforce,
+        model.residents,
+        idx,
+        intensity,
+        online * 4.0,
+        model.detector.worker_passes,
+        model.detector.worker_doors,
+        draws,
+        hour_index,
+    )
+    got = set(zip(det.issue.tolist(), det.observer.tolist(), det.slot.tolist(), strict=True))
+    assert got == want
+    heard_at_door = [d for d in want if d[1] < K and log.type[d[0]] == OPINION]
+    assert heard_at_door  # the door-contact pick is exercised
+    other = reference.detection_hits(idx, intensity, keyed_draws(32), hour_index)
+    assert other != hits  # the draws depend on the run's key
 
 
-def covered_cell(model, kind: int, online_share: np.ndarray) -> int:
+def covered_cell(model, kind: int, online_share: np.ndarray, at_the_door: bool = False) -> int:
     """The cell reached from the most bases with workers of ``kind`` online."""
     counts = reference.online_counts(model.workforce, online_share)
-    reach = (model.detector.worker_passes[kind] * counts[kind][:, None] > 0).sum(axis=0)
+    det = model.detector
+    field = det.worker_doors if at_the_door else det.worker_passes
+    reach = (field[kind] * counts[kind][:, None] > 0).sum(axis=0)
     assert reach.max() >= 1
     return int(np.argmax(reach))
 
 
-def check_worker_picks(model, online_share, seed: int, n: int = 60_000) -> None:
+def check_worker_picks(
+    model, online_share, seed: int, n: int = 60_000, at_the_door: bool = False
+) -> None:
     """One batched call for all kinds; each kind's picks against the per-worker choice."""
     det, wf = model.detector, model.workforce
-    cells = {k: covered_cell(model, k, online_share) for k in range(K)}
+    cells = {k: covered_cell(model, k, online_share, at_the_door) for k in range(K)}
     kinds = np.repeat(np.arange(K), n)
+    u_base, u_worker = np.random.default_rng(seed).random((2, len(kinds)))
     det.new_day()
     det.new_hour()
     picks = det._pick_workers(
@@ -205,13 +277,22 @@ def check_worker_picks(model, online_share, seed: int, n: int = 60_000) -> None:
         np.array([cells[k] for k in kinds]),
         reference.online_counts(wf, online_share),
         online_share,
-        np.random.default_rng(seed),
+        u_base,
+        u_worker,
+        np.full(len(kinds), at_the_door),
     )
     det.new_hour()
+    # the same uniforms give the same worker as the per-worker loop (a sample of them)
+    field = det.worker_doors if at_the_door else det.worker_passes
+    for i in range(0, len(kinds), 997):
+        want = reference.pick_worker(
+            wf, field, int(kinds[i]), cells[int(kinds[i])], online_share, u_base[i], u_worker[i]
+        )
+        assert picks[i] == want, i
     direct_rng = np.random.default_rng(seed + 1)
     for k in range(K):
         mine = picks[kinds == k]
-        p = picks_reference(model, k, cells[k], online_share)
+        p = picks_reference(model, k, cells[k], online_share, at_the_door)
         support = np.flatnonzero(p > 0)
         assert np.all(mine >= 0), k
         assert set(np.unique(mine)) <= set(support), k
@@ -230,18 +311,24 @@ def test_pick_workers_follows_each_workers_share_of_the_passes(model, shifts, ho
     check_worker_picks(model, online, hour)
 
 
+@pytest.mark.parametrize("hour", [12, 20])
+def test_pick_workers_at_the_door_follows_each_workers_share_of_the_door_contacts(
+    model, shifts, hour
+) -> None:
+    det = model.detector
+    assert not np.allclose(det.worker_doors, det.worker_passes)  # the two fields differ
+    check_worker_picks(model, shifts.online[:, hour], hour + 100, at_the_door=True)
+
+
 def test_pick_workers_with_a_boolean_online_mask_counts_each_worker_fully(model, shifts) -> None:
     online = (shifts.online[:, 20] > 0).astype(float)
     det, wf = model.detector, model.workforce
     kind, n = 0, 60_000
     cell = covered_cell(model, kind, online)
     det.new_hour()
+    u_base, u_worker = np.random.default_rng(21).random((2, n))
     picks = det._pick_workers(
-        kind,
-        np.full(n, cell),
-        reference.online_counts(wf, online),
-        online > 0,
-        np.random.default_rng(21),
+        kind, np.full(n, cell), reference.online_counts(wf, online), online > 0, u_base, u_worker
     )
     det.new_hour()
     p = picks_reference(model, kind, cell, online)
@@ -255,16 +342,21 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
     wf, det = model.workforce, model.detector
     online = np.where(wf.kind == 1, 0.0, 1.0)  # no courier online
     det.new_hour()
+    u_base, u_worker = np.random.default_rng(0).random((2, 3))
     picks = det._pick_workers(
         np.array([1, 1, 0]),
         np.array([0, 5, 5]),
         reference.online_counts(wf, online),
         online,
-        np.random.default_rng(0),
+        u_base,
+        u_worker,
     )
     det.new_hour()
     assert picks[0] == -1 and picks[1] == -1
     assert picks[2] == -1 or (wf.kind[picks[2]] == 0 and online[picks[2]] > 0)
+    for i, (kind, cell) in enumerate([(1, 0), (1, 5)]):
+        field = det.worker_passes
+        assert reference.pick_worker(wf, field, kind, cell, online, u_base[i], u_worker[i]) == -1
 
 
 # --------------------------------------------------------------------------- residents
@@ -280,9 +372,13 @@ def watcher_cases(model):
     for cell in cells:
         p = reference.watcher_probabilities(res, layout, cell)
         assert p.sum() > 0
-        picks = res.pick_watcher(np.full(n, cell), np.random.default_rng(cell))
+        u_home, u_resident = np.random.default_rng(cell).random((2, n))
+        picks = res.pick_watcher(np.full(n, cell), u_home, u_resident)
         assert np.all(picks >= 0)
         assert set(np.unique(picks)) <= set(np.flatnonzero(p > 0))
+        # the same uniforms give the same resident as the per-resident loop (a sample)
+        for i in range(0, n, 1999):
+            assert picks[i] == reference.pick_watcher(res, layout, cell, u_home[i], u_resident[i])
         yield cell, p, picks
 
 
@@ -334,13 +430,17 @@ def test_pick_watcher_returns_minus_one_exactly_where_nobody_lives_in_reach() ->
         config.residents, config.population, config.behaviour, layout, np.random.default_rng(3)
     )
     cells = np.arange(layout.n_cells)
-    picks = res.pick_watcher(cells, np.random.default_rng(0))
+    u_home, u_resident = np.random.default_rng(0).random((2, len(cells)))
+    picks = res.pick_watcher(cells, u_home, u_resident)
+    assert (picks == -1).any() and (picks >= 0).any()
     for cell in cells:
         p = reference.watcher_probabilities(res, layout, int(cell))
         if p.sum() == 0:
             assert picks[cell] == -1
         else:
             assert picks[cell] >= 0 and p[picks[cell]] > 0
+        want = reference.pick_watcher(res, layout, int(cell), u_home[cell], u_resident[cell])
+        assert picks[cell] == want, cell
 
 
 def test_resident_looks_match_a_per_resident_loop(model) -> None:
@@ -397,8 +497,8 @@ def test_expected_cost_matches_a_per_row_loop(scale: float) -> None:
 
 def test_choose_channel_matches_a_per_row_loop_for_the_same_draws() -> None:
     cost, available = random_costs(np.random.default_rng(2), 500)
-    got = choose_channel(cost, available, 2.0, np.random.default_rng(3))
-    u = np.random.default_rng(3).random(cost.shape)  # choose_channel's one draw
+    u = np.random.default_rng(3).random(cost.shape)
+    got = choose_channel(cost, available, 2.0, u)
     for i in range(len(cost)):
         assert got[i] == reference.choose_channel(cost[i], available[i], 2.0, u[i]), i
 
@@ -411,9 +511,8 @@ def test_choose_channel_frequencies_match_the_logit_probabilities() -> None:
     ]
     p = np.array(weights) / sum(weights)
     n = 50_000
-    choice = choose_channel(
-        np.tile(cost_row, (n, 1)), np.tile(available_row, (n, 1)), 2.0, np.random.default_rng(8)
-    )
+    u = np.random.default_rng(8).random((n, NC))
+    choice = choose_channel(np.tile(cost_row, (n, 1)), np.tile(available_row, (n, 1)), 2.0, u)
     support = np.flatnonzero(p > 0)
     observed = np.bincount(choice, minlength=NC)
     assert observed[~available_row].sum() == 0
@@ -421,7 +520,7 @@ def test_choose_channel_frequencies_match_the_logit_probabilities() -> None:
 
 
 def worker_rows(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """Random traits of ``n`` detecting workers, as ``ReportDecision.workers`` takes them."""
+    """Random traits of ``n`` noticing workers, with the channels open now and later."""
     return {
         "kind": rng.integers(0, K, n),
         "motivation": rng.random(n),
@@ -432,31 +531,88 @@ def worker_rows(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "role": rng.integers(0, 4, n),
         "role_match": rng.random(n) < 0.3,
         "severity": rng.random(n),
-        "reward": rng.uniform(0, 50, n),
+        "reward": rng.uniform(0, 200, n),
         "available": rng.random((n, NC)) < 0.7,
+        "available_later": rng.random((n, NC)) < 0.7,
     }
 
 
-def test_worker_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
+TRAITS = (
+    "kind",
+    "motivation",
+    "belonging",
+    "trust",
+    "registered",
+    "insured",
+    "role",
+    "role_match",
+    "severity",
+    "reward",
+)
+
+
+def fast_worker_decisions(decision, data, u_decide, u_channel):
+    """The vectorised worker decision for the rows of ``data``."""
+    utility, cost = decision.worker_terms(**{key: data[key] for key in TRAITS})
+    return decision.decide_now_or_later(
+        utility,
+        cost,
+        data["available"],
+        decision.off_shift_cost(len(utility)),
+        data["available_later"],
+        u_decide,
+        u_channel,
+    )
+
+
+@pytest.mark.parametrize("recall", [0.0, 0.5, 1.0])
+def test_worker_decision_matches_a_per_row_loop_for_the_same_uniforms(recall) -> None:
     config = make_config(
         {
+            "behaviour": {"worker_intercept": 0.5, "shift_end_recall": recall},
             "policies": {
                 "points": {"enabled": True, "crowding_out": True},
                 "honours": {"enabled": True},
-            }
+                "posts": {"enabled": True},
+            },
         }
     )
     rules = channel_rules(config.channels, config.policies)
     decision = build_decision(config, rules, points_scheme(config.policies.points))
-    n = 400
+    n = 600
     data = worker_rows(np.random.default_rng(12), n)
     data["available"][:5] = False
-    got = decision.workers(**data, rng=np.random.default_rng(13))
-    # the reference takes decide's draws in its order: report draws, then channel draws
-    want = reference.worker_decisions(config, rules, data, np.random.default_rng(13))
-    for i in range(n):
-        assert got[i] == want[i], i
-    assert (got != NO_CHANNEL).any() and (got == NO_CHANNEL).any()
+    data["available_later"][5:10] = False
+    u_decide, u_channel = (
+        np.random.default_rng(13).random(n),
+        np.random.default_rng(14).random((n, NC)),
+    )
+    got_now, got_later = fast_worker_decisions(decision, data, u_decide, u_channel)
+    want_now, want_later = reference.worker_decisions(config, rules, data, u_decide, u_channel)
+    assert np.array_equal(got_now, want_now)
+    assert np.array_equal(got_later, want_later)
+    assert (got_now != NO_CHANNEL).any() and (got_now == NO_CHANNEL).any()
+    assert np.all(got_now[:5] == NO_CHANNEL)
+    assert not (got_later & (got_now != NO_CHANNEL)).any()  # one decision: now or later
+    if recall == 0.0:
+        assert not got_later.any()
+    else:
+        assert got_later.any() and not got_later[5:10].any()
+    # the probabilities themselves, row by row
+    utility, cost = decision.worker_terms(**{key: data[key] for key in TRAITS})
+    p_now, p_later = decision.now_or_later_probabilities(
+        utility, cost, data["available"], decision.off_shift_cost(n), data["available_later"]
+    )
+    for i in range(0, n, 7):
+        want = reference.now_or_later_probabilities(
+            config,
+            reference.worker_utility(config, data, i),
+            reference.worker_costs_now(config, rules, int(data["kind"][i])),
+            data["available"][i],
+            reference.worker_costs_off_shift(config, rules),
+            data["available_later"][i],
+        )
+        assert (p_now[i], p_later[i]) == pytest.approx(want, rel=1e-9, abs=1e-15), i
 
 
 @pytest.mark.parametrize("waiver", [False, True])
@@ -468,36 +624,76 @@ def test_worker_decision_with_the_waiver_matches_the_reference(waiver) -> None:
     data = worker_rows(np.random.default_rng(16), n)
     data["reward"][:] = 0.0
     data["motivation"][:] = 50.0  # many reporters, so the channel costs matter
-    got = decision.workers(**data, rng=np.random.default_rng(17))
-    want = reference.worker_decisions(config, rules, data, np.random.default_rng(17))
-    assert np.array_equal(got, want)
-    assert (got != NO_CHANNEL).sum() > n // 2
+    u_decide, u_channel = (
+        np.random.default_rng(17).random(n),
+        np.random.default_rng(18).random((n, NC)),
+    )
+    got = fast_worker_decisions(decision, data, u_decide, u_channel)
+    want = reference.worker_decisions(config, rules, data, u_decide, u_channel)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert (got[0] != NO_CHANNEL).sum() > n // 2
 
 
-def test_resident_decision_matches_a_per_row_loop_for_the_same_draws() -> None:
-    config = make_config({"policies": {"mini_program": {"enabled": True}}})
+def test_resident_decision_matches_a_per_row_loop_for_the_same_uniforms() -> None:
+    config = make_config(
+        {"policies": {"mini_program": {"enabled": True}}, "behaviour": {"resident_intercept": 0}}
+    )
     rules = channel_rules(config.channels, config.policies)
     decision = build_decision(config, rules, points_scheme(config.policies.points))
     rng = np.random.default_rng(14)
     n = 400
     propensity, trust, severity = rng.random(n), rng.random(n), rng.random(n)
     available = rng.random((n, NC)) < 0.6
-    got = decision.residents(
-        propensity=propensity,
-        trust=trust,
-        severity=severity,
-        available=available,
-        rng=np.random.default_rng(15),
-    )
+    u_decide, u_channel = rng.random(n), rng.random((n, NC))
+    utility, cost = decision.resident_terms(propensity=propensity, trust=trust, severity=severity)
+    got = decision.decide(utility, cost, available, u_decide, u_channel)
     want = reference.resident_decisions(
         config,
         rules,
         {"propensity": propensity, "trust": trust, "severity": severity, "available": available},
-        np.random.default_rng(15),
+        u_decide,
+        u_channel,
     )
-    for i in range(n):
-        assert got[i] == want[i], i
-    assert (got != NO_CHANNEL).any()
+    assert np.array_equal(got, want)
+    assert (got != NO_CHANNEL).any() and (got == NO_CHANNEL).any()
+
+
+@pytest.mark.parametrize(
+    "policies",
+    [
+        {},
+        {"mini_program": {"enabled": True}, "stations": {"upgraded": True, "count": 2}},
+        {"posts": {"enabled": True}},
+        {"deliberation": {"enabled": True}, "mini_program": {"enabled": True}},
+    ],
+)
+def test_channels_open_to_each_worker_and_resident_match_a_per_agent_loop(policies) -> None:
+    config = make_config({"policies": policies})
+    rules = channel_rules(config.channels, config.policies)
+    rng = np.random.default_rng(19)
+    n = 200
+    registered, adopted, station = rng.random((3, n)) < 0.5
+    office_open, holds = rng.random((2, n)) < 0.5
+    got = worker_channels(rules, registered, adopted, station, office_open, holds)
+    want = reference.worker_channels(rules, registered, adopted, station, office_open, holds)
+    assert np.array_equal(got, want)
+    everyone_holds = np.ones(n, dtype=bool)
+    nobody_holds = np.zeros(n, dtype=bool)
+    assert np.array_equal(
+        worker_channels(rules, registered, adopted, station, office_open),
+        reference.worker_channels(rules, registered, adopted, station, office_open, nobody_holds),
+    )
+    assert np.array_equal(
+        worker_channels(rules, registered, adopted, station, True, everyone_holds),
+        reference.worker_channels(
+            rules, registered, adopted, station, np.ones(n, bool), everyone_holds
+        ),
+    )
+    for office in (True, False):
+        assert np.array_equal(
+            resident_channels(rules, adopted, office),
+            reference.resident_channels(rules, adopted, office),
+        )
 
 
 # --------------------------------------------------------------------------- issues
@@ -571,15 +767,61 @@ def twins(street: StreetModel):
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_station_visits_match_the_reference(lever_street, seed) -> None:
+@pytest.mark.parametrize("reach_minutes", [0.5, 2.0, 5.0, 60.0])
+def test_station_reach_matches_a_per_station_per_cell_loop(lever_street, reach_minutes) -> None:
+    config, layout = lever_street.config, lever_street.layout
+    stations = config.policies.stations.model_copy(update={"reach_minutes": reach_minutes})
+    passes = lever_street.detector.worker_passes
+    got = levers.station_reach(passes, layout, config.workers, stations)
+    pull, reach = reference.station_reach(passes, layout, config.workers, stations)
+    assert got.pull.shape == pull.shape == (K, layout.n_communities, len(layout.station_cells))
+    assert np.allclose(got.pull, pull, rtol=1e-12, atol=1e-15)
+    assert np.allclose(got.reach, reach, rtol=1e-12, atol=1e-15)
+    # the union of the catchments: at least the largest, at most the sum of the pulls
+    assert np.all(reach >= pull.max(axis=2) - 1e-12)
+    assert np.all(reach <= np.minimum(pull.sum(axis=2), 1.0) + 1e-12)
+    if reach_minutes == 60.0:  # a whole hour reaches every cell of this small street
+        assert np.allclose(reach[passes.sum(axis=2) > 0], 1.0)
+    else:
+        assert (reach < 1.0).any() and (reach > 0).any()
+
+
+@pytest.mark.parametrize(("seed", "capacity"), [(1, 1000.0), (2, 1000.0), (3, 2.0)])
+def test_station_visits_match_the_reference(lever_street, seed, capacity) -> None:
     (fast, _), (slow, _) = twins(lever_street)
-    stations = lever_street.config.policies.stations
+    config, layout = lever_street.config, lever_street.layout
+    stations = config.policies.stations.model_copy(
+        update={"capacity_visits_per_day": capacity, "reach_minutes": 3.0}
+    )
+    reach = levers.station_reach(
+        lever_street.detector.worker_passes, layout, config.workers, stations
+    )
     works = np.random.default_rng(seed + 100).random(len(fast)) < 0.7
-    got = levers.station_visits(fast, works, stations, np.random.default_rng(seed))
-    want = reference.station_visits(slow, works, stations, np.random.default_rng(seed))
+    got = levers.station_visits(fast, works, reach, stations, np.random.default_rng(seed))
+    want = reference.station_visits(
+        slow, works, reach.pull, reach.reach, stations, np.random.default_rng(seed)
+    )
     assert list(got) == want and len(want) > 0
     assert np.array_equal(fast.belonging, slow.belonging)
+    assert np.all(works[want])
+    if capacity < 10:  # full stations turn visitors away: about capacity per station
+        assert len(want) <= 4 * capacity * len(layout.station_cells)
+
+
+def test_station_visits_without_stations_draw_alike_and_visit_nobody(lever_street) -> None:
+    (fast, _), (slow, _) = twins(lever_street)
+    config, layout = lever_street.config, lever_street.layout
+    passes = lever_street.detector.worker_passes
+    none = levers.StationReach(
+        pull=np.zeros((K, layout.n_communities, 0)), reach=np.zeros((K, layout.n_communities))
+    )
+    works = np.ones(len(fast), dtype=bool)
+    rng_fast, rng_slow = np.random.default_rng(7), np.random.default_rng(7)
+    stations = config.policies.stations
+    assert len(levers.station_visits(fast, works, none, stations, rng_fast)) == 0
+    assert reference.station_visits(slow, works, none.pull, none.reach, stations, rng_slow) == []
+    assert rng_fast.random() == rng_slow.random()  # both took a row of draws per worker
+    assert passes.sum() > 0
 
 
 def test_registration_drive_and_station_registration_match_the_reference(lever_street) -> None:
