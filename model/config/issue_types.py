@@ -19,7 +19,9 @@ class IssueTypeConfig(Section):
     )
     indoor_share: float = Field(ge=0, le=1, description="share inside buildings")
     visibility: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
-        description="chance one pass by an observer notices it, per observer class"
+        description="chance one pass by an observer notices it, per observer class (a "
+        "worker hears an opinion at the door: for opinions, the chance per delivery to the "
+        "household)"
     )
     severity_mean: float = Field(ge=0, le=1, description="mean severity, share of maximum")
     escalation_per_1000h: float = Field(

@@ -147,6 +147,12 @@ class WorkersConfig(Section):
         le=1,
         description="share with some social insurance (source: no_insurance_share = 0.249)",
     )
+    off_shift_minute_value: float = Field(
+        0.3,
+        ge=0,
+        description="what a minute spent reporting costs a worker off shift (at the end of "
+        "his shift, at a council meeting), yuan per minute (assumption: as for residents)",
+    )
     own_problem_monthly: float = Field(
         0.15, ge=0, le=1, description="monthly chance of a personal problem (arrears, schooling)"
     )
@@ -167,6 +173,13 @@ class ResidentsConfig(Section):
     )
     passes_per_hour: float = Field(
         0.05, ge=0, description="looks at each nearby cell per outdoor hour (assumption)"
+    )
+    building_access: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a resident's looks that fall inside buildings, where indoor "
+        "problems are (assumption)",
     )
     outdoor_start_hour: int = Field(7, ge=0, le=23, description="residents go out from, hour")
     outdoor_end_hour: int = Field(22, ge=1, le=24, description="residents are in after, hour")
@@ -210,7 +223,19 @@ class StaffConfig(Section):
         0.15, ge=0, le=1, description="share of staff hours on foot patrol (assumption)"
     )
     patrol_cells_per_hour: float = Field(
-        100.0, ge=0, description="cells a patrolling staff member passes per hour"
+        100.0,
+        ge=0,
+        description="cells a patrolling staff member passes per hour, on foot (assumption: "
+        "with patrol_share, about two passes per cell per office day; plausible range in the "
+        "mechanism table)",
+    )
+    patrol_building_access: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of a patrol's passes that reach inside buildings (stairwells, "
+        "corridors), where indoor problems are (assumption; the workers' building access by "
+        "kind, at the door on every delivery, is their last-metre advantage)",
     )
 
     @model_validator(mode="after")

@@ -60,7 +60,12 @@ class PointsPolicy(Section):
     )
     crowding_out: bool = Field(False, description="paying lowers intrinsic motivation")
     crowding_out_strength: float = Field(
-        0.6, ge=0, le=1, description="share of intrinsic motivation lost once paid"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of intrinsic motivation lost once paid (source: Gneezy & "
+        "Rustichini 2000, Mellstrom & Johannesson 2008: a token payment lowered "
+        "participation by about a quarter on average, 0-45 %)",
     )
     admin_yuan_per_year: float = Field(30000.0, ge=0, description="running the scheme, yuan")
     duplicates_paid: bool = Field(False, description="duplicate reports earn points too")
@@ -133,9 +138,6 @@ class MiniProgramPolicy(Section):
     enabled: bool = False
     routing_automation: bool = Field(True, description="auto-routing and acknowledgement")
     feedback: bool = Field(True, description="reporters are told the outcome")
-    reopen_unresolved: bool = Field(
-        True, description="closed loop: with feedback, a ticket closed unfixed is sent back once"
-    )
     promotion_adoption_gain: float = Field(
         0.0, ge=0, le=1, description="extra adoption from promotion, share"
     )
@@ -148,7 +150,23 @@ class StationsPolicy(Section):
     count: int = Field(2, ge=0, le=200, description="stations in the street (status quo few)")
     upgraded: bool = Field(False, description="publicity, training, deliberation, report desk")
     visit_daily_probability: float = Field(
-        0.25, ge=0, le=1, description="chance a worker with a station in reach visits per day"
+        0.5,
+        ge=0,
+        le=1,
+        description="daily chance a working worker whose whole route lies within reach of a "
+        "station stops there (fewer in reach, fewer visits; assumption)",
+    )
+    reach_minutes: float = Field(
+        5.0,
+        gt=0,
+        description="detour a working worker makes to a station; a station is within reach "
+        "of a cell at most this many minutes away at the kind's speed, minutes (assumption)",
+    )
+    capacity_visits_per_day: float = Field(
+        60.0,
+        gt=0,
+        description="visits one station can host per day (seats, chargers, meals); beyond "
+        "it workers who would stop find it full, count (assumption)",
     )
     belonging_per_visit: float = Field(
         0.004, ge=0, le=1, description="belonging gain per visit (basic station)"
@@ -173,7 +191,10 @@ class DeliberationPolicy(Section):
     meetings_per_month: float = Field(1.0, ge=0, description="council meetings per month")
     belonging_bump: float = Field(0.05, ge=0, le=1, description="belonging gain per meeting")
     opinions_relayed_per_meeting: float = Field(
-        2.0, ge=0, description="residents' opinions a seat holder relays per meeting"
+        2.0,
+        ge=0,
+        description="residents' opinions a seat holder hears per meeting, each weighed by "
+        "his own report decision",
     )
     yuan_per_meeting: float = Field(1500.0, ge=0, description="cost of one meeting, yuan")
     activities_per_month: float = Field(0.0, ge=0, description="community activities per month")

@@ -61,6 +61,14 @@ class ServiceConfig(Section):
     satisfied_if_unresolved: float = Field(
         0.35, ge=0, le=1, description="chance a reporter told of no fix is satisfied"
     )
+    reopen_share_of_dissatisfied: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="share of reporters who are called back about a ticket closed unfixed, "
+        "and are not satisfied, who reject the closure: the ticket goes back to the "
+        "department once (source: Beijing 12345, a ticket rated unsatisfied is reopened)",
+    )
     satisfied_if_fixed_untold: float = Field(
         0.6,
         ge=0,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS
+from model.config.codes import OBSERVERS, REPORTER_CHANNELS, WORKER_KINDS
 from model.outcomes import definitions as d
 from model.outcomes.registry import OUTCOMES
 from model.outcomes.tables import times, values
@@ -64,6 +64,8 @@ class RunRecord:
         harm_yuan_by_type: harm of one incident by issue type, yuan.
         response_limit_hours: the contact limit of the response rates, hours
             (``service.response_limit_hours``).
+        points_budget_exhausted_days: days of the window that ended with the year's points
+            budget spent (points then earn nothing until the next year).
     """
 
     window_start: float
@@ -81,6 +83,7 @@ class RunRecord:
     department_yuan_per_ticket: float
     harm_yuan_by_type: dict[str, float]
     response_limit_hours: float
+    points_budget_exhausted_days: float = 0.0
 
 
 def compute_outcomes(
@@ -99,6 +102,10 @@ def compute_outcomes(
     """
     start, end = record.window_start, record.end
     log = d.IssueArrays.from_table(issues).opened_between(start, end)
+    opened = times(issues, "opened_at")
+    opened_in_window = (opened >= start) & (opened < end)
+    first_kind = values(issues, "first_reporter_kind")[opened_in_window]
+    reporter_noticed = times(issues, "first_reporter_noticed_at")[opened_in_window]
     harm = np.array([record.harm_yuan_by_type.get(t, 0.0) for t in log.type], dtype=float)
     limit = record.response_limit_hours
     kinds = values(reports, "reporter_kind")
@@ -159,7 +166,20 @@ def compute_outcomes(
         "mean_belonging": float(record.belonging.mean()) if n_workers else float("nan"),
         "program_cost_yuan": spent,
         "points_paid_yuan": record.points_paid_yuan,
+        "points_budget_exhausted_share": d.share(
+            record.points_budget_exhausted_days, (end - start) / 24.0
+        ),
         "forgone_revenue_yuan": forgone,
         "net_social_cost_yuan": public + forgone + incident_harm,
+        **{
+            f"first_report_share_{kind}": d.first_report_share(log, first_kind, kind)
+            for kind in OBSERVERS
+        },
+        **{
+            f"median_hours_detection_to_report_{kind}": d.median_hours_detection_to_report(
+                log, first_kind, reporter_noticed, kind
+            )
+            for kind in OBSERVERS
+        },
     }
     return {name: float(outcomes[name]) for name in OUTCOME_NAMES}

@@ -194,6 +194,42 @@ def satisfaction_rate(reports: pa.Table, start: float, end: float, settle_hours:
     return share(np.count_nonzero(counted & satisfied.astype(bool)), np.count_nonzero(counted))
 
 
+def first_report_share(log: IssueArrays, first_reporter_kind: np.ndarray, kind: str) -> float:
+    """``first_report_share_<kind>``: share of the reported issues first reported by ``kind``.
+
+    Args:
+        log: issues opened in the window.
+        first_reporter_kind: observer class of each issue's first reporter ("" or None when
+            never reported), aligned with ``log``.
+        kind: an observer class (rider, courier, driver, resident, staff).
+    """
+    mine = log.reported & (first_reporter_kind == kind)
+    return share(np.count_nonzero(mine), np.count_nonzero(log.reported))
+
+
+def median_hours_detection_to_report(
+    log: IssueArrays, first_reporter_kind: np.ndarray, reporter_noticed_at: np.ndarray, kind: str
+) -> float:
+    """``median_hours_detection_to_report_<kind>``: the first reporter's own delay.
+
+    The median, over the issues first reported by ``kind``, of the hours from the time the
+    first reporter himself first noticed the problem to his report (NaN when ``kind`` first
+    reported none). Someone else's earlier, unreported noticing does not count against
+    him: this is how fast each kind acts on what it sees, not how long the problem waited
+    (that is ``median_hours_to_report``).
+
+    Args:
+        log: issues opened in the window.
+        first_reporter_kind: observer class of each issue's first reporter, aligned with
+            ``log``.
+        reporter_noticed_at: when each issue's first reporter first noticed it, hours,
+            aligned with ``log`` (NaN when never reported).
+        kind: an observer class.
+    """
+    mine = log.reported & (first_reporter_kind == kind)
+    return median(log.reported_at[mine] - reporter_noticed_at[mine])
+
+
 @dataclass(frozen=True)
 class WorkerSpans:
     """When each worker was present (one entry per worker ever present).

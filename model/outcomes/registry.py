@@ -312,6 +312,17 @@ _SPECS = (
         _WINDOW,
     ),
     OutcomeSpec(
+        "points_budget_exhausted_share",
+        "Days the points budget was spent",
+        "share",
+        NEUTRAL,
+        False,
+        "days of the window that ended with the year's points budget spent (reports then earn "
+        "no points: the budget binds)",
+        "days in the window",
+        _WINDOW,
+    ),
+    OutcomeSpec(
         "forgone_revenue_yuan",
         "Delivery penalties the platforms waived",
         "yuan",
@@ -330,6 +341,45 @@ _SPECS = (
         "public cost + forgone revenue + harm from incidents",
         "",
         _WINDOW,
+    ),
+)
+
+_REPORTER_WORDS = {
+    "rider": "delivery riders",
+    "courier": "parcel couriers",
+    "driver": "ride-hailing drivers",
+    "resident": "residents",
+    "staff": "community staff on patrol",
+}
+
+_SPECS = (
+    *_SPECS,
+    *(
+        OutcomeSpec(
+            f"first_report_share_{kind}",
+            f"Share of problems first reported by {words}",
+            "share",
+            NEUTRAL,
+            False,
+            f"issues whose first report came from {words}",
+            "issues opened in the window that were reported",
+        )
+        for kind, words in _REPORTER_WORDS.items()
+    ),
+    *(
+        OutcomeSpec(
+            f"median_hours_detection_to_report_{kind}",
+            f"Median time from noticing a problem to reporting it, for {words} who report it first",
+            "hours",
+            LOWER,
+            False,
+            "median of hours from the first reporter's own first noticing of the problem to "
+            "his report (someone else's earlier noticing does not count)",
+            f"issues first reported by {words}",
+            _ISSUES,
+            f"conditional on {words} filing the first report; NaN when they filed none",
+        )
+        for kind, words in _REPORTER_WORDS.items()
     ),
 )
 

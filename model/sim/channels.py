@@ -30,8 +30,10 @@ class ChannelRules:
         auto_acknowledge: acknowledged on arrival.
         triage_minutes: staff minutes to triage.
         routing_accuracy: chance of the right department first time.
-        feedback_probability: chance the reporter is told the outcome.
-        reopens_unfixed: closed loop: a ticket closed unfixed is sent back once.
+        feedback_probability: chance the reporter is told the outcome (and so can reject a
+            closure unfixed, which reopens the ticket once: :mod:`model.sim.service`).
+        open_to_post_holders: open to workers holding a designated post or a council seat
+            (whatever ``open_workers`` says).
         office_hours_only: usable only while the community office is open.
         needs_station: usable only by workers with a station in reach.
     """
@@ -44,7 +46,7 @@ class ChannelRules:
     triage_minutes: np.ndarray
     routing_accuracy: np.ndarray
     feedback_probability: np.ndarray
-    reopens_unfixed: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS), bool))
+    open_to_post_holders: np.ndarray = field(default_factory=lambda: np.zeros(len(CHANNELS), bool))
     office_hours_only: np.ndarray = field(
         default_factory=lambda: np.array([c == Channel.IN_PERSON for c in Channel])
     )
@@ -67,11 +69,11 @@ def channel_rules(channels: ChannelsConfig, policies: PoliciesConfig) -> Channel
 
     - the mini-program exists only with ``policies.mini_program.enabled``; without routing
       automation its tickets wait in a manual inbox like the hotline's and are routed as
-      accurately; without feedback its reporters are never told the outcome; with feedback
-      and ``reopen_unresolved`` a ticket closed unfixed is sent back once (closed loop);
+      accurately; without feedback its reporters are never told the outcome (and so never
+      reject a closure: the reopen rule needs a reporter who hears back);
     - the station report desk exists only at upgraded stations;
-    - designated posts or council seats open the in-person channel to every registered
-      worker (the programme introduces registered workers to their grid member);
+    - designated posts or council seats open the in-person channel to the workers who hold
+      a post or a seat (the programme introduces them to their grid member);
     - ``staff_patrol`` is the staff's own ticket: never chosen by a reporter.
 
     Args:
@@ -93,8 +95,10 @@ def channel_rules(channels: ChannelsConfig, policies: PoliciesConfig) -> Channel
         Access(ACCESS.index(s.open_to_workers)) if e else Access.NONE
         for s, e in zip(specs, exists, strict=True)
     ]
-    if exists[Channel.IN_PERSON] and (pol.posts.enabled or pol.deliberation.enabled):
-        open_workers[Channel.IN_PERSON] = max(open_workers[Channel.IN_PERSON], Access.REGISTERED)
+    to_post_holders = np.zeros(len(CHANNELS), dtype=bool)
+    to_post_holders[Channel.IN_PERSON] = exists[Channel.IN_PERSON] and (
+        pol.posts.enabled or pol.deliberation.enabled
+    )
     open_residents = [s.open_to_residents and e for s, e in zip(specs, exists, strict=True)]
     intake = [s.intake_delay_hours for s in specs]
     auto_ack = [s.auto_acknowledge for s in specs]
@@ -107,8 +111,6 @@ def channel_rules(channels: ChannelsConfig, policies: PoliciesConfig) -> Channel
         accuracy[Channel.MINI_PROGRAM] = ch.hotline.routing_accuracy
     if not mini.feedback:
         feedback[Channel.MINI_PROGRAM] = 0.0
-    reopens = np.zeros(len(CHANNELS), dtype=bool)
-    reopens[Channel.MINI_PROGRAM] = mini.enabled and mini.feedback and mini.reopen_unresolved
     # the staff's own patrol ticket: not open to reporters, acknowledged and routed at once
     return ChannelRules(
         open_workers=np.array([*open_workers, Access.NONE], dtype=np.int64),
@@ -119,5 +121,5 @@ def channel_rules(channels: ChannelsConfig, policies: PoliciesConfig) -> Channel
         triage_minutes=np.array([s.triage_minutes for s in specs] + [ch.in_person.triage_minutes]),
         routing_accuracy=np.array([*accuracy, ch.in_person.routing_accuracy]),
         feedback_probability=np.array([*feedback, 0.0]),
-        reopens_unfixed=reopens,
+        open_to_post_holders=to_post_holders,
     )

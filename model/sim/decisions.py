@@ -1,18 +1,24 @@
 """The report decision and the channel choice, for a batch of detections at once.
 
-A detector reports with probability ``sigmoid(u)``. For a worker (all weights in
-``behaviour``; assumptions fitted in calibration)::
+A worker decides once about a problem, when he first notices it (instant perception): he
+reports it at once, or at the end of his shift, or not at all. With the utility (all
+weights in ``behaviour``)::
 
     u = intercept + motivation * m * (1 - crowding out) + belonging * b + trust * tau
         + severity * s + registered + role (+ role_match) + honours + security
-        + reward_per_yuan * reward - cost_per_yuan * C
+        + reward_max_logit * (1 - exp(-reward_per_yuan * reward / reward_max_logit))
 
-where ``C`` is the expected cost of the cheapest open channel (log-sum over channels of
-``minutes * time pressure``, the time pressure cut by the platform waiver; see
-:mod:`model.sim.levers` for what the levers pass in). Residents use
-their propensity for motivation, their trust, and the value of their time for the cost.
-The channel is then chosen by a logit on cost (Gumbel-max draw). A batch with no open
-channel reports nothing.
+reporting now is worth ``V_now = u - cost_per_yuan * C_now``, with ``C_now`` the expected
+cost of the cheapest channel open now (log-sum over channels of ``minutes * time
+pressure``, the time pressure cut by the platform waiver), and reporting at the end of the
+shift ``V_later = u - cost_per_yuan * C_later + ln(shift_end_recall)``, the minutes then
+valued off shift over the channels open then. The choice is a logit over the three
+options: ``P(now) = e^V_now / (1 + e^V_now + e^V_later)``. Residents (who live with the
+problem) decide each time they notice it, reporting with probability ``sigmoid(u - cost)``
+with their propensity for motivation and the value of their time for the cost. The channel
+is chosen by a logit on cost (Gumbel-max). No open channel, no report. Every uniform comes
+from keyed draws (:class:`model.sim.streams.KeyedDraws`), so the same decision gets the
+same number in every arm.
 """
 
 from __future__ import annotations
@@ -48,14 +54,20 @@ def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> np.n
 
 
 def choose_channel(
-    cost: np.ndarray, available: np.ndarray, scale: float, rng: np.random.Generator
+    cost: np.ndarray, available: np.ndarray, scale: float, u: np.ndarray
 ) -> np.ndarray:
     """Logit choice of channel on cost (Gumbel-max).
+
+    Args:
+        cost: (n, n_channels) cost per channel, yuan.
+        available: (n, n_channels) channel open.
+        scale: logit scale, yuan.
+        u: (n, n_channels) uniforms.
 
     Returns:
         (n,) channel index, NO_CHANNEL where none is open.
     """
-    gumbel = -np.log(-np.log(rng.random(cost.shape)))
+    gumbel = -np.log(-np.log(np.clip(u, 1e-300, 1.0 - 1e-16)))
     score = np.where(available, -cost / scale + gumbel, -np.inf)
     choice = score.argmax(axis=1)
     return np.where(available.any(axis=1), choice, NO_CHANNEL)
@@ -66,15 +78,30 @@ def worker_channels(
     registered: np.ndarray,
     adopted_mini_program: np.ndarray,
     station_in_reach: np.ndarray,
-    office_open: bool,
+    office_open: bool | np.ndarray,
+    holds_post_or_seat: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Which channels each worker can use now: (n, n_channels) booleans."""
+    """Which channels each worker can use now: (n, n_channels) booleans.
+
+    Args:
+        rules: the effective channel rules.
+        registered: (n,) registered (报到).
+        adopted_mini_program: (n,) would use the mini-program.
+        station_in_reach: (n,) a station lies within reach of the worker's route.
+        office_open: the community office is open (one value, or one per worker).
+        holds_post_or_seat: (n,) holds a designated post or a council seat (channels open to
+            them, :attr:`ChannelRules.open_to_post_holders`); none when omitted.
+    """
+    n = len(registered)
     open_to = rules.open_workers[None, :]
     ok = (open_to == Access.ALL) | ((open_to == Access.REGISTERED) & registered[:, None])
+    if holds_post_or_seat is not None:
+        ok |= rules.open_to_post_holders[None, :] & holds_post_or_seat[:, None]
+    ok = np.broadcast_to(ok, (n, len(rules.minutes))).copy()
     ok[:, Channel.MINI_PROGRAM] &= adopted_mini_program
     ok[:, rules.needs_station] &= station_in_reach[:, None]
-    if not office_open:
-        ok[:, rules.office_hours_only] = False
+    closed = ~np.broadcast_to(np.asarray(office_open, dtype=bool), (n,))
+    ok[np.ix_(closed, rules.office_hours_only)] = False
     return ok
 
 
@@ -101,6 +128,7 @@ class ReportDecision:
         motivation_kept: float,
         honours_on: bool,
         resident_minute_value: float,
+        off_shift_minute_value: float,
     ) -> None:
         """Keep the coefficients and what the levers set.
 
@@ -113,6 +141,8 @@ class ReportDecision:
                 (:class:`model.sim.levers.PointsScheme`).
             honours_on: the honours lever is on (registered workers get its logit shift).
             resident_minute_value: what a minute spent reporting costs a resident, yuan.
+            off_shift_minute_value: what a minute spent reporting costs a worker off shift
+                (``workers.off_shift_minute_value``), yuan.
         """
         self.rules = rules
         self.b = behaviour
@@ -120,22 +150,7 @@ class ReportDecision:
         self.motivation_kept = motivation_kept
         self.honours_on = honours_on
         self.resident_minute_value = resident_minute_value
-
-    def workers(
-        self, *, available: np.ndarray, rng: np.random.Generator, **traits: np.ndarray
-    ) -> np.ndarray:
-        """Decide for detecting workers.
-
-        Args:
-            available: (n, n_channels) open channels.
-            rng: the ``decisions`` stream.
-            **traits: the arguments of :meth:`worker_terms`, one array entry per worker.
-
-        Returns:
-            (n,) chosen channel, NO_CHANNEL where the worker does not report.
-        """
-        utility, cost = self.worker_terms(**traits)
-        return self.decide(utility, cost, available, rng)
+        self.off_shift_minute_value = off_shift_minute_value
 
     def worker_terms(
         self,
@@ -184,9 +199,24 @@ class ReportDecision:
             + b.role_match * role_match
             + b.honours * (registered & self.honours_on)
             + b.security * insured
-            + b.reward_per_yuan * reward
+            + self.reward_term(reward)
         )
         return utility, cost
+
+    def reward_term(self, reward: np.ndarray) -> np.ndarray:
+        """Logit shift of an expected reward (yuan), bounded by the evidence.
+
+        ``reward_max_logit x (1 - exp(-reward_per_yuan x reward / reward_max_logit))``: the
+        slope at zero is ``reward_per_yuan``, the shift never exceeds ``reward_max_logit``.
+        """
+        b = self.b
+        return b.reward_max_logit * -np.expm1(
+            -b.reward_per_yuan * np.asarray(reward, dtype=float) / b.reward_max_logit
+        )
+
+    def off_shift_cost(self, n: int) -> np.ndarray:
+        """(n, n_channels) cost of each channel for a worker off shift, yuan."""
+        return np.repeat(self.rules.minutes[None, :] * self.off_shift_minute_value, n, axis=0)
 
     def resident_terms(
         self, *, propensity: np.ndarray, trust: np.ndarray, severity: np.ndarray
@@ -203,44 +233,114 @@ class ReportDecision:
         )
         return utility, cost
 
-    def residents(
-        self,
-        *,
-        propensity: np.ndarray,
-        trust: np.ndarray,
-        severity: np.ndarray,
-        available: np.ndarray,
-        rng: np.random.Generator,
+    def report_probability(
+        self, utility: np.ndarray, cost: np.ndarray, available: np.ndarray
     ) -> np.ndarray:
-        """Decide for detecting residents (see :meth:`workers`)."""
-        utility, cost = self.resident_terms(propensity=propensity, trust=trust, severity=severity)
-        return self.decide(utility, cost, available, rng)
+        """``sigmoid(utility - cost_per_yuan * expected cost)``, 0 with no open channel."""
+        c = expected_cost(cost, available, self.b.channel_choice_scale_yuan)
+        with np.errstate(invalid="ignore"):
+            return np.where(np.isfinite(c), sigmoid(utility - self.b.cost_per_yuan * c), 0.0)
 
     def decide(
         self,
         utility: np.ndarray,
         cost: np.ndarray,
         available: np.ndarray,
-        rng: np.random.Generator,
+        u_decide: np.ndarray,
+        u_channel: np.ndarray,
     ) -> np.ndarray:
-        """Report with probability ``sigmoid(utility - cost_per_yuan * expected cost)``.
+        """Report now with probability :meth:`report_probability` (residents, relays).
 
         Args:
             utility: (n,) logit before the cost of reporting.
             cost: (n, n_channels) cost of each channel, yuan.
             available: (n, n_channels) channel open to this reporter now.
-            rng: the ``decisions`` stream.
+            u_decide: (n,) uniforms for the decision.
+            u_channel: (n, n_channels) uniforms for the channel.
 
         Returns:
             (n,) chosen channel (logit on cost), NO_CHANNEL where nobody reports.
         """
-        scale = self.b.channel_choice_scale_yuan
-        c = expected_cost(cost, available, scale)
-        u = rng.random(len(utility))
-        with np.errstate(invalid="ignore"):
-            p = np.where(np.isfinite(c), sigmoid(utility - self.b.cost_per_yuan * c), 0.0)
+        p = self.report_probability(utility, cost, available)
         channel = np.full(len(utility), NO_CHANNEL, dtype=np.int64)
-        reporting = np.flatnonzero(u < p)
-        if len(reporting):  # the channel is drawn for reporters only
-            channel[reporting] = choose_channel(cost[reporting], available[reporting], scale, rng)
+        reporting = np.flatnonzero(u_decide < p)
+        if len(reporting):  # the channel matters for reporters only
+            channel[reporting] = choose_channel(
+                cost[reporting],
+                available[reporting],
+                self.b.channel_choice_scale_yuan,
+                u_channel[reporting],
+            )
         return channel
+
+    def now_or_later_probabilities(
+        self,
+        utility: np.ndarray,
+        cost_now: np.ndarray,
+        available_now: np.ndarray,
+        cost_later: np.ndarray,
+        available_later: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Chances that a noticing worker reports now and at the end of his shift.
+
+        A logit over three options: report now (``V_now``), at the end of the shift
+        (``V_later``, off-shift minutes, the channels open then, times
+        ``shift_end_recall``), or never (0).
+
+        Returns:
+            ``(p_now, p_later)``, each (n,).
+        """
+        b = self.b
+        scale = b.channel_choice_scale_yuan
+        c_now = expected_cost(cost_now, available_now, scale)
+        c_later = expected_cost(cost_later, available_later, scale)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v_now = np.where(np.isfinite(c_now), utility - b.cost_per_yuan * c_now, -np.inf)
+            v_later = np.where(
+                np.isfinite(c_later) & (b.shift_end_recall > 0),
+                utility - b.cost_per_yuan * c_later + np.log(b.shift_end_recall),
+                -np.inf,
+            )
+            log_total = np.logaddexp(0.0, np.logaddexp(v_now, v_later))
+            return np.exp(v_now - log_total), np.exp(v_later - log_total)
+
+    def decide_now_or_later(
+        self,
+        utility: np.ndarray,
+        cost_now: np.ndarray,
+        available_now: np.ndarray,
+        cost_later: np.ndarray,
+        available_later: np.ndarray,
+        u_decide: np.ndarray,
+        u_channel: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A noticing worker's one decision: report now, at the end of his shift, or never.
+
+        Args:
+            utility: (n,) logit before the cost of reporting.
+            cost_now: (n, n_channels) cost of each channel now, yuan.
+            available_now: (n, n_channels) channels open now.
+            cost_later: (n, n_channels) cost of each channel at the end of the shift.
+            available_later: (n, n_channels) channels open at the end of the shift.
+            u_decide: (n,) uniforms for the decision.
+            u_channel: (n, n_channels) uniforms for the channel chosen now.
+
+        Returns:
+            ``(channel_now, later)``: the channel of a report filed now (NO_CHANNEL when
+            none), and whether the worker reports at the end of his shift instead (its
+            channel is chosen then, over the channels open then).
+        """
+        p_now, p_later = self.now_or_later_probabilities(
+            utility, cost_now, available_now, cost_later, available_later
+        )
+        channel = np.full(len(utility), NO_CHANNEL, dtype=np.int64)
+        now = np.flatnonzero(u_decide < p_now)
+        if len(now):
+            channel[now] = choose_channel(
+                cost_now[now],
+                available_now[now],
+                self.b.channel_choice_scale_yuan,
+                u_channel[now],
+            )
+        later = (u_decide >= p_now) & (u_decide < p_now + p_later)
+        return channel, later

@@ -3,11 +3,16 @@
 Each observer class (riders, couriers, drivers, residents, staff on patrol) produces an
 hourly field of *passes* per cell. For an issue of type ``t`` at cell ``c`` the chance that
 class ``o`` notices it in the hour is ``1 - exp(-passes_o(c) * visibility[t, o])``, with
-workers' passes on indoor issues scaled by their building access. One uniform draw per
-issue and class decides; for each detection the noticing agent is then drawn in proportion
-to its share of the passes (workers: base community by exposure, then among the online
-workers of that kind and base by the share of the hour each is online; residents: by
-activity within the watch window).
+workers' passes on indoor issues scaled by their building access. Residents' opinions
+reach workers at the door instead: for opinion issues a worker's passes are his door
+contacts with the household (:func:`model.sim.space.door_contacts`), times the relay
+factor of residents' trust in workers. One uniform draw per issue and class decides; for
+each detection the noticing agent is then drawn in proportion to its share of the passes
+(workers: base community by exposure, then among the online workers of that kind and base
+by the share of the hour each is online; residents: by activity within the watch window).
+All draws are keyed on the hour, the issue and the observer class
+(:class:`model.sim.streams.KeyedDraws`), so an issue is noticed at the same hours in every
+arm for as long as it stays open in both.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, IssueType, 
 from model.config.issue_types import IssuesConfig
 from model.config.people import ResidentsConfig, StaffConfig, WorkersConfig
 from model.sim.residents import ResidentTable
-from model.sim.space import Layout, exposure_matrices
+from model.sim.space import Layout, door_contacts, exposure_matrices
+from model.sim.streams import KeyedDraws
 from model.sim.workforce import WorkerTable
 
 
@@ -56,6 +62,7 @@ class Detector:
         residents_config: ResidentsConfig,
         staff: StaffConfig,
         staff_per_community: int,
+        worker_passes: np.ndarray | None = None,
     ) -> None:
         """Precompute per-cell exposure fields.
 
@@ -68,11 +75,17 @@ class Detector:
             residents_config: the ``residents`` block (outdoor hours, trust in workers).
             staff: the ``staff`` block (patrol).
             staff_per_community: ``population.staff_per_community``.
+            worker_passes: the exposure matrices when already computed
+                (:func:`model.sim.space.exposure_matrices`).
         """
         self.layout = layout
         self.workforce = workforce
         self.residents = residents
-        self.worker_passes = exposure_matrices(workers, layout)  # (K, B, C)
+        if worker_passes is None:
+            worker_passes = exposure_matrices(workers, layout)
+        self.worker_passes = worker_passes  # (K, B, C)
+        households = np.bincount(residents.home, minlength=layout.n_cells)
+        self.worker_doors = door_contacts(workers, layout, households)  # (K, B, C)
         self.resident_looks = residents.looks_per_hour()  # (C,)
         cells_per_community = np.bincount(layout.community, minlength=layout.n_communities)
         patrol = staff_per_community * staff.patrol_share * staff.patrol_cells_per_hour
@@ -81,6 +94,8 @@ class Detector:
             [[issues.types[t].visibility.get(o, 0.0) for o in OBSERVERS] for t in ISSUE_TYPES]
         )
         self.access = np.array([getattr(workers, k).building_access for k in WORKER_KINDS])
+        self.resident_access = residents_config.building_access
+        self.staff_access = staff.patrol_building_access
         r = residents_config
         self.relay_baseline = r.trust_in_workers_initial
         hours = np.arange(24)
@@ -104,13 +119,21 @@ class Detector:
         n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
         vis = self.visibility[types]  # (N, O)
         access = np.where(indoor[:, None], self.access[None, :], 1.0)  # (N, K)
+        opinion = types == IssueType.OPINION
         rows = self.worker_passes[:, :, cells].transpose(2, 0, 1)  # (N, K, B)
-        rows = rows * (access * vis[:, :n_kinds])[:, :, None]
+        rows = rows * access[:, :, None]
+        if opinion.any():
+            doors = self.worker_doors[:, :, cells[opinion]].transpose(2, 0, 1)
+            rows[opinion] = doors
+        rows = rows * vis[:, :n_kinds, None]
         self._issue_worker_rows = np.ascontiguousarray(rows.reshape(len(cells), n_kinds * n_bases))
-        indoor_half = np.where(indoor, 0.5, 1.0)
-        self._issue_resident = self.resident_looks[cells] * indoor_half * vis[:, Observer.RESIDENT]
-        self._issue_staff = self.staff_looks[cells] * indoor_half * vis[:, Observer.STAFF]
-        self._issue_opinion = types == IssueType.OPINION
+        resident_inside = np.where(indoor, self.resident_access, 1.0)
+        staff_inside = np.where(indoor, self.staff_access, 1.0)
+        self._issue_resident = (
+            self.resident_looks[cells] * resident_inside * vis[:, Observer.RESIDENT]
+        )
+        self._issue_staff = self.staff_looks[cells] * staff_inside * vis[:, Observer.STAFF]
+        self._issue_opinion = opinion
         self._issue_community = issues.community
 
     def passes_fast(
@@ -177,19 +200,20 @@ class Detector:
         """
         n = len(cells)
         rate = np.empty((n, len(OBSERVERS)))
+        opinion = types == IssueType.OPINION
         for k in range(len(WORKER_KINDS)):
             worker = online_counts[k] @ self.worker_passes[k][:, cells]
-            rate[:, k] = worker * np.where(indoor, self.access[k], 1.0)
+            doors = online_counts[k] @ self.worker_doors[k][:, cells]
+            rate[:, k] = np.where(opinion, doors, worker * np.where(indoor, self.access[k], 1.0))
         rate[:, Observer.RESIDENT] = (
             self.resident_looks[cells]
             * self.resident_hour_factor[hour]
-            * np.where(indoor, 0.5, 1.0)
+            * np.where(indoor, self.resident_access, 1.0)
         )
         rate[:, Observer.STAFF] = (
-            self.staff_looks[cells] * np.where(indoor, 0.5, 1.0) * staff_on_duty
+            self.staff_looks[cells] * np.where(indoor, self.staff_access, 1.0) * staff_on_duty
         )
         rate *= self.visibility[types]
-        opinion = types == IssueType.OPINION
         if opinion.any():
             rate[opinion, : len(WORKER_KINDS)] *= self.relay_factor[community[opinion], None]
         return rate
@@ -201,7 +225,8 @@ class Detector:
         intensity: np.ndarray,
         online_counts: np.ndarray,
         online_now: np.ndarray,
-        rng: np.random.Generator,
+        draws: KeyedDraws,
+        hour_index: int,
     ) -> Detections:
         """Draw this hour's detections and the agents who made them.
 
@@ -212,28 +237,38 @@ class Detector:
             online_counts: (n_kinds, n_communities) online workers this hour.
             online_now: (n_workers,) share of this hour each worker is online (0-1; a
                 boolean array counts every online worker fully).
-            rng: the ``detection`` stream.
+            draws: the run's keyed draws.
+            hour_index: hours since the start (the key of this hour's draws).
 
         Returns:
             The detections.
         """
         p = -np.expm1(-intensity)
-        hit_issue, hit_observer = np.nonzero(rng.random(p.shape) < p)
+        observers = np.arange(intensity.shape[1])
+        u = draws.uniform("notice", hour_index, issue_idx[:, None] * 8 + observers[None, :])
+        hit_issue, hit_observer = np.nonzero(u < p)
         slots = np.full(len(hit_issue), -1, dtype=np.int64)
+        issue = issue_idx[hit_issue]
+        u_first = draws.uniform("pick_base", hour_index, issue, hit_observer)
+        u_second = draws.uniform("pick_agent", hour_index, issue, hit_observer)
         mine = np.flatnonzero(hit_observer < len(WORKER_KINDS))
         if len(mine):
             slots[mine] = self._pick_workers(
-                hit_observer[mine], cells[hit_issue[mine]], online_counts, online_now, rng
+                hit_observer[mine],
+                cells[hit_issue[mine]],
+                online_counts,
+                online_now,
+                u_first[mine],
+                u_second[mine],
+                self._issue_opinion[issue[mine]],
             )
         mine = np.flatnonzero(hit_observer == Observer.RESIDENT)
         if len(mine):
-            slots[mine] = self.residents.pick_watcher(cells[hit_issue[mine]], rng)
+            slots[mine] = self.residents.pick_watcher(
+                cells[hit_issue[mine]], u_first[mine], u_second[mine]
+            )
         keep = (slots >= 0) | (hit_observer == Observer.STAFF)
-        return Detections(
-            issue=issue_idx[hit_issue[keep]],
-            observer=hit_observer[keep],
-            slot=slots[keep],
-        )
+        return Detections(issue=issue[keep], observer=hit_observer[keep], slot=slots[keep])
 
     def new_hour(self) -> None:
         """Forget the index of online workers (the online set changes every hour)."""
@@ -250,29 +285,38 @@ class Detector:
         cells: np.ndarray,
         online_counts: np.ndarray,
         online_now: np.ndarray,
-        rng: np.random.Generator,
+        u_base: np.ndarray,
+        u_worker: np.ndarray,
+        at_the_door: np.ndarray | bool = False,
     ) -> np.ndarray:
         """Pick the online worker who noticed each issue.
 
-        The base community is drawn by its share of the passes at the issue's cell, then a
-        worker of that kind and base in proportion to the share of the hour it is online
-        (a worker in the last, partial hour of a shift makes fewer passes).
+        The base community is drawn by its share of the passes at the issue's cell (of the
+        door contacts, for an opinion heard at the door), then a worker of that kind and
+        base in proportion to the share of the hour it is online (a worker in the last,
+        partial hour of a shift makes fewer passes).
 
         Args:
             kind: worker kind of each detection (or one kind for all).
             cells: flat cell of each detected issue.
             online_counts: (n_kinds, n_communities) online workers this hour.
             online_now: (n_workers,) share of this hour each worker is online.
-            rng: the ``detection`` stream.
+            u_base: one uniform per detection for the base community.
+            u_worker: one uniform per detection for the worker.
+            at_the_door: per detection, the issue is an opinion heard at the door.
 
         Returns:
             Worker slots, -1 where no worker of that kind covers the cell.
         """
         n_bases = self.layout.n_communities
         kind = np.broadcast_to(np.asarray(kind, dtype=np.int64), cells.shape)
-        weights = online_counts[kind] * self.worker_passes[kind, :, cells]
+        door = np.broadcast_to(np.asarray(at_the_door, dtype=bool), cells.shape)
+        field = np.where(
+            door[:, None], self.worker_doors[kind, :, cells], self.worker_passes[kind, :, cells]
+        )
+        weights = online_counts[kind] * field
         cum = np.cumsum(weights, axis=1)
-        u = rng.random(len(cells)) * cum[:, -1]
+        u = u_base * cum[:, -1]
         base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
         if self._day_order is None:
             group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
@@ -287,7 +331,7 @@ class Detector:
         g = kind * n_bases + base
         lo, hi = starts[g], starts[g + 1]
         total = cum_share[hi] - cum_share[lo]
-        target = cum_share[lo] + rng.random(len(cells)) * total
+        target = cum_share[lo] + u_worker * total
         pick = np.clip(np.searchsorted(cum_share, target, side="right") - 1, lo, hi - 1)
         found = (hi > lo) & (total > 0)
         return np.where(found, order[np.clip(pick, 0, len(order) - 1)], -1)

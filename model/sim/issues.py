@@ -108,6 +108,10 @@ class IssueLog:
         department: department index it is (or would be) served by.
         first_reporter_kind: observer index of the first reporter (-1 = none).
         first_reporter_id: Mesa unique_id of the first reporter (-1 = none or staff).
+        first_reporter_noticed_at: hour the first reporter himself first noticed the problem
+            (a worker: when he noticed it; a resident: her first noticing of it, however
+            often she saw it since; a council seat holder: the session where he heard it;
+            staff: the patrol pass), NaN = never reported.
         n_reports: reports received, duplicates included.
     """
 
@@ -129,6 +133,7 @@ class IssueLog:
     channel: np.ndarray = field(default=None)  # type: ignore[assignment]
     first_reporter_kind: np.ndarray = field(default=None)  # type: ignore[assignment]
     first_reporter_id: np.ndarray = field(default=None)  # type: ignore[assignment]
+    first_reporter_noticed_at: np.ndarray = field(default=None)  # type: ignore[assignment]
     n_reports: np.ndarray = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -148,6 +153,7 @@ class IssueLog:
         self.channel = np.full(n, -1, dtype=np.int8)
         self.first_reporter_kind = np.full(n, -1, dtype=np.int8)
         self.first_reporter_id = np.full(n, -1, dtype=np.int64)
+        self.first_reporter_noticed_at = np.full(n, np.nan)
         self.n_reports = np.zeros(n, dtype=np.int32)
 
     def __len__(self) -> int:
@@ -189,6 +195,7 @@ class IssueLog:
             "first_reporter_id": pa.array(
                 self.first_reporter_id[idx], mask=self.first_reporter_id[idx] < 0
             ),
+            "first_reporter_noticed_at": times_from(self.first_reporter_noticed_at[idx]),
             "channel": category(self.channel, CHANNELS),
             "acknowledged_at": times("acknowledged_at"),
             "triaged_at": times_from(self.triaged_at[idx]),

@@ -3,12 +3,15 @@
 Every lever of the source article is a block of ``policies`` (docs/ODD.md, section 9.4 maps
 the article's measures to them). This module is where a lever acts:
 
+- once, at the start of a run: :func:`station_reach` (which stations each worker can
+  reach, from distance along his route);
 - at the start of each day (:meth:`model.sim.model.StreetModel.start_day` calls them in
   this order): :func:`station_visits`, :func:`posts_registration_drive`,
   :func:`station_registration`, :func:`designated_posts`, :func:`insurance_enrolment`,
   :func:`own_problems` (the one-stop platform), :func:`honours_spillover`;
 - every 30 days: :func:`honours_awards`, :func:`council_meetings`,
-  :func:`community_activities` (deliberation);
+  :func:`community_activities` (deliberation); at the council session (an office hour),
+  :func:`relay_opinions`;
 - when a ticket is verified (dispatched): :func:`pay_points`, :func:`waive_penalties`;
 - once, at the start of a run, as terms of the other submodels: :func:`points_scheme` (the
   only place the points lever's effects are read), :func:`report_time_pressure` (waiver),
@@ -16,8 +19,11 @@ the article's measures to them). This module is where a lever acts:
   :func:`model.sim.channels.channel_rules`, what they cost :class:`model.sim.costs.Ledger`.
 
 Every magnitude is a parameter of the lever's block with its unit and source (docs/ODD.md,
-section 8); the per-worker reference versions of the daily lever code are in
-:mod:`model.sim.reference`.
+section 8; the behavioural weights with their evidence and plausible ranges in
+model/config/mechanisms.yaml); the per-worker reference versions of the daily lever code are
+in :mod:`model.sim.reference`. Each lever draws from a stream of its own (or from keyed
+draws), so a lever switched on at zero strength changes nothing and never shifts another
+submodel's random numbers.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
 from model.sim.residents import ResidentTable
 from model.sim.service import Reporter
+from model.sim.space import Layout, distance_m
 from model.sim.workforce import WorkerTable
 
 ROLE_TARGETS: dict[Role, tuple[str, ...]] = {
@@ -95,7 +102,8 @@ def points_scheme(points: PointsPolicy) -> PointsScheme:
 
     Source: ``points_schedule_examples`` (Wuhan: 50 points a hazard, 100 a major tip); the
     crowding-out effect follows Gneezy & Rustichini (2000) (``reporting_behaviour.
-    crowding_out``); the false-report multiplier is an assumption.
+    crowding_out``); the false-report multiplier is an assumption and applies only when a
+    report earns money (a scheme paying nothing invites no false reports).
     """
     if points.enabled:
         reward = np.array(
@@ -104,10 +112,11 @@ def points_scheme(points: PointsPolicy) -> PointsScheme:
     else:
         reward = np.zeros(len(ISSUE_TYPES))
     crowding_out = points.enabled and points.crowding_out
+    paid = bool((reward > 0).any())
     return PointsScheme(
         reward_yuan=reward,
         motivation_kept=1.0 - (points.crowding_out_strength if crowding_out else 0.0),
-        false_report_factor=points.false_report_multiplier if points.enabled else 1.0,
+        false_report_factor=points.false_report_multiplier if paid else 1.0,
         duplicates_paid=points.duplicates_paid,
         yuan_per_point=points.yuan_per_point,
     )
@@ -140,29 +149,108 @@ def mini_program_adoption(channels: ChannelsConfig, mini_program: MiniProgramPol
 # --------------------------------------------------------------------------- the day
 
 
-def station_visits(
-    wf: WorkerTable, works: np.ndarray, stations: StationsPolicy, rng: np.random.Generator
-) -> np.ndarray:
-    """Workers with a station in reach visit it: rest, charging, water (upgraded: more).
+@dataclass(frozen=True)
+class StationReach:
+    """Which stations a worker can reach, by kind and base community.
 
-    A working worker with a station in its zone visits with probability
-    ``visit_daily_probability`` and gains belonging (``upgraded_belonging_per_visit`` at
-    upgraded stations, else ``belonging_per_visit``). Source: the article's worker stations
-    (暖蜂驿站), upgraded with publicity, training and deliberation; rates are assumptions.
+    Attributes:
+        pull: (n_kinds, n_communities, n_stations) share of a worker's passes that fall
+            within reach of each station (0 with no stations).
+        reach: (n_kinds, n_communities) share of a worker's passes within reach of at least
+            one station: a second station adds only the part of its catchment the first
+            does not already cover (nothing when it stands next to the first: diminishing
+            returns), while it adds its full capacity.
+    """
+
+    pull: np.ndarray
+    reach: np.ndarray
+
+
+def station_reach(
+    worker_passes: np.ndarray,
+    layout: Layout,
+    workers: WorkersConfig,
+    stations: StationsPolicy,
+) -> StationReach:
+    """How far each station reaches into each worker's route (the stations' catchment).
+
+    A station is within reach of a cell at most ``reach_minutes`` away at the kind's speed
+    (``reach_minutes / 60 x speed_kmh`` km, straight line). Its pull on a worker of kind
+    ``k`` based in ``b`` is the share of his passes (``worker_passes[k, b]``) on such cells.
+    Source: the article's stations (暖蜂驿站); reach and capacity are assumptions.
+
+    Args:
+        worker_passes: (n_kinds, n_communities, n_cells) exposure matrices.
+        layout: the street layout (cells of the stations).
+        workers: the ``workers`` block (speed of each kind).
+        stations: ``policies.stations``.
+
+    Returns:
+        The pulls and reaches.
+    """
+    n_kinds, n_bases, n_cells = worker_passes.shape
+    cells = layout.station_cells
+    pull = np.zeros((n_kinds, n_bases, len(cells)))
+    reach = np.zeros((n_kinds, n_bases))
+    if len(cells):
+        distance = distance_m(layout, cells[:, None], np.arange(n_cells)[None, :])  # (S, C)
+        totals = worker_passes.sum(axis=2)
+        has_passes = totals > 0
+        for k, kind in enumerate(WorkerKind):
+            speed = getattr(workers, kind.name.lower()).speed_kmh
+            radius = stations.reach_minutes / 60.0 * speed * 1000.0
+            near = distance <= radius  # (S, C)
+            within = worker_passes[k] @ near.T.astype(float)  # (B, S)
+            covered = worker_passes[k] @ near.any(axis=0).astype(float)  # (B,)
+            pull[k] = np.divide(
+                within, totals[k][:, None], out=np.zeros_like(within), where=has_passes[k][:, None]
+            )
+            reach[k] = np.divide(
+                covered, totals[k], out=np.zeros_like(covered), where=has_passes[k]
+            )
+    return StationReach(pull=pull, reach=np.clip(reach, 0.0, 1.0))
+
+
+def station_visits(
+    wf: WorkerTable,
+    works: np.ndarray,
+    reach: StationReach,
+    stations: StationsPolicy,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Workers stop at a station in reach: rest, charging, water (upgraded: more).
+
+    A working worker wants to stop at station ``s`` with probability
+    ``visit_daily_probability x reach x pull_s / sum(pull)`` (his reach over the stations in
+    proportion to their pull); a station expecting more visitors than
+    ``capacity_visits_per_day`` turns the surplus away in proportion. A visitor gains
+    belonging (``upgraded_belonging_per_visit`` at upgraded stations, else
+    ``belonging_per_visit``). Source: the article's worker stations (暖蜂驿站), upgraded with
+    publicity, training and deliberation; rates, reach and capacity are assumptions.
 
     Args:
         wf: the worker table.
         works: (n_workers,) the worker works today.
+        reach: the stations' reach (:func:`station_reach`).
         stations: ``policies.stations``.
-        rng: the ``population`` stream (one draw per worker).
+        rng: the ``stations`` stream (two draws per worker, whatever happens).
 
     Returns:
         Slots of the workers who visited.
     """
-    reach = wf.station_in_reach[wf.kind, wf.base]
-    visits = np.flatnonzero(
-        works & reach & (rng.random(len(wf)) < stations.visit_daily_probability)
-    )
+    u_visit, u_station = rng.random((2, len(wf)))
+    n_stations = reach.pull.shape[2]
+    if n_stations == 0 or len(wf) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pull = reach.pull[wf.kind, wf.base]  # (n, S)
+    total = pull.sum(axis=1)
+    share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
+    wants = stations.visit_daily_probability * reach.reach[wf.kind, wf.base] * works
+    demand = (wants[:, None] * share).sum(axis=0)  # expected visitors per station
+    room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
+    cum = np.cumsum(share, axis=1)
+    station = np.minimum((u_station[:, None] >= cum).sum(axis=1), n_stations - 1)
+    visits = np.flatnonzero((total > 0) & (u_visit < wants * room[station]))
     bump = (
         stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
     )
@@ -234,7 +322,7 @@ def designated_posts(
         registered: slots that registered (today, on arrival, or before the programme).
         posts: ``policies.posts``.
         ledger: the cost ledger.
-        rng: the stream of the calling submodel (``population`` or ``turnover``).
+        rng: the ``posts`` stream.
     """
     if not posts.enabled or len(registered) == 0:
         return
@@ -249,13 +337,15 @@ def insurance_enrolment(
 
     Daily probability ``enrolment_per_day x min(1, max(0, coverage_target - q) / (1 - q))``,
     ``q`` the current insured share. Source: the article's widened social insurance; the
-    coverage target and the enrolment speed are assumptions.
+    coverage target and the enrolment speed are assumptions. One draw per worker a day
+    from the ``insurance`` stream while the lever is on.
     """
     if not insurance.enabled:
         return
+    u = rng.random(len(wf))
     current = wf.insured.mean() if len(wf) else 1.0
     gap = max(0.0, insurance.coverage_target - current) / max(1e-9, 1.0 - current)
-    enrol = (~wf.insured) & (rng.random(len(wf)) < min(1.0, gap) * insurance.enrolment_per_day)
+    enrol = (~wf.insured) & (u < min(1.0, gap) * insurance.enrolment_per_day)
     wf.insured |= enrol
     wf.subsidized |= enrol
 
@@ -281,9 +371,10 @@ def own_problems(
         workers: the ``workers`` block (problem rate, solution without the platform).
         one_stop: ``policies.one_stop``.
         behaviour: the ``behaviour`` block (the belonging gained and lost).
-        rng: the ``population`` stream.
+        rng: the ``own_problems`` stream (two draws per worker a day, whatever happens).
     """
-    problem = np.flatnonzero(rng.random(len(wf)) < workers.own_problem_monthly / 30)
+    u_problem, u_solved = rng.random((2, len(wf)))
+    problem = np.flatnonzero(u_problem < workers.own_problem_monthly / 30)
     if len(problem) == 0:
         return
     solve_p = (
@@ -291,7 +382,7 @@ def own_problems(
         if one_stop.enabled
         else workers.own_problem_solved_without_platform
     )
-    solved = rng.random(len(problem)) < solve_p
+    solved = u_solved[problem] < solve_p
     bump = behaviour.belonging_own_problem_bump
     wf.bump_belonging(problem[solved], bump)
     wf.bump_belonging(problem[~solved], -bump * behaviour.belonging_own_problem_loss_share)
@@ -334,38 +425,29 @@ def honours_awards(workers: AgentSet | None, wf: WorkerTable, honours: HonoursPo
 
 def council_meetings(
     wf: WorkerTable,
-    issues: IssueLog,
-    live: np.ndarray,
     deliberation: DeliberationPolicy,
-    workers_may_report_in_person: bool,
     ledger: Ledger,
     rng: np.random.Generator,
-) -> list[tuple[int, int]]:
-    """Worker seats on residents' councils (居民议事会): fill seats, meet, relay opinions.
+) -> int:
+    """Worker seats on residents' councils (居民议事会): fill seats, meet, gain belonging.
 
     The month's number of meetings is ``Poisson(meetings_per_month)``, street-wide. Each
     community fills its free seats (``seats_per_community``) from its registered workers;
     where seats are filled the meetings cost ``yuan_per_meeting`` each and seat holders gain
-    ``meetings x belonging_bump``; with the in-person channel open to workers, up to
-    ``round(opinions_relayed_per_meeting x meetings x seats)`` detected, unreported opinion
-    issues of the community are relayed by the seat holders. Source: the article's invitation
-    of workers to residents' councils and forums; sizes are assumptions.
+    ``meetings x belonging_bump``. What seat holders hear at the council session is
+    :func:`relay_opinions`. Source: the article's invitation of workers to residents'
+    councils and forums; sizes are assumptions.
 
     Args:
         wf: the worker table.
-        issues: the issue log.
-        live: the live issues (indices).
         deliberation: ``policies.deliberation``.
-        workers_may_report_in_person: the in-person channel is open to (registered) workers.
         ledger: the cost ledger.
-        rng: the ``population`` stream.
+        rng: the ``deliberation`` stream.
 
     Returns:
-        ``(issue, slot)`` of each relayed opinion, in filing order: the model files them as
-        in-person reports by the seat holder in ``slot``.
+        The month's number of meetings.
     """
     meetings = int(rng.poisson(deliberation.meetings_per_month))
-    relays: list[tuple[int, int]] = []
     for community in range(wf.n_communities):
         seated = np.flatnonzero(wf.seat & (wf.base == community))
         free = deliberation.seats_per_community - len(seated)
@@ -379,7 +461,41 @@ def council_meetings(
             continue
         ledger.book("deliberation", meetings * deliberation.yuan_per_meeting)
         wf.bump_belonging(seated, meetings * deliberation.belonging_bump)
-        if not workers_may_report_in_person:
+    return meetings
+
+
+def relay_opinions(
+    wf: WorkerTable,
+    issues: IssueLog,
+    live: np.ndarray,
+    deliberation: DeliberationPolicy,
+    meetings: int,
+) -> list[tuple[int, int]]:
+    """What seat holders hear at the council session: residents' waiting opinions.
+
+    In each community, up to ``round(opinions_relayed_per_meeting x meetings x seats)``
+    noticed but unreported opinion issues of the community (oldest first) are put to the
+    current seat holders, in turn. Each is then a noticing of the seat holder, who weighs it
+    with his own report decision over the channels open at the session (the model,
+    :meth:`model.sim.model.StreetModel.council_session`): the council adds no report by
+    itself.
+
+    Args:
+        wf: the worker table.
+        issues: the issue log.
+        live: the live issues (indices).
+        deliberation: ``policies.deliberation``.
+        meetings: the month's meetings (:func:`council_meetings`).
+
+    Returns:
+        ``(issue, slot)`` of each opinion heard, in order.
+    """
+    heard: list[tuple[int, int]] = []
+    if meetings == 0:
+        return heard
+    for community in range(wf.n_communities):
+        seated = np.flatnonzero(wf.seat & (wf.base == community))
+        if len(seated) == 0:
             continue
         waiting = live[
             (issues.type[live] == IssueType.OPINION)
@@ -388,8 +504,8 @@ def council_meetings(
         ]
         n_relay = round(deliberation.opinions_relayed_per_meeting * meetings * len(seated))
         for k, issue in enumerate(waiting[:n_relay]):
-            relays.append((int(issue), int(seated[k % len(seated)])))
-    return relays
+            heard.append((int(issue), int(seated[k % len(seated)])))
+    return heard
 
 
 def community_activities(

@@ -9,8 +9,10 @@ hour; :meth:`StreetModel.step` reads as the schedule:
    belonging) and, every 30 days, honours, council meetings and activities; running costs;
 2. new issues arrive; unresolved issues escalate or lapse when their drawn age comes;
 3. workers, residents and staff on patrol notice issues (vectorised detection);
-4. detectors decide whether and through which channel to report (vectorised decision);
-   each report is an event handled in Python;
+4. those who notice decide whether, when and through which channel to report (vectorised
+   decision, :mod:`model.sim.perception`: a worker once per problem, now or at the end of
+   his shift); with the reports planned for the end of shifts due in this hour and the
+   opinions weighed at a council session, each report is an event handled in Python;
 5. staff triage, verify and dispatch (verified reports earn points and waived penalties);
    departments finish work; reporters learn outcomes;
 6. at the end of the day, the recorder appends one row of the daily series.
@@ -29,10 +31,7 @@ from mesa import Model
 
 from model.config.codes import (
     ISSUE_TYPES,
-    NO_CHANNEL,
     WORKER_KINDS,
-    Access,
-    Channel,
     IssueStatus,
     Observer,
     Role,
@@ -43,16 +42,17 @@ from model.sim import levers
 from model.sim.agents import CommunityStaff, Resident, Worker
 from model.sim.channels import ChannelRules, channel_rules
 from model.sim.costs import Ledger
-from model.sim.decisions import ReportDecision, resident_channels, worker_channels
-from model.sim.detection import Detections, Detector
+from model.sim.decisions import ReportDecision
+from model.sim.detection import Detector
 from model.sim.issues import IssueLog, generate_issues
 from model.sim.output import RunOutput, report_table, worker_table
+from model.sim.perception import Perception, ReportEvents, office_open_at
 from model.sim.recorder import Recorder
 from model.sim.residents import ResidentTable
 from model.sim.service import ServiceChain
-from model.sim.space import Layout, build_grid, generate_layout
-from model.sim.streams import make_streams
-from model.sim.workforce import WorkerTable
+from model.sim.space import Layout, build_grid, exposure_matrices, generate_layout
+from model.sim.streams import KeyedDraws, keyed_draws, make_streams
+from model.sim.workforce import NEWCOMER_DRAWS, WorkerTable
 
 
 class StreetModel(Model):
@@ -70,6 +70,7 @@ class StreetModel(Model):
         """Build the street, its people, its issues and its service chain."""
         streams = make_streams(seed)
         super().__init__(rng=streams["mesa"])
+        self.draws = keyed_draws(seed)
         self.config = config
         self.seed = seed
         self.measured_days = int(days if days is not None else config.days)
@@ -82,6 +83,7 @@ class StreetModel(Model):
         # space and issues (the same for every arm with this seed: common random numbers)
         self.layout = generate_layout(config.street, pol.stations.count, streams["layout"])
         self.grid = build_grid(self, self.layout)
+        exposure = exposure_matrices(config.workers, self.layout)
         self.issues = generate_issues(config.issues, self.layout, self.days, streams["arrivals"])
         self.arrived = 0
         self.live = np.zeros(0, dtype=np.int64)
@@ -99,7 +101,16 @@ class StreetModel(Model):
         self.rules = channel_rules(config.channels, pol)
         self.ledger = Ledger(pol)
         self.service = build_service(
-            config, self.issues, self.rules, self.points, self.layout.n_communities, streams
+            config,
+            self.issues,
+            self.rules,
+            self.points,
+            self.layout.n_communities,
+            streams,
+            self.draws,
+        )
+        self.station_reach = levers.station_reach(
+            exposure, self.layout, config.workers, pol.stations
         )
 
         # Mesa agents: thin views over the tables (docs/ODD.md, section 2.2)
@@ -117,9 +128,23 @@ class StreetModel(Model):
 
         # who notices, who reports
         self.decision = build_decision(config, self.rules, self.points)
-        self.detector = build_detector(config, self.layout, self.workforce, self.residents)
+        self.detector = build_detector(
+            config, self.layout, self.workforce, self.residents, exposure
+        )
         self.detector.prepare(self.issues)
         self.role_match = levers.role_match_table()
+        self.perception = Perception(
+            self.decision,
+            self.rules,
+            self.workforce,
+            self.residents,
+            self.issues,
+            config.staff,
+            self.station_reach.reach > 0,
+            self.role_match,
+            self.draws,
+        )
+        self.council: tuple[int, int] | None = None  # (session hour, meetings)
         self.shifts = None
 
         self.recorder = Recorder(
@@ -143,10 +168,7 @@ class StreetModel(Model):
 
     def office_open(self, hour: int, day: int) -> bool:
         """Community offices are open (staff hours; weekdays are the first days of a week)."""
-        s = self.config.staff
-        return (day % 7) < s.workdays_per_week and s.workday_start_hour <= hour < (
-            s.workday_end_hour
-        )
+        return bool(office_open_at(self.config.staff, day * 24 + hour))
 
     # ------------------------------------------------------------------ the schedule
 
@@ -239,91 +261,58 @@ class StreetModel(Model):
             heapq.heappush(self.incident_watch, (float(due), issue))
 
     def detect_and_report(self, t: int, hour: int, office_open: bool) -> None:
-        """Vectorised detection and report decision; reports are handled one by one."""
+        """Vectorised detection and report decisions; reports are filed one by one in time order.
+
+        The reports of the hour are those decided now, those planned for the end of a shift
+        that ends in this hour, and those of a council session held in this hour.
+        """
+        reward = self.points.reward_yuan * (self.ledger.points_budget_left() > 0)
+        events = [self.noticed(t, hour, office_open, reward), self.perception.due(t)]
+        if self.council is not None and self.council[0] == t:
+            heard = levers.relay_opinions(
+                self.workforce,
+                self.issues,
+                self.live,
+                self.config.policies.deliberation,
+                self.council[1],
+            )
+            self.recorder.count_detections(len(heard))
+            events.append(self.perception.council_session(heard, t, office_open, reward))
+            self.council = None
+        reports = ReportEvents.joined(events)
+        for i in range(len(reports)):
+            self.file_report(
+                int(reports.issue[i]),
+                int(reports.observer[i]),
+                int(reports.slot[i]),
+                int(reports.channel[i]),
+                float(reports.when[i]),
+                float(reports.noticed[i]),
+            )
+
+    def noticed(self, t: int, hour: int, office_open: bool, reward: np.ndarray) -> ReportEvents:
+        """This hour's detections, and the reports decided on the spot."""
         log = self.issues
         self.live = live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
         if len(live) == 0:
-            return
+            return ReportEvents.empty()
         counts = self.shifts.counts[hour]
         self.detector.new_hour()
         intensity = self.detector.passes_fast(live, counts, hour, office_open)
-        rng = self.streams["detection"]
         det = self.detector.detect(
-            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], rng
+            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], self.draws, t
         )
         if len(det) == 0:
-            return
+            return ReportEvents.empty()
         self.recorder.count_detections(len(det))
         opened = log.opened_at[det.issue]
         lo = np.maximum(opened, float(t))
-        when = lo + (t + 1.0 - lo) * rng.random(len(det))
+        when = lo + (t + 1.0 - lo) * self.draws.uniform("notice_time", t, det.issue, det.observer)
         first = log.times["first_detected_at"]
         np.fmin.at(first, det.issue, when)
         newly = det.issue[log.status[det.issue] == IssueStatus.OPEN]
         log.status[newly] = IssueStatus.DETECTED
-
-        channel = self.decide(det, office_open)
-        reporting = np.flatnonzero(channel != NO_CHANNEL)
-        for i in reporting[np.argsort(when[reporting], kind="stable")]:
-            self.file_report(
-                int(det.issue[i]),
-                int(det.observer[i]),
-                int(det.slot[i]),
-                int(channel[i]),
-                float(when[i]),
-            )
-
-    def decide(self, det: Detections, office_open: bool) -> np.ndarray:
-        """Report decisions of this hour's detecting workers and residents, in one batch.
-
-        Returns:
-            (n_detections,) chosen channel; staff always file a patrol ticket; NO_CHANNEL
-            where the detector does not report.
-        """
-        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
-        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
-        wf, res, log = self.workforce, self.residents, self.issues
-        workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
-        residents = np.flatnonzero(det.observer == Observer.RESIDENT)
-        if len(workers) + len(residents) == 0:
-            return channel
-        slots = det.slot[workers]
-        types = log.type[det.issue[workers]]
-        budget_left = self.ledger.points_budget_left() > 0
-        w_utility, w_cost = self.decision.worker_terms(
-            kind=wf.kind[slots],
-            motivation=wf.motivation[slots],
-            belonging=wf.belonging[slots],
-            trust=wf.trust[slots],
-            registered=wf.registered[slots],
-            insured=wf.insured[slots],
-            role=wf.role[slots],
-            role_match=self.role_match[wf.role[slots], types],
-            severity=log.severity[det.issue[workers]],
-            reward=self.points.reward_yuan[types] * budget_left,
-        )
-        w_available = worker_channels(
-            self.rules,
-            wf.registered[slots],
-            wf.adopted_mini_program[slots],
-            wf.station_in_reach[wf.kind[slots], wf.base[slots]],
-            office_open,
-        )
-        r_slots = det.slot[residents]
-        r_utility, r_cost = self.decision.resident_terms(
-            propensity=res.propensity[r_slots],
-            trust=res.trust[r_slots],
-            severity=log.severity[det.issue[residents]],
-        )
-        r_available = resident_channels(self.rules, res.adopted_mini_program[r_slots], office_open)
-        who = np.concatenate([workers, residents])
-        channel[who] = self.decision.decide(
-            np.concatenate([w_utility, r_utility]),
-            np.concatenate([w_cost, r_cost]),
-            np.concatenate([w_available, r_available]),
-            self.streams["decisions"],
-        )
-        return channel
+        return self.perception.decide(det, when, t, office_open, self.shifts, reward)
 
     def agent_id_of(self, observer: int, slot: int) -> int:
         """Mesa unique_id of a worker or resident slot (-1 for staff)."""
@@ -333,11 +322,22 @@ class StreetModel(Model):
             return int(self.residents.agent_id[slot])
         return -1
 
-    def file_report(self, issue: int, observer: int, slot: int, channel: int, when: float):
-        """One report event: hand it to the service chain and count it for the reporter."""
+    def file_report(
+        self,
+        issue: int,
+        observer: int,
+        slot: int,
+        channel: int,
+        when: float,
+        noticed: float | None = None,
+    ):
+        """One report event: hand it to the service chain and count it for the reporter.
+
+        ``noticed`` is when the reporter first noticed the problem (``when`` if omitted).
+        """
         agent_id = self.agent_id_of(observer, slot)
         before = len(self.service.reports.issue)
-        self.service.submit(issue, observer, slot, agent_id, channel, when)
+        self.service.submit(issue, observer, slot, agent_id, channel, when, noticed)
         if len(self.service.reports.issue) == before:
             return
         if observer < len(WORKER_KINDS):
@@ -375,29 +375,36 @@ class StreetModel(Model):
     # ------------------------------------------------------------------ daily and monthly
 
     def start_day(self, day: int) -> None:
-        """Daily submodels, run at midnight (the levers' part in :mod:`model.sim.levers`)."""
-        pol, wf = self.config.policies, self.workforce
+        """Daily submodels, run at midnight (the levers' part in :mod:`model.sim.levers`).
+
+        Each submodel draws from a stream of its own, a fixed number of numbers a day, so
+        that a lever never shifts another submodel's draws.
+        """
+        pol, wf, streams = self.config.policies, self.workforce, self.streams
         if day > 0 and day % 365 == 0:
             self.ledger.new_year()
         self.turnover(day)
         self.detector.new_day()
-        self.shifts = wf.draw_shifts(self.streams["movement"])
+        self.shifts = wf.draw_shifts(streams["movement"])
         wf.days_online += self.shifts.hours > 0
-        rng = self.streams["population"]
-        visits = levers.station_visits(wf, self.shifts.hours > 0, pol.stations, rng)
+        visits = levers.station_visits(
+            wf, self.shifts.hours > 0, self.station_reach, pol.stations, streams["stations"]
+        )
         extra = levers.posts_registration_drive(
             wf, pol.posts, self.config.workers.registration_daily_hazard, wf.n_communities
         )
         levers.station_registration(extra, visits, pol.stations)
-        joined = wf.register(rng, extra)
+        joined = wf.register(streams["registration"], extra)
         if day == 0:  # posts go to those registered before the programme too
             joined = np.flatnonzero(wf.registered)
-        levers.designated_posts(wf, joined, pol.posts, self.ledger, rng)
-        levers.insurance_enrolment(wf, pol.insurance, rng)
-        levers.own_problems(wf, self.config.workers, pol.one_stop, self.config.behaviour, rng)
+        levers.designated_posts(wf, joined, pol.posts, self.ledger, streams["posts"])
+        levers.insurance_enrolment(wf, pol.insurance, streams["insurance"])
+        levers.own_problems(
+            wf, self.config.workers, pol.one_stop, self.config.behaviour, streams["own_problems"]
+        )
         wf.update_belonging(levers.honours_spillover(pol.honours))
         if day > 0 and day % 30 == 0:
-            self.monthly(rng)
+            self.monthly(day)
         self.ledger.book_daily_running_costs(
             int(wf.subsidized.sum()), int((wf.role != Role.NONE).sum())
         )
@@ -407,8 +414,7 @@ class StreetModel(Model):
         if day == 0:
             return
         wf = self.workforce
-        rng = self.streams["turnover"]
-        leaving = wf.leaving(rng)
+        leaving = wf.leaving(self.streams["turnover"])
         if len(leaving) == 0:
             return
         self.recorder.count_leavers(leaving)
@@ -416,28 +422,34 @@ class StreetModel(Model):
         for slot in leaving:
             agent = self.workers_by_id.pop(int(wf.agent_id[slot]))
             agent.leave()
-        wf.renew(leaving, rng, now=self.now)
+        wf.renew(leaving, newcomer_draws(self.draws, day, leaving), now=self.now)
         levers.designated_posts(
-            wf, leaving[wf.registered[leaving]], self.config.policies.posts, self.ledger, rng
+            wf,
+            leaving[wf.registered[leaving]],
+            self.config.policies.posts,
+            self.ledger,
+            self.streams["posts"],
         )
         cells = self.grid.all_cells.cells
         for slot in leaving:
             worker = Worker(self, wf, int(slot), cells[self.layout.office_cells[wf.base[slot]]])
             self.workers_by_id[worker.unique_id] = worker
 
-    def monthly(self, rng: np.random.Generator) -> None:
-        """Honours, council meetings with worker seats, and community activities."""
+    def monthly(self, day: int) -> None:
+        """Honours, council meetings with worker seats, and community activities.
+
+        The council session, where seat holders hear residents' opinions, is held in the
+        middle of the first office day from today on.
+        """
         pol, wf = self.config.policies, self.workforce
         levers.honours_awards(self.agents_by_type.get(Worker), wf, pol.honours)
         wf.reports_month[:] = 0
         if not pol.deliberation.enabled:
             return
-        in_person = self.rules.open_workers[Channel.IN_PERSON] != Access.NONE
-        relays = levers.council_meetings(
-            wf, self.issues, self.live, pol.deliberation, in_person, self.ledger, rng
-        )
-        for issue, slot in relays:
-            self.file_report(issue, int(wf.kind[slot]), slot, Channel.IN_PERSON, self.now)
+        rng = self.streams["deliberation"]
+        meetings = levers.council_meetings(wf, pol.deliberation, self.ledger, rng)
+        if meetings > 0:
+            self.council = (council_session_hour(self.config.staff, day), meetings)
         trust = levers.community_activities(wf, self.residents, pol.deliberation, self.ledger, rng)
         self.detector.set_relay(trust)
 
@@ -462,6 +474,30 @@ class StreetModel(Model):
             reports=reports,
             workers=workers,
         )
+
+
+def newcomer_draws(draws: KeyedDraws, day: int, slots: np.ndarray) -> np.ndarray:
+    """Uniforms of the newcomers who fill ``slots`` on ``day`` (keyed on slot and day).
+
+    A slot refilled on the same day gets the same newcomer in every arm.
+
+    Returns:
+        (len(slots), ``NEWCOMER_DRAWS``) uniforms.
+    """
+    return draws.uniform("newcomer", day, slots[:, None], np.arange(NEWCOMER_DRAWS)[None, :])
+
+
+def council_session_hour(staff, day: int) -> int:
+    """Hour (since the start) of the council session: the middle of the first office day.
+
+    Args:
+        staff: the ``staff`` block (office days and hours).
+        day: the day the month's meetings are called.
+    """
+    first = day
+    while first % 7 >= staff.workdays_per_week:
+        first += 1
+    return first * 24 + (staff.workday_start_hour + staff.workday_end_hour) // 2
 
 
 def run_model(config: ScenarioConfig, seed: int, days: int | None = None) -> RunOutput:
@@ -503,8 +539,12 @@ def build_service(
     points: levers.PointsScheme,
     n_communities: int,
     streams: dict[str, np.random.Generator],
+    draws: KeyedDraws,
 ) -> ServiceChain:
-    """The service chain (``streams``: the run's named streams; it uses two)."""
+    """The service chain.
+
+    ``streams`` are the run's named streams (it uses ``tickets``), ``draws`` its keyed draws.
+    """
     return ServiceChain(
         issues,
         rules,
@@ -516,7 +556,7 @@ def build_service(
         silence_signal=config.behaviour.silence_signal,
         false_report_factor=points.false_report_factor,
         n_communities=n_communities,
-        rng=streams["service"],
+        draws=draws,
         ticket_rng=streams["tickets"],
     )
 
@@ -532,11 +572,16 @@ def build_decision(
         motivation_kept=points.motivation_kept,
         honours_on=config.policies.honours.enabled,
         resident_minute_value=config.residents.time_value_yuan_per_minute,
+        off_shift_minute_value=config.workers.off_shift_minute_value,
     )
 
 
 def build_detector(
-    config: ScenarioConfig, layout: Layout, workforce: WorkerTable, residents: ResidentTable
+    config: ScenarioConfig,
+    layout: Layout,
+    workforce: WorkerTable,
+    residents: ResidentTable,
+    worker_passes: np.ndarray | None = None,
 ) -> Detector:
     """The detector with its precomputed exposure fields (not yet prepared for the issues)."""
     return Detector(
@@ -548,4 +593,5 @@ def build_detector(
         residents_config=config.residents,
         staff=config.staff,
         staff_per_community=config.population.staff_per_community,
+        worker_passes=worker_passes,
     )

@@ -80,6 +80,7 @@ class Recorder:
         self.registered_reports_total = 0
         self.harm_yuan = 0.0
         self.incidents_total = 0
+        self.points_budget_exhausted_days = 0
         self._incidents_before = 0
         self.rows: list[dict[str, float]] = []
         self.window_start = 0.0
@@ -103,6 +104,7 @@ class Recorder:
             "staff_minutes": float(self.service.minutes_worked.sum()),
             "department_attempts": float(self.service.department_attempts),
             "leavers": float(self.leavers_total),
+            "points_budget_exhausted_days": float(self.points_budget_exhausted_days),
         }
 
     def open_window(self, now: float) -> None:
@@ -140,6 +142,9 @@ class Recorder:
             arrived: issues opened so far.
             shifts: the day's shifts.
         """
+        exhausted = bool(
+            self.ledger.policies.points.enabled and self.ledger.points_budget_left() <= 0
+        )
         log = self.issues
         counts = log.status_counts(arrived)
         reports = self.service.reports
@@ -194,7 +199,9 @@ class Recorder:
             "cost_to_date_yuan": self.ledger.total,
             "harm_to_date_yuan": self.harm_yuan,
             "points_paid_to_date_yuan": self.ledger.points_paid,
+            "points_budget_exhausted": exhausted,
         }
+        self.points_budget_exhausted_days += int(exhausted)
         self.rows.append(row)
         self._terminal_before = counts
         self._false_before = self.service.false_reports
@@ -248,6 +255,7 @@ class Recorder:
             belonging=wf.belonging.copy(),
             spent_yuan={lever: gained[f"spent_{lever}"] for lever in self.ledger.spent},
             points_paid_yuan=gained["points_paid"],
+            points_budget_exhausted_days=gained["points_budget_exhausted_days"],
             staff_hours=gained["staff_minutes"] / 60.0,
             department_attempts=int(gained["department_attempts"]),
             staff_yuan_per_hour=sv.staff_yuan_per_hour,

@@ -239,10 +239,12 @@ def noticing_intensity(
                 for slot in range(len(residents)):
                     if chebyshev(layout, residents.home[slot], cell) <= radius:
                         looks += r.passes_per_hour * residents.activity[slot]
-                passes = looks * (1.0 if outdoor else r.night_activity) * (0.5 if indoor else 1.0)
+                inside = r.building_access if indoor else 1.0
+                passes = looks * (1.0 if outdoor else r.night_activity) * inside
             else:
                 cells_here = int(np.count_nonzero(layout.community == community))
-                passes = patrol / cells_here * (0.5 if indoor else 1.0) * float(on_duty)
+                inside = config.staff.patrol_building_access if indoor else 1.0
+                passes = patrol / cells_here * inside * float(on_duty)
             out[row, o] = passes * visibility.get(observer, 0.0)
     return out
 

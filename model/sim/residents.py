@@ -116,7 +116,9 @@ class ResidentTable:
             self.activity_by_cell, self.layout, r.watch_radius_cells
         )
 
-    def pick_watcher(self, cells: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def pick_watcher(
+        self, cells: np.ndarray, u_home: np.ndarray, u_resident: np.ndarray
+    ) -> np.ndarray:
         """Pick, for each cell, a resident living within the watch window.
 
         The home cell is drawn in proportion to the activity living there, then a resident
@@ -125,7 +127,8 @@ class ResidentTable:
 
         Args:
             cells: flat cells where residents noticed something.
-            rng: the ``detection`` stream.
+            u_home: one uniform per cell for the home cell.
+            u_resident: one uniform per cell for the resident.
 
         Returns:
             Resident slots, -1 where nobody lives within reach.
@@ -133,12 +136,12 @@ class ResidentTable:
         window = self.window_cells[cells]
         cum = self.window_cum[cells]
         total = cum[:, -1]
-        u = rng.random(len(cells)) * total
+        u = u_home * total
         pick = np.minimum((u[:, None] >= cum).sum(axis=1), window.shape[1] - 1)
         home = window[np.arange(len(cells)), pick]
         start, stop = self.cell_start[home], self.cell_start[home + 1]
         cum = self.cum_activity
-        target = cum[start] + rng.random(len(cells)) * (cum[stop] - cum[start])
+        target = cum[start] + u_resident * (cum[stop] - cum[start])
         slot = np.clip(
             np.searchsorted(cum, target, side="right") - 1, start, np.maximum(stop - 1, start)
         )

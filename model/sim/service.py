@@ -7,11 +7,15 @@ same minutes. Triage acknowledges a ticket (unless the channel acknowledged it o
 an optional site visit verifies it, and it is dispatched. A ticket routed to the wrong
 department loses ``misroute_delay_hours`` and may be dropped. Departments are multi-crew
 queues with lognormal service times; a handled ticket is fixed with the department's
-resolution probability; with the mini-program's closed loop, a ticket closed unfixed is
-sent back once by its reporter. Reporters then learn the outcome: told (channel feedback),
-seen by chance, or inferred from silence. The points and the waived penalty a verified
-report earns are paid by :mod:`model.sim.levers` from the issues :meth:`ServiceChain.work_hour`
-dispatches.
+resolution probability. A ticket closed unfixed is reopened once when its reporter is
+called back (the channel's feedback), is not satisfied, and rejects the closure (the
+12345 callback, 回访); a dropped ticket is lost, so nobody calls back and it is never
+reopened. Reporters then learn the outcome: told (channel feedback; never for a dropped
+ticket), seen by chance, or inferred from silence. Every ticket's draws are taken up front
+(``tickets`` stream) and every reporter's are keyed on the issue and the reporter, so that
+an issue and its reporters are served alike in every arm. The points and the waived penalty
+a verified report earns are paid by :mod:`model.sim.levers` from the issues
+:meth:`ServiceChain.work_hour` dispatches.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ import numpy as np
 from scipy.special import ndtri
 
 from model.config.channels import ChannelsConfig
-from model.config.codes import DEPARTMENTS, ISSUE_TYPES, IssueStatus, Observer
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, Channel, IssueStatus, Observer
 from model.config.issue_types import IssuesConfig
 from model.config.people import StaffConfig
 from model.config.service import ServiceConfig
 from model.sim.channels import ChannelRules
 from model.sim.issues import IssueLog
+from model.sim.streams import KeyedDraws
 
 
 @dataclass
@@ -78,8 +83,12 @@ TICKET_DRAWS: tuple[str, ...] = (
     "fix_0",
     "service_1",
     "fix_1",
+    "callback",
+    "reject",
 )
-"""Uniform draws taken per issue up front (attempt 1 is the closed-loop second service)."""
+"""Uniform draws taken per issue up front: intake delay, site visit, routing, drop, service
+time and fix of the first attempt and of the reopened second one, and whether the first
+reporter is called back about a closure unfixed and rejects it."""
 
 
 def normal(u: float) -> float:
@@ -103,8 +112,8 @@ class ServiceChain:
         silence_signal: float,
         false_report_factor: float,
         n_communities: int,
-        rng: np.random.Generator,
-        ticket_rng: np.random.Generator | None = None,
+        draws: KeyedDraws,
+        ticket_rng: np.random.Generator,
     ) -> None:
         """Set up empty queues.
 
@@ -121,21 +130,23 @@ class ServiceChain:
             false_report_factor: false reports per genuine report are multiplied by this
                 (points lever; :class:`model.sim.levers.PointsScheme`).
             n_communities: number of communities (one triage queue each).
-            rng: the ``service`` stream (per-report draws: false reports, feedback).
+            draws: the run's keyed draws (per report: false reports, feedback, outcome seen,
+                satisfaction; keyed on the issue and the reporter).
             ticket_rng: the ``tickets`` stream; every issue's ticket draws (intake delay,
-                site visit, routing, service time, fix) are taken from it up front, so an
-                issue is served alike in every arm with the same seed (common random
-                numbers). Defaults to ``rng``.
+                site visit, routing, service time, fix, callback) are taken from it up
+                front, so an issue is served alike in every arm with the same seed (common
+                random numbers).
         """
         self.issues = issues
         self.rules = rules
         self.service = service
         self.channels = channels
         self.silence_signal = silence_signal
-        self.rng = rng
-        draws = (ticket_rng or rng).random((len(issues), len(TICKET_DRAWS)))
-        self.draws = {name: draws[:, i] for i, name in enumerate(TICKET_DRAWS)}
+        self.keyed = draws
+        table = ticket_rng.random((len(issues), len(TICKET_DRAWS)))
+        self.draws = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
         self.served = np.zeros(len(issues), dtype=np.int8)
+        self.dropped = np.zeros(len(issues), dtype=bool)
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
         self.overhead_minutes = np.zeros(n_communities)
         self.minutes_worked = np.zeros(n_communities)
@@ -161,6 +172,9 @@ class ServiceChain:
         )
         self.dept_params = [service.departments[name] for name in DEPARTMENTS]
         self.reopened: set[int] = set()
+        self.reopen_chance = service.reopen_share_of_dissatisfied * (
+            1.0 - service.satisfied_if_unresolved
+        )
 
     # ------------------------------------------------------------------ reports
 
@@ -168,7 +182,16 @@ class ServiceChain:
         """The agent has already reported this issue."""
         return agent_id in self.reporter_ids.get(issue, ())
 
-    def submit(self, issue: int, observer: int, slot: int, agent_id: int, channel: int, t: float):
+    def submit(
+        self,
+        issue: int,
+        observer: int,
+        slot: int,
+        agent_id: int,
+        channel: int,
+        t: float,
+        noticed: float | None = None,
+    ):
         """File one report.
 
         The first report of an issue opens a ticket; later ones are duplicates that cost
@@ -182,6 +205,8 @@ class ServiceChain:
             agent_id: reporter's Mesa unique_id (-1 for staff).
             channel: channel index.
             t: time of the report, hours.
+            noticed: when this reporter first noticed the problem, hours (``t`` when
+                omitted).
         """
         log = self.issues
         status = log.status[issue]
@@ -219,10 +244,14 @@ class ServiceChain:
             log.channel[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
+            log.first_reporter_noticed_at[issue] = t if noticed is None else min(noticed, t)
             delay = self._intake_delay(issue, channel)
             self.seq += 1
             heapq.heappush(self.intake, (t + delay, self.seq, issue))
-        if observer != Observer.STAFF and self.rng.random() < self.false_share[log.type[issue]]:
+        if observer != Observer.STAFF and (
+            self.keyed.uniform("false_report", issue, observer, slot)
+            < self.false_share[log.type[issue]]
+        ):
             self.false_reports += 1
             self.overhead_minutes[community] += (
                 self.rules.triage_minutes[channel] + self.service.verification_minutes
@@ -320,6 +349,7 @@ class ServiceChain:
         if self.draws["route"][issue] >= self.rules.routing_accuracy[channel]:
             start += self.channels.misroute_delay_hours
             dropped = self.draws["drop"][issue] < self.channels.misroute_drop_share
+        self.dropped[issue] = dropped
         self._serve(issue, start, dropped)
 
     def _serve(self, issue: int, start: float, dropped: bool = False) -> None:
@@ -350,6 +380,12 @@ class ServiceChain:
     def complete_until(self, t_end: float) -> list[tuple[int, float, bool]]:
         """Apply every department outcome due before ``t_end``.
 
+        A ticket that comes back unfixed, and was not dropped, is reopened once when its
+        first reporter (not a staff patrol) is called back (the channel's
+        ``feedback_probability``), is not satisfied (``1 - satisfied_if_unresolved``) and
+        rejects the closure (``reopen_share_of_dissatisfied``): it goes back to its
+        department ``feedback_delay_hours`` after it came back.
+
         Returns:
             (issue, time, fixed) for each issue that reached an outcome.
         """
@@ -359,14 +395,9 @@ class ServiceChain:
             when, _, issue, fixed = heapq.heappop(self.completions)
             if log.status[issue] >= IssueStatus.RESOLVED:
                 continue
-            if (
-                not fixed
-                and self.rules.reopens_unfixed[log.channel[issue]]
-                and (issue not in self.reopened)
-            ):
-                # closed loop: the reporter is shown the unfixed result and sends it back
+            if not fixed and self.reopens(issue):
                 self.reopened.add(issue)
-                self._serve(issue, when)
+                self._serve(issue, when + self.service.feedback_delay_hours)
                 continue
             if fixed:
                 log.status[issue] = IssueStatus.RESOLVED
@@ -377,15 +408,32 @@ class ServiceChain:
             done.append((issue, when, fixed))
         return done
 
+    def reopens(self, issue: int) -> bool:
+        """The first reporter rejects the closure of this unfixed ticket, which reopens it.
+
+        Never for a dropped ticket (nobody calls back about a lost ticket), a staff patrol
+        ticket (nobody to call back), or a ticket reopened before.
+        """
+        if self.dropped[issue] or issue in self.reopened:
+            return False
+        channel = self.issues.channel[issue]
+        if channel == Channel.STAFF_PATROL:
+            return False
+        called_back = self.draws["callback"][issue] < self.rules.feedback_probability[channel]
+        return bool(called_back and self.draws["reject"][issue] < self.reopen_chance)
+
     def inform_reporters(self, issue: int, when: float, fixed: bool) -> list[tuple]:
         """Tell (or not) each reporter of an issue how it ended, and whether they are satisfied.
 
-        A reporter is told with its channel's feedback probability; one not told sees the
-        outcome by chance (``outcome_seen_without_feedback``) or infers little from silence
-        (``silence_signal``). Each reporter is then satisfied with a chance that depends on
-        what they know (told of a fix, told of no fix, saw the fix untold, saw nothing or no
-        fix) and halves with every ``satisfaction_halving_hours`` from their report to the
-        outcome. Three uniform draws per reporter, whatever happens.
+        A reporter is told with its channel's feedback probability (never about a dropped
+        ticket); one not told sees the outcome by chance (``outcome_seen_without_feedback``)
+        or infers little from silence (``silence_signal``). Each reporter is then satisfied
+        with a chance that depends on what they know (told of a fix, told of no fix, saw the
+        fix untold, saw nothing or no fix) and halves with every
+        ``satisfaction_halving_hours`` from their report to the outcome. Three keyed draws
+        per reporter (issue, reporter class and slot), whatever happens; whether the first
+        reporter is told is the ticket's callback draw, the same that decides a reopening,
+        so a reporter who rejected a closure is always one who was told.
 
         Returns:
             (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
@@ -396,8 +444,14 @@ class ServiceChain:
         for i, rep in enumerate(self.reporters.get(issue, [])):
             if rep.observer == Observer.STAFF:
                 continue
-            u_told, u_seen, u_satisfied = self.rng.random(3)
-            told = u_told < self.rules.feedback_probability[rep.channel]
+            key = (issue, rep.observer, rep.slot)
+            # the first reporter is the one the ticket's callback reaches (see reopens)
+            u_told = self.draws["callback"][issue] if i == 0 else self.keyed.uniform("told", *key)
+            u_seen = self.keyed.uniform("seen", *key)
+            u_satisfied = self.keyed.uniform("satisfied", *key)
+            told = (not self.dropped[issue]) and (
+                u_told < self.rules.feedback_probability[rep.channel]
+            )
             seen = told or u_seen < self.channels.outcome_seen_without_feedback
             if told:
                 if i == 0:

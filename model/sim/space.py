@@ -266,6 +266,50 @@ def exposure_matrices(workers: WorkersConfig, layout: Layout) -> np.ndarray:
     return out
 
 
+def door_contacts(workers: WorkersConfig, layout: Layout, households: np.ndarray) -> np.ndarray:
+    """Door contacts per hour with one household of each cell, by one online worker.
+
+    An online worker of kind ``k`` hands over ``orders_per_hour`` orders (parcels, trips) an
+    hour at homes in his zone, spread in proportion to residential density (drop-offs and
+    pick-ups are at homes, roads-only drivers included). A household of cell ``c`` is met
+    ``D[k, b, c] = orders_per_hour x share of the zone's homes in c / households in c``
+    times an hour: the residents' ties of the source article, where opinions are heard.
+
+    Args:
+        workers: the ``workers`` block (orders per hour and zone of each kind).
+        layout: the street layout.
+        households: (n_cells,) resident households living in each cell.
+
+    Returns:
+        Array (n_kinds, n_communities, n_cells), contacts per household per hour.
+    """
+    out = np.zeros((len(WORKER_KINDS), layout.n_communities, layout.n_cells))
+    per_household = 1.0 / np.maximum(households, 1)
+    for k, kind in enumerate(WORKER_KINDS):
+        profile: KindProfile = getattr(workers, kind)
+        weights = zone_membership(layout, profile) * layout.residential[None, :]
+        totals = weights.sum(axis=1, keepdims=True)
+        share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+        out[k] = share * profile.orders_per_hour * per_household[None, :]
+    return out
+
+
+def distance_m(layout: Layout, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Straight-line distance between the centres of flat cells, metres.
+
+    Args:
+        layout: the street layout.
+        a: flat cells (any shape).
+        b: flat cells, broadcast against ``a``.
+
+    Returns:
+        Distances of the broadcast shape, metres.
+    """
+    ax, ay = layout.xy(np.asarray(a))
+    bx, by = layout.xy(np.asarray(b))
+    return np.hypot(ax - bx, ay - by) * layout.cell_size_m
+
+
 def window_sum(values: np.ndarray, layout: Layout, radius: int) -> np.ndarray:
     """Sum of a cell field over the square window of ``radius`` cells around each cell.
 

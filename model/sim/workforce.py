@@ -13,13 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
 
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
-from model.sim.space import Layout, zone_membership
+from model.sim.space import Layout
 
 HOURS = np.arange(24)
+
+NEWCOMER_DRAWS = 6
+"""Uniforms per newcomer: base community, motivation, belonging, registered on arrival,
+insured, mini-program adoption (in this order)."""
 
 MATCHED_POST = np.array(
     [
@@ -40,11 +45,14 @@ class Shifts:
         online: (n_workers, 24) share of each hour online, 0-1.
         counts: (24, n_kinds, n_communities) online workers per hour, kind and base.
         hours: (n_workers,) hours online today.
+        end: (n_workers,) hour of day the shift ends (start + hours, at most 24; NaN for
+            a worker who does not work today).
     """
 
     online: np.ndarray
     counts: np.ndarray
     hours: np.ndarray
+    end: np.ndarray
 
 
 class WorkerTable:
@@ -125,11 +133,7 @@ class WorkerTable:
         self.honours = np.zeros(n, dtype=np.int32)
         self.retired: list[dict[str, np.ndarray]] = []
         self.base_weights = self._base_weights(layout)
-        zones = [zone_membership(layout, getattr(workers, k)) for k in WORKER_KINDS]
-        station_here = np.zeros(layout.n_cells, dtype=bool)
-        station_here[layout.station_cells] = True
-        self.station_in_reach = np.array([(z & station_here).any(axis=1) for z in zones])
-        self.renew(np.arange(n), rng, now=0.0)
+        self.renew(np.arange(n), rng.random((n, NEWCOMER_DRAWS)), now=0.0)
         self.registered[:] = rng.random(n) < workers.registered_initial
         self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
 
@@ -152,31 +156,40 @@ class WorkerTable:
         weights = np.array([merchants + 0.5 * homes.mean(), homes + 1e-9, flat], dtype=float)
         return weights / weights.sum(axis=1, keepdims=True)
 
-    def renew(self, slots: np.ndarray, rng: np.random.Generator, now: float) -> None:
+    def renew(self, slots: np.ndarray, draws: np.ndarray, now: float) -> None:
         """Give ``slots`` fresh newcomers: new traits, nothing learned yet.
 
         Motivation and baseline belonging are normal and clipped to [0, 1]; registration
         on arrival, insurance and mini-program adoption are Bernoulli (assumptions; the
         insured share follows ``no_insurance_share``).
+
+        Args:
+            slots: the slots to refill.
+            draws: (len(slots), :data:`NEWCOMER_DRAWS`) uniforms, one row per newcomer
+                (the initial workforce takes them from the ``population`` stream, later
+                newcomers from keyed draws on their slot and day, so that a slot refilled
+                on the same day gets the same newcomer in every arm).
+            now: hour of arrival.
         """
         n = len(slots)
         if n == 0:
             return
         w = self.workers
         kinds = self.kind[slots]
-        u = rng.random(n)
+        u = draws[:, 0]
         cum = np.cumsum(self.base_weights[kinds], axis=1)
         self.base[slots] = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
-        self.motivation[slots] = np.clip(rng.normal(w.motivation_mean, w.motivation_sd, n), 0, 1)
-        b0 = np.clip(rng.normal(w.belonging_initial, self.behaviour.belonging_sd, n), 0, 1)
+        z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
+        self.motivation[slots] = np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1)
+        b0 = np.clip(w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1)
         self.belonging_base[slots] = b0
         self.belonging[slots] = b0
         self.trust[slots] = w.trust_initial
-        self.registered[slots] = rng.random(n) < w.registered_at_entry
+        self.registered[slots] = draws[:, 3] < w.registered_at_entry
         self.role[slots] = Role.NONE
-        self.insured[slots] = rng.random(n) < w.insured_share
+        self.insured[slots] = draws[:, 4] < w.insured_share
         self.subsidized[slots] = False
-        self.adopted_mini_program[slots] = rng.random(n) < self.mini_program_adoption
+        self.adopted_mini_program[slots] = draws[:, 5] < self.mini_program_adoption
         self.seat[slots] = False
         self.points[slots] = 0.0
         self.reports_made[slots] = 0
@@ -257,10 +270,13 @@ class WorkerTable:
         online = np.clip(start[:, None] + hours[:, None] - HOURS[None, :], 0.0, 1.0)
         online *= HOURS[None, :] >= start[:, None]
         group = self.kind.astype(np.int64) * self.n_communities + self.base
-        one_hot = np.zeros((n, len(WORKER_KINDS) * self.n_communities))
-        one_hot[np.arange(n), group] = 1.0
-        counts = (online.T @ one_hot).reshape(24, len(WORKER_KINDS), self.n_communities)
-        return Shifts(online=online, counts=counts, hours=hours)
+        n_groups = len(WORKER_KINDS) * self.n_communities
+        # per-hour sums by group without a matrix product (no BLAS threads in the hot path)
+        flat = (HOURS[None, :] * n_groups + group[:, None]).ravel()
+        counts = np.bincount(flat, weights=online.ravel(), minlength=24 * n_groups)
+        counts = counts.reshape(24, len(WORKER_KINDS), self.n_communities)
+        end = np.where(works, start + hours, np.nan)
+        return Shifts(online=online, counts=counts, hours=hours, end=end)
 
     def leaving(self, rng: np.random.Generator) -> np.ndarray:
         """Slots whose worker leaves today (turnover).

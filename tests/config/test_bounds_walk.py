@@ -58,7 +58,6 @@ UNBOUNDED: dict[str, str] = {
             "role_match",
             "honours",
             "security",
-            "reward_per_yuan",
             "cost_per_yuan",
         )
     },

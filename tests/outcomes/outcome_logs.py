@@ -55,6 +55,17 @@ def issues_table(issues: dict[str, tuple]) -> pa.Table:
     columns = {
         name: pa.array([r[4].get(name) for r in rows], type=pa.float64()) for name in ISSUE_TIMES
     }
+    # the first reporter noticed it himself when it was first noticed, unless a row says
+    # otherwise (someone else noticed it earlier and did not report)
+    columns["first_reporter_noticed_at"] = pa.array(
+        [
+            r[4].get("first_reporter_noticed_at", r[4].get("first_detected_at"))
+            if r[4].get("reported_at") is not None
+            else None
+            for r in rows
+        ],
+        type=pa.float64(),
+    )
     columns["type"] = pa.array([r[0] for r in rows], type=pa.string())
     columns["channel"] = pa.array([r[1] for r in rows], type=pa.string())
     columns["first_reporter_kind"] = pa.array([r[2] for r in rows], type=pa.string())

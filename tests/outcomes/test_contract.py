@@ -131,10 +131,11 @@ FIRST_REPORT_ISSUES = {
                    first_detected_at=300, reported_at=301)),
     "courier_8h": ("environment", "hotline", "courier", "reported", dict(opened_at=300,
                    first_detected_at=302, reported_at=310)),
-    # someone noticed at 245 and did not report; a resident reported at 265: 20 h, counted
-    # from that first notice by anyone (20 h from opening would be 25)
-    "resident_20h": ("opinion", "hotline", "resident", "reported", dict(opened_at=240,
-                     first_detected_at=245, reported_at=265)),
+    # a rider noticed at 245 and did not report; the resident who reported at 265 first
+    # noticed it herself at 250: 15 h, her own delay (20 h from the first notice by anyone,
+    # 25 h from opening)
+    "resident_15h": ("opinion", "hotline", "resident", "reported", dict(opened_at=240,
+                     first_detected_at=245, first_reporter_noticed_at=250, reported_at=265)),
     # the staff notice and file their patrol ticket in the same instant: 0 h
     "staff_0h": ("environment", "staff_patrol", "staff", "reported", dict(opened_at=150,
                  first_detected_at=150.25, reported_at=150.25)),
@@ -245,7 +246,7 @@ KNOWN_ANSWERS: dict[str, dict[str, float]] = {
         "median_hours_detection_to_report_rider": 4,
         "median_hours_detection_to_report_courier": 4.5,
         "median_hours_detection_to_report_driver": NAN,
-        "median_hours_detection_to_report_resident": 20,
+        "median_hours_detection_to_report_resident": 15,
         "median_hours_detection_to_report_staff": 0,
         "reported_share": 7 / 9,
         "issues_total": 9,
@@ -439,12 +440,13 @@ def test_first_report_share_counts_first_reports_not_report_volume():
         assert without_log[name] == with_duplicates[name], name
 
 
-def test_detection_to_report_starts_at_the_first_notice_by_anyone():
+def test_detection_to_report_starts_at_the_reporters_own_first_notice():
     out = run_first_reports()
     assert out["median_hours_detection_to_report_rider"] == pytest.approx(4.0)  # 2, 4, 10
     assert out["median_hours_detection_to_report_courier"] == pytest.approx(4.5)  # 1, 8
-    # noticed at 245 (by whoever), reported by a resident at 265, opened at 240
-    assert out["median_hours_detection_to_report_resident"] == pytest.approx(20.0)
+    # a rider noticed at 245 and kept quiet; the resident noticed at 250, reported at 265:
+    # her own 15 h (not the 20 h since anyone noticed, not the 25 h since opening)
+    assert out["median_hours_detection_to_report_resident"] == pytest.approx(15.0)
     assert out["median_hours_detection_to_report_staff"] == 0.0
     # from opening instead: 3, 6, 10, 1, 10, 25, 0.25 -> median 6 (the old outcome)
     assert out["median_hours_to_report"] == pytest.approx(6.0)

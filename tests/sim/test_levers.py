@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import layout_of, make_config
@@ -9,9 +11,11 @@ from conftest import layout_of, make_config
 from model.config.codes import ISSUE_TYPES, IssueStatus, IssueType, Role, WorkerKind
 from model.sim import levers
 from model.sim.costs import Ledger
-from model.sim.model import StreetModel, build_workforce
+from model.sim.model import StreetModel, build_workforce, council_session_hour
+from model.sim.space import exposure_matrices
 from model.sim.workforce import MATCHED_POST
 
+RNG = np.random.default_rng
 POSTS_ON = {"policies": {"posts": {"enabled": True}}}
 
 
@@ -86,13 +90,78 @@ def test_matched_posts_follow_the_kind_order() -> None:
 # --------------------------------------------------------------------------- the day
 
 
+def reach_of(config, layout, station_cells=None):
+    if station_cells is not None:
+        layout = dataclasses.replace(layout, station_cells=np.asarray(station_cells, np.int64))
+    passes = exposure_matrices(config.workers, layout)
+    return levers.station_reach(passes, layout, config.workers, config.policies.stations)
+
+
 def test_no_station_visit_without_a_station_in_reach_or_work() -> None:
     config, wf = table_for({"policies": {"stations": {"visit_daily_probability": 1.0}}})
+    reach = reach_of(config, layout_of(config, np.random.default_rng(0)))
     works = np.ones(len(wf), bool)
     works[::2] = False
-    visits = levers.station_visits(wf, works, config.policies.stations, np.random.default_rng(1))
-    reach = wf.station_in_reach[wf.kind, wf.base]
-    assert set(visits) == set(np.flatnonzero(works & reach))
+    visits = levers.station_visits(wf, works, reach, config.policies.stations, RNG(1))
+    assert len(visits) > 0
+    in_reach = reach.reach[wf.kind, wf.base] > 0
+    assert set(visits) <= set(np.flatnonzero(works & in_reach))
+    nowhere = dataclasses.replace(reach, reach=np.zeros_like(reach.reach))
+    assert len(levers.station_visits(wf, works, nowhere, config.policies.stations, RNG(1))) == 0
+
+
+def test_station_reach_is_the_share_of_passes_within_the_detour() -> None:
+    config = make_config()
+    layout = layout_of(config, np.random.default_rng(0))
+    reach = reach_of(config, layout)
+    assert ((reach.reach >= 0) & (reach.reach <= 1)).all()
+    assert ((reach.pull >= 0) & (reach.pull <= 1 + 1e-12)).all()
+    # each station's pull is at most the reach of all, the reach at most the sum of pulls
+    assert (reach.pull.max(axis=2) <= reach.reach + 1e-12).all()
+    assert (reach.reach <= reach.pull.sum(axis=2) + 1e-12).all()
+    far = make_config({"policies": {"stations": {"reach_minutes": 60.0}}})
+    assert (reach_of(far, layout).reach >= reach.reach - 1e-12).all()
+    assert reach_of(far, layout).reach.sum() > reach.reach.sum()
+
+
+def test_a_second_station_near_the_first_adds_less_reach_than_the_first() -> None:
+    config = make_config()
+    layout = layout_of(config, np.random.default_rng(0))
+    first = int(layout.station_cells[0])
+    x, y = layout.xy(np.arange(layout.n_cells))
+    fx, fy = layout.xy(first)
+    neighbour = int(np.flatnonzero((np.abs(x - fx) + np.abs(y - fy)) == 1)[0])
+    alone = reach_of(config, layout, [first]).reach
+    twin = reach_of(config, layout, [first, first]).reach
+    pair = reach_of(config, layout, [first, neighbour]).reach
+    second_alone = reach_of(config, layout, [neighbour]).reach
+    assert alone.sum() > 0
+    assert np.allclose(twin, alone)  # a second station on the same spot adds no reach
+    gain = pair - alone
+    assert (gain >= -1e-12).all()
+    assert gain.sum() < alone.sum() and gain.sum() < second_alone.sum()
+
+
+def test_a_full_station_turns_visitors_away() -> None:
+    over = {"visit_daily_probability": 1.0, "capacity_visits_per_day": 2.0}
+    config, wf = table_for({"policies": {"stations": over}})
+    layout = layout_of(config, np.random.default_rng(0))
+    layout = dataclasses.replace(layout, station_cells=layout.station_cells[:1])
+    reach = levers.station_reach(
+        exposure_matrices(config.workers, layout), layout, config.workers, config.policies.stations
+    )
+    works = np.ones(len(wf), bool)
+    demand = (reach.reach[wf.kind, wf.base]).sum()
+    assert demand > 10  # far more would stop than the station can host
+    rng = RNG(3)
+    days = [len(levers.station_visits(wf, works, reach, config.policies.stations, rng))
+            for _ in range(400)]  # fmt: skip
+    assert np.mean(days) == pytest.approx(2.0, abs=0.3)
+    roomy = make_config({"policies": {"stations": {**over, "capacity_visits_per_day": 1e6}}})
+    rng = RNG(3)
+    free = [len(levers.station_visits(wf, works, reach, roomy.policies.stations, rng))
+            for _ in range(100)]  # fmt: skip
+    assert np.mean(free) == pytest.approx(demand, rel=0.15)
 
 
 def test_posts_drive_is_zero_when_off_and_saturates_at_five_publicists() -> None:
@@ -189,19 +258,55 @@ def test_council_meetings_relay_only_detected_opinions_of_the_community() -> Non
     live = np.arange(len(log))
     log.status[:] = IssueStatus.DETECTED
     log.status[::3] = IssueStatus.REPORTED
-    relays = levers.council_meetings(
-        wf, log, live, config.policies.deliberation, True, street.ledger, np.random.default_rng(6)
-    )
-    assert relays
-    for issue, slot in relays:
+    deliberation = config.policies.deliberation
+    meetings = levers.council_meetings(wf, deliberation, street.ledger, RNG(6))
+    assert meetings > 0 and street.ledger.spent["deliberation"] > 0
+    seats = np.bincount(wf.base[wf.seat], minlength=wf.n_communities)
+    assert (seats <= deliberation.seats_per_community).all() and seats.sum() > 0
+    heard = levers.relay_opinions(wf, log, live, deliberation, meetings)
+    assert heard
+    for issue, slot in heard:
         assert log.type[issue] == IssueType.OPINION
         assert log.status[issue] == IssueStatus.DETECTED
         assert wf.seat[slot] and wf.base[slot] == log.community[issue]
-    assert street.ledger.spent["deliberation"] > 0
-    closed = levers.council_meetings(
-        wf, log, live, config.policies.deliberation, False, street.ledger, np.random.default_rng(6)
-    )
-    assert closed == []
+    per_community = np.bincount(log.community[[i for i, _ in heard]], minlength=wf.n_communities)
+    limit = np.round(deliberation.opinions_relayed_per_meeting * meetings * seats)
+    assert (per_community <= limit).all()
+    assert levers.relay_opinions(wf, log, live, deliberation, 0) == []
+
+
+@pytest.mark.parametrize("day", range(0, 60, 3))
+def test_the_council_session_is_held_in_office_hours(day) -> None:
+    staff = make_config().staff
+    hour = council_session_hour(staff, day)
+    assert hour >= day * 24
+    assert (hour // 24) % 7 < staff.workdays_per_week
+    assert staff.workday_start_hour <= hour % 24 < staff.workday_end_hour
+
+
+def test_relayed_opinions_are_weighed_by_the_report_decision_over_open_channels() -> None:
+    """Nobody files a relayed opinion without a decision: an impossible report stays unfiled."""
+    on = {"policies": {"deliberation": {"enabled": True, "meetings_per_month": 5}}}
+    never = {"behaviour": {"worker_intercept": -50.0}}
+    for overrides, expect_any in (((on,), True), ((on, never), False)):
+        street = StreetModel(make_config(*overrides), seed=4, days=40)
+        wf, log = street.workforce, street.issues
+        wf.registered[:] = True
+        wf.seat[:] = False
+        meetings = levers.council_meetings(wf, street.config.policies.deliberation,
+                                           street.ledger, RNG(6))  # fmt: skip
+        log.status[:] = IssueStatus.DETECTED
+        heard = levers.relay_opinions(wf, log, np.arange(len(log)),
+                                      street.config.policies.deliberation, meetings)  # fmt: skip
+        assert heard
+        reward = np.zeros(len(ISSUE_TYPES))
+        hour = council_session_hour(street.config.staff, 0)
+        events = street.perception.council_session(heard, hour, True, reward)
+        assert (len(events.issue) > 0) is expect_any
+        assert len(events.issue) <= len(heard)
+        assert ((events.when >= hour) & (events.when < hour + 1)).all()
+        closed = street.perception.council_session(heard, hour, False, reward)
+        assert not np.isin(closed.channel, np.flatnonzero(street.rules.office_hours_only)).any()
 
 
 def test_the_publicist_saturation_is_a_parameter() -> None:

@@ -11,7 +11,7 @@ from model.config.codes import WORKER_KINDS
 from model.sim.model import build_workforce
 from model.sim.space import generate_layout
 from model.sim.streams import make_streams
-from model.sim.workforce import WorkerTable
+from model.sim.workforce import NEWCOMER_DRAWS, WorkerTable
 
 BIG = {"population": {"workers": {"rider": 6000, "courier": 3000, "driver": 3000}}}
 
@@ -227,7 +227,7 @@ def test_renew_resets_a_slot() -> None:
     table.reports_made[3] = 4
     table.trust[3] = 0.9
     table.seat[3] = True
-    table.renew(np.array([3]), np.random.default_rng(10), now=100.0)
+    table.renew(np.array([3]), np.random.default_rng(10).random((1, NEWCOMER_DRAWS)), now=100.0)
     assert table.role[3] == 0 and table.points[3] == 0 and table.reports_made[3] == 0
     assert table.trust[3] == table.workers.trust_initial
     assert not table.seat[3] and table.arrived_at[3] == 100.0
@@ -236,5 +236,6 @@ def test_renew_resets_a_slot() -> None:
 
 def test_newcomers_register_on_arrival_at_the_entry_rate() -> None:
     table = table_for(BIG, {"workers": {"registered_at_entry": 0.2}})
-    table.renew(np.arange(len(table)), np.random.default_rng(11), now=24.0)
+    n = len(table)
+    table.renew(np.arange(n), np.random.default_rng(11).random((n, NEWCOMER_DRAWS)), now=24.0)
     assert table.registered.mean() == pytest.approx(0.2, abs=0.015)

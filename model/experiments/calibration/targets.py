@@ -64,7 +64,7 @@ REPRODUCED = "reproduced"
 INPUT = "input"
 """Role of a target the model is given as a parameter: shown, never counted as reproduced."""
 
-ROLES = (REPRODUCED, INPUT)
+TARGET_ROLES = (REPRODUCED, INPUT)
 """Every role a target can have."""
 
 INPUT_TARGETS: dict[str, str] = {

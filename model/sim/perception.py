@@ -1,0 +1,376 @@
+"""What people do with what they notice: the report events of an hour.
+
+The workers' *instant perception* (信息感知即时化) is a mechanism here, not a daily lottery:
+
+- a **worker** decides once about a problem, when he first notices it: he reports it at
+  once (channels open now, minutes at his delivery time pressure), at the end of his shift
+  (channels open then, minutes valued off shift, if he still remembers:
+  ``behaviour.shift_end_recall``), or not at all (:meth:`ReportDecision.decide_now_or_later`).
+  Noticing the same problem again does not bring a new decision;
+- a **resident** lives with the problem and decides each time she notices it;
+- **staff** on patrol always file their own ticket;
+- a **council seat holder** hears residents' opinions at the council session (an office
+  hour) and weighs each with the same report decision over the channels open then
+  (:func:`model.sim.levers.relay_opinions`).
+
+Every decision draws keyed uniforms (the hour, the issue, the observer, the slot), so the
+same person noticing the same problem in the same hour decides alike in every arm.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer, Role
+from model.config.people import StaffConfig
+from model.sim.channels import ChannelRules
+from model.sim.decisions import (
+    ReportDecision,
+    choose_channel,
+    resident_channels,
+    worker_channels,
+)
+from model.sim.detection import Detections
+from model.sim.issues import IssueLog
+from model.sim.residents import ResidentTable
+from model.sim.streams import KeyedDraws
+from model.sim.workforce import Shifts, WorkerTable
+
+
+@dataclass
+class ReportEvents:
+    """Reports to file, one entry per report (filed in order of ``when``).
+
+    Attributes:
+        issue: issue index.
+        observer: observer class of the reporter.
+        slot: worker or resident slot (-1 for staff).
+        channel: channel of the report.
+        when: time of the report, hours.
+        noticed: when the reporter first noticed the problem, hours (a worker: the
+            noticing that brought his one decision; a resident: her first noticing of it; a
+            council seat holder: the session where he heard it; staff: the pass).
+    """
+
+    issue: np.ndarray
+    observer: np.ndarray
+    slot: np.ndarray
+    channel: np.ndarray
+    when: np.ndarray
+    noticed: np.ndarray
+
+    @classmethod
+    def empty(cls) -> ReportEvents:
+        """No reports."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, none, np.zeros(0), np.zeros(0))
+
+    def __len__(self) -> int:
+        return len(self.issue)
+
+    @classmethod
+    def joined(cls, parts: list[ReportEvents]) -> ReportEvents:
+        """All reports of ``parts``, in order of time (ties keep the order of the parts)."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty()
+        fields = ("issue", "observer", "slot", "channel", "when", "noticed")
+        data = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
+        order = np.argsort(data["when"], kind="stable")
+        return cls(**{f: data[f][order] for f in fields})
+
+
+def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
+    """The community offices are open in these hours (hours since the start)."""
+    day, hour = np.divmod(np.asarray(hour_index, dtype=np.int64), 24)
+    return (day % 7 < staff.workdays_per_week) & (
+        (hour >= staff.workday_start_hour) & (hour < staff.workday_end_hour)
+    )
+
+
+class Perception:
+    """The report decisions of the noticing agents, and the reports they plan for later.
+
+    Args:
+        decision: the report decision.
+        rules: the effective channel rules.
+        workforce: the worker table.
+        residents: the resident table.
+        issues: the issue log.
+        staff: the ``staff`` block (office hours).
+        station_in_reach: (n_kinds, n_communities) a station lies within reach of the route
+            of a worker of that kind and base (:class:`model.sim.levers.StationReach`).
+        role_match: (n_roles, n_issue_types) the post targets the issue type.
+        draws: the run's keyed draws.
+    """
+
+    def __init__(
+        self,
+        decision: ReportDecision,
+        rules: ChannelRules,
+        workforce: WorkerTable,
+        residents: ResidentTable,
+        issues: IssueLog,
+        staff: StaffConfig,
+        station_in_reach: np.ndarray,
+        role_match: np.ndarray,
+        draws: KeyedDraws,
+    ) -> None:
+        """Nothing decided, nothing planned."""
+        self.decision = decision
+        self.rules = rules
+        self.workforce = workforce
+        self.residents = residents
+        self.issues = issues
+        self.staff = staff
+        self.station_in_reach = station_in_reach
+        self.role_match = role_match
+        self.draws = draws
+        self.decided: set[int] = set()  # agent_id * n_issues + issue
+        # (when, issue, slot, agent_id, noticed at)
+        self.planned: list[tuple[float, int, int, int, float]] = []
+        self.resident_first_notice: dict[int, float] = {}  # slot * n_issues + issue
+        self._channels = np.arange(len(rules.minutes))
+
+    # ------------------------------------------------------------------ terms
+
+    def _worker_terms(
+        self, slots: np.ndarray, issues: np.ndarray, reward: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        wf, log = self.workforce, self.issues
+        types = log.type[issues]
+        return self.decision.worker_terms(
+            kind=wf.kind[slots],
+            motivation=wf.motivation[slots],
+            belonging=wf.belonging[slots],
+            trust=wf.trust[slots],
+            registered=wf.registered[slots],
+            insured=wf.insured[slots],
+            role=wf.role[slots],
+            role_match=self.role_match[wf.role[slots], types],
+            severity=log.severity[issues],
+            reward=reward[types],
+        )
+
+    def _worker_open(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
+        wf = self.workforce
+        return worker_channels(
+            self.rules,
+            wf.registered[slots],
+            wf.adopted_mini_program[slots],
+            self.station_in_reach[wf.kind[slots], wf.base[slots]],
+            office_open,
+            (wf.role[slots] != Role.NONE) | wf.seat[slots],
+        )
+
+    def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
+        """Which (worker, issue) pairs are decided for the first time; marks them decided."""
+        keys = self.workforce.agent_id[slots] * len(self.issues) + issues
+        fresh = np.fromiter((int(k) not in self.decided for k in keys), bool, len(keys))
+        self.decided.update(int(k) for k in keys[fresh])
+        return fresh
+
+    # ------------------------------------------------------------------ the hour
+
+    def decide(
+        self,
+        det: Detections,
+        when: np.ndarray,
+        hour_index: int,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+    ) -> ReportEvents:
+        """Decisions of this hour's noticing agents; the reports to file now.
+
+        Workers who decide to report at the end of their shift are kept (:meth:`due`).
+
+        Args:
+            det: this hour's detections.
+            when: time of each detection, hours.
+            hour_index: hours since the start.
+            office_open: the community offices are open this hour.
+            shifts: today's shifts (when each worker's shift ends).
+            reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
+                the year's points budget is spent).
+        """
+        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
+        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
+        rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        if len(rows):
+            rows = rows[self._first_decisions(det.slot[rows], det.issue[rows])]
+        if len(rows):
+            channel[rows] = self._decide_workers(
+                det, rows, when, hour_index, office_open, shifts, reward
+            )
+        noticed = when.copy()
+        rows = np.flatnonzero(det.observer == Observer.RESIDENT)
+        if len(rows):
+            noticed[rows] = self._resident_first_notice(det.slot[rows], det.issue[rows], when[rows])
+            channel[rows] = self._decide_residents(det, rows, hour_index, office_open)
+        filed = np.flatnonzero(channel != NO_CHANNEL)
+        return ReportEvents(
+            det.issue[filed],
+            det.observer[filed],
+            det.slot[filed],
+            channel[filed],
+            when[filed],
+            noticed[filed],
+        )
+
+    def _resident_first_notice(
+        self, slots: np.ndarray, issues: np.ndarray, when: np.ndarray
+    ) -> np.ndarray:
+        """When each noticing resident first noticed her issue (now, the first time)."""
+        first = self.resident_first_notice
+        keys = slots * len(self.issues) + issues
+        return np.fromiter(
+            (first.setdefault(int(k), float(w)) for k, w in zip(keys, when, strict=True)),
+            float,
+            len(keys),
+        )
+
+    def _decide_workers(
+        self,
+        det: Detections,
+        rows: np.ndarray,
+        when: np.ndarray,
+        hour_index: int,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+    ) -> np.ndarray:
+        slots, issues = det.slot[rows], det.issue[rows]
+        observer = det.observer[rows]
+        utility, cost_now = self._worker_terms(slots, issues, reward)
+        day_start = (hour_index // 24) * 24.0
+        shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
+        later_open = self._worker_open(slots, office_open_at(self.staff, np.floor(shift_end)))
+        u_decide = self.draws.uniform("decide", hour_index, issues, observer, slots)
+        u_channel = self.draws.uniform(
+            "channel", hour_index, issues[:, None], slots[:, None], self._channels[None, :]
+        )
+        channel, later = self.decision.decide_now_or_later(
+            utility,
+            cost_now,
+            self._worker_open(slots, office_open),
+            self.decision.off_shift_cost(len(rows)),
+            later_open,
+            u_decide,
+            u_channel,
+        )
+        agents = self.workforce.agent_id[slots]
+        for i in np.flatnonzero(later):
+            heapq.heappush(
+                self.planned,
+                (
+                    float(shift_end[i]),
+                    int(issues[i]),
+                    int(slots[i]),
+                    int(agents[i]),
+                    float(when[rows][i]),
+                ),
+            )
+        return channel
+
+    def _decide_residents(
+        self, det: Detections, rows: np.ndarray, hour_index: int, office_open: bool
+    ) -> np.ndarray:
+        res, log = self.residents, self.issues
+        slots, issues = det.slot[rows], det.issue[rows]
+        utility, cost = self.decision.resident_terms(
+            propensity=res.propensity[slots], trust=res.trust[slots], severity=log.severity[issues]
+        )
+        available = resident_channels(self.rules, res.adopted_mini_program[slots], office_open)
+        observer = np.full(len(rows), Observer.RESIDENT)
+        return self.decision.decide(
+            utility,
+            cost,
+            available,
+            self.draws.uniform("decide", hour_index, issues, observer, slots),
+            self.draws.uniform(
+                "channel", hour_index, issues[:, None], -1 - slots[:, None], self._channels[None, :]
+            ),
+        )
+
+    def due(self, hour_index: int) -> ReportEvents:
+        """The end-of-shift reports due in this hour, over the channels open then.
+
+        A worker who has left the street since (his slot holds someone else) files nothing.
+        """
+        wf = self.workforce
+        due: list[tuple[float, int, int, float]] = []
+        while self.planned and self.planned[0][0] < hour_index + 1.0:
+            when, issue, slot, agent, noticed = heapq.heappop(self.planned)
+            if wf.agent_id[slot] == agent:
+                due.append((when, issue, slot, noticed))
+        if not due:
+            return ReportEvents.empty()
+        when = np.array([d[0] for d in due])
+        issues = np.array([d[1] for d in due], dtype=np.int64)
+        slots = np.array([d[2] for d in due], dtype=np.int64)
+        noticed = np.array([d[3] for d in due])
+        available = self._worker_open(slots, office_open_at(self.staff, np.floor(when)))
+        u = self.draws.uniform(
+            "channel", -1 - hour_index, issues[:, None], slots[:, None], self._channels[None, :]
+        )
+        channel = choose_channel(
+            self.decision.off_shift_cost(len(due)),
+            available,
+            self.decision.b.channel_choice_scale_yuan,
+            u,
+        )
+        keep = channel != NO_CHANNEL
+        return ReportEvents(
+            issues[keep],
+            wf.kind[slots[keep]].astype(np.int64),
+            slots[keep],
+            channel[keep],
+            when[keep],
+            noticed[keep],
+        )
+
+    def council_session(
+        self,
+        heard: list[tuple[int, int]],
+        hour_index: int,
+        office_open: bool,
+        reward: np.ndarray,
+    ) -> ReportEvents:
+        """Seat holders weigh the opinions heard at the council session (off shift, now).
+
+        Args:
+            heard: ``(issue, slot)`` pairs (:func:`model.sim.levers.relay_opinions`).
+            hour_index: the hour of the session.
+            office_open: the offices are open (the session is held in office hours).
+            reward: (n_issue_types,) expected reward of a verified report, yuan.
+        """
+        if not heard:
+            return ReportEvents.empty()
+        issues = np.array([h[0] for h in heard], dtype=np.int64)
+        slots = np.array([h[1] for h in heard], dtype=np.int64)
+        keys = self.workforce.agent_id[slots] * len(self.issues) + issues
+        self.decided.update(int(k) for k in keys)
+        utility, _ = self._worker_terms(slots, issues, reward)
+        channel = self.decision.decide(
+            utility,
+            self.decision.off_shift_cost(len(heard)),
+            self._worker_open(slots, office_open),
+            self.draws.uniform("relay", hour_index, issues, slots, -1),
+            self.draws.uniform(
+                "relay", hour_index, issues[:, None], slots[:, None], self._channels[None, :]
+            ),
+        )
+        when = hour_index + self.draws.uniform("relay", hour_index, issues, slots, -2)
+        keep = channel != NO_CHANNEL
+        return ReportEvents(
+            issues[keep],
+            self.workforce.kind[slots[keep]].astype(np.int64),
+            slots[keep],
+            channel[keep],
+            when[keep],
+            when[keep],  # heard at the session, weighed there
+        )
