@@ -1,29 +1,32 @@
 """The policy levers: one function per lever for what it does to the street.
 
 Every lever of the source article is a block of ``policies`` (docs/ODD.md, section 9.4 maps
-the article's measures to them). This module is where a lever acts:
+the article's measures to them). This module is where most levers act; the two with more
+machinery have modules of their own: the worker stations in :mod:`model.sim.stations`
+(reach, daily visits, registration at a station) and deliberation in
+:mod:`model.sim.deliberation` (council seats and meetings, relayed opinions, community
+activities). Here:
 
-- once, at the start of a run: :func:`station_reach` (which stations each worker can
-  reach, from distance along his route);
 - at the start of each day (:meth:`model.sim.model.StreetModel.start_day` calls them in
-  this order): :func:`station_visits`, :func:`posts_registration_drive`,
-  :func:`station_registration`, :func:`designated_posts`, :func:`insurance_enrolment`,
-  :func:`own_problems` (the one-stop platform), :func:`honours_spillover`;
-- every 30 days: :func:`honours_awards`, :func:`council_meetings`,
-  :func:`community_activities` (deliberation); at the council session (an office hour),
-  :func:`relay_opinions`;
-- when a ticket is verified (dispatched): :func:`pay_points`, :func:`waive_penalties`;
+  this order, with the stations' visits first and their registration after the drive):
+  :func:`posts_registration_drive` (extra registration hazard per day),
+  :func:`designated_posts`, :func:`insurance_enrolment`, :func:`own_problems` (the
+  one-stop platform), :func:`honours_spillover` (a belonging-target gain, a share);
+- every 30 days: :func:`honours_awards`;
+- when a ticket is verified (dispatched): :func:`pay_points` (yuan, within the yearly
+  budget), :func:`waive_penalties` (yuan per waived report);
 - once, at the start of a run, as terms of the other submodels: :func:`points_scheme` (the
-  only place the points lever's effects are read), :func:`report_time_pressure` (waiver),
-  :func:`mini_program_adoption`; what the levers do to the channels is
-  :func:`model.sim.channels.channel_rules`, what they cost :class:`model.sim.costs.Ledger`.
+  only place the points lever's effects are read), :func:`report_time_pressure` (waiver;
+  yuan per minute), :func:`mini_program_adoption` (a share), :func:`role_match_table`;
+  what the levers do to the channels is :func:`model.sim.channels.channel_rules`, what
+  they cost :class:`model.sim.costs.Ledger`.
 
 Every magnitude is a parameter of the lever's block with its unit and source (docs/ODD.md,
 section 8; the behavioural weights with their evidence and plausible ranges in
 model/config/mechanisms.yaml); the per-worker reference versions of the daily lever code are
-in :mod:`model.sim.reference`. Each lever draws from a stream of its own (or from keyed
-draws), so a lever switched on at zero strength changes nothing and never shifts another
-submodel's random numbers.
+in :mod:`model.sim.reference.levers`. Each lever draws from a stream of its own (or from
+keyed draws), so a lever switched on at zero strength changes nothing and never shifts
+another submodel's random numbers.
 """
 
 from __future__ import annotations
@@ -36,24 +39,19 @@ from mesa.agent import AgentSet
 
 from model.config.behaviour import BehaviourConfig
 from model.config.channels import ChannelsConfig
-from model.config.codes import ISSUE_TYPES, IssueStatus, IssueType, Role, WorkerKind
+from model.config.codes import ISSUE_TYPES, Role, WorkerKind
 from model.config.people import WorkersConfig
 from model.config.policies import (
-    DeliberationPolicy,
     HonoursPolicy,
     InsurancePolicy,
     MiniProgramPolicy,
     OneStopPolicy,
     PointsPolicy,
     PostsPolicy,
-    StationsPolicy,
     WaiverPolicy,
 )
 from model.sim.costs import Ledger
-from model.sim.issues import IssueLog
-from model.sim.residents import ResidentTable
 from model.sim.service import Reporter
-from model.sim.space import Layout, distance_m
 from model.sim.workforce import WorkerTable
 
 ROLE_TARGETS: dict[Role, tuple[str, ...]] = {
@@ -149,115 +147,6 @@ def mini_program_adoption(channels: ChannelsConfig, mini_program: MiniProgramPol
 # --------------------------------------------------------------------------- the day
 
 
-@dataclass(frozen=True)
-class StationReach:
-    """Which stations a worker can reach, by kind and base community.
-
-    Attributes:
-        pull: (n_kinds, n_communities, n_stations) share of a worker's passes that fall
-            within reach of each station (0 with no stations).
-        reach: (n_kinds, n_communities) share of a worker's passes within reach of at least
-            one station: a second station adds only the part of its catchment the first
-            does not already cover (nothing when it stands next to the first: diminishing
-            returns), while it adds its full capacity.
-    """
-
-    pull: np.ndarray
-    reach: np.ndarray
-
-
-def station_reach(
-    worker_passes: np.ndarray,
-    layout: Layout,
-    workers: WorkersConfig,
-    stations: StationsPolicy,
-) -> StationReach:
-    """How far each station reaches into each worker's route (the stations' catchment).
-
-    A station is within reach of a cell at most ``reach_minutes`` away at the kind's speed
-    (``reach_minutes / 60 x speed_kmh`` km, straight line). Its pull on a worker of kind
-    ``k`` based in ``b`` is the share of his passes (``worker_passes[k, b]``) on such cells.
-    Source: the article's stations (暖蜂驿站); reach and capacity are assumptions.
-
-    Args:
-        worker_passes: (n_kinds, n_communities, n_cells) exposure matrices.
-        layout: the street layout (cells of the stations).
-        workers: the ``workers`` block (speed of each kind).
-        stations: ``policies.stations``.
-
-    Returns:
-        The pulls and reaches.
-    """
-    n_kinds, n_bases, n_cells = worker_passes.shape
-    cells = layout.station_cells
-    pull = np.zeros((n_kinds, n_bases, len(cells)))
-    reach = np.zeros((n_kinds, n_bases))
-    if len(cells):
-        distance = distance_m(layout, cells[:, None], np.arange(n_cells)[None, :])  # (S, C)
-        totals = worker_passes.sum(axis=2)
-        has_passes = totals > 0
-        for k, kind in enumerate(WorkerKind):
-            speed = getattr(workers, kind.name.lower()).speed_kmh
-            radius = stations.reach_minutes / 60.0 * speed * 1000.0
-            near = distance <= radius  # (S, C)
-            within = worker_passes[k] @ near.T.astype(float)  # (B, S)
-            covered = worker_passes[k] @ near.any(axis=0).astype(float)  # (B,)
-            pull[k] = np.divide(
-                within, totals[k][:, None], out=np.zeros_like(within), where=has_passes[k][:, None]
-            )
-            reach[k] = np.divide(
-                covered, totals[k], out=np.zeros_like(covered), where=has_passes[k]
-            )
-    return StationReach(pull=pull, reach=np.clip(reach, 0.0, 1.0))
-
-
-def station_visits(
-    wf: WorkerTable,
-    works: np.ndarray,
-    reach: StationReach,
-    stations: StationsPolicy,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Workers stop at a station in reach: rest, charging, water (upgraded: more).
-
-    A working worker wants to stop at station ``s`` with probability
-    ``visit_daily_probability x reach x pull_s / sum(pull)`` (his reach over the stations in
-    proportion to their pull); a station expecting more visitors than
-    ``capacity_visits_per_day`` turns the surplus away in proportion. A visitor gains
-    belonging (``upgraded_belonging_per_visit`` at upgraded stations, else
-    ``belonging_per_visit``). Source: the article's worker stations (暖蜂驿站), upgraded with
-    publicity, training and deliberation; rates, reach and capacity are assumptions.
-
-    Args:
-        wf: the worker table.
-        works: (n_workers,) the worker works today.
-        reach: the stations' reach (:func:`station_reach`).
-        stations: ``policies.stations``.
-        rng: the ``stations`` stream (two draws per worker, whatever happens).
-
-    Returns:
-        Slots of the workers who visited.
-    """
-    u_visit, u_station = rng.random((2, len(wf)))
-    n_stations = reach.pull.shape[2]
-    if n_stations == 0 or len(wf) == 0:
-        return np.zeros(0, dtype=np.int64)
-    pull = reach.pull[wf.kind, wf.base]  # (n, S)
-    total = pull.sum(axis=1)
-    share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
-    wants = stations.visit_daily_probability * reach.reach[wf.kind, wf.base] * works
-    demand = (wants[:, None] * share).sum(axis=0)  # expected visitors per station
-    room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
-    cum = np.cumsum(share, axis=1)
-    station = np.minimum((u_station[:, None] >= cum).sum(axis=1), n_stations - 1)
-    visits = np.flatnonzero((total > 0) & (u_visit < wants * room[station]))
-    bump = (
-        stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
-    )
-    wf.bump_belonging(visits, bump)
-    return visits
-
-
 def posts_registration_drive(
     wf: WorkerTable, posts: PostsPolicy, base_hazard: float, n_communities: int
 ) -> np.ndarray:
@@ -290,17 +179,6 @@ def posts_registration_drive(
             * np.minimum(1.0, publicists[wf.base] / posts.publicists_for_full_boost)
         )
     return extra
-
-
-def station_registration(extra: np.ndarray, visits: np.ndarray, stations: StationsPolicy) -> None:
-    """A visit to an upgraded station may lead to registration (报到) there.
-
-    Adds ``registration_per_visit`` to the day's extra hazard of today's visitors (in place).
-    Source: the article's upgraded stations (policy publicity at the station); the chance is
-    an assumption.
-    """
-    if stations.upgraded and len(visits):
-        extra[visits] += stations.registration_per_visit
 
 
 def designated_posts(
@@ -421,131 +299,6 @@ def honours_awards(workers: AgentSet | None, wf: WorkerTable, honours: HonoursPo
     awarded = np.array([w.slot for w in ranked], dtype=np.int64)
     wf.bump_belonging(awarded, honours.belonging_bump)
     wf.honours[awarded] += 1
-
-
-def council_meetings(
-    wf: WorkerTable,
-    deliberation: DeliberationPolicy,
-    ledger: Ledger,
-    rng: np.random.Generator,
-) -> int:
-    """Worker seats on residents' councils (居民议事会): fill seats, meet, gain belonging.
-
-    The month's number of meetings is ``Poisson(meetings_per_month)``, street-wide. Each
-    community fills its free seats (``seats_per_community``) from its registered workers;
-    where seats are filled the meetings cost ``yuan_per_meeting`` each and seat holders gain
-    ``meetings x belonging_bump``. What seat holders hear at the council session is
-    :func:`relay_opinions`. Source: the article's invitation of workers to residents'
-    councils and forums; sizes are assumptions.
-
-    Args:
-        wf: the worker table.
-        deliberation: ``policies.deliberation``.
-        ledger: the cost ledger.
-        rng: the ``deliberation`` stream.
-
-    Returns:
-        The month's number of meetings.
-    """
-    meetings = int(rng.poisson(deliberation.meetings_per_month))
-    for community in range(wf.n_communities):
-        seated = np.flatnonzero(wf.seat & (wf.base == community))
-        free = deliberation.seats_per_community - len(seated)
-        if free > 0:
-            pool = np.flatnonzero(wf.registered & ~wf.seat & (wf.base == community))
-            if len(pool):
-                new = rng.choice(pool, size=min(free, len(pool)), replace=False)
-                wf.seat[new] = True
-                seated = np.concatenate([seated, new])
-        if meetings == 0 or len(seated) == 0:
-            continue
-        ledger.book("deliberation", meetings * deliberation.yuan_per_meeting)
-        wf.bump_belonging(seated, meetings * deliberation.belonging_bump)
-    return meetings
-
-
-def relay_opinions(
-    wf: WorkerTable,
-    issues: IssueLog,
-    live: np.ndarray,
-    deliberation: DeliberationPolicy,
-    meetings: int,
-) -> list[tuple[int, int]]:
-    """What seat holders hear at the council session: residents' waiting opinions.
-
-    In each community, up to ``round(opinions_relayed_per_meeting x meetings x seats)``
-    noticed but unreported opinion issues of the community (oldest first) are put to the
-    current seat holders, in turn. Each is then a noticing of the seat holder, who weighs it
-    with his own report decision over the channels open at the session (the model,
-    :meth:`model.sim.model.StreetModel.council_session`): the council adds no report by
-    itself.
-
-    Args:
-        wf: the worker table.
-        issues: the issue log.
-        live: the live issues (indices).
-        deliberation: ``policies.deliberation``.
-        meetings: the month's meetings (:func:`council_meetings`).
-
-    Returns:
-        ``(issue, slot)`` of each opinion heard, in order.
-    """
-    heard: list[tuple[int, int]] = []
-    if meetings == 0:
-        return heard
-    for community in range(wf.n_communities):
-        seated = np.flatnonzero(wf.seat & (wf.base == community))
-        if len(seated) == 0:
-            continue
-        waiting = live[
-            (issues.type[live] == IssueType.OPINION)
-            & (issues.community[live] == community)
-            & (issues.status[live] == IssueStatus.DETECTED)
-        ]
-        n_relay = round(deliberation.opinions_relayed_per_meeting * meetings * len(seated))
-        for k, issue in enumerate(waiting[:n_relay]):
-            heard.append((int(issue), int(seated[k % len(seated)])))
-    return heard
-
-
-def community_activities(
-    wf: WorkerTable,
-    residents: ResidentTable,
-    deliberation: DeliberationPolicy,
-    ledger: Ledger,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Cultural and mutual-help activities weave workers into the community.
-
-    Each community holds ``Poisson(activities_per_month)`` activities (``yuan_per_activity``
-    each); a worker based there joins at least one with probability
-    ``1 - (1 - activity_participation) ** events`` (``activity_belonging_bump``), and its
-    residents' trust in workers rises by ``resident_trust_gain x events x (1 - trust)``.
-    Source: the article's cultural and mutual-help activities; sizes are assumptions.
-
-    Returns:
-        (n_communities,) residents' mean trust in workers, which sets the relay factor of
-        opinion detection (:meth:`model.sim.detection.Detector.set_relay`).
-    """
-    res = residents
-    n_communities = wf.n_communities
-    for community in range(n_communities):
-        events = int(rng.poisson(deliberation.activities_per_month))
-        if events == 0:
-            continue
-        ledger.book("deliberation", events * deliberation.yuan_per_activity)
-        members = np.flatnonzero(wf.base == community)
-        joined = members[
-            rng.random(len(members)) < 1 - (1 - deliberation.activity_participation) ** events
-        ]
-        wf.bump_belonging(joined, deliberation.activity_belonging_bump)
-        mine = res.community == community
-        res.trust_in_workers[mine] += (
-            deliberation.resident_trust_gain * events * (1.0 - res.trust_in_workers[mine])
-        )
-    return np.bincount(
-        res.community, weights=res.trust_in_workers, minlength=n_communities
-    ) / np.maximum(1, np.bincount(res.community, minlength=n_communities))
 
 
 # --------------------------------------------------------------------------- verification

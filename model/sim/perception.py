@@ -11,7 +11,7 @@ The workers' *instant perception* (信息感知即时化) is a mechanism here, n
 - **staff** on patrol always file their own ticket;
 - a **council seat holder** hears residents' opinions at the council session (an office
   hour) and weighs each with the same report decision over the channels open then
-  (:func:`model.sim.levers.relay_opinions`).
+  (:func:`model.sim.deliberation.relay_opinions`).
 
 Every decision draws keyed uniforms (the hour, the issue, the observer, the slot), so the
 same person noticing the same problem in the same hour decides alike in every arm.
@@ -102,7 +102,7 @@ class Perception:
         issues: the issue log.
         staff: the ``staff`` block (office hours).
         station_in_reach: (n_kinds, n_communities) a station lies within reach of the route
-            of a worker of that kind and base (:class:`model.sim.levers.StationReach`).
+            of a worker of that kind and base (:class:`model.sim.stations.StationReach`).
         role_match: (n_roles, n_issue_types) the post targets the issue type.
         draws: the run's keyed draws.
     """
@@ -343,7 +343,7 @@ class Perception:
         """Seat holders weigh the opinions heard at the council session (off shift, now).
 
         Args:
-            heard: ``(issue, slot)`` pairs (:func:`model.sim.levers.relay_opinions`).
+            heard: ``(issue, slot)`` pairs (:func:`model.sim.deliberation.relay_opinions`).
             hour_index: the hour of the session.
             office_open: the offices are open (the session is held in office hours).
             reward: (n_issue_types,) expected reward of a verified report, yuan.

@@ -4,8 +4,8 @@ The daily submodels — shifts (who is online when), turnover and replacement, r
 (报到), designated posts, insurance enrolment, station visits, workers' own problems and
 the belonging (归属感) dynamics — work on whole arrays. Per-worker Python runs only on
 events (a report, an outcome, a departure), through :class:`model.sim.agents.Worker`.
-What the levers add to these dynamics (station visits, posts, insurance enrolment, the
-one-stop platform) is in :mod:`model.sim.levers`.
+What the levers add to these dynamics (posts, insurance enrolment, the one-stop platform)
+is in :mod:`model.sim.levers`, station visits in :mod:`model.sim.stations`.
 """
 
 from __future__ import annotations
@@ -305,7 +305,7 @@ class WorkerTable:
 
         Daily hazard ``registration_daily_hazard`` (fitted to ``registered_share``) plus
         ``extra_hazard`` from the levers (posts drive, publicists, upgraded stations; see
-        :mod:`model.sim.levers`).
+        :mod:`model.sim.levers` and :mod:`model.sim.stations`).
 
         Returns:
             Indices of newly registered slots.

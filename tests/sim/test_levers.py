@@ -1,4 +1,5 @@
-"""The levers: the terms they set, and what each daily and monthly lever does."""
+"""The levers (model/sim/levers.py, stations.py, deliberation.py): the terms they set, and
+what each daily and monthly lever does."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from conftest import layout_of, make_config
 from model.config.codes import ISSUE_TYPES, IssueStatus, IssueType, Role, WorkerKind
 from model.sim import levers
 from model.sim.costs import Ledger
-from model.sim.model import StreetModel, build_workforce, council_session_hour
+from model.sim.deliberation import council_meetings, council_session_hour, relay_opinions
+from model.sim.model import StreetModel, build_workforce
 from model.sim.space import exposure_matrices
+from model.sim.stations import station_reach, station_registration, station_visits
 from model.sim.workforce import MATCHED_POST
 
 RNG = np.random.default_rng
@@ -94,7 +97,7 @@ def reach_of(config, layout, station_cells=None):
     if station_cells is not None:
         layout = dataclasses.replace(layout, station_cells=np.asarray(station_cells, np.int64))
     passes = exposure_matrices(config.workers, layout)
-    return levers.station_reach(passes, layout, config.workers, config.policies.stations)
+    return station_reach(passes, layout, config.workers, config.policies.stations)
 
 
 def test_no_station_visit_without_a_station_in_reach_or_work() -> None:
@@ -102,12 +105,12 @@ def test_no_station_visit_without_a_station_in_reach_or_work() -> None:
     reach = reach_of(config, layout_of(config, np.random.default_rng(0)))
     works = np.ones(len(wf), bool)
     works[::2] = False
-    visits = levers.station_visits(wf, works, reach, config.policies.stations, RNG(1))
+    visits = station_visits(wf, works, reach, config.policies.stations, RNG(1))
     assert len(visits) > 0
     in_reach = reach.reach[wf.kind, wf.base] > 0
     assert set(visits) <= set(np.flatnonzero(works & in_reach))
     nowhere = dataclasses.replace(reach, reach=np.zeros_like(reach.reach))
-    assert len(levers.station_visits(wf, works, nowhere, config.policies.stations, RNG(1))) == 0
+    assert len(station_visits(wf, works, nowhere, config.policies.stations, RNG(1))) == 0
 
 
 def test_station_reach_is_the_share_of_passes_within_the_detour() -> None:
@@ -147,19 +150,19 @@ def test_a_full_station_turns_visitors_away() -> None:
     config, wf = table_for({"policies": {"stations": over}})
     layout = layout_of(config, np.random.default_rng(0))
     layout = dataclasses.replace(layout, station_cells=layout.station_cells[:1])
-    reach = levers.station_reach(
+    reach = station_reach(
         exposure_matrices(config.workers, layout), layout, config.workers, config.policies.stations
     )
     works = np.ones(len(wf), bool)
     demand = (reach.reach[wf.kind, wf.base]).sum()
     assert demand > 10  # far more would stop than the station can host
     rng = RNG(3)
-    days = [len(levers.station_visits(wf, works, reach, config.policies.stations, rng))
+    days = [len(station_visits(wf, works, reach, config.policies.stations, rng))
             for _ in range(400)]  # fmt: skip
     assert np.mean(days) == pytest.approx(2.0, abs=0.3)
     roomy = make_config({"policies": {"stations": {**over, "capacity_visits_per_day": 1e6}}})
     rng = RNG(3)
-    free = [len(levers.station_visits(wf, works, reach, roomy.policies.stations, rng))
+    free = [len(station_visits(wf, works, reach, roomy.policies.stations, rng))
             for _ in range(100)]  # fmt: skip
     assert np.mean(free) == pytest.approx(demand, rel=0.15)
 
@@ -187,10 +190,10 @@ def test_posts_drive_is_zero_when_off_and_saturates_at_five_publicists() -> None
 def test_station_registration_only_at_upgraded_stations() -> None:
     config, _ = table_for()
     extra = np.zeros(5)
-    levers.station_registration(extra, np.array([1, 3]), config.policies.stations)
+    station_registration(extra, np.array([1, 3]), config.policies.stations)
     assert not extra.any()
     upgraded = make_config({"policies": {"stations": {"upgraded": True}}}).policies.stations
-    levers.station_registration(extra, np.array([1, 3]), upgraded)
+    station_registration(extra, np.array([1, 3]), upgraded)
     assert list(extra) == [0.0, upgraded.registration_per_visit, 0.0,
                            upgraded.registration_per_visit, 0.0]  # fmt: skip
 
@@ -259,11 +262,11 @@ def test_council_meetings_relay_only_detected_opinions_of_the_community() -> Non
     log.status[:] = IssueStatus.DETECTED
     log.status[::3] = IssueStatus.REPORTED
     deliberation = config.policies.deliberation
-    meetings = levers.council_meetings(wf, deliberation, street.ledger, RNG(6))
+    meetings = council_meetings(wf, deliberation, street.ledger, RNG(6))
     assert meetings > 0 and street.ledger.spent["deliberation"] > 0
     seats = np.bincount(wf.base[wf.seat], minlength=wf.n_communities)
     assert (seats <= deliberation.seats_per_community).all() and seats.sum() > 0
-    heard = levers.relay_opinions(wf, log, live, deliberation, meetings)
+    heard = relay_opinions(wf, log, live, deliberation, meetings)
     assert heard
     for issue, slot in heard:
         assert log.type[issue] == IssueType.OPINION
@@ -272,7 +275,7 @@ def test_council_meetings_relay_only_detected_opinions_of_the_community() -> Non
     per_community = np.bincount(log.community[[i for i, _ in heard]], minlength=wf.n_communities)
     limit = np.round(deliberation.opinions_relayed_per_meeting * meetings * seats)
     assert (per_community <= limit).all()
-    assert levers.relay_opinions(wf, log, live, deliberation, 0) == []
+    assert relay_opinions(wf, log, live, deliberation, 0) == []
 
 
 @pytest.mark.parametrize("day", range(0, 60, 3))
@@ -293,11 +296,11 @@ def test_relayed_opinions_are_weighed_by_the_report_decision_over_open_channels(
         wf, log = street.workforce, street.issues
         wf.registered[:] = True
         wf.seat[:] = False
-        meetings = levers.council_meetings(wf, street.config.policies.deliberation,
-                                           street.ledger, RNG(6))  # fmt: skip
+        meetings = council_meetings(wf, street.config.policies.deliberation,
+                                    street.ledger, RNG(6))  # fmt: skip
         log.status[:] = IssueStatus.DETECTED
-        heard = levers.relay_opinions(wf, log, np.arange(len(log)),
-                                      street.config.policies.deliberation, meetings)  # fmt: skip
+        heard = relay_opinions(wf, log, np.arange(len(log)),
+                               street.config.policies.deliberation, meetings)  # fmt: skip
         assert heard
         reward = np.zeros(len(ISSUE_TYPES))
         hour = council_session_hour(street.config.staff, 0)

@@ -1,8 +1,8 @@
-"""The vectorised submodels against their per-agent references (model/sim/reference.py).
+"""The vectorised submodels against their per-agent references (model/sim/reference/).
 
-Each reference (:mod:`model.sim.reference`) is written the obvious way (Python loops over
-issues, observers, cells, workers or residents) from the model's definitions, not from the
-fast code's intermediate arrays, and is compared on small cases:
+Each reference (:mod:`model.sim.reference`, one module per submodel) is written the obvious
+way (Python loops over issues, observers, cells, workers or residents) from the model's
+definitions, not from the fast code's intermediate arrays, and is compared on small cases:
 
 - both take the same random numbers (the same keyed draws, the same arrays of uniforms, or
   a generator with the same seed drawn in the fast code's order), and the results must be
@@ -34,7 +34,7 @@ from model.config.codes import (
     Observer,
     Role,
 )
-from model.sim import levers, reference
+from model.sim import levers
 from model.sim.agents import Worker
 from model.sim.channels import channel_rules
 from model.sim.costs import Ledger
@@ -44,12 +44,22 @@ from model.sim.decisions import (
     resident_channels,
     worker_channels,
 )
+from model.sim.deliberation import community_activities
 from model.sim.detection import Detector
 from model.sim.issues import escalation_age
 from model.sim.levers import points_scheme
 from model.sim.model import StreetModel, build_decision, build_workforce
+from model.sim.reference import decisions as reference_decisions
+from model.sim.reference import deliberation as reference_deliberation
+from model.sim.reference import detection as reference_detection
+from model.sim.reference import issues as reference_issues
+from model.sim.reference import levers as reference_levers
+from model.sim.reference import space as reference_space
+from model.sim.reference import stations as reference_stations
+from model.sim.reference import workforce as reference_workforce
 from model.sim.residents import ResidentTable
 from model.sim.space import door_contacts, exposure_matrices, generate_layout, window_sum
+from model.sim.stations import StationReach, station_reach, station_registration, station_visits
 from model.sim.streams import keyed_draws
 
 K = len(WORKER_KINDS)
@@ -87,7 +97,7 @@ def shifts(model: StreetModel):
 
 def intensity_of(model: StreetModel, idx, counts, hour: int, on_duty: bool) -> np.ndarray:
     """The reference noticing intensity of the model's issues ``idx`` in an hour."""
-    return reference.noticing_intensity(
+    return reference_detection.noticing_intensity(
         model.config,
         model.issues,
         model.layout,
@@ -97,8 +107,8 @@ def intensity_of(model: StreetModel, idx, counts, hour: int, on_duty: bool) -> n
         counts,
         hour,
         on_duty,
-        reference.exposure(model.config.workers, model.layout),
-        reference.door_contacts(model.config.workers, model.layout, model.residents),
+        reference_space.exposure(model.config.workers, model.layout),
+        reference_space.door_contacts(model.config.workers, model.layout, model.residents),
     )
 
 
@@ -108,7 +118,9 @@ def picks_reference(
     """P(worker w noticed | a worker of ``kind`` noticed at ``cell``), from the reference."""
     det = model.detector
     field = det.worker_doors if at_the_door else det.worker_passes
-    return reference.worker_pick_probabilities(model.workforce, field, kind, cell, online_share)
+    return reference_detection.worker_pick_probabilities(
+        model.workforce, field, kind, cell, online_share
+    )
 
 
 # --------------------------------------------------------------------------- district
@@ -130,7 +142,9 @@ def test_exposure_matrices_match_a_per_cell_loop(extra) -> None:
     )
     got = exposure_matrices(config.workers, layout)
     assert got.shape == (K, layout.n_communities, layout.n_cells)
-    assert np.allclose(got, reference.exposure(config.workers, layout), rtol=1e-12, atol=1e-15)
+    assert np.allclose(
+        got, reference_space.exposure(config.workers, layout), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,7 +166,7 @@ def test_door_contacts_match_a_per_cell_loop(extra) -> None:
     households = np.bincount(res.home, minlength=layout.n_cells)
     assert (households > 1).any() and (households == 0).any()  # sharing and empty cells
     got = door_contacts(config.workers, layout, households)
-    want = reference.door_contacts(config.workers, layout, res)
+    want = reference_space.door_contacts(config.workers, layout, res)
     assert got.shape == (K, layout.n_communities, layout.n_cells)
     assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
     # every order of an online worker lands at some home of his zone
@@ -168,7 +182,7 @@ def test_door_contacts_match_a_per_cell_loop(extra) -> None:
 def test_window_sum_matches_brute_force(nx: int, ny: int, radius: int) -> None:
     layout = bare_layout(nx, ny)
     values = np.random.default_rng(nx * 31 + ny * 7 + radius).gamma(2.0, size=nx * ny)
-    expected = reference.window_sum(values, layout, radius)
+    expected = reference_space.window_sum(values, layout, radius)
     assert np.allclose(window_sum(values, layout, radius), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -216,7 +230,7 @@ def test_detections_match_an_event_by_event_loop_for_the_same_keyed_draws(
     log = model.issues
     idx = np.arange(len(log))
     online = shifts.online[:, hour]
-    counts = reference.online_counts(model.workforce, online) * 4.0  # many hits
+    counts = reference_detection.online_counts(model.workforce, online) * 4.0  # many hits
     intensity = model.detector.passes_fast(idx, counts, hour, True)
     # opinions heard at the door are rare per hour: make them likely, so that the pick by
     # door contacts is exercised (the picks read the fields, not the intensity)
@@ -225,12 +239,12 @@ def test_detections_match_an_event_by_event_loop_for_the_same_keyed_draws(
     draws = keyed_draws(31)
     model.detector.new_day()
     det = model.detector.detect(idx, log.cell[idx], intensity, counts, online, draws, hour_index)
-    hits = reference.detection_hits(idx, intensity, draws, hour_index)
+    hits = reference_detection.detection_hits(idx, intensity, draws, hour_index)
     # somebody who can notice is always there when the intensity is positive, so no hit is lost
     assert set(zip(det.issue.tolist(), det.observer.tolist(), strict=True)) == hits
     assert len(det) == len(hits) > 0
     assert np.all((det.slot >= 0) == (det.observer != Observer.STAFF))
-    want = reference.detections(
+    want = reference_detection.detections(
         model.config,
         log,
         model.layout,
@@ -248,13 +262,13 @@ def test_detections_match_an_event_by_event_loop_for_the_same_keyed_draws(
     assert got == want
     heard_at_door = [d for d in want if d[1] < K and log.type[d[0]] == OPINION]
     assert heard_at_door  # the door-contact pick is exercised
-    other = reference.detection_hits(idx, intensity, keyed_draws(32), hour_index)
+    other = reference_detection.detection_hits(idx, intensity, keyed_draws(32), hour_index)
     assert other != hits  # the draws depend on the run's key
 
 
 def covered_cell(model, kind: int, online_share: np.ndarray, at_the_door: bool = False) -> int:
     """The cell reached from the most bases with workers of ``kind`` online."""
-    counts = reference.online_counts(model.workforce, online_share)
+    counts = reference_detection.online_counts(model.workforce, online_share)
     det = model.detector
     field = det.worker_doors if at_the_door else det.worker_passes
     reach = (field[kind] * counts[kind][:, None] > 0).sum(axis=0)
@@ -275,7 +289,7 @@ def check_worker_picks(
     picks = det._pick_workers(
         kinds,
         np.array([cells[k] for k in kinds]),
-        reference.online_counts(wf, online_share),
+        reference_detection.online_counts(wf, online_share),
         online_share,
         u_base,
         u_worker,
@@ -285,7 +299,7 @@ def check_worker_picks(
     # the same uniforms give the same worker as the per-worker loop (a sample of them)
     field = det.worker_doors if at_the_door else det.worker_passes
     for i in range(0, len(kinds), 997):
-        want = reference.pick_worker(
+        want = reference_detection.pick_worker(
             wf, field, int(kinds[i]), cells[int(kinds[i])], online_share, u_base[i], u_worker[i]
         )
         assert picks[i] == want, i
@@ -328,7 +342,12 @@ def test_pick_workers_with_a_boolean_online_mask_counts_each_worker_fully(model,
     det.new_hour()
     u_base, u_worker = np.random.default_rng(21).random((2, n))
     picks = det._pick_workers(
-        kind, np.full(n, cell), reference.online_counts(wf, online), online > 0, u_base, u_worker
+        kind,
+        np.full(n, cell),
+        reference_detection.online_counts(wf, online),
+        online > 0,
+        u_base,
+        u_worker,
     )
     det.new_hour()
     p = picks_reference(model, kind, cell, online)
@@ -346,7 +365,7 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
     picks = det._pick_workers(
         np.array([1, 1, 0]),
         np.array([0, 5, 5]),
-        reference.online_counts(wf, online),
+        reference_detection.online_counts(wf, online),
         online,
         u_base,
         u_worker,
@@ -356,7 +375,10 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
     assert picks[2] == -1 or (wf.kind[picks[2]] == 0 and online[picks[2]] > 0)
     for i, (kind, cell) in enumerate([(1, 0), (1, 5)]):
         field = det.worker_passes
-        assert reference.pick_worker(wf, field, kind, cell, online, u_base[i], u_worker[i]) == -1
+        assert (
+            reference_detection.pick_worker(wf, field, kind, cell, online, u_base[i], u_worker[i])
+            == -1
+        )
 
 
 # --------------------------------------------------------------------------- residents
@@ -370,7 +392,7 @@ def watcher_cases(model):
     cells.append(int(layout.office_cells[0]))
     n = 40_000
     for cell in cells:
-        p = reference.watcher_probabilities(res, layout, cell)
+        p = reference_detection.watcher_probabilities(res, layout, cell)
         assert p.sum() > 0
         u_home, u_resident = np.random.default_rng(cell).random((2, n))
         picks = res.pick_watcher(np.full(n, cell), u_home, u_resident)
@@ -378,7 +400,9 @@ def watcher_cases(model):
         assert set(np.unique(picks)) <= set(np.flatnonzero(p > 0))
         # the same uniforms give the same resident as the per-resident loop (a sample)
         for i in range(0, n, 1999):
-            assert picks[i] == reference.pick_watcher(res, layout, cell, u_home[i], u_resident[i])
+            assert picks[i] == reference_detection.pick_watcher(
+                res, layout, cell, u_home[i], u_resident[i]
+            )
         yield cell, p, picks
 
 
@@ -434,18 +458,20 @@ def test_pick_watcher_returns_minus_one_exactly_where_nobody_lives_in_reach() ->
     picks = res.pick_watcher(cells, u_home, u_resident)
     assert (picks == -1).any() and (picks >= 0).any()
     for cell in cells:
-        p = reference.watcher_probabilities(res, layout, int(cell))
+        p = reference_detection.watcher_probabilities(res, layout, int(cell))
         if p.sum() == 0:
             assert picks[cell] == -1
         else:
             assert picks[cell] >= 0 and p[picks[cell]] > 0
-        want = reference.pick_watcher(res, layout, int(cell), u_home[cell], u_resident[cell])
+        want = reference_detection.pick_watcher(
+            res, layout, int(cell), u_home[cell], u_resident[cell]
+        )
         assert picks[cell] == want, cell
 
 
 def test_resident_looks_match_a_per_resident_loop(model) -> None:
     res, layout = model.residents, model.layout
-    expected = reference.resident_looks(res, layout)
+    expected = reference_detection.resident_looks(res, layout)
     assert np.allclose(res.looks_per_hour(), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -462,7 +488,7 @@ def test_draw_shifts_matches_a_per_worker_loop(seed: int) -> None:
     )
     wf = build_workforce(config, layout, np.random.default_rng(seed + 10))
     shifts = wf.draw_shifts(np.random.default_rng(seed))
-    online, counts, hours = reference.shifts(wf, np.random.default_rng(seed))
+    online, counts, hours = reference_workforce.shifts(wf, np.random.default_rng(seed))
     assert np.allclose(shifts.online, online, rtol=0, atol=1e-12)
     assert np.allclose(shifts.counts, counts, rtol=0, atol=1e-9)
     assert np.allclose(shifts.hours, hours, rtol=0, atol=1e-12)
@@ -488,7 +514,7 @@ def test_expected_cost_matches_a_per_row_loop(scale: float) -> None:
     cost, available = random_costs(np.random.default_rng(1), 300)
     got = expected_cost(cost, available, scale)
     for i in range(len(cost)):
-        want = reference.expected_cost(cost[i], available[i], scale)
+        want = reference_decisions.expected_cost(cost[i], available[i], scale)
         if math.isinf(want):
             assert math.isinf(got[i]) and got[i] > 0
         else:
@@ -500,7 +526,7 @@ def test_choose_channel_matches_a_per_row_loop_for_the_same_draws() -> None:
     u = np.random.default_rng(3).random(cost.shape)
     got = choose_channel(cost, available, 2.0, u)
     for i in range(len(cost)):
-        assert got[i] == reference.choose_channel(cost[i], available[i], 2.0, u[i]), i
+        assert got[i] == reference_decisions.choose_channel(cost[i], available[i], 2.0, u[i]), i
 
 
 def test_choose_channel_frequencies_match_the_logit_probabilities() -> None:
@@ -588,7 +614,9 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_uniforms(recall) ->
         np.random.default_rng(14).random((n, NC)),
     )
     got_now, got_later = fast_worker_decisions(decision, data, u_decide, u_channel)
-    want_now, want_later = reference.worker_decisions(config, rules, data, u_decide, u_channel)
+    want_now, want_later = reference_decisions.worker_decisions(
+        config, rules, data, u_decide, u_channel
+    )
     assert np.array_equal(got_now, want_now)
     assert np.array_equal(got_later, want_later)
     assert (got_now != NO_CHANNEL).any() and (got_now == NO_CHANNEL).any()
@@ -604,12 +632,12 @@ def test_worker_decision_matches_a_per_row_loop_for_the_same_uniforms(recall) ->
         utility, cost, data["available"], decision.off_shift_cost(n), data["available_later"]
     )
     for i in range(0, n, 7):
-        want = reference.now_or_later_probabilities(
+        want = reference_decisions.now_or_later_probabilities(
             config,
-            reference.worker_utility(config, data, i),
-            reference.worker_costs_now(config, rules, int(data["kind"][i])),
+            reference_decisions.worker_utility(config, data, i),
+            reference_decisions.worker_costs_now(config, rules, int(data["kind"][i])),
             data["available"][i],
-            reference.worker_costs_off_shift(config, rules),
+            reference_decisions.worker_costs_off_shift(config, rules),
             data["available_later"][i],
         )
         assert (p_now[i], p_later[i]) == pytest.approx(want, rel=1e-9, abs=1e-15), i
@@ -629,7 +657,7 @@ def test_worker_decision_with_the_waiver_matches_the_reference(waiver) -> None:
         np.random.default_rng(18).random((n, NC)),
     )
     got = fast_worker_decisions(decision, data, u_decide, u_channel)
-    want = reference.worker_decisions(config, rules, data, u_decide, u_channel)
+    want = reference_decisions.worker_decisions(config, rules, data, u_decide, u_channel)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert (got[0] != NO_CHANNEL).sum() > n // 2
 
@@ -647,7 +675,7 @@ def test_resident_decision_matches_a_per_row_loop_for_the_same_uniforms() -> Non
     u_decide, u_channel = rng.random(n), rng.random((n, NC))
     utility, cost = decision.resident_terms(propensity=propensity, trust=trust, severity=severity)
     got = decision.decide(utility, cost, available, u_decide, u_channel)
-    want = reference.resident_decisions(
+    want = reference_decisions.resident_decisions(
         config,
         rules,
         {"propensity": propensity, "trust": trust, "severity": severity, "available": available},
@@ -675,24 +703,28 @@ def test_channels_open_to_each_worker_and_resident_match_a_per_agent_loop(polici
     registered, adopted, station = rng.random((3, n)) < 0.5
     office_open, holds = rng.random((2, n)) < 0.5
     got = worker_channels(rules, registered, adopted, station, office_open, holds)
-    want = reference.worker_channels(rules, registered, adopted, station, office_open, holds)
+    want = reference_decisions.worker_channels(
+        rules, registered, adopted, station, office_open, holds
+    )
     assert np.array_equal(got, want)
     everyone_holds = np.ones(n, dtype=bool)
     nobody_holds = np.zeros(n, dtype=bool)
     assert np.array_equal(
         worker_channels(rules, registered, adopted, station, office_open),
-        reference.worker_channels(rules, registered, adopted, station, office_open, nobody_holds),
+        reference_decisions.worker_channels(
+            rules, registered, adopted, station, office_open, nobody_holds
+        ),
     )
     assert np.array_equal(
         worker_channels(rules, registered, adopted, station, True, everyone_holds),
-        reference.worker_channels(
+        reference_decisions.worker_channels(
             rules, registered, adopted, station, np.ones(n, bool), everyone_holds
         ),
     )
     for office in (True, False):
         assert np.array_equal(
             resident_channels(rules, adopted, office),
-            reference.resident_channels(rules, adopted, office),
+            reference_decisions.resident_channels(rules, adopted, office),
         )
 
 
@@ -705,7 +737,7 @@ def test_channels_open_to_each_worker_and_resident_match_a_per_agent_loop(polici
 )
 def test_escalation_age_matches_numeric_integration(base, doubling, budget) -> None:
     got = escalation_age(np.array([base]), np.array([doubling]), np.array([budget]))[0]
-    assert got == pytest.approx(reference.escalation_age(base, doubling, budget), rel=1e-7)
+    assert got == pytest.approx(reference_issues.escalation_age(base, doubling, budget), rel=1e-7)
 
 
 def test_escalation_age_without_hazard_is_infinite() -> None:
@@ -772,8 +804,8 @@ def test_station_reach_matches_a_per_station_per_cell_loop(lever_street, reach_m
     config, layout = lever_street.config, lever_street.layout
     stations = config.policies.stations.model_copy(update={"reach_minutes": reach_minutes})
     passes = lever_street.detector.worker_passes
-    got = levers.station_reach(passes, layout, config.workers, stations)
-    pull, reach = reference.station_reach(passes, layout, config.workers, stations)
+    got = station_reach(passes, layout, config.workers, stations)
+    pull, reach = reference_stations.station_reach(passes, layout, config.workers, stations)
     assert got.pull.shape == pull.shape == (K, layout.n_communities, len(layout.station_cells))
     assert np.allclose(got.pull, pull, rtol=1e-12, atol=1e-15)
     assert np.allclose(got.reach, reach, rtol=1e-12, atol=1e-15)
@@ -793,12 +825,10 @@ def test_station_visits_match_the_reference(lever_street, seed, capacity) -> Non
     stations = config.policies.stations.model_copy(
         update={"capacity_visits_per_day": capacity, "reach_minutes": 3.0}
     )
-    reach = levers.station_reach(
-        lever_street.detector.worker_passes, layout, config.workers, stations
-    )
+    reach = station_reach(lever_street.detector.worker_passes, layout, config.workers, stations)
     works = np.random.default_rng(seed + 100).random(len(fast)) < 0.7
-    got = levers.station_visits(fast, works, reach, stations, np.random.default_rng(seed))
-    want = reference.station_visits(
+    got = station_visits(fast, works, reach, stations, np.random.default_rng(seed))
+    want = reference_stations.station_visits(
         slow, works, reach.pull, reach.reach, stations, np.random.default_rng(seed)
     )
     assert list(got) == want and len(want) > 0
@@ -812,14 +842,17 @@ def test_station_visits_without_stations_draw_alike_and_visit_nobody(lever_stree
     (fast, _), (slow, _) = twins(lever_street)
     config, layout = lever_street.config, lever_street.layout
     passes = lever_street.detector.worker_passes
-    none = levers.StationReach(
+    none = StationReach(
         pull=np.zeros((K, layout.n_communities, 0)), reach=np.zeros((K, layout.n_communities))
     )
     works = np.ones(len(fast), dtype=bool)
     rng_fast, rng_slow = np.random.default_rng(7), np.random.default_rng(7)
     stations = config.policies.stations
-    assert len(levers.station_visits(fast, works, none, stations, rng_fast)) == 0
-    assert reference.station_visits(slow, works, none.pull, none.reach, stations, rng_slow) == []
+    assert len(station_visits(fast, works, none, stations, rng_fast)) == 0
+    assert (
+        reference_stations.station_visits(slow, works, none.pull, none.reach, stations, rng_slow)
+        == []
+    )
     assert rng_fast.random() == rng_slow.random()  # both took a row of draws per worker
     assert passes.sum() > 0
 
@@ -829,11 +862,11 @@ def test_registration_drive_and_station_registration_match_the_reference(lever_s
     pol, base = config.policies, config.workers.registration_daily_hazard
     assert (wf.role == Role.PUBLICIST).any()
     got = levers.posts_registration_drive(wf, pol.posts, base, wf.n_communities)
-    want = reference.posts_registration_drive(wf, pol.posts, base)
+    want = reference_levers.posts_registration_drive(wf, pol.posts, base)
     assert np.allclose(got, want, rtol=1e-12, atol=0)
     visits = np.flatnonzero(np.random.default_rng(3).random(len(wf)) < 0.3)
-    levers.station_registration(got, visits, pol.stations)
-    reference.station_registration(want, list(visits), pol.stations)
+    station_registration(got, visits, pol.stations)
+    reference_stations.station_registration(want, list(visits), pol.stations)
     assert np.allclose(got, want, rtol=1e-12, atol=0)
     assert got[visits].min() >= pol.stations.registration_per_visit
 
@@ -847,7 +880,7 @@ def test_designated_posts_match_the_reference(lever_street, matching) -> None:
     slots = np.flatnonzero(fast.registered)
     ledger = Ledger(lever_street.config.policies)
     levers.designated_posts(fast, slots, posts, ledger, np.random.default_rng(4))
-    given = reference.designated_posts(slow, slots, posts, np.random.default_rng(4))
+    given = reference_levers.designated_posts(slow, slots, posts, np.random.default_rng(4))
     assert np.array_equal(fast.role, slow.role)
     assert given == np.count_nonzero(fast.role) > 0
     assert ledger.spent["posts"] == pytest.approx(given * posts.training_yuan_per_post)
@@ -858,7 +891,7 @@ def test_insurance_enrolment_matches_the_reference(lever_street) -> None:
     insurance = lever_street.config.policies.insurance
     for day in range(5):
         levers.insurance_enrolment(fast, insurance, np.random.default_rng(day))
-        reference.insurance_enrolment(slow, insurance, np.random.default_rng(day))
+        reference_levers.insurance_enrolment(slow, insurance, np.random.default_rng(day))
     assert np.array_equal(fast.insured, slow.insured)
     assert np.array_equal(fast.subsidized, slow.subsidized) and fast.subsidized.any()
 
@@ -871,7 +904,9 @@ def test_own_problems_match_the_reference(lever_street, one_stop) -> None:
     behaviour = config.behaviour
     before = fast.belonging.copy()
     levers.own_problems(fast, config.workers, platform, behaviour, np.random.default_rng(5))
-    reference.own_problems(slow, config.workers, platform, behaviour, np.random.default_rng(5))
+    reference_levers.own_problems(
+        slow, config.workers, platform, behaviour, np.random.default_rng(5)
+    )
     assert np.array_equal(fast.belonging, slow.belonging)
     assert not np.array_equal(fast.belonging, before)
 
@@ -881,7 +916,7 @@ def test_belonging_update_matches_the_reference(lever_street) -> None:
     spill = levers.honours_spillover(lever_street.config.policies.honours)
     assert spill > 0
     fast.update_belonging(spill)
-    reference.update_belonging(slow, spill)
+    reference_workforce.update_belonging(slow, spill)
     assert np.allclose(fast.belonging, slow.belonging, rtol=1e-12, atol=1e-15)
 
 
@@ -893,7 +928,7 @@ def test_honours_awards_from_the_agents_match_the_table_reference(lever_street) 
         levers.honours_awards(lever_street.agents_by_type.get(Worker), wf, honours)
         fast = wf.belonging.copy()
         wf.belonging[:] = before
-        honoured = reference.honours_awards(wf, honours)
+        honoured = reference_levers.honours_awards(wf, honours)
         assert np.array_equal(fast, wf.belonging)
         assert len(honoured) == honours.awards_per_month
         assert set(np.flatnonzero(fast != before)) == set(honoured)
@@ -905,10 +940,10 @@ def test_community_activities_match_the_reference(lever_street) -> None:
     (fast_wf, fast_res), (slow_wf, slow_res) = twins(lever_street)
     deliberation = lever_street.config.policies.deliberation
     ledger = Ledger(lever_street.config.policies)
-    got = levers.community_activities(
-        fast_wf, fast_res, deliberation, ledger, np.random.default_rng(6)
+    got = community_activities(fast_wf, fast_res, deliberation, ledger, np.random.default_rng(6))
+    want = reference_deliberation.community_activities(
+        slow_wf, slow_res, deliberation, np.random.default_rng(6)
     )
-    want = reference.community_activities(slow_wf, slow_res, deliberation, np.random.default_rng(6))
     assert np.allclose(got, want, rtol=1e-12, atol=0)
     assert np.array_equal(fast_wf.belonging, slow_wf.belonging)
     assert np.allclose(fast_res.trust_in_workers, slow_res.trust_in_workers, rtol=1e-12, atol=0)

@@ -1,0 +1,153 @@
+"""The worker stations (暖蜂驿站): their reach into each route, daily visits, registration.
+
+The stations lever (``policies.stations``) acts here:
+
+- once, at the start of a run: :func:`station_reach` (which stations each worker can
+  reach, from distance along his route: the share of his passes within ``reach_minutes``
+  of each station at his kind's speed);
+- at the start of each day (:meth:`model.sim.model.StreetModel.start_day` calls them
+  around the posts drive, see :mod:`model.sim.levers`): :func:`station_visits` (who stops
+  at a station today, within each station's ``capacity_visits_per_day``, and the belonging
+  a visit brings) and :func:`station_registration` (the extra registration hazard per day
+  of today's visitors at an upgraded station).
+
+A station in reach also opens its report desk (upgraded stations only) to the worker
+(:func:`model.sim.channels.channel_rules`, :class:`model.sim.perception.Perception`); what
+stations cost is :class:`model.sim.costs.Ledger`. Every magnitude is a parameter of
+``policies.stations`` with its unit and source (docs/ODD.md, section 8); the visits draw
+from the ``stations`` stream, two uniforms per worker a day whatever happens, so a station
+lever at zero strength never shifts another submodel's random numbers. The per-worker
+reference versions are in :mod:`model.sim.reference.stations`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.config.codes import WorkerKind
+from model.config.people import WorkersConfig
+from model.config.policies import StationsPolicy
+from model.sim.space import Layout, distance_m
+from model.sim.workforce import WorkerTable
+
+
+@dataclass(frozen=True)
+class StationReach:
+    """Which stations a worker can reach, by kind and base community.
+
+    Attributes:
+        pull: (n_kinds, n_communities, n_stations) share of a worker's passes that fall
+            within reach of each station (0 with no stations).
+        reach: (n_kinds, n_communities) share of a worker's passes within reach of at least
+            one station: a second station adds only the part of its catchment the first
+            does not already cover (nothing when it stands next to the first: diminishing
+            returns), while it adds its full capacity.
+    """
+
+    pull: np.ndarray
+    reach: np.ndarray
+
+
+def station_reach(
+    worker_passes: np.ndarray,
+    layout: Layout,
+    workers: WorkersConfig,
+    stations: StationsPolicy,
+) -> StationReach:
+    """How far each station reaches into each worker's route (the stations' catchment).
+
+    A station is within reach of a cell at most ``reach_minutes`` away at the kind's speed
+    (``reach_minutes / 60 x speed_kmh`` km, straight line). Its pull on a worker of kind
+    ``k`` based in ``b`` is the share of his passes (``worker_passes[k, b]``) on such cells.
+    Source: the article's stations (暖蜂驿站); reach and capacity are assumptions.
+
+    Args:
+        worker_passes: (n_kinds, n_communities, n_cells) exposure matrices.
+        layout: the street layout (cells of the stations).
+        workers: the ``workers`` block (speed of each kind).
+        stations: ``policies.stations``.
+
+    Returns:
+        The pulls and reaches.
+    """
+    n_kinds, n_bases, n_cells = worker_passes.shape
+    cells = layout.station_cells
+    pull = np.zeros((n_kinds, n_bases, len(cells)))
+    reach = np.zeros((n_kinds, n_bases))
+    if len(cells):
+        distance = distance_m(layout, cells[:, None], np.arange(n_cells)[None, :])  # (S, C)
+        totals = worker_passes.sum(axis=2)
+        has_passes = totals > 0
+        for k, kind in enumerate(WorkerKind):
+            speed = getattr(workers, kind.name.lower()).speed_kmh
+            radius = stations.reach_minutes / 60.0 * speed * 1000.0
+            near = distance <= radius  # (S, C)
+            within = worker_passes[k] @ near.T.astype(float)  # (B, S)
+            covered = worker_passes[k] @ near.any(axis=0).astype(float)  # (B,)
+            pull[k] = np.divide(
+                within, totals[k][:, None], out=np.zeros_like(within), where=has_passes[k][:, None]
+            )
+            reach[k] = np.divide(
+                covered, totals[k], out=np.zeros_like(covered), where=has_passes[k]
+            )
+    return StationReach(pull=pull, reach=np.clip(reach, 0.0, 1.0))
+
+
+def station_visits(
+    wf: WorkerTable,
+    works: np.ndarray,
+    reach: StationReach,
+    stations: StationsPolicy,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Workers stop at a station in reach: rest, charging, water (upgraded: more).
+
+    A working worker wants to stop at station ``s`` with probability
+    ``visit_daily_probability x reach x pull_s / sum(pull)`` (his reach over the stations in
+    proportion to their pull); a station expecting more visitors than
+    ``capacity_visits_per_day`` turns the surplus away in proportion. A visitor gains
+    belonging (``upgraded_belonging_per_visit`` at upgraded stations, else
+    ``belonging_per_visit``). Source: the article's worker stations (暖蜂驿站), upgraded with
+    publicity, training and deliberation; rates, reach and capacity are assumptions.
+
+    Args:
+        wf: the worker table.
+        works: (n_workers,) the worker works today.
+        reach: the stations' reach (:func:`station_reach`).
+        stations: ``policies.stations``.
+        rng: the ``stations`` stream (two draws per worker, whatever happens).
+
+    Returns:
+        Slots of the workers who visited.
+    """
+    u_visit, u_station = rng.random((2, len(wf)))
+    n_stations = reach.pull.shape[2]
+    if n_stations == 0 or len(wf) == 0:
+        return np.zeros(0, dtype=np.int64)
+    pull = reach.pull[wf.kind, wf.base]  # (n, S)
+    total = pull.sum(axis=1)
+    share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
+    wants = stations.visit_daily_probability * reach.reach[wf.kind, wf.base] * works
+    demand = (wants[:, None] * share).sum(axis=0)  # expected visitors per station
+    room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
+    cum = np.cumsum(share, axis=1)
+    station = np.minimum((u_station[:, None] >= cum).sum(axis=1), n_stations - 1)
+    visits = np.flatnonzero((total > 0) & (u_visit < wants * room[station]))
+    bump = (
+        stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
+    )
+    wf.bump_belonging(visits, bump)
+    return visits
+
+
+def station_registration(extra: np.ndarray, visits: np.ndarray, stations: StationsPolicy) -> None:
+    """A visit to an upgraded station may lead to registration (报到) there.
+
+    Adds ``registration_per_visit`` to the day's extra hazard of today's visitors (in place).
+    Source: the article's upgraded stations (policy publicity at the station); the chance is
+    an assumption.
+    """
+    if stations.upgraded and len(visits):
+        extra[visits] += stations.registration_per_visit
