@@ -364,6 +364,39 @@ def paired_effects(
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
 
 
+def crn_efficiency(effects: pd.DataFrame) -> pd.DataFrame:
+    """How much the common random numbers narrow each outcome's comparisons.
+
+    Per outcome, over the arms of a :func:`paired_effects` table: the ratio of the SD of the
+    paired differences to the SD an unpaired difference of independent runs would have
+    (``sd_difference / sd_unpaired``; 1 = no gain, 0 = the pairs share all their noise),
+    as its median, minimum and maximum over the arms. Arms whose two SDs are both zero
+    (a lever that changes nothing in any replicate) are left out: their ratio is undefined.
+
+    Args:
+        effects: a table of :func:`paired_effects`.
+
+    Returns:
+        One row per outcome (in the table's order): ``outcome``, ``arms`` (arms with a
+        defined ratio), ``ratio_median``, ``ratio_min``, ``ratio_max``.
+    """
+    ratio = effects["sd_difference"] / effects["sd_unpaired"].where(effects["sd_unpaired"] > 0)
+    frame = effects.assign(ratio=ratio).dropna(subset=["ratio"])
+    rows = []
+    for outcome in dict.fromkeys(effects["outcome"]):
+        values = frame.loc[frame["outcome"] == outcome, "ratio"].to_numpy(float)
+        rows.append(
+            {
+                "outcome": outcome,
+                "arms": len(values),
+                "ratio_median": float(np.median(values)) if len(values) else math.nan,
+                "ratio_min": float(values.min()) if len(values) else math.nan,
+                "ratio_max": float(values.max()) if len(values) else math.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["outcome", "arms", "ratio_median", "ratio_min", "ratio_max"])
+
+
 @functools.lru_cache(maxsize=256)
 def _t_quantile(confidence: float, degrees_of_freedom: int) -> float:
     """Two-sided Student-t quantile for the given confidence level."""

@@ -241,3 +241,30 @@ def test_paired_comparison_invariants(pairs, shift):
     assert shifted.half_width == pytest.approx(forward.half_width, rel=1e-6, abs=1e-6)
     assert forward.ci_low <= forward.difference <= forward.ci_high
     assert 0.0 <= forward.p_value <= 1.0
+
+
+def test_crn_efficiency_is_zero_for_shared_noise_and_near_one_for_independent_runs():
+    from model.analysis.effects import crn_efficiency
+
+    rng = np.random.default_rng(5)
+    n = 400
+    noise = rng.normal(size=n)
+    runs = pd.DataFrame(
+        {
+            "arm": ["base"] * n + ["shifted"] * n + ["independent"] * n + ["same"] * n,
+            "replicate": list(range(n)) * 4,
+            "y": np.concatenate([noise, noise + 1.0, rng.normal(size=n), noise]),
+            "flat": np.concatenate([np.ones(n)] * 4),
+        }
+    )
+    table = paired_effects(runs, {"y": "higher", "flat": "higher"}, "base")
+    summary = crn_efficiency(table).set_index("outcome")
+    y = table[table.outcome == "y"].set_index("arm")
+    ratio = y.sd_difference / y.sd_unpaired
+    assert ratio["shifted"] == pytest.approx(0.0, abs=1e-9)  # all noise shared
+    assert ratio["independent"] == pytest.approx(1.0, abs=0.1)  # none shared
+    assert ratio["same"] == 0.0  # an arm that changes nothing differs by nothing
+    assert summary.loc["y", "arms"] == 3
+    assert summary.loc["y", "ratio_min"] == pytest.approx(0.0, abs=1e-9)
+    assert summary.loc["y", "ratio_max"] == pytest.approx(ratio["independent"])
+    assert summary.loc["flat", "arms"] == 0 and np.isnan(summary.loc["flat", "ratio_median"])
