@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.config.codes import OBSERVERS
 from model.outcomes.contract import FIX_WINDOW_HOURS
 from model.outcomes.survival import median_time
 from model.reporting import issue_outcomes as io
@@ -77,10 +78,33 @@ def run_outcomes(
         "median_hours_to_fix_among_fixed": float(np.median(fixed_hours)),
         "program_cost_yuan": float(programme),
         "forgone_revenue_yuan": 0.0,
+        "points_budget_exhausted_share": 0.0,
+        **first_reports(window, is_reported),
         "net_social_cost_yuan": float(public + harm),
         **worker_summary,
     }
     return {name: float(values[name]) for name in registry.outcome_names()}
+
+
+def first_reports(window: pd.DataFrame, is_reported: np.ndarray) -> dict[str, float]:
+    """Share of first reports and median hours from noticing to report, by reporter kind."""
+    kinds = window["first_reporter_kind"].to_numpy()
+    noticed_column = (
+        "first_reporter_noticed_at"
+        if "first_reporter_noticed_at" in window
+        else "first_detected_at"
+    )
+    delay = window["reported_at"].to_numpy(float) - window[noticed_column].to_numpy(float)
+    out: dict[str, float] = {}
+    for kind in OBSERVERS:
+        mine = is_reported & (kinds == kind)
+        out[f"first_report_share_{kind}"] = (
+            float(mine.sum() / is_reported.sum()) if is_reported.any() else math.nan
+        )
+        out[f"median_hours_detection_to_report_{kind}"] = (
+            float(np.median(delay[mine])) if mine.any() else math.nan
+        )
+    return out
 
 
 def base_cost(measured_days: float) -> float:
