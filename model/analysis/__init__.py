@@ -14,5 +14,7 @@ which analysis and reporting use as the runs do.
 - :mod:`~model.analysis.robustness` - win shares, improvement quantiles and regret over
   sampled worlds;
 - :mod:`~model.analysis.prim` - PRIM scenario discovery;
-- :mod:`~model.analysis.sensitivity` - Morris and Sobol indices (SALib), Latin hypercubes.
+- :mod:`~model.analysis.sensitivity` - Morris and Sobol indices (SALib), Latin hypercubes;
+- :mod:`~model.analysis.worlds` - an experiment run in sampled worlds: paired effects per
+  world, robustness and regret of every policy, Morris/Sobol indices, failure boxes.
 """
