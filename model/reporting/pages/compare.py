@@ -3,8 +3,8 @@
 What works, by how much, how sure, at what cost, for whom.
 :func:`build` computes every number once; each method returns one section of the page in
 the reader's language, in the order of a policymaker's page: title and bottom line, the
-brief, findings, effects, costs, where and for whom, day by day, how sure, method,
-provenance.
+brief, findings, effects, costs, where and for whom, who reports first and how fast, day by
+day, how sure, method, provenance.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from model.reporting.pages.common import (
     provenance_section,
     section,
 )
+from model.reporting.pages.first_reports import first_reports_section
 from model.reporting.results import Results, load_results, load_sensitivity
 from model.reporting.text import Text
 from model.reporting.worlds import Robustness, robustness
@@ -157,6 +158,14 @@ class ComparePage:
                 figure_html(*figures.participation(self.participation, t, self.shown_arms))
             )
         return section("equity", t("sections.equity"), *parts)
+
+    def first_reports_section(self) -> HTML:
+        """Who files the first report of a problem and how fast, under every measure."""
+        t, results = self.t, self.results
+        intro = t("compare.first_reports.intro", reference=t.reference_phrase(results.reference))
+        return first_reports_section(
+            results.ok_runs, t, [results.reference, *self.brief.arms], results.reference, intro
+        )
 
     def daily_section(self) -> HTML:
         """Daily series with bands and the reporting funnel."""

@@ -1,8 +1,8 @@
 """The scenario page (``scenario.ipynb``): one arm in depth.
 
 Its key numbers against the reference, the street day by day, where problems arise and how
-fast they are fixed in each community, the funnel from problem to fix, and workers'
-belonging and trust over time.
+fast they are fixed in each community, the funnel from problem to fix, who reports problems
+first and how fast, and workers' belonging and trust over time.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from model.reporting.pages.common import (
     provenance_section,
     section,
 )
+from model.reporting.pages.first_reports import first_reports_section
 from model.reporting.results import Results, ResultsError, load_results
 from model.reporting.text import Text
 
@@ -140,6 +141,17 @@ class ScenarioPage:
             "funnel",
             t("sections.scenario_funnel"),
             figure_html(*figures.funnel(table, t, self.compared)),
+        )
+
+    def first_reports_section(self) -> HTML:
+        """Who files the first report of a problem and how fast, arm against reference."""
+        t = self.t
+        return first_reports_section(
+            self.results.ok_runs,
+            t,
+            self.compared,
+            self.results.reference,
+            t("scenario.first_reports.intro"),
         )
 
     def people_section(self) -> HTML:
