@@ -8,7 +8,8 @@ in world ``k`` shares its seed. Its run table has one row per (policy, world, re
 row), one column per uncertain parameter (dotted key) with its sampled value, ``replicate``,
 ``seed``, ``status`` and the outcome columns. The manifest's ``worlds`` entry records the
 design: ``design`` ("lhs", "morris" or "sobol"), ``parameters`` (``{key: [low, high]}``,
-ordered as the sample's columns) and ``sample`` (one list of values per row).
+ordered as the sample's columns), ``matrix`` (one list of values per world; ``sample`` is
+read as a synonym) and, for a Morris design, ``num_levels``.
 
 This module turns that into:
 
@@ -108,10 +109,11 @@ def worlds_design(manifest: Mapping[str, Any]) -> WorldsDesign:
     }
     if not parameters:
         raise ValueError("worlds.parameters: no uncertain parameters")
-    sample = np.asarray(worlds.get("sample") or [], dtype=float)
+    rows = worlds.get("matrix") if worlds.get("matrix") is not None else worlds.get("sample")
+    sample = np.asarray(rows or [], dtype=float)
     if sample.ndim != 2 or sample.shape[1] != len(parameters):
         raise ValueError(
-            f"worlds.sample: expected rows of {len(parameters)} values (one per parameter)"
+            f"worlds.matrix: expected rows of {len(parameters)} values (one per parameter)"
         )
     frame = pd.DataFrame(sample, columns=list(parameters))
     frame.index.name = "world"
@@ -119,7 +121,7 @@ def worlds_design(manifest: Mapping[str, Any]) -> WorldsDesign:
         design=design,
         parameters=parameters,
         sample=frame,
-        levels=int(worlds.get("levels", 4)),
+        levels=int(worlds.get("num_levels") or 4),
         second_order=bool(worlds.get("second_order", False)),
         seed=None if worlds.get("seed") is None else int(worlds["seed"]),
     )

@@ -21,7 +21,7 @@ from model.reporting import equity
 from model.reporting.brief import Brief
 from model.reporting.measures import COST_PER_YEAR, FIXED_PER_YEAR, INCIDENTS_PER_YEAR
 from model.reporting.text import Text, round_significant
-from model.reporting.worlds import Robustness
+from model.reporting.worlds import Robustness, condition_words
 
 MAX_FINDINGS = 8
 
@@ -259,24 +259,8 @@ def robustness_finding(result: Robustness, t: Text, reference: str) -> Finding:
     if result.n_better == result.n_worlds:
         return Finding("robustness", t("findings.robustness.always", **fields), result.arm)
     text = t("findings.robustness.share", **fields)
-    condition = result.condition
-    if condition is not None:
-        name = t.parameter(condition.parameter)
-        if condition.low is None:
-            clause = t(
-                "findings.robustness.below", parameter=name, value=t.number(condition.high, 2)
-            )
-        elif condition.high is None:
-            clause = t(
-                "findings.robustness.above", parameter=name, value=t.number(condition.low, 2)
-            )
-        else:
-            clause = t(
-                "findings.robustness.between",
-                parameter=name,
-                low=t.number(condition.low, 2),
-                high=t.number(condition.high, 2),
-            )
+    if result.condition is not None:
+        clause = condition_words(result.condition, t)
         text = t("findings.robustness.with_condition", sentence=text, condition=clause)
     return Finding("robustness", text, result.arm)
 

@@ -15,7 +15,7 @@ from model.reporting.fonts import with_embedded_font
 from model.reporting.html import CSS_PATH, SIDECAR_MARK, atomic_write_text
 from model.reporting.text import Text, available_languages
 
-REPORT_ORDER = ("compare", "factorial", "scenario", "calibration")
+REPORT_ORDER = ("compare", "factorial", "scenario", "sensitivity", "calibration")
 """Order of the pages of one experiment in the index (the main page first)."""
 
 

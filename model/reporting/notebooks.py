@@ -10,7 +10,9 @@ for languages other than English.
 - :func:`render_report` - ``compare``, ``factorial`` or ``scenario`` on an experiment's
   results folder;
 - :func:`render_calibration` - ``calibration``: the status quo against its targets (the
-  notebook runs its own replications through the experiment executors).
+  notebook runs its own replications through the experiment executors);
+- :func:`render_sensitivity` - ``sensitivity``: robustness and screening of experiments run
+  in sampled worlds.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from model.experiments.provenance import code_version
 from model.reporting.html import ReportMeta, export_html
 from model.reporting.kernel import ensure_kernel
 from model.reporting.pages.common import page_text
-from model.reporting.results import code_version_text, load_results
+from model.reporting.results import code_version_text, load_results, load_sensitivity
 from model.reporting.text import Text
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
@@ -48,7 +50,10 @@ EXPERIMENT_REPORTS = ("compare", "factorial", "scenario")
 """Notebooks that read an experiment's results folder."""
 
 ALL_REPORTS = (*EXPERIMENT_REPORTS, "calibration")
-"""Every report notebook."""
+"""Every report notebook on one experiment or on the calibration."""
+
+SENSITIVITY_REPORT = "sensitivity"
+"""The notebook on experiments run in sampled worlds (robustness and screening folders)."""
 
 
 @dataclass(frozen=True)
@@ -316,6 +321,63 @@ def render_calibration(
         experiment_sha256="",
         code_version=code_version_text({"code_version": code_version()}),
         n_runs=seeds,
+        date=dt.date.today().isoformat(),
+        quick=quick,
+        html=f"{stem}.html",
+        parameters=values,
+    )
+    return _export(notebook, meta, t)
+
+
+def render_sensitivity(
+    out_dir: Path | str,
+    *,
+    robustness: Path | str | None = None,
+    screening: Path | str | None = None,
+    lang: str = "en",
+    quick: bool = False,
+    progress: bool | None = None,
+) -> ReportFiles:
+    """Execute ``sensitivity.ipynb`` on worlds results folders and export the page.
+
+    Args:
+        out_dir: report folder (created).
+        robustness: results folder of every measure in a Latin hypercube of worlds.
+        screening: results folder of a Morris or Sobol design.
+        lang: language of the page.
+        quick: the results come from quick runs (bannered page).
+        progress: papermill's progress bar (default: when stderr is a terminal).
+
+    Returns:
+        The files written.
+
+    Raises:
+        ValueError: neither folder is given.
+        model.reporting.results.ResultsError: a folder is unusable.
+    """
+    folders = {"robustness": robustness, "screening": screening}
+    loaded = {k: load_sensitivity(v) for k, v in folders.items() if v is not None}
+    if not loaded:
+        raise ValueError("give a robustness or a screening results folder")
+    t = Text(lang)
+    values: dict[str, Any] = {
+        key: None if key not in loaded else str(Path(loaded[key].folder).resolve())
+        for key in folders
+    }
+    values.update(quick=quick, lang=lang)
+    stem = page_stem(SENSITIVITY_REPORT, lang)
+    notebook = execute(
+        SENSITIVITY_REPORT, Path(out_dir) / f"{stem}.ipynb", values, progress=progress
+    )
+    first = loaded.get("robustness") or loaded["screening"]
+    meta = ReportMeta(
+        report=SENSITIVITY_REPORT,
+        title=t("reports.sensitivity.title"),
+        lang=lang,
+        experiment="sensitivity",
+        experiment_sha256=str(first.manifest.get("experiment_file_sha256") or ""),
+        code_version=code_version_text(first.manifest),
+        n_runs=sum(int((r.runs["status"] == "ok").sum()) for r in loaded.values()),
         date=dt.date.today().isoformat(),
         quick=quick,
         html=f"{stem}.html",

@@ -279,16 +279,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+WORLDS_RUN_COLUMNS = ("arm", "policy", "world", "replicate", "seed", "status")
+"""Columns every run table of a worlds experiment has (besides parameters and outcomes)."""
+
+
 @dataclass(frozen=True)
 class SensitivityResults:
-    """Runs of every arm in many sampled worlds (uncertain parameters drawn per world).
+    """Runs of every policy in many sampled worlds (uncertain parameters drawn per world).
 
     Attributes:
         folder: the results folder.
-        runs: one row per (world, arm, replicate) with the parameter and outcome columns.
+        runs: one row per (policy, world, replicate) with the parameter and outcome columns;
+            ``arm`` is the policy's listed name (the run's internal name ``policy@wK`` is
+            kept as ``run_arm``).
         parameters: parameter column -> (low, high) range it was sampled from.
-        reference: the reference arm.
-        manifest: the provenance record.
+        reference: the reference policy.
+        manifest: the provenance record (its ``worlds`` entry describes the design).
     """
 
     folder: Path
@@ -297,26 +303,56 @@ class SensitivityResults:
     reference: str
     manifest: dict[str, Any]
 
+    @property
+    def design(self) -> str:
+        """The design of the worlds: "lhs", "morris" or "sobol"."""
+        return str(self.manifest["worlds"]["design"])
+
+    @property
+    def policies(self) -> list[str]:
+        """Policies in experiment order (manifest order, else order of first appearance)."""
+        listed = [arm["name"] for arm in self.manifest.get("arms", []) if "name" in arm]
+        present = list(dict.fromkeys(self.runs["policy"]))
+        return [p for p in listed if p in present] or present
+
 
 def load_sensitivity(folder: Path | str) -> SensitivityResults:
-    """Read a sensitivity results folder (``runs.parquet`` with a ``world`` column).
+    """Read the results folder of an experiment run in sampled worlds.
 
-    The manifest names the sampled parameters under ``uncertain_parameters``
-    (``{column: [low, high]}``).
+    The manifest's ``worlds`` entry names the design and the sampled parameters
+    (``parameters``: ``{column: [low, high]}``); the run table has ``policy`` and ``world``
+    besides the usual columns (see :mod:`model.analysis.worlds`).
 
     Raises:
-        ResultsError: a file, column or manifest key is missing.
+        ResultsError: the folder, a file, column or manifest key is missing, or the
+            reference policy has no runs.
     """
     folder = resolve_folder(folder)
+    if not folder.is_dir():
+        raise ResultsError(f"{folder}: results folder not found")
     manifest = read_manifest(folder / "manifest.json")
-    if "uncertain_parameters" not in manifest:
-        raise ResultsError(f"{folder / 'manifest.json'}: missing key 'uncertain_parameters'")
+    worlds = manifest.get("worlds")
+    if not isinstance(worlds, dict) or not worlds.get("parameters"):
+        raise ResultsError(
+            f"{folder / 'manifest.json'}: missing key 'worlds.parameters' "
+            "(not an experiment in sampled worlds)"
+        )
     parameters = {
-        name: (float(bounds[0]), float(bounds[1]))
-        for name, bounds in manifest["uncertain_parameters"].items()
+        name: (float(bounds[0]), float(bounds[1])) for name, bounds in worlds["parameters"].items()
     }
-    runs = _read_table(folder / "runs.parquet", ("world", *RUN_COLUMNS, *parameters))
-    return SensitivityResults(folder, runs, parameters, str(manifest["reference"]), manifest)
+    runs_path = folder / "runs.parquet"
+    if not runs_path.is_file():
+        raise ResultsError(f"{runs_path}: file not found")
+    runs = _read_table(runs_path, (*WORLDS_RUN_COLUMNS, *parameters))
+    for outcome in registry.headline_outcomes():
+        if outcome not in runs.columns:
+            raise ResultsError(f"{runs_path}: missing outcome column {outcome!r}")
+    reference = str(manifest["reference"])
+    if reference not in set(runs["policy"]):
+        raise ResultsError(f"{runs_path}: no runs of the reference policy {reference!r}")
+    runs = runs.rename(columns={"arm": "run_arm"})
+    runs.insert(0, "arm", runs["policy"])
+    return SensitivityResults(folder, runs, parameters, reference, manifest)
 
 
 def provenance(manifest: dict[str, Any]) -> dict[str, Any]:

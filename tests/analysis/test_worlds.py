@@ -32,7 +32,7 @@ def manifest_of(design: str, sample: pd.DataFrame, bounds: dict, **extra) -> dic
             "rows": len(sample),
             "uncertainties_file": "scenarios/uncertainties.yaml",
             "parameters": {key: list(value) for key, value in bounds.items()},
-            "sample": sample.to_numpy().tolist(),
+            "matrix": sample.to_numpy().tolist(),
             **extra,
         },
     }
@@ -138,7 +138,7 @@ def test_missing_reference_is_a_key_error():
     [
         (None, "no 'worlds' entry"),
         ({"design": "grid", "parameters": {"x": [0, 1]}, "sample": [[0.5]]}, "unknown design"),
-        ({"design": "lhs", "parameters": {"x": [0, 1]}, "sample": [[0.5, 1]]}, "rows of 1"),
+        ({"design": "lhs", "parameters": {"x": [0, 1]}, "matrix": [[0.5, 1]]}, "rows of 1"),
     ],
 )
 def test_bad_worlds_entries(worlds, message):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from model.reporting import findings as f
 from model.reporting.measures import COST_PER_YEAR, FIXED_PER_YEAR, INCIDENTS_PER_YEAR
 from model.reporting.text import Text
-from model.reporting.worlds import FailureCondition, Robustness
+from model.reporting.worlds import FailureCondition, Restriction, Robustness
 
 from .helpers import effect_row, hand_brief
 
@@ -241,16 +241,20 @@ def robust(n_better: int, condition: FailureCondition | None) -> Robustness:
 
 
 def test_robustness_branches(t: Text):
-    below = FailureCondition("service.department_capacity", None, 0.77, 0.9, 0.8)
+    below = FailureCondition((Restriction("service.department_capacity", None, 0.77),), 0.9, 0.8)
     text = f.robustness_finding(robust(120, below), t, "baseline").text
     assert text.startswith("In 94 % of 128 sampled worlds (95 % CI 88 % to 97 %), the report mini")
     assert text.endswith(
         "It fails mainly when departments' capacity to fix problems (relative to "
         "today) is below 0.77."
     )
-    above = FailureCondition("behaviour.report_propensity", 1.2, None, 0.9, 0.8)
+    above = FailureCondition((Restriction("behaviour.report_propensity", 1.2, None),), 0.9, 0.8)
     assert "is above 1.20" in f.robustness_finding(robust(120, above), t, "baseline").text
-    between = FailureCondition("behaviour.report_propensity", 0.6, 0.9, 0.9, 0.8)
+    both = FailureCondition((*below.restrictions, *above.restrictions), 0.9, 0.8)
+    assert f.robustness_finding(robust(120, both), t, "baseline").text.endswith(
+        "is below 0.77 and people's readiness to report (relative to today) is above 1.20."
+    )
+    between = FailureCondition((Restriction("behaviour.report_propensity", 0.6, 0.9),), 0.9, 0.8)
     assert (
         "is between 0.60 and 0.90" in f.robustness_finding(robust(120, between), t, "baseline").text
     )

@@ -12,13 +12,14 @@ import pytest
 
 from model.analysis import effects as effect_verdicts
 from model.analysis import factorial as factorial_labels
+from model.analysis import worlds as worlds_analysis
 from model.config import codes
 from model.config.loading import read_yaml
 from model.config.paths import REPO_ROOT
 from model.experiments.calibration.targets import load_targets
 from model.reporting import equity, issue_outcomes, measures, registry
 from model.reporting.figures.factorial import SCALES
-from model.reporting.notebooks import ALL_REPORTS, NOTEBOOKS
+from model.reporting.notebooks import ALL_REPORTS, NOTEBOOKS, SENSITIVITY_REPORT
 from model.reporting.pages import calibration as calibration_page
 from model.reporting.text import (
     GLOSSARY_PATH,
@@ -107,7 +108,17 @@ DYNAMIC_FAMILIES: dict[str, list[str]] = {
     ],
     "ce_table.columns.effect_": ["fixed", "incidents"],
     "ce_table.columns.icer_": ["fixed", "incidents"],
-    "reports.": [f"{r}.title" for r in ALL_REPORTS],
+    "reports.": [f"{r}.title" for r in (*ALL_REPORTS, SENSITIVITY_REPORT)],
+    "sensitivity.columns.": [
+        "share_better",
+        "median_improvement",
+        "p10_improvement",
+        "max_regret",
+        "mean_regret",
+    ],
+    "sensitivity.influence_intro.": list(worlds_analysis.DESIGNS),
+    "sensitivity.method.": list(worlds_analysis.DESIGNS),
+    "sensitivity.output.": [worlds_analysis.LEVELS, worlds_analysis.EFFECT],
     "calibration.columns.": list(calibration_page.TABLE_COLUMNS),
     "calibration.fit_columns.": list(calibration_page.FIT_COLUMNS),
     "calibration.plausible_columns.": list(calibration_page.PLAUSIBLE_COLUMNS),

@@ -21,8 +21,10 @@ def test_planted_failure_region_is_found(sensitivity):
     assert result.share_ci_low < result.share_better < result.share_ci_high
     condition = result.condition
     assert condition is not None
-    assert condition.parameter == "service.department_capacity"
-    assert condition.low is None and condition.high == pytest.approx(0.8, abs=0.1)
+    (restriction,) = condition.restrictions
+    assert restriction.parameter == "service.department_capacity"
+    assert restriction.low is None and restriction.high == pytest.approx(0.8, abs=0.1)
+    assert condition.coverage > 0.9 and condition.density >= 0.6
 
 
 def test_an_arm_that_always_wins_has_no_failure_condition(sensitivity):

@@ -20,6 +20,7 @@ from model.reporting import registry
 from model.reporting.measures import DAYS_PER_YEAR
 from model.reporting.synthetic import story
 from model.reporting.synthetic.story import ArmEffect
+from model.reporting.synthetic.worlds import write_worlds_results
 
 STAFF_YUAN_PER_REPORT = 50.0
 
@@ -330,49 +331,23 @@ SENSITIVITY_PARAMETERS = {
 def make_sensitivity_results(
     folder: Path | str, *, n_worlds: int = 64, replicates: int = 2, base_seed: int = 7
 ) -> Path:
-    """Runs of baseline, mini-program and integrated in sampled worlds.
+    """Runs of baseline, mini-program and integrated in a Latin hypercube of sampled worlds.
 
     Planted: the mini-program beats the status quo on problems fixed within a week only
-    where department capacity is above 0.8; the integrated package wins everywhere.
+    where department capacity is above 0.8; the integrated package wins everywhere. The
+    folder has the layout of a worlds experiment (:mod:`model.reporting.synthetic.worlds`).
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(np.random.SeedSequence([base_seed]))
-    lows, highs = zip(*SENSITIVITY_PARAMETERS.values(), strict=True)
-    worlds = rng.uniform(lows, highs, size=(n_worlds, len(SENSITIVITY_PARAMETERS)))
-    rows = []
-    for world, params in enumerate(worlds):
-        capacity, propensity = params
-        for replicate in range(replicates):
-            noise = rng.normal(0.0, 0.005)
-            for arm, gain in (
-                ("baseline", 0.0),
-                ("mini_program", 0.1 * (capacity - 0.8)),
-                ("integrated", 0.05 + 0.02 * propensity),
-            ):
-                share = 0.5 + 0.1 * (capacity - 1.0) + gain + noise
-                row = {
-                    "world": world,
-                    "arm": arm,
-                    "replicate": replicate,
-                    "seed": world * 100 + replicate,
-                    "status": "ok",
-                    "error": None,
-                }
-                row.update(dict(zip(SENSITIVITY_PARAMETERS, params, strict=True)))
-                row.update(
-                    fixed_within_7d_share=share,
-                    issues_total=1800.0,
-                    measured_days=365.0,
-                )
-                rows.append(row)
-    pd.DataFrame(rows).to_parquet(folder / "runs.parquet", index=False)
-    manifest = {
-        "experiment": "sensitivity",
-        "reference": "baseline",
-        "days": 365,
-        "uncertain_parameters": {k: list(v) for k, v in SENSITIVITY_PARAMETERS.items()},
-        "synthetic": True,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return folder
+    return write_worlds_results(
+        folder,
+        design="lhs",
+        n=n_worlds,
+        replicates=replicates,
+        seed=base_seed,
+        experiment="sensitivity",
+        parameters=SENSITIVITY_PARAMETERS,
+        gains={
+            "baseline": lambda s: np.zeros(len(s)),
+            "mini_program": lambda s: 0.1 * (s["service.department_capacity"].to_numpy() - 0.8),
+            "integrated": lambda s: 0.05 + 0.02 * s["behaviour.report_propensity"].to_numpy(),
+        },
+    )
