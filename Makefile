@@ -18,6 +18,8 @@ help:
 	@echo "make report  - set up .venv, run the standard and factorial experiments (finished runs"
 	@echo "               are reused) and write their pages, the calibration and reports/index.html"
 	@echo "make report QUICK=1 - the same at 3 replications x 120 days (pages marked indicative only)"
+	@echo "               plus a tiny sensitivity page (robustness_quick, screening_quick)"
+	@echo "make report SENSITIVITY=1 - also the full sensitivity experiments (about 1,800 runs: hours)"
 	@echo "make lab     - JupyterLab on 127.0.0.1 with the project's kernel (streetwise)"
 	@echo "make test    - set up .venv, lint and run the full test suite"
 	@echo "make lint    - ruff check, ruff format --check and the import contracts (lint-imports)"
@@ -52,10 +54,12 @@ venv:
 		$(REACH); \
 	fi
 
-# QUICK=1: reduced replications and horizon; LANG=xx: language of the pages, taken only from
-# the make command line (LANG from the environment is the locale, not a report language).
+# QUICK=1: reduced replications and horizon (with the tiny sensitivity experiments);
+# SENSITIVITY=1: also the full experiments in sampled worlds (hours); LANG=xx: language of
+# the pages, taken only from the make command line (LANG from the environment is the locale, not a report language).
 comma := ,
-REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick) \
+REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick --sensitivity) \
+	$(if $(filter 1 yes true,$(SENSITIVITY)),--sensitivity) \
 	$(if $(filter command line,$(origin LANG)),--lang $(LANG),--lang en$(comma)zh)
 
 report: venv

@@ -222,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-calibration", action="store_true", help="leave out the calibration page"
     )
     report.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also run the robustness and screening experiments in sampled worlds and write "
+        "the sensitivity page (hours at full size; with --quick their quick versions)",
+    )
+    report.add_argument(
         "--executor",
         choices=("serial", "process", "dask"),
         default="process",
@@ -437,6 +443,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         arm=args.arm,
         lang=args.lang,
         calibration=not args.no_calibration,
+        sensitivity=args.sensitivity,
+        results_root=args.results,
         executor=args.executor,
         workers=args.workers,
     )

@@ -14,6 +14,15 @@ For every experiment file the pipeline
 then executes ``calibration`` into ``reports/calibration/`` (``reports/quick/calibration/``)
 and writes ``reports/index.html`` linking every page found under ``reports/``.
 
+With ``sensitivity`` (``streetwise report --sensitivity``; ``make report SENSITIVITY=1``, and
+always with ``make report QUICK=1``) the experiments in sampled worlds run first: the
+robustness and screening experiments of :data:`SENSITIVITY_EXPERIMENTS` (about 1,800 runs of
+365 days: hours on 2 cores), or their quick versions of :data:`QUICK_SENSITIVITY_EXPERIMENTS`
+(a few dozen runs of 30 days) in a quick run, each with its own horizon and replications.
+``sensitivity`` is executed into ``reports/sensitivity/`` (``reports/quick/sensitivity/``)
+and the compare pages state how robust each recommended measure is. The default full report
+leaves them out, so it does not take hours longer.
+
 A quick run uses :data:`QUICK_REPLICATIONS` replications and a :data:`QUICK_DAYS`-day
 horizon (the calibration :data:`QUICK_CALIBRATION_SEEDS` seeds), and every quick page
 carries the banner "quick run: indicative only".
@@ -37,7 +46,13 @@ from model.experiments.executors import available_cores
 from model.experiments.runner import run_experiment
 from model.reporting.brief import rank_arms
 from model.reporting.index import write_index
-from model.reporting.notebooks import REPORTS, ReportFiles, render_calibration, render_report
+from model.reporting.notebooks import (
+    REPORTS,
+    ReportFiles,
+    render_calibration,
+    render_report,
+    render_sensitivity,
+)
 from model.reporting.results import load_results
 from model.reporting.text import available_languages
 
@@ -46,6 +61,20 @@ DEFAULT_EXPERIMENTS = (
     REPO_ROOT / "scenarios" / "experiments" / "factorial.yaml",
 )
 """What ``make report`` reports on (besides the calibration)."""
+
+EXPERIMENTS = REPO_ROOT / "scenarios" / "experiments"
+
+SENSITIVITY_EXPERIMENTS = {
+    "robustness": EXPERIMENTS / "robustness.yaml",
+    "screening": EXPERIMENTS / "screening.yaml",
+}
+"""Experiments in sampled worlds of the full sensitivity page (only with ``sensitivity``)."""
+
+QUICK_SENSITIVITY_EXPERIMENTS = {
+    "robustness": EXPERIMENTS / "robustness_quick.yaml",
+    "screening": EXPERIMENTS / "screening_quick.yaml",
+}
+"""Their quick versions (a quick run with ``sensitivity``)."""
 
 RESULTS = Path("results")
 """Default results folder of full runs (that of ``streetwise experiment``)."""
@@ -188,6 +217,8 @@ def run_reports(
     arm: str | None = None,
     lang: str = "en",
     calibration: bool = True,
+    sensitivity: bool = False,
+    results_root: Path | str | None = None,
     executor: str = "process",
     workers: int | None = None,
     progress: bool | None = None,
@@ -204,6 +235,10 @@ def run_reports(
             written in each (``compare.html``, ``compare.zh.html``) and the index, in the
             first, links them all.
         calibration: also produce the calibration page.
+        sensitivity: also run the experiments in sampled worlds (the quick ones in a quick
+            run), write the sensitivity page and give the compare pages their robustness.
+        results_root: folder of the results folders of the sensitivity experiments
+            (default ``results/``; a quick run uses its ``quick/`` subfolder).
         executor: where the runs execute (``serial``, ``process``, ``dask``).
         workers: worker processes (default one per core).
         progress: progress bars (default: when stderr is a terminal).
@@ -222,9 +257,8 @@ def run_reports(
         """`` [zh]`` in the progress lines when pages are written in several languages."""
         return f" [{page_lang}]" if len(languages) > 1 else ""
 
-    total = (sum(len(notebooks_of(report)) for report in reports) + int(calibration)) * len(
-        languages
-    )
+    pages = sum(len(notebooks_of(report)) for report in reports) + int(calibration)
+    total = (pages + int(sensitivity)) * len(languages)
     started = {"clock": 0.0}
 
     def starting(text: str) -> None:
@@ -235,6 +269,20 @@ def run_reports(
         written.append(files)
         say(f"wrote {files.html} ({time.perf_counter() - started['clock']:.0f} s)")
 
+    worlds_folders: dict[str, Path] = {}
+    if sensitivity:
+        root = Path(results_root) if results_root is not None else RESULTS
+        root = root / QUICK_FOLDER if quick else root
+        files = QUICK_SENSITIVITY_EXPERIMENTS if quick else SENSITIVITY_EXPERIMENTS
+        for kind, file in files.items():
+            folder = root / load_experiment(file).name
+            say(f"experiment in sampled worlds ({kind}): {file} -> {folder}")
+            result = run_experiment(
+                file, executor=executor, workers=workers, out=folder, progress=progress
+            )
+            if not result.ok:
+                say(f"warning: {len(result.failures)} runs of {file.name} failed")
+            worlds_folders[kind] = folder
     for report in reports:
         say(f"experiment {report.name}: {report.file} -> {report.results}")
         result = run_experiment(
@@ -252,6 +300,8 @@ def run_reports(
         chosen = scenario_arm(report.results, arm)
         for name in notebooks_of(report):
             parameters = {"arm": chosen} if name == "scenario" else None
+            if name == "compare" and "robustness" in worlds_folders:
+                parameters = {"sensitivity": str(worlds_folders["robustness"])}
             for page_lang in languages:
                 starting(
                     f"{name}{f' ({chosen})' if parameters else ''}{tag(page_lang)} -> {report.out}/"
@@ -266,6 +316,11 @@ def run_reports(
                     progress=progress,
                 )
                 wrote(files)
+    if sensitivity:
+        out = reports_root / QUICK_FOLDER / "sensitivity" if quick else reports_root / "sensitivity"
+        for page_lang in languages:
+            starting(f"sensitivity{tag(page_lang)} -> {out}/")
+            wrote(render_sensitivity(out, **worlds_folders, lang=page_lang, quick=quick))
     if calibration:
         out = reports_root / QUICK_FOLDER / "calibration" if quick else reports_root / "calibration"
         seeds = QUICK_CALIBRATION_SEEDS if quick else CALIBRATION_SEEDS

@@ -14,6 +14,7 @@ from model.reporting.notebooks import render_sensitivity
 from model.reporting.pages import sensitivity
 from model.reporting.synthetic import make_robustness_results, make_screening_results
 from model.reporting.synthetic.worlds import FAILURE_CAPACITY
+from model.reporting.worlds import condition_words
 
 SECTIONS = ["title", "robustness", "influence", "failures", "budget", "method", "provenance"]
 
@@ -104,3 +105,34 @@ def test_notebook_renders_through_papermill(tmp_path, folders, lang):
     assert files.meta.warnings == []
     index = write_index(tmp_path).read_text(encoding="utf-8")
     assert files.html.name in index
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_brief_states_robustness_of_each_recommended_measure(
+    standard_folder, sensitivity_folder, lang
+):
+    from model.reporting.pages import compare
+
+    page = compare.build(
+        standard_folder, lang=lang, sensitivity_folder=sensitivity_folder, quick=True
+    )
+    t = page.t
+    by_arm = {r.arm: r for r in page.robustness}
+    # planted (synthetic sensitivity folder): mini-program fails where capacity < 0.8,
+    # the integrated package wins in every world
+    assert {"mini_program", "integrated"} <= set(by_arm)
+    shown = text_of(page.brief_section())
+    mini = by_arm["mini_program"]
+    share = t("sensitivity.brief.share", arm=t.arm("mini_program"),
+              reference=t.reference_phrase("baseline"), share=t.percent(mini.share_better),
+              n=t.number(mini.n_worlds))  # fmt: skip
+    assert share in shown
+    (restriction,) = mini.condition.restrictions
+    assert restriction.parameter == "service.department_capacity" and restriction.low is None
+    assert restriction.high == pytest.approx(0.8, abs=0.05)
+    assert condition_words(mini.condition, t) in shown
+    always = t("sensitivity.brief.always", arm=t.arm("integrated"),
+               reference=t.reference_phrase("baseline"), n=t.number(64))  # fmt: skip
+    assert always in shown
+    unchanged = compare.build(standard_folder, lang=lang, quick=True)
+    assert t("sensitivity.brief.intro") not in text_of(unchanged.brief_section())

@@ -33,7 +33,7 @@ from model.reporting.pages.common import (
 from model.reporting.pages.first_reports import first_reports_section
 from model.reporting.results import Results, load_results, load_sensitivity
 from model.reporting.text import Text
-from model.reporting.worlds import Robustness, robustness
+from model.reporting.worlds import Robustness, condition_words, robustness
 
 QUICK_RESAMPLES, FULL_RESAMPLES = 500, 2000
 """Bootstrap resamples of the ratio intervals in quick and full reports."""
@@ -54,7 +54,8 @@ class ComparePage:
         community_effects: effects per community (None without issue logs).
         type_effects: effects per issue type (None without issue logs).
         participation: participation per worker kind (None without the worker table).
-        robustness: robustness of the leading arms in sampled worlds (empty without them).
+        robustness: robustness in sampled worlds of every recommended arm (one that fixes
+            more problems within a week than the reference) that ran there (empty without).
         findings: the generated findings.
     """
 
@@ -102,9 +103,34 @@ class ComparePage:
         intro = paragraph(
             t("compare.brief_intro", reference=t.reference_phrase(self.brief.reference))
         )
-        return section(
-            "brief", t("sections.brief"), intro, brief_html(self.brief, t), holm_html(self.brief, t)
-        )
+        parts = [intro, brief_html(self.brief, t)]
+        sentences = self.robustness_sentences()
+        if sentences:
+            parts += [paragraph(t("sensitivity.brief.intro")), bullets(sentences, "robustness")]
+        return section("brief", t("sections.brief"), *parts, holm_html(self.brief, t))
+
+    def robustness_sentences(self) -> list[str]:
+        """Per recommended measure: share of sampled worlds it beats the status quo, where it fails.
+
+        Empty without sensitivity results (the brief is then unchanged).
+        """
+        t, sentences = self.t, []
+        for result in self.robustness:
+            fields = {
+                "arm": t.arm(result.arm),
+                "reference": t.reference_phrase(self.brief.reference),
+                "share": t.percent(result.share_better),
+                "n": t.number(result.n_worlds),
+            }
+            if result.n_better == result.n_worlds:
+                sentences.append(t("sensitivity.brief.always", **fields))
+                continue
+            text = t("sensitivity.brief.share", **fields)
+            if result.condition is not None:
+                condition = condition_words(result.condition, t)
+                text = t("sensitivity.brief.fails_when", sentence=text, condition=condition)
+            sentences.append(text)
+        return sentences
 
     def findings_section(self) -> HTML:
         """Five to eight generated sentences."""
@@ -265,8 +291,13 @@ def build(
         page.participation = equity.participation_by_kind(results.workers, rates)
     if sensitivity_folder is not None:
         sensitivity = load_sensitivity(sensitivity_folder)
-        arms = [a for a in brief.arms if a in set(sensitivity.runs["arm"])][:2]
-        page.robustness = [robustness(sensitivity, arm, FIXED_PER_YEAR) for arm in arms]
+        recommended = [
+            arm
+            for arm in brief.arms
+            if brief.effect(arm, MAIN_MEASURE.column)["verdict"] == BETTER
+            and arm in set(sensitivity.runs["policy"])
+        ]
+        page.robustness = [robustness(sensitivity, arm, FIXED_PER_YEAR) for arm in recommended]
     page.findings = findings(
         brief,
         t,
