@@ -12,8 +12,13 @@ and exists for every key overridden by some arm or varied by the factorial desig
 experiment-wide ``overrides`` are constant and get no column); see
 :mod:`model.experiments.results`.
 
-The schema and its expansion stay in one module (a little over 500 lines): the expansion
-reads every field of the schema, and the error messages of both name the same keys.
+An experiment with a ``worlds:`` block runs every listed arm in every sampled world of the
+uncertain parameters: arm ``A`` in world ``w`` is the arm ``A@wNNNN`` with the world's
+values added to its overrides (:mod:`model.experiments.worlds` draws the design and checks
+that no arm sets a sampled parameter itself).
+
+The schema and its expansion stay in one module (about 600 lines): the expansion reads
+every field of the schema, and the error messages of both name the same keys.
 """
 
 from __future__ import annotations
@@ -34,13 +39,31 @@ from model.config.errors import ConfigError, format_validation_error
 from model.config.loading import build_config, parse_value, read_yaml, set_dotted
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
+from model.experiments.worlds import (
+    Worlds,
+    WorldsSpec,
+    check_leaves_worlds_alone,
+    sample_worlds,
+    world_arm_name,
+)
 from model.outcomes.contract import OUTCOME_NAMES
 from model.sim.streams import replicate_seed
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _KEY_PART = re.compile(r"^[^.=\s]+$")
 _RESERVED_COLUMNS = frozenset(
-    {"arm", "replicate", "seed", "scenario", "status", "error", "wall_seconds", *OUTCOME_NAMES}
+    {
+        "arm",
+        "policy",
+        "world",
+        "replicate",
+        "seed",
+        "scenario",
+        "status",
+        "error",
+        "wall_seconds",
+        *OUTCOME_NAMES,
+    }
 )
 
 
@@ -194,6 +217,9 @@ class ExperimentSpec(_Strict):
     )
     arms: list[ArmSpec] = Field(default_factory=list, description="the arms, in order")
     factorial: FactorialSpec | None = Field(None, description="generated full-factorial arms")
+    worlds: WorldsSpec | None = Field(
+        None, description="run every listed arm in each sampled world of the uncertain parameters"
+    )
 
     _normalise = field_validator("overrides", mode="before")(_overrides)
 
@@ -210,6 +236,14 @@ class ExperimentSpec(_Strict):
             raise ValueError("give exactly one of replications or precision")
         if not self.arms and self.factorial is None:
             raise ValueError("no arms: give arms or a factorial block")
+        if self.worlds is not None:
+            if self.factorial is not None:
+                raise ValueError("worlds: runs the listed arms; it cannot expand a factorial block")
+            if self.precision is not None:
+                raise ValueError("worlds: give replications, not a precision target")
+            for arm in self.arms:
+                if "@" in arm.name:
+                    raise ValueError(f"worlds: arm name {arm.name!r} must not contain '@'")
         return self
 
 
@@ -225,10 +259,14 @@ class Arm:
         name: arm name.
         scenario: scenario file as written in the experiment.
         scenario_file: the file it resolved to.
-        overrides: the arm's own overrides (factorial levels included), dotted keys.
+        overrides: the arm's own overrides (factorial levels and a world's sampled values
+            included), dotted keys.
         levels: factorial lever levels (empty for a listed arm).
         config: the validated configuration.
         config_sha256: hash of the resolved configuration.
+        policy: the listed arm it comes from (its own name, except in sampled worlds, where
+            arm ``A@w0007`` has policy ``A``).
+        world: the design row of its sampled world (None without worlds).
     """
 
     index: int
@@ -239,6 +277,8 @@ class Arm:
     levels: dict[str, Any]
     config: ScenarioConfig
     config_sha256: str
+    policy: str
+    world: int | None = None
 
     @cached_property
     def resolved(self) -> dict[str, Any]:
@@ -264,8 +304,11 @@ class Experiment:
         source: where it came from (file path or ``<experiment>``).
         file_sha256: hash of the experiment file's bytes (None for an in-memory spec).
         arms: the arms in order (listed arms first, then factorial arms).
-        reference: the reference arm.
-        lever_keys: dotted keys that get a column in ``runs.parquet``.
+        reference: the reference arm (with worlds: the reference policy in world 0; every
+            world has its own, :meth:`reference_in`).
+        lever_keys: dotted keys that get a column in ``runs.parquet`` (with worlds: the
+            sampled parameters among them).
+        worlds: the sampled worlds, or None.
     """
 
     spec: ExperimentSpec
@@ -274,6 +317,13 @@ class Experiment:
     arms: tuple[Arm, ...]
     reference: Arm
     lever_keys: tuple[str, ...]
+    worlds: Worlds | None = None
+
+    def reference_in(self, world: int | None) -> Arm:
+        """The reference arm of a world (the reference itself without worlds)."""
+        if world is None or self.worlds is None:
+            return self.reference
+        return self.arms[world * len(self.worlds.policies) + self.reference.index]
 
     @property
     def name(self) -> str:
@@ -360,7 +410,7 @@ class _Resolver:
         self.base_dir = base_dir
         self.cache: dict[Path, dict[str, Any]] = {}
 
-    def find(self, scenario: str, where: str) -> Path:
+    def find(self, scenario: str, where: str, field: str = "scenario") -> Path:
         path = Path(scenario).expanduser()
         candidates = (
             [path]
@@ -372,7 +422,7 @@ class _Resolver:
                 return candidate
         looked = ", ".join(dict.fromkeys(str(c.parent) for c in candidates))
         raise ConfigError(
-            f"{self.source}: {where}.scenario: file not found: {scenario} (looked in {looked})"
+            f"{self.source}: {where}.{field}: file not found: {scenario} (looked in {looked})"
         )
 
     def build(
@@ -464,7 +514,13 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
     lever_keys: dict[str, None] = {}
 
     def add(
-        name: str, scenario: str, own: dict[str, Any], levels: dict[str, Any], where: str
+        name: str,
+        scenario: str,
+        own: dict[str, Any],
+        levels: dict[str, Any],
+        where: str,
+        policy: str | None = None,
+        world: int | None = None,
     ) -> None:
         config, path = resolver.build(len(arms), name, scenario, [spec.overrides, own], where)
         for key, value in own.items():
@@ -480,11 +536,37 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
                 levels=dict(levels),
                 config=config,
                 config_sha256=sha256(canonical_json(config.resolved())),
+                policy=name if policy is None else policy,
+                world=world,
             )
         )
 
-    for i, arm in enumerate(spec.arms):
-        add(arm.name, arm.scenario or spec.scenario, arm.overrides, {}, f"arms[{i}]")
+    worlds = None
+    if spec.worlds is not None:
+        path = resolver.find(spec.worlds.uncertainties, "worlds", field="uncertainties")
+        worlds = sample_worlds(
+            spec.worlds, path, _display_path(path), tuple(a.name for a in spec.arms), source
+        )
+        for i, arm in enumerate(spec.arms):
+            layers = [spec.overrides, arm.overrides]
+            where = f"arms[{i}]"
+            config, _ = resolver.build(i, arm.name, arm.scenario or spec.scenario, layers, where)
+            check_leaves_worlds_alone(config, worlds, f"{source}: arms[{i}]: arm {arm.name!r}")
+        for w in range(worlds.rows):
+            sampled = worlds.overrides(w)
+            for i, arm in enumerate(spec.arms):
+                add(
+                    world_arm_name(arm.name, w),
+                    arm.scenario or spec.scenario,
+                    {**arm.overrides, **sampled},
+                    {},
+                    f"arms[{i}]",
+                    policy=arm.name,
+                    world=w,
+                )
+    else:
+        for i, arm in enumerate(spec.arms):
+            add(arm.name, arm.scenario or spec.scenario, arm.overrides, {}, f"arms[{i}]")
     if spec.factorial is not None:
         block = spec.factorial
         labels = {key: _lever_label(key, lever) for key, lever in block.levers.items()}
@@ -512,19 +594,23 @@ def _expand(spec: ExperimentSpec, source: str, file_sha256: str | None, folder: 
         if arm.name in seen:
             raise ConfigError(f"{source}: arms[{i}].name: duplicate arm name {arm.name!r}")
         seen.add(arm.name)
+    if worlds is not None:  # the arms' own levers first, then the sampled parameters
+        for key in worlds.parameters:
+            lever_keys[key] = lever_keys.pop(key)
     clash = sorted(set(lever_keys) & _RESERVED_COLUMNS)
     if clash:
         raise ConfigError(f"{source}: overrides: {clash[0]}: name clashes with a results column")
     if spec.reference is None:
         reference = arms[0]
     else:
-        matches = [arm for arm in arms if arm.name == spec.reference]
+        # with worlds, the reference names a listed arm: its arm in world 0 stands for it
+        matches = [arm for arm in arms if arm.policy == spec.reference]
         if not matches:
+            names = [a.name for a in spec.arms] if worlds is not None else [a.name for a in arms]
             raise ConfigError(
-                f"{source}: reference: no arm named {spec.reference!r} "
-                f"(arms: {', '.join(a.name for a in arms)})"
+                f"{source}: reference: no arm named {spec.reference!r} (arms: {', '.join(names)})"
             )
         reference = matches[0]
     if spec.precision is not None and len(arms) < 2:
         raise ConfigError(f"{source}: precision: needs at least two arms (a reference and another)")
-    return Experiment(spec, source, file_sha256, tuple(arms), reference, tuple(lever_keys))
+    return Experiment(spec, source, file_sha256, tuple(arms), reference, tuple(lever_keys), worlds)

@@ -4,7 +4,9 @@
 file's hash, each arm's resolved configuration, the code version (git commit and a hash of
 the ``model`` sources), package and Python versions, executor, cores, start and end times,
 the sessions that ran, replication counts, the achieved precision of every paired
-difference per arm and outcome, and the failures.
+difference per arm and outcome, and the failures. An experiment with sampled worlds also
+records each arm's ``policy`` and ``world`` and the ``worlds`` block
+(:meth:`model.experiments.worlds.Worlds.manifest`: design, seed, ranges and the sample).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import platform
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -142,17 +145,9 @@ class SessionFacts:
         """
         included = [records[k] for k in planned if k in records]
         n = max((r + 1 for _, r in planned), default=0)
-        per_arm = {
-            arm.name: {
-                "ok": sum(
-                    1 for rec in included if rec["arm"] == arm.name and rec["status"] == "ok"
-                ),
-                "failed": sum(
-                    1 for rec in included if rec["arm"] == arm.name and rec["status"] != "ok"
-                ),
-            }
-            for arm in exp.arms
-        }
+        ok = Counter(rec["arm"] for rec in included if rec["status"] == "ok")
+        failed = Counter(rec["arm"] for rec in included if rec["status"] != "ok")
+        per_arm = {arm.name: {"ok": ok[arm.name], "failed": failed[arm.name]} for arm in exp.arms}
         finished_at = utc_now()
         sessions = list((previous or {}).get("sessions", []))
         if digest is not None:
@@ -167,7 +162,7 @@ class SessionFacts:
                 }
             )
         spec = exp.spec
-        return {
+        manifest = {
             "format": MANIFEST_FORMAT,
             "experiment": exp.name,
             "description": spec.description,
@@ -179,7 +174,7 @@ class SessionFacts:
             "results_digest": digest,
             "days": exp.days,
             "base_seed": exp.base_seed,
-            "reference": exp.reference.name,
+            "reference": exp.reference.policy,
             "design": {
                 "replications": spec.replications,
                 "precision": spec.precision.model_dump() if spec.precision else None,
@@ -232,6 +227,11 @@ class SessionFacts:
                 if rec["status"] != "ok"
             ],
         }
+        if exp.worlds is not None:
+            for entry, arm in zip(manifest["arms"], exp.arms, strict=True):
+                entry["policy"], entry["world"] = arm.policy, arm.world
+            manifest["worlds"] = exp.worlds.manifest()
+        return manifest
 
 
 def achieved_precision(

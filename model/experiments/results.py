@@ -11,7 +11,10 @@ Results directory (default ``results/<experiment name>/``):
   (``ok`` | ``error``), ``error`` (one line, null when ok) and ``wall_seconds``. A lever
   column's value is the arm's *resolved* value (so the status-quo arm shows ``false`` where
   another arm sets ``true``). ``wall_seconds`` is the only column that depends on the
-  machine: compare tables without it.
+  machine: compare tables without it. An experiment with sampled worlds
+  (:mod:`model.experiments.worlds`) adds ``policy`` (the listed arm) and ``world`` (the
+  design row) after ``arm`` (``baseline@w0007``), and every sampled parameter is a lever
+  column holding the world's value; rows run world by world, listed arms in order.
 - ``daily.parquet``: ``arm``, ``replicate`` and the daily series of every successful run.
 - ``issues.parquet`` and ``workers.parquet``: the issue logs and worker rosters, with
   ``--keep-issue-logs`` only.
@@ -209,8 +212,11 @@ def runs_table(experiment: Experiment, records: Sequence[dict[str, Any]]) -> pa.
     """The ``runs.parquet`` table of the given run records (kept in the given order)."""
     arms = experiment.arms
     by_arm = [arms[r["arm_index"]] for r in records]
-    columns: dict[str, pa.Array] = {
-        "arm": pa.array([r["arm"] for r in records], type=pa.string()),
+    columns: dict[str, pa.Array] = {"arm": pa.array([r["arm"] for r in records], type=pa.string())}
+    if experiment.worlds is not None:
+        columns["policy"] = pa.array([a.policy for a in by_arm], type=pa.string())
+        columns["world"] = pa.array([a.world for a in by_arm], type=pa.int64())
+    columns |= {
         "replicate": pa.array([r["replicate"] for r in records], type=pa.int64()),
         "seed": pa.array([r["seed"] for r in records], type=pa.int64()),
         "scenario": pa.array([a.scenario for a in by_arm], type=pa.string()),
@@ -337,11 +343,27 @@ class ExperimentResult:
         return bool((self.runs["status"] == "ok").all())
 
     def differences(self, outcome: str, reference: str | None = None) -> pd.DataFrame:
-        """Paired (CRN) differences of every arm from the reference with 95 % intervals."""
+        """Paired (CRN) differences of every arm from the reference with 95 % intervals.
+
+        With sampled worlds, arms are the listed arms (``policy``) and a pair is one
+        replicate in one world: the mean difference over the sampled worlds, its interval
+        spanning the spread between worlds as well as the run-to-run noise.
+        """
         confidence = (self.manifest.get("precision") or {}).get("confidence", 0.95)
-        return paired_differences(
-            self.runs, outcome, reference or self.reference, confidence=confidence
-        )
+        runs = self.runs
+        if "world" in runs.columns and "policy" in runs.columns:
+            runs = runs.assign(
+                pair=runs["world"] * (int(runs["replicate"].max()) + 1) + runs["replicate"]
+            )
+            return paired_differences(
+                runs,
+                outcome,
+                reference or self.reference,
+                confidence=confidence,
+                arm_column="policy",
+                replicate_column="pair",
+            )
+        return paired_differences(runs, outcome, reference or self.reference, confidence=confidence)
 
     def __repr__(self) -> str:
         return f"ExperimentResult({str(self.out)!r})"

@@ -173,9 +173,15 @@ class _Session:
             f"(until {precision.outcome} is within "
             f"±{precision.relative_half_width:.1%} of the reference)"
         )
+        arms = f"{len(exp.arms)} arms"
+        if exp.worlds is not None:
+            arms = (
+                f"{len(exp.worlds.policies)} arms in {exp.worlds.rows} sampled worlds "
+                f"({exp.worlds.design}, seed {exp.worlds.seed}) = {arms}"
+            )
         self.say(
-            f"experiment {exp.name!r}: {len(exp.arms)} arms x {design}, {exp.days} days, "
-            f"base seed {exp.base_seed}, reference {exp.reference.name!r}"
+            f"experiment {exp.name!r}: {arms} x {design}, {exp.days} days, "
+            f"base seed {exp.base_seed}, reference {exp.reference.policy!r}"
         )
         attempted: set[tuple[int, int]] = set()
         batches: list[int] = []
@@ -362,7 +368,10 @@ class _Session:
         except (KeyError, ValueError, OSError):
             table = None
         if table is not None and not table.empty:
-            lines = [f"{outcome}: paired difference from {self.exp.reference.name!r} (95 % CI)"]
+            over = f" over {self.exp.worlds.rows} worlds" if self.exp.worlds is not None else ""
+            lines = [
+                f"{outcome}: paired difference from {self.exp.reference.policy!r}{over} (95 % CI)"
+            ]
             width = max(len(a) for a in table["arm"])
             for row in table.itertuples():
                 if row.n == 0:
