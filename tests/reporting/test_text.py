@@ -21,6 +21,7 @@ from model.reporting import equity, issue_outcomes, measures, registry
 from model.reporting.figures.factorial import SCALES
 from model.reporting.notebooks import ALL_REPORTS, NOTEBOOKS, SENSITIVITY_REPORT
 from model.reporting.pages import calibration as calibration_page
+from model.reporting.pages import first_reports as first_reports_page
 from model.reporting.text import (
     GLOSSARY_PATH,
     MESSAGES_DIR,
@@ -109,6 +110,12 @@ DYNAMIC_FAMILIES: dict[str, list[str]] = {
     "ce_table.columns.effect_": ["fixed", "incidents"],
     "ce_table.columns.icer_": ["fixed", "incidents"],
     "reports.": [f"{r}.title" for r in (*ALL_REPORTS, SENSITIVITY_REPORT)],
+    "scenario.first_reports.": ["others_lead", "workers_lead"],
+    "scenario.first_reports.kinds.": [
+        *first_reports_page.REPORTER_KINDS,
+        first_reports_page.WORKERS_TOGETHER,
+    ],
+    "scenario.first_reports.kinds_in_text.": list(first_reports_page.REPORTER_KINDS),
     "sensitivity.columns.": [
         "share_better",
         "median_improvement",

@@ -110,7 +110,8 @@ def test_factorial_scenario_and_calibration_read_in_chinese(chinese_reports):
     assert "相互增强" in page(chinese_reports, "factorial")
     assert "单项措施深度分析" in page(chinese_reports, "scenario")
     calibration = page(chinese_reports, "calibration")
-    assert re.search(r"\d+项需再现的目标中有\d+项落在其区间内（2次重复，每次统计40天）", calibration)
+    headline = r"\d+项需再现的目标中有\d+项落在其区间内（2次重复，每次统计40天）"
+    assert re.search(headline, calibration)
 
 
 def test_the_chinese_index_links_every_chinese_page(chinese_reports):
