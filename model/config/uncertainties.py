@@ -1,10 +1,12 @@
 """Uncertain parameters: what the sensitivity and robustness analyses sample, and why.
 
 ``scenarios/uncertainties.yaml`` lists the parameters whose values the evidence pins down
-only loosely, each with its dotted key (as used by ``--set``), a short label, the range
-``[low, high]`` sampled uniformly, where the range comes from (``basis``) and the reasoning
-(``justification``). An experiment with a ``worlds:`` block (:mod:`model.experiments.worlds`)
-draws one value per parameter per sampled world from these ranges.
+only loosely, each with its dotted key (as used by ``--set``), the range ``[low, high]``
+sampled uniformly, where the range comes from (``basis``) and the reasoning
+(``justification``). The words a report shows for a key, in each language, are the report
+messages' ``parameters.<key>`` (one source; no label is stored here). An experiment with a
+``worlds:`` block (:mod:`model.experiments.worlds`) draws one value per parameter per sampled
+world from these ranges.
 
 Checks, each refused with one line naming the file, the key and the problem:
 
@@ -52,8 +54,8 @@ class Uncertainty(Section):
     """One uncertain parameter.
 
     Attributes:
-        key: dotted key of the scenario schema, as used by ``--set``.
-        label: a few plain words naming the parameter (figure labels).
+        key: dotted key of the scenario schema, as used by ``--set`` (the reports' words
+            for it are the messages' ``parameters.<key>``).
         range: ``[low, high]`` sampled uniformly, in the parameter's own units; contains the
             status-quo default.
         basis: where the range comes from, one of :data:`BASES`.
@@ -61,7 +63,6 @@ class Uncertainty(Section):
     """
 
     key: str = Field(min_length=1, pattern=r"^[^.=\s]+(\.[^.=\s]+)*$")
-    label: str = Field(min_length=1)
     range: tuple[float, float]
     basis: Literal["mechanisms", "calibration", "source", "assumption"]
     justification: str = Field(min_length=1)

@@ -36,7 +36,6 @@ TOPICS = {
 def entry(key: str = "behaviour.trust", **changes: Any) -> dict[str, Any]:
     data = {
         "key": key,
-        "label": "a label",
         "range": [1.0, 5.0],
         "basis": "assumption",
         "justification": "because",
@@ -67,7 +66,7 @@ def test_every_range_contains_the_default_and_every_end_is_accepted_by_set():
         default = schema_default(item.key)
         assert low <= default <= high, item.key
         assert low < high, item.key
-        assert item.justification.strip() and item.label.strip()
+        assert item.justification.strip()
         for value in (low, high):
             config = build_config({}, [f"{item.key}={value:.10f}"])
             assert schema_default(item.key, config) == pytest.approx(value), item.key
@@ -87,6 +86,8 @@ def test_mechanisms_basis_ranges_equal_the_mechanism_table():
     [
         ([entry()], {"colour": 1}, "uncertainties.yaml: colour: unknown key"),
         ([entry(colour=1)], {}, "uncertainties.yaml (behaviour.trust): uncertainties[0].colour: "),
+        # labels are the report messages' parameters.<key> (one source), never stored here
+        ([entry(label="trust")], {}, "(behaviour.trust): uncertainties[0].label: unknown key"),
         ([entry(key="behaviour.nope")], {}, "behaviour.nope: not a parameter of the scenario"),
         ([entry(key="behaviour")], {}, "behaviour: not a parameter of the scenario schema"),
         ([entry(range=[3.5, 5.0])], {}, "behaviour.trust: range [3.5, 5] does not contain"),
