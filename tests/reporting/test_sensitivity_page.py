@@ -12,6 +12,7 @@ from model.reporting.html import external_resources
 from model.reporting.index import write_index
 from model.reporting.notebooks import render_sensitivity
 from model.reporting.pages import sensitivity
+from model.reporting.pages.common import duration_text
 from model.reporting.synthetic import make_robustness_results, make_screening_results
 from model.reporting.synthetic.worlds import FAILURE_CAPACITY
 from model.reporting.worlds import condition_words
@@ -82,6 +83,10 @@ def test_budget_states_runs_and_time(page):
     shown = text_of(page.budget_section())
     assert page.t.number(64 * 3 * 2) in shown  # 64 worlds x 3 policies x 2 replicates
     assert page.t("sensitivity.budget.scaling").split()[0] in shown
+    # wall time from the manifest's sessions, as the runner writes it: 5400 s on 2 workers
+    assert duration_text(page.t, 5400.0) in shown
+    assert page.t.number(5400.0 * 2 / 60 / (64 * 3 * 2), 1) in shown  # core-minutes per run
+    assert page.t("format.not_available") not in shown
 
 
 def test_page_without_a_screening_folder_says_so(folders):

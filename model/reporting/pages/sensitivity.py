@@ -34,7 +34,7 @@ from model.reporting.pages.common import (
     provenance_section,
     section,
 )
-from model.reporting.results import SensitivityResults, load_sensitivity
+from model.reporting.results import SensitivityResults, load_sensitivity, provenance
 from model.reporting.text import Text
 from model.reporting.worlds import condition_of, condition_words
 
@@ -326,7 +326,8 @@ class SensitivityPage:
             if pair is None:
                 continue
             results, analysis = pair
-            wall = results.manifest.get("wall_seconds")
+            # the runner records wall time per session (a resumed experiment has several)
+            wall = provenance(results.manifest)["wall_seconds"]
             workers = (results.manifest.get("executor") or {}).get("workers") or 1
             runs = analysis.n_runs + analysis.n_failed
             core_minutes = (

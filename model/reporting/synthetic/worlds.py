@@ -166,8 +166,15 @@ def write_worlds_results(
         "arms": [{"name": policy} for policy in policies],
         "seeds": sorted({int(s) for s in runs["seed"]})[:10],
         "replications": {"runs_ok": len(runs), "runs_failed": 0},
-        "wall_seconds": wall_seconds,
         "executor": {"kind": "process", "workers": 2},
+        "sessions": [  # as the runner writes them: wall time per session
+            {
+                "wall_seconds": wall_seconds,
+                "executor": {"kind": "process", "workers": 2},
+                "runs_executed": len(runs),
+                "runs_failed": 0,
+            }
+        ],
         "worlds": {
             "design": design,
             "n": n,
