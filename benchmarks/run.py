@@ -565,7 +565,9 @@ def standard_experiment():
         source = "scenarios/experiments/standard.yaml"
         spec: Any = STANDARD
     else:
-        files = sorted(REPO.glob("scenarios/*.yaml"), key=lambda p: (p.stem != "baseline", p.stem))
+        from model.config.paths import scenario_files
+
+        files = sorted(scenario_files(), key=lambda p: (p.stem != "baseline", p.stem))
         spec = {
             "name": "standard",
             "description": "every scenario of scenarios/*.yaml",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from model.config.errors import ConfigError
-from model.config.paths import REPO_ROOT
+from model.config.paths import REPO_ROOT, scenario_files
 from model.experiments.provenance import code_version
 from model.reporting.html import ReportMeta, export_html
 from model.reporting.kernel import ensure_kernel
@@ -134,7 +134,7 @@ def resolve_scenario(scenario: str | Path) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
-    known = ", ".join(sorted(path.name for path in SCENARIOS.glob("*.yaml")))
+    known = ", ".join(path.name for path in scenario_files(SCENARIOS))
     raise ConfigError(f"scenario: file not found: {scenario} (scenarios/ holds {known})")
 
 

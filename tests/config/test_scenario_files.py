@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from model.config.loading import load_scenario
-from model.config.paths import REPO_ROOT
+from model.config.paths import REPO_ROOT, scenario_files
 from model.config.scenario import ScenarioConfig
 from model.experiments.design import load_experiment
 
 SCENARIOS = REPO_ROOT / "scenarios"
-SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+SCENARIO_FILES = scenario_files()
 EXPERIMENT_FILES = sorted((SCENARIOS / "experiments").glob("*.yaml"))
 
 

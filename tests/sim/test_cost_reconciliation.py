@@ -28,13 +28,13 @@ from conftest import make_config
 
 from model.config.codes import ISSUE_TYPES
 from model.config.loading import read_yaml
-from model.config.paths import REPO_ROOT
+from model.config.paths import REPO_ROOT, scenario_files
 from model.config.scenario import ScenarioConfig
 from model.sim.costs import LEVERS
 from model.sim.model import StreetModel
 from model.sim.output import RunOutput
 
-SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*.yaml"))
+SCENARIOS = scenario_files()
 MONTHLY_DAY = 30
 """Council meetings and activities happen on days 30, 60, ... (``StreetModel.monthly``)."""
 REL = 1e-11
