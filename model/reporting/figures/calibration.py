@@ -184,6 +184,7 @@ def loss_profile(result: Profile, t: Text) -> tuple[Figure, str]:
         band = result.threshold - result.minimum
         # linear near the minimum (where the band is), logarithmic far from it
         ax.set_yscale("symlog", linthresh=max(4.0 * band, 1e-3))
+        ax.set_ylim(bottom=0.0)  # a loss is never negative
         ax.set_xlabel(t("figures.calibration.profile.xlabel", parameter=result.parameter))
         ax.set_ylabel(t("figures.calibration.profile.ylabel"))
         ax.set_title(
