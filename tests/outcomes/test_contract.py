@@ -101,8 +101,12 @@ BLOCK_REPORTS = [
 
 
 def run_hand_built() -> dict[str, float]:
+    # the points budget was spent at the end of 5 of the window's 400 / 24 days
     return compute_outcomes(
-        issues_table(ISSUES), reports_table(REPORTS), workers_table(WORKERS), record()
+        issues_table(ISSUES),
+        reports_table(REPORTS),
+        workers_table(WORKERS),
+        record(points_budget_exhausted_days=5.0),
     )
 
 
@@ -208,6 +212,7 @@ KNOWN_ANSWERS: dict[str, dict[str, float]] = {
         "mean_belonging": 0.5,
         "program_cost_yuan": 350,
         "points_paid_yuan": 80,
+        "points_budget_exhausted_share": 5 / (400 / 24),
         "forgone_revenue_yuan": 50,
         "net_social_cost_yuan": 1300 + 50 + 1050,
         # first reports in the window: B, G rider; H driver; D courier; C resident; J staff
@@ -392,8 +397,8 @@ def test_empty_denominators_are_nan_not_zero():
     )
     medians = [name for name in OUTCOME_NAMES if name.startswith("median_hours")]
     for name in (*SHARE_OUTCOMES, *medians):
-        if name in ("worker_monthly_turnover",):
-            continue  # defined by the number of places, not by issues
+        if name in ("worker_monthly_turnover", "points_budget_exhausted_share"):
+            continue  # defined by the number of places or of days, not by issues
         assert math.isnan(out[name]), name
     assert out["issues_total"] == 0
     assert out["incidents_total"] == 0
