@@ -263,6 +263,7 @@ class Perception:
             u_channel,
         )
         agents = self.workforce.agent_id[slots]
+        noticed = when[rows]
         for i in np.flatnonzero(later):
             heapq.heappush(
                 self.planned,
@@ -271,7 +272,7 @@ class Perception:
                     int(issues[i]),
                     int(slots[i]),
                     int(agents[i]),
-                    float(when[rows][i]),
+                    float(noticed[i]),
                 ),
             )
         return channel
