@@ -1,6 +1,6 @@
 """Streetwise benchmarks: one invocation, one machine, every figure of the performance goals.
 
-    .venv/bin/python benchmarks/run.py            # what `make bench` runs (~3-5 min)
+    .venv/bin/python benchmarks/run.py            # what `make bench` runs (~7-10 min)
     .venv/bin/python benchmarks/run.py --full     # also run the full standard experiment
     .venv/bin/python benchmarks/run.py --help     # options (quick smoke run, output folder)
 
@@ -16,7 +16,16 @@ Measures, in order:
    peak resident memory (the child's VmHWM) and the log-log exponent of time on agents;
 6. parallel speed-up of a reduced standard experiment with 1 and 2 process workers;
 7. the standard experiment: an estimate of its wall time with 2 workers (with ``--full``,
-   the measured wall time).
+   the measured wall time);
+8. the fixed cost per run, in a fresh interpreter (best of 3): importing the model stack, then
+   building the street (loading scenarios/baseline.yaml and ``StreetModel(...)``, no steps);
+   the interpreter's bare start-up (``python -c pass``) apart, for context;
+9. memory over a sweep: ``--sweep-runs`` short runs (``--sweep-days`` days, no warm-up) back
+   to back in one fresh worker-like process, its resident memory sampled along the way
+   (benchmarks/sweep_memory.py), and the growth from run N/10 to the last run;
+10. before/after: the default street for 365 days at ``--before`` (the last commit before the
+    performance work) and at this checkout, interleaved, best of 3 each, through
+    benchmarks/compare_commits.py (a temporary git worktree).
 
 Writes ``benchmarks/results/latest.json`` (every figure plus machine facts),
 ``benchmarks/results/latest.md`` (tables) and ``benchmarks/results/profile.txt``, and prints
@@ -57,15 +66,21 @@ STANDARD_REPLICATIONS = 20
 STANDARD_DAYS = 365
 BASE_SEED = 20240601
 QUIET_LOAD = 0.5
+BEFORE_COMMIT = "a71def6"  # the last commit before the performance work of issue 13
+BEFORE_PAIRS = 3  # interleaved (before, after) timings
+FIXED_COST_REPEATS = 3
+QUICK_SWEEP_RUNS = 50
 
 # name -> (description, comparison, limit, unit)
 GOALS: dict[str, tuple[str, str, float, str]] = {
-    "year_seconds": ("default street, 365 days", "<=", 5.0, "s"),
-    "throughput_ratio": ("throughput ratio vs Mesa Schelling", ">=", 25.0, "x"),
-    "scaling_exponent": ("scaling exponent (wall time ~ agents^k)", "<=", 1.15, ""),
-    "peak_memory_x16_gb": ("peak memory at x16 population", "<=", 4.0, "GB"),
-    "parallel_speedup": ("speed-up, 2 process workers vs 1", ">=", 1.7, "x"),
-    "standard_minutes": ("standard experiment with 2 workers", "<=", 15.0, "min"),
+    "year_seconds": ("default street, 365 days (seconds per simulated year)", "<=", 1.0, "s"),
+    "throughput_ratio": ("throughput ratio vs Mesa Schelling", ">=", 350.0, "x"),
+    "standard_minutes": ("standard experiment with 2 workers", "<=", 4.0, "min"),
+    "scaling_exponent": ("scaling exponent (wall time ~ agents^k)", "<=", 1.0, ""),
+    "peak_memory_x16_gb": ("peak memory at x16 population", "<=", 1.0, "GB"),
+    "parallel_speedup": ("parallel speed-up, 2 process workers vs 1 (keep)", ">=", 1.7, "x"),
+    "fixed_cost_seconds": ("fixed cost per run: import + build of the street", "<=", 0.3, "s"),
+    "sweep_rss_growth_mb": ("RSS growth over a sweep in one worker process", "<=", 5.0, "MB"),
 }
 
 
@@ -136,7 +151,8 @@ def machine_info() -> dict[str, Any]:
         **versions,
         "git_commit": _git("rev-parse", "HEAD"),
         "model_or_scenarios_modified": bool(dirty),
-        "modified_files": [line[3:] for line in (dirty or "").splitlines()],
+        # porcelain "XY path"; _git strips the first line's leading blank, so split
+        "modified_files": [line.split(maxsplit=1)[1] for line in (dirty or "").splitlines()],
         "environment": {k: os.environ[k] for k in env_keys if k in os.environ},
     }
 
@@ -235,6 +251,7 @@ def bench_default(repeats: int, days: int, seed: int) -> dict[str, Any]:
         "scenario": "scenarios/baseline.yaml",
         "seed": seed,
         "days": days,
+        "warmup_days": config.warmup_days,  # simulated before the measured days, not counted
         "repeats": repeats,
         "seconds": best["total_s"],
         "seconds_per_simulated_year": best["total_s"] * 365 / days,
@@ -645,6 +662,138 @@ def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
     return out
 
 
+# --------------------------------------------------------------------------- fixed costs
+
+# Run in a fresh interpreter with the checkout first on the path: the import of the model
+# stack, the scenario's loading and the build of the street (no steps), each timed.
+FIXED_COST_CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import model
+from model.config.loading import load_scenario
+from model.sim.model import StreetModel
+t1 = time.perf_counter()
+config = load_scenario(sys.argv[1])
+t2 = time.perf_counter()
+street = StreetModel(config, seed=int(sys.argv[2]), days=int(sys.argv[3]))
+t3 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "config_s": t2 - t1, "street_s": t3 - t2,
+                  "mesa_agents": len(street.agents), "model_file": model.__file__}))
+"""
+
+
+def _fresh_python(args: list[str]) -> tuple[float, str]:
+    """Wall seconds of one fresh interpreter (checkout first on the path) and its stdout."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=REPO, env=env
+    )
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"fresh interpreter {args[:2]} failed:\n{done.stderr}")
+    return wall, done.stdout
+
+
+def bench_fixed_cost(repeats: int, days: int, seed: int) -> dict[str, Any]:
+    """What every run in a new process pays before its first step, best of ``repeats``.
+
+    Import = the model stack (``model.config.loading`` and ``model.sim.model``) in a fresh
+    interpreter; build = loading scenarios/baseline.yaml plus ``StreetModel(config, seed,
+    days)`` without steps. The interpreter's bare start-up (``python -c pass``) is measured
+    apart and is not part of the goal.
+    """
+    startup = min(_fresh_python(["-c", "pass"])[0] for _ in range(repeats))
+    runs = []
+    for _ in range(repeats):
+        wall, stdout = _fresh_python(["-c", FIXED_COST_CHILD, str(BASELINE), str(seed), str(days)])
+        run = json.loads(stdout.strip().splitlines()[-1])
+        if not Path(run["model_file"]).resolve().is_relative_to(REPO):
+            raise RuntimeError(f"fixed cost: imported {run['model_file']}, not {REPO}")
+        run["build_s"] = run["config_s"] + run["street_s"]
+        run["total_s"] = run["import_s"] + run["build_s"]
+        run["process_wall_s"] = wall
+        runs.append(run)
+    best = min(runs, key=lambda r: r["total_s"])
+    return {
+        "scenario": "scenarios/baseline.yaml",
+        "seed": seed,
+        "days": days,
+        "repeats": repeats,
+        "import_seconds": best["import_s"],
+        "config_seconds": best["config_s"],
+        "street_seconds": best["street_s"],
+        "build_seconds": best["build_s"],
+        "seconds": best["total_s"],
+        "interpreter_startup_seconds": startup,
+        "process_wall_seconds": best["process_wall_s"],
+        "mesa_agents": best["mesa_agents"],
+        "runs": runs,
+    }
+
+
+def bench_sweep(runs: int, days: int) -> dict[str, Any]:
+    """Resident memory over ``runs`` short runs in one fresh process (sweep_memory.py)."""
+    from benchmarks.sweep_memory import bench_sweep as sweep
+
+    return sweep(runs, days)
+
+
+# --------------------------------------------------------------------------- before/after
+
+
+def _remove_worktree(tree: Path) -> None:
+    from benchmarks.compare_commits import git
+
+    for args in (("worktree", "remove", "--force", str(tree)), ("worktree", "prune")):
+        try:
+            git(*args)
+        except subprocess.CalledProcessError as error:  # leave it, say so, keep the figures
+            say(f"  note: git {' '.join(args)} failed: {error.stderr.strip()}")
+
+
+def bench_before_after(commit: str, days: int, pairs: int) -> dict[str, Any]:
+    """The default street at ``commit`` and at this checkout, interleaved, best of ``pairs``.
+
+    Both run ``run_model(baseline, seed=1, days)`` in a fresh interpreter with this venv
+    (benchmarks/compare_commits.py's child: build + steps + results, import excluded); the
+    commit from a temporary ``git worktree``, the checkout as it is (uncommitted changes
+    included). The order within a pair alternates so that drifting load hits both alike.
+    """
+    from benchmarks.compare_commits import child, git
+
+    sha = git("rev-parse", "--verify", f"{commit}^{{commit}}")
+    out: dict[str, Any] = {
+        "commit": sha,
+        "subject": git("log", "-1", "--format=%s", sha)[:100],
+        "after": "this checkout"
+        + (" (with uncommitted changes)" if _git("status", "--porcelain", "--", "model") else ""),
+        "days": days,
+        "pairs": pairs,
+        "before_seconds_all": [],
+        "after_seconds_all": [],
+    }
+    with tempfile.TemporaryDirectory(prefix="streetwise-before-") as tmp:
+        tree = Path(tmp) / sha[:12]
+        git("worktree", "add", "--detach", str(tree), sha)
+        try:
+            for pair in range(pairs):
+                order = [("before", tree), ("after", REPO)]
+                for side, where in order if pair % 2 == 0 else order[::-1]:
+                    run = child(where, days, "time")
+                    out[f"{side}_seconds_all"].append(run["seconds"])
+                    out[f"{side}_issues"] = run["issues"]
+                    say(f"  pair {pair + 1}: {side:<6} {run['seconds']:7.3f} s")
+        finally:
+            _remove_worktree(tree)
+    for side in ("before", "after"):
+        best = min(out[f"{side}_seconds_all"])
+        out[f"{side}_seconds"] = best
+        out[f"{side}_seconds_per_simulated_year"] = best * 365 / days
+    out["ratio"] = out["before_seconds"] / out["after_seconds"]
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -661,13 +810,22 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         "parallel_speedup": results["parallel"]["speedup"],
         "standard_minutes": standard_seconds / 60.0,
+        "fixed_cost_seconds": results["fixed_cost"]["seconds"],
+        "sweep_rss_growth_mb": results["sweep"]["growth_mb"],
     }
+    sweep = results["sweep"]
     goals = []
     for name, (text, op, limit, unit) in GOALS.items():
         value = values[name]
         ok = value <= limit if op == "<=" else value >= limit
         if name == "standard_minutes":
-            text += " (measured)" if std["measured_seconds_2_workers"] else " (estimate)"
+            how = "measured" if std["measured_seconds_2_workers"] else "estimate"
+            text += f" ({std['runs']} runs, {how})"
+        if name == "sweep_rss_growth_mb":
+            text += (
+                f" ({sweep['runs']:,} runs x {_days(sweep['days'])}, from run "
+                f"{sweep['reference_run']} to the last)"
+            )
         goals.append(
             {"goal": name, "description": text, "value": value, "op": op, "limit": limit,
              "unit": unit, "pass": bool(ok)}
@@ -675,8 +833,85 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     return goals
 
 
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
+
+
+def fixed_cost_markdown(fc: dict[str, Any]) -> list[str]:
+    return [
+        "",
+        f"## Fixed cost per run (fresh interpreter, best of {fc['repeats']})",
+        "",
+        "| figure | seconds |",
+        "|---|---:|",
+        "| import of the model stack (`model.config.loading`, `model.sim.model`) | "
+        f"{_fmt(fc['import_seconds'], 3)} |",
+        f"| build: load {fc['scenario']} | {_fmt(fc['config_seconds'], 3)} |",
+        f"| build: `StreetModel(config, seed={fc['seed']}, days={fc['days']})`, no steps "
+        f"({fc['mesa_agents']:,} Mesa agents) | {_fmt(fc['street_seconds'], 3)} |",
+        f"| **import + build** | **{_fmt(fc['seconds'], 3)}** |",
+        "| for context: the interpreter's bare start-up (`python -c pass`), not in the goal | "
+        f"{_fmt(fc['interpreter_startup_seconds'], 3)} |",
+        "| for context: the whole fresh process, start to exit | "
+        f"{_fmt(fc['process_wall_seconds'], 3)} |",
+    ]
+
+
+def sweep_markdown(sw: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Memory over a sweep (one worker-like process)",
+        "",
+        f"{sw['runs']:,} runs of the default street back to back in one fresh process "
+        f"(`run_model`: build + {_days(sw['days'])} simulated, warm-up overridden to "
+        f"{sw['warmup_days']} days, + results; seeds {sw['first_seed']} to "
+        f"{sw['first_seed'] + sw['runs'] - 1}), in {_fmt(sw['sweep_s'], 1)} s "
+        f"({_fmt(sw['seconds_per_run'], 3)} s per run). After the sampled runs, "
+        "`gc.collect()`, then VmRSS and VmHWM from /proc/self/status:",
+        "",
+        "| after run | RSS MB | peak RSS MB | objects tracked by gc | elapsed s |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for row in sw["samples"]:
+        lines.append(
+            f"| {row['run']:,} | {_fmt(row['rss_mb'], 1)} | {_fmt(row['peak_rss_mb'], 1)} | "
+            f"{row['python_objects']:,} | {_fmt(row['elapsed_s'], 1)} |"
+        )
+    lines += [
+        "",
+        f"Growth from run {sw['reference_run']:,} to run {sw['runs']:,}: "
+        f"**{sw['growth_mb']:+.1f} MB** ({sw['growth_mb_per_100_runs']:+.2f} MB per 100 runs; "
+        f"{sw['objects_growth']:+,} tracked objects).",
+    ]
+    return lines
+
+
+def before_after_markdown(ba: dict[str, Any] | None) -> list[str]:
+    if ba is None:
+        return ["", "## Before/after", "", "Not run (`--before none`)."]
+    return [
+        "",
+        f"## Before/after ({ba['days']} days, {ba['pairs']} interleaved pairs, best of each)",
+        "",
+        "| | code | seconds | seconds per simulated year |",
+        "|---|---|---:|---:|",
+        f"| before | `{ba['commit'][:12]}` {ba['subject'][:72]} | "
+        f"{_fmt(ba['before_seconds'], 3)} | "
+        f"{_fmt(ba['before_seconds_per_simulated_year'], 3)} |",
+        f"| after | {ba['after']} | {_fmt(ba['after_seconds'], 3)} | "
+        f"{_fmt(ba['after_seconds_per_simulated_year'], 3)} |",
+        "",
+        f"Before / after: **{_fmt(ba['ratio'])} x** (`run_model` in a fresh interpreter, "
+        f"import excluded, {ba['days']} measured days after the scenario's warm-up, seconds per "
+        f"simulated year = seconds x 365 / {ba['days']} as for the goal; "
+        "benchmarks/compare_commits.py; all: before "
+        f"{', '.join(_fmt(x, 3) for x in ba['before_seconds_all'])} s, after "
+        f"{', '.join(_fmt(x, 3) for x in ba['after_seconds_all'])} s).",
+    ]
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -727,8 +962,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"| Mesa Schelling ({sch['agents']} agents, {sch['steps']} steps, best of "
         f"{len(sch['runs'])}): step time | {_fmt(sch['run_seconds'], 3)} s |",
         f"| Mesa Schelling: agent-steps per second | {_fmt(sch['agent_steps_per_second'], 0)} |",
-        f"| Streetwise default street, {sw['days']} days (best of {sw['repeats']}, build + "
-        f"run + results) | {_fmt(sw['seconds'], 3)} s |",
+        f"| Streetwise default street, {sw['days']} days after a {sw['warmup_days']}-day "
+        f"warm-up (best of {sw['repeats']}, build + run + results) | "
+        f"{_fmt(sw['seconds'], 3)} s |",
         f"| Streetwise seconds per simulated year | {_fmt(sw['seconds_per_simulated_year'], 3)} |",
         f"| people agents (workers {sw['workers']} + residents {sw['residents']} + staff "
         f"{sw['staff']}) | {sw['people_agents']} |",
@@ -817,6 +1053,9 @@ def markdown(results: dict[str, Any]) -> str:
         )
     else:
         lines.append("Not run (run `benchmarks/run.py --full` to measure it).")
+    lines += fixed_cost_markdown(results["fixed_cost"])
+    lines += sweep_markdown(results["sweep"])
+    lines += before_after_markdown(results["before_after"])
     lines += [
         "",
         f"## Profile (cProfile, default street, {prof['days']} days)",
@@ -849,6 +1088,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    from benchmarks.sweep_memory import DEFAULT_DAYS, DEFAULT_RUNS
+
     parser = argparse.ArgumentParser(
         description="Streetwise benchmarks (see docs/performance.md).",
     )
@@ -863,10 +1104,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="SECONDS",
         help=f"first wait up to SECONDS for a 1-minute load average below {QUIET_LOAD}",
     )
+    parser.add_argument(
+        "--before",
+        default=BEFORE_COMMIT,
+        metavar="COMMIT",
+        help=f"time the default street at COMMIT against this checkout (default {BEFORE_COMMIT},"
+        " the last commit before the performance work; 'none' skips it)",
+    )
+    parser.add_argument(
+        "--sweep-runs",
+        type=int,
+        metavar="N",
+        help=f"runs in the memory sweep (default {DEFAULT_RUNS:,}, {QUICK_SWEEP_RUNS} with "
+        "--quick)",
+    )
+    parser.add_argument(
+        "--sweep-days",
+        type=int,
+        default=DEFAULT_DAYS,
+        metavar="DAYS",
+        help=f"simulated days per sweep run, no warm-up (default {DEFAULT_DAYS})",
+    )
     parser.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-days", type=int, default=90, help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, default=1, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.sweep_runs is None:
+        args.sweep_runs = QUICK_SWEEP_RUNS if args.quick else DEFAULT_RUNS
+    if args.sweep_runs < 1 or args.sweep_days < 1:
+        parser.error("--sweep-runs and --sweep-days must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -888,6 +1155,12 @@ def main(argv: list[str] | None = None) -> int:
         "parallel_days": 10 if quick else 365,
         "parallel_replications": 2,
         "parallel_repeats": 1 if quick else 3,
+        "fixed_cost_repeats": 1 if quick else FIXED_COST_REPEATS,
+        "sweep_runs": args.sweep_runs,
+        "sweep_days": args.sweep_days,
+        # quick: the same path (worktree, interleaved children) at a smoke size
+        "before_days": 5 if quick else 365,
+        "before_pairs": 1 if quick else BEFORE_PAIRS,
     }
     start = time.perf_counter()
     load_start = _load()
@@ -902,14 +1175,14 @@ def main(argv: list[str] | None = None) -> int:
     if load_start and load_start[0] >= QUIET_LOAD:
         say(f"note: load average {load_start[0]:.2f} >= {QUIET_LOAD}: figures may be pessimistic")
 
-    say("\n[1/6] Mesa reference: Schelling 100 x 100, density 0.8, radius 2, 10 steps")
+    say("\n[1/9] Mesa reference: Schelling 100 x 100, density 0.8, radius 2, 10 steps")
     sch = results["schelling"] = bench_schelling(sizes["schelling_repeats"], 10)
     say(
         f"  {sch['agents']} agents, {sch['run_seconds']:.3f} s for 10 steps: "
         f"{sch['agent_steps_per_second']:,.0f} agent-steps/s"
     )
 
-    say(f"\n[2/6] Streetwise default street, {sizes['year_days']} days")
+    say(f"\n[2/9] Streetwise default street, {sizes['year_days']} days")
     sw = results["streetwise"] = bench_default(sizes["year_repeats"], sizes["year_days"], seed=1)
     say(
         f"  {sw['seconds']:.3f} s ({sw['seconds_per_simulated_year']:.3f} s per simulated "
@@ -930,20 +1203,20 @@ def main(argv: list[str] | None = None) -> int:
     say(f"throughput ratio vs Mesa Schelling: {results['throughput_ratio']:.1f}")
     say(f"  (counting all Mesa agents: {results['throughput_ratio_all_agents']:.1f})")
 
-    say(f"\n[3/6] cProfile of the default street, {sizes['year_days']} days")
+    say(f"\n[3/9] cProfile of the default street, {sizes['year_days']} days")
     prof, prof_text = profile_default(sizes["year_days"], seed=1, top=30)
     results["profile"] = prof
     for part, v in prof["shares"].items():
         say(f"  {v['share']:6.1%}  {part}")
 
-    say(f"\n[4/6] Scaling x{', x'.join(map(str, SCALE_FACTORS))}, {sizes['scale_days']} days")
+    say(f"\n[4/9] Scaling x{', x'.join(map(str, SCALE_FACTORS))}, {sizes['scale_days']} days")
     results["scaling"] = bench_scaling(
         SCALE_FACTORS, sizes["scale_days"], sizes["scale_repeats"], seed=1
     )
     say(f"  exponent {results['scaling']['exponent']:.3f}")
 
     say(
-        f"\n[5/6] Parallel: {len(PARALLEL_ARMS)} arms x {sizes['parallel_replications']} "
+        f"\n[5/9] Parallel: {len(PARALLEL_ARMS)} arms x {sizes['parallel_replications']} "
         f"replications x {sizes['parallel_days']} days, process executor, 1 and 2 workers"
     )
     par = results["parallel"] = bench_parallel(
@@ -951,7 +1224,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(f"  speed-up {par['speedup']:.2f} (identical results: {par['same_results']})")
 
-    say("\n[6/6] Standard experiment" + (" (running it: --full)" if args.full else " estimate"))
+    say("\n[6/9] Standard experiment" + (" (running it: --full)" if args.full else " estimate"))
     if quick:
         results["standard"] = {
             "source": "skipped in --quick",
@@ -982,6 +1255,46 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
+    say(
+        f"\n[7/9] Fixed cost per run: import + build of the street in a fresh interpreter, "
+        f"best of {sizes['fixed_cost_repeats']}"
+    )
+    fc = results["fixed_cost"] = bench_fixed_cost(
+        sizes["fixed_cost_repeats"], STANDARD_DAYS, seed=1
+    )
+    say(
+        f"  import {fc['import_seconds']:.3f} s + build {fc['build_seconds']:.3f} s (scenario "
+        f"{fc['config_seconds']:.3f} s, StreetModel {fc['street_seconds']:.3f} s) = "
+        f"{fc['seconds']:.3f} s; interpreter start-up alone {fc['interpreter_startup_seconds']:.3f}"
+        f" s, whole process {fc['process_wall_seconds']:.3f} s"
+    )
+
+    say(
+        f"\n[8/9] Memory over a sweep: {sizes['sweep_runs']:,} runs x "
+        f"{_days(sizes['sweep_days'])} (no warm-up) in one fresh process"
+    )
+    from benchmarks.sweep_memory import describe
+
+    results["sweep"] = bench_sweep(sizes["sweep_runs"], sizes["sweep_days"])
+    for line in describe(results["sweep"]):
+        say(line)
+
+    if args.before.lower() == "none":
+        say("\n[9/9] Before/after: skipped (--before none)")
+        results["before_after"] = None
+    else:
+        say(
+            f"\n[9/9] Before/after: default street, {sizes['before_days']} days, at "
+            f"{args.before} and at this checkout, {sizes['before_pairs']} interleaved pairs"
+        )
+        ba = results["before_after"] = bench_before_after(
+            args.before, sizes["before_days"], sizes["before_pairs"]
+        )
+        say(
+            f"  before {ba['before_seconds_per_simulated_year']:.3f} s per simulated year, "
+            f"after {ba['after_seconds_per_simulated_year']:.3f} s: {ba['ratio']:.2f} x"
+        )
+
     results["load"] = {"start": load_start, "end": _load()}
     results["bench_seconds"] = time.perf_counter() - start
     results["goals"] = evaluate(results)
@@ -999,6 +1312,14 @@ def main(argv: list[str] | None = None) -> int:
             f"(goal {g['op']} {g['limit']:g} {g['unit']})"
         )
     say(f"throughput ratio vs Mesa Schelling: {results['throughput_ratio']:.1f}")
+    ba = results["before_after"]
+    if ba is not None:
+        say(
+            f"before/after ({ba['commit'][:12]} -> this checkout, {ba['days']} days): "
+            f"{ba['before_seconds_per_simulated_year']:.3f} -> "
+            f"{ba['after_seconds_per_simulated_year']:.3f} s per simulated year, "
+            f"{ba['ratio']:.2f} x"
+        )
     say(
         f"load average start {load_start}, end {results['load']['end']}; "
         f"{results['bench_seconds']:.0f} s; written {args.out / 'latest.json'} and latest.md"
