@@ -106,12 +106,20 @@ def worker_channels(
 
 
 def resident_channels(
-    rules: ChannelRules, adopted_mini_program: np.ndarray, office_open: bool
+    rules: ChannelRules, adopted_mini_program: np.ndarray, office_open: bool | np.ndarray
 ) -> np.ndarray:
-    """Which channels each resident can use now: (n, n_channels) booleans."""
+    """Which channels each resident can use now: (n, n_channels) booleans.
+
+    Args:
+        rules: the effective channel rules.
+        adopted_mini_program: (n,) would use the mini-program.
+        office_open: the community office is open (one value, or one per resident).
+    """
     ok = np.repeat(rules.open_residents[None, :], len(adopted_mini_program), axis=0)
     ok[:, Channel.MINI_PROGRAM] &= adopted_mini_program
-    if not office_open:
+    if np.ndim(office_open):
+        ok[np.ix_(~np.asarray(office_open, dtype=bool), rules.office_hours_only)] = False
+    elif not office_open:
         ok[:, rules.office_hours_only] = False
     return ok
 

@@ -32,20 +32,26 @@ from model.sim.workforce import WorkerTable
 
 @dataclass
 class Detections:
-    """Detections of one hour.
+    """Detections of an hour, or of the hours of a day.
 
     Attributes:
         issue: issue index of each detection.
         observer: observer class index (OBSERVERS).
         slot: worker or resident slot of the observer (-1 for staff).
+        hour: hour of each detection, hours since the start.
     """
 
     issue: np.ndarray
     observer: np.ndarray
     slot: np.ndarray
+    hour: np.ndarray
 
     def __len__(self) -> int:
         return len(self.issue)
+
+    def take(self, rows: np.ndarray | slice) -> Detections:
+        """The detections at ``rows`` (indices, a mask or a slice), in that order."""
+        return Detections(self.issue[rows], self.observer[rows], self.slot[rows], self.hour[rows])
 
 
 class Detector:
@@ -102,7 +108,6 @@ class Detector:
         outdoor = (hours >= r.outdoor_start_hour) & (hours < r.outdoor_end_hour)
         self.resident_hour_factor = np.where(outdoor, 1.0, r.night_activity)
         self.relay_factor = np.ones(layout.n_communities)
-        self._online_index: np.ndarray | None = None
         self._day_order: tuple[np.ndarray, np.ndarray] | None = None
 
     def prepare(self, issues) -> None:
@@ -150,19 +155,46 @@ class Detector:
         Returns:
             (n_issues, n_observers) noticing intensity for the hour.
         """
-        n_kinds = len(WORKER_KINDS)
+        return self.passes_hours(
+            issue_idx, online_counts[None], np.array([hour]), np.array([staff_on_duty])
+        )[0]
+
+    def passes_hours(
+        self,
+        issue_idx: np.ndarray,
+        online_counts: np.ndarray,
+        hours_of_day: np.ndarray,
+        staff_on_duty: np.ndarray,
+    ) -> np.ndarray:
+        """:meth:`passes_fast` for several hours at once (the hours of a day).
+
+        Args:
+            issue_idx: issue indices (into the prepared IssueLog).
+            online_counts: (n_hours, n_kinds, n_communities) online workers in each hour.
+            hours_of_day: (n_hours,) hour of day of each, 0-23.
+            staff_on_duty: (n_hours,) the community offices are open.
+
+        Returns:
+            (n_hours, n_issues, n_observers) noticing intensity, each hour's slice exactly
+            what :meth:`passes_fast` gives for that hour alone.
+        """
+        n_kinds, n_hours, n = len(WORKER_KINDS), len(hours_of_day), len(issue_idx)
         rows = self._issue_worker_rows[issue_idx]  # (n, K*B)
-        weighted = (rows * online_counts.reshape(-1)).reshape(len(issue_idx), n_kinds, -1)
-        rate = np.empty((len(issue_idx), len(OBSERVERS)))
-        rate[:, :n_kinds] = weighted.sum(axis=2)
-        rate[:, Observer.RESIDENT] = (
-            self._issue_resident[issue_idx] * self.resident_hour_factor[hour]
+        counts = online_counts.reshape(n_hours, 1, -1)
+        weighted = (rows[None] * counts).reshape(n_hours, n, n_kinds, self.layout.n_communities)
+        rate = np.empty((n_hours, n, len(OBSERVERS)))
+        rate[:, :, :n_kinds] = weighted.sum(axis=3)
+        rate[:, :, Observer.RESIDENT] = (
+            self._issue_resident[issue_idx][None, :]
+            * self.resident_hour_factor[hours_of_day][:, None]
         )
-        rate[:, Observer.STAFF] = self._issue_staff[issue_idx] * staff_on_duty
+        rate[:, :, Observer.STAFF] = (
+            self._issue_staff[issue_idx][None, :] * np.asarray(staff_on_duty)[:, None]
+        )
         opinion = self._issue_opinion[issue_idx]
         if opinion.any():
             community = self._issue_community[issue_idx[opinion]]
-            rate[opinion, :n_kinds] *= self.relay_factor[community, None]
+            rate[:, opinion, :n_kinds] *= self.relay_factor[community][None, :, None]
         return rate
 
     def set_relay(self, trust_in_workers_by_community: np.ndarray) -> None:
@@ -228,12 +260,12 @@ class Detector:
         draws: KeyedDraws,
         hour_index: int,
     ) -> Detections:
-        """Draw this hour's detections and the agents who made them.
+        """Draw one hour's detections and the agents who made them.
 
         Args:
             issue_idx: issue indices, one per row of ``intensity``.
             cells: flat cell of each issue.
-            intensity: output of :meth:`passes`.
+            intensity: (n_issues, n_observers) output of :meth:`passes_fast`.
             online_counts: (n_kinds, n_communities) online workers this hour.
             online_now: (n_workers,) share of this hour each worker is online (0-1; a
                 boolean array counts every online worker fully).
@@ -243,21 +275,62 @@ class Detector:
         Returns:
             The detections.
         """
+        return self.detect_hours(
+            issue_idx,
+            cells,
+            intensity[None],
+            online_counts[None],
+            np.asarray(online_now, dtype=float)[:, None],
+            draws,
+            np.array([hour_index], dtype=np.int64),
+        )
+
+    def detect_hours(
+        self,
+        issue_idx: np.ndarray,
+        cells: np.ndarray,
+        intensity: np.ndarray,
+        online_counts: np.ndarray,
+        online: np.ndarray,
+        draws: KeyedDraws,
+        hour_index: np.ndarray,
+    ) -> Detections:
+        """Draw the detections of several hours at once (the hours of a day).
+
+        The draws are keyed on the hour, so the detections of each hour are exactly those
+        :meth:`detect` draws for that hour alone, in the same order.
+
+        Args:
+            issue_idx: issue indices, one per column of ``intensity``.
+            cells: flat cell of each issue.
+            intensity: (n_hours, n_issues, n_observers) output of :meth:`passes_hours`.
+            online_counts: (n_hours, n_kinds, n_communities) online workers in each hour.
+            online: (n_workers, n_hours) share of each hour each worker is online (0-1).
+            draws: the run's keyed draws.
+            hour_index: (n_hours,) hours since the start of each hour.
+
+        Returns:
+            The detections in order of hour, then issue (as in ``issue_idx``), then
+            observer class; ``hour`` holds each one's hour since the start.
+        """
         p = -np.expm1(-intensity)
-        observers = np.arange(intensity.shape[1])
-        u = draws.uniform("notice", hour_index, issue_idx[:, None] * 8 + observers[None, :])
-        hit_issue, hit_observer = np.nonzero(u < p)
+        observers = np.arange(intensity.shape[2])
+        keys = issue_idx[None, :, None] * 8 + observers[None, None, :]
+        u = draws.uniform("notice", hour_index[:, None, None], keys)
+        hit_hour, hit_issue, hit_observer = np.nonzero(u < p)
         slots = np.full(len(hit_issue), -1, dtype=np.int64)
         issue = issue_idx[hit_issue]
-        u_first = draws.uniform("pick_base", hour_index, issue, hit_observer)
-        u_second = draws.uniform("pick_agent", hour_index, issue, hit_observer)
+        hours = hour_index[hit_hour]
+        u_first = draws.uniform("pick_base", hours, issue, hit_observer)
+        u_second = draws.uniform("pick_agent", hours, issue, hit_observer)
         mine = np.flatnonzero(hit_observer < len(WORKER_KINDS))
         if len(mine):
             slots[mine] = self._pick_workers(
                 hit_observer[mine],
                 cells[hit_issue[mine]],
                 online_counts,
-                online_now,
+                online,
+                hit_hour[mine],
                 u_first[mine],
                 u_second[mine],
                 self._issue_opinion[issue[mine]],
@@ -268,26 +341,24 @@ class Detector:
                 cells[hit_issue[mine]], u_first[mine], u_second[mine]
             )
         keep = (slots >= 0) | (hit_observer == Observer.STAFF)
-        return Detections(issue=issue[keep], observer=hit_observer[keep], slot=slots[keep])
-
-    def new_hour(self) -> None:
-        """Forget the index of online workers (the online set changes every hour)."""
-        self._online_index = None
+        return Detections(
+            issue=issue[keep], observer=hit_observer[keep], slot=slots[keep], hour=hours[keep]
+        )
 
     def new_day(self) -> None:
         """Forget the order of workers by kind and base (turnover may have changed it)."""
         self._day_order = None
-        self._online_index = None
 
     def _pick_workers(
         self,
-        kind: int | np.ndarray,
+        kind: np.ndarray,
         cells: np.ndarray,
         online_counts: np.ndarray,
-        online_now: np.ndarray,
+        online: np.ndarray,
+        hour: np.ndarray,
         u_base: np.ndarray,
         u_worker: np.ndarray,
-        at_the_door: np.ndarray | bool = False,
+        at_the_door: np.ndarray,
     ) -> np.ndarray:
         """Pick the online worker who noticed each issue.
 
@@ -297,10 +368,11 @@ class Detector:
         partial hour of a shift makes fewer passes).
 
         Args:
-            kind: worker kind of each detection (or one kind for all).
+            kind: worker kind of each detection.
             cells: flat cell of each detected issue.
-            online_counts: (n_kinds, n_communities) online workers this hour.
-            online_now: (n_workers,) share of this hour each worker is online.
+            online_counts: (n_hours, n_kinds, n_communities) online workers per hour.
+            online: (n_workers, n_hours) share of each hour each worker is online.
+            hour: position of each detection's hour in the hours given (0 to n_hours - 1).
             u_base: one uniform per detection for the base community.
             u_worker: one uniform per detection for the worker.
             at_the_door: per detection, the issue is an opinion heard at the door.
@@ -309,12 +381,12 @@ class Detector:
             Worker slots, -1 where no worker of that kind covers the cell.
         """
         n_bases = self.layout.n_communities
-        kind = np.broadcast_to(np.asarray(kind, dtype=np.int64), cells.shape)
-        door = np.broadcast_to(np.asarray(at_the_door, dtype=bool), cells.shape)
         field = np.where(
-            door[:, None], self.worker_doors[kind, :, cells], self.worker_passes[kind, :, cells]
+            at_the_door[:, None],
+            self.worker_doors[kind, :, cells],
+            self.worker_passes[kind, :, cells],
         )
-        weights = online_counts[kind] * field
+        weights = online_counts[hour, kind] * field
         cum = np.cumsum(weights, axis=1)
         u = u_base * cum[:, -1]
         base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
@@ -324,14 +396,18 @@ class Detector:
             starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
             self._day_order = (order, starts)
         order, starts = self._day_order
-        if self._online_index is None:
-            share = np.asarray(online_now, dtype=float)[order]
-            self._online_index = np.concatenate([[0.0], np.cumsum(share)])
-        cum_share = self._online_index
+        share = np.asarray(online, dtype=float)[order].T  # (n_hours, n_workers)
+        cum_share = np.zeros((len(share), len(order) + 1))
+        np.cumsum(share, axis=1, out=cum_share[:, 1:])
         g = kind * n_bases + base
         lo, hi = starts[g], starts[g + 1]
-        total = cum_share[hi] - cum_share[lo]
-        target = cum_share[lo] + u_worker * total
-        pick = np.clip(np.searchsorted(cum_share, target, side="right") - 1, lo, hi - 1)
+        low, high = cum_share[hour, lo], cum_share[hour, hi]
+        total = high - low
+        target = low + u_worker * total
+        pick = np.empty(len(kind), dtype=np.int64)
+        for h in np.unique(hour):
+            rows = hour == h
+            pick[rows] = np.searchsorted(cum_share[h], target[rows], side="right") - 1
+        pick = np.clip(pick, lo, hi - 1)
         found = (hi > lo) & (total > 0)
         return np.where(found, order[np.clip(pick, 0, len(order) - 1)], -1)

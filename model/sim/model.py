@@ -45,6 +45,7 @@ from model.sim import deliberation, levers, stations
 from model.sim.agents import CommunityStaff, Resident, Worker
 from model.sim.channels import ChannelRules, channel_rules
 from model.sim.costs import Ledger
+from model.sim.dayplan import DayPlan, plan_day
 from model.sim.decisions import ReportDecision
 from model.sim.detection import Detector
 from model.sim.issues import IssueLog, generate_issues
@@ -90,6 +91,7 @@ class StreetModel(Model):
         self.issues = generate_issues(config.issues, self.layout, self.days, streams["arrivals"])
         self.arrived = 0
         self.live = np.zeros(0, dtype=np.int64)
+        self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
         self.next_close = np.inf  # earliest escalation or lapse time among live issues
         self.incident_watch: list[tuple[float, int]] = []  # (incident hour, closed issue)
 
@@ -294,28 +296,42 @@ class StreetModel(Model):
             )
 
     def noticed(self, t: int, hour: int, office_open: bool, reward: np.ndarray) -> ReportEvents:
-        """This hour's detections, and the reports decided on the spot."""
+        """This hour's detections (from the day's plan), and the reports decided on the spot."""
         log = self.issues
-        self.live = live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
-        if len(live) == 0:
+        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
+        day = t // 24
+        if self.day_plan is None or self.day_plan.day != day:
+            self.day_plan = self.plan_day(day, reward)
+        now = self.day_plan.at_hour(t, log.status)
+        if len(now) == 0:
             return ReportEvents.empty()
-        counts = self.shifts.counts[hour]
-        self.detector.new_hour()
-        intensity = self.detector.passes_fast(live, counts, hour, office_open)
-        det = self.detector.detect(
-            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], self.draws, t
-        )
-        if len(det) == 0:
-            return ReportEvents.empty()
+        det, when = now.detections, now.noticed_at
         self.recorder.count_detections(len(det))
-        opened = log.opened_at[det.issue]
-        lo = np.maximum(opened, float(t))
-        when = lo + (t + 1.0 - lo) * self.draws.uniform("notice_time", t, det.issue, det.observer)
         first = log.times["first_detected_at"]
         np.fmin.at(first, det.issue, when)
         newly = det.issue[log.status[det.issue] == IssueStatus.OPEN]
         log.status[newly] = IssueStatus.DETECTED
-        return self.perception.decide(det, when, t, office_open, self.shifts, reward)
+        return self.perception.decide(
+            det, when, t, office_open, self.shifts, reward, now.draws, now.expected
+        )
+
+    def plan_day(self, day: int, reward: np.ndarray) -> DayPlan:
+        """Draw the detections of the day: issues open now and those arriving today."""
+        log = self.issues
+        end = int(np.searchsorted(log.opened_at, (day + 1) * 24.0, side="left"))
+        arriving = np.arange(max(self.arrived, 0), max(end, self.arrived), dtype=np.int64)
+        candidates = np.concatenate([self.live, arriving])
+        return plan_day(
+            day,
+            candidates,
+            log,
+            self.detector,
+            self.perception,
+            self.shifts,
+            self.config.staff,
+            self.draws,
+            reward,
+        )
 
     def agent_id_of(self, observer: int, slot: int) -> int:
         """Mesa unique_id of a worker or resident slot (-1 for staff)."""

@@ -83,6 +83,59 @@ class ReportEvents:
         return cls(**{f: data[f][order] for f in fields})
 
 
+@dataclass
+class DecisionDraws:
+    """The keyed uniforms of the report decisions of a batch of detections.
+
+    Keyed on the detection's hour, issue, observer class and slot (a resident's slot ``s``
+    keys her channel draws as ``-1 - s``, apart from a worker's slot ``s``), so they can be
+    drawn for a whole day at once and are the same in every arm.
+
+    Attributes:
+        decide: (n,) uniform of the decision to report.
+        channel: (n, n_channels) uniforms of the channel choice.
+    """
+
+    decide: np.ndarray
+    channel: np.ndarray
+
+    def take(self, rows: np.ndarray | slice) -> DecisionDraws:
+        """The draws at ``rows`` (indices, a mask or a slice), in that order."""
+        return DecisionDraws(self.decide[rows], self.channel[rows])
+
+
+@dataclass
+class ExpectedDecisions:
+    """The decisions a day's detections bring with the state at midnight (one per row).
+
+    Attributes:
+        channel: channel of a report filed at once (NO_CHANNEL: none now).
+        later: a worker reports at the end of his shift instead.
+        shift_end: when that would be, hours since the start (NaN for residents).
+        trust: the deciding agent's trust the row was decided with.
+        belonging: the deciding worker's belonging (NaN for residents).
+        reward: (n_issue_types,) the expected reward it was decided with, yuan.
+    """
+
+    channel: np.ndarray
+    later: np.ndarray
+    shift_end: np.ndarray
+    trust: np.ndarray
+    belonging: np.ndarray
+    reward: np.ndarray
+
+    def take(self, rows: np.ndarray | slice) -> ExpectedDecisions:
+        """The rows at ``rows``, in that order (the reward is shared)."""
+        return ExpectedDecisions(
+            self.channel[rows],
+            self.later[rows],
+            self.shift_end[rows],
+            self.trust[rows],
+            self.belonging[rows],
+            self.reward,
+        )
+
+
 def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
     """The community offices are open in these hours (hours since the start)."""
     day, hour = np.divmod(np.asarray(hour_index, dtype=np.int64), 24)
@@ -175,6 +228,63 @@ class Perception:
 
     # ------------------------------------------------------------------ the hour
 
+    def decision_draws(self, det: Detections) -> DecisionDraws:
+        """The keyed uniforms of the decisions of these detections (any hours)."""
+        draws = self.draws
+        who = np.where(det.observer == Observer.RESIDENT, -1 - det.slot, det.slot)
+        return DecisionDraws(
+            decide=draws.uniform("decide", det.hour, det.issue, det.observer, det.slot),
+            channel=draws.uniform(
+                "channel",
+                det.hour[:, None],
+                det.issue[:, None],
+                who[:, None],
+                self._channels[None, :],
+            ),
+        )
+
+    def expect(
+        self,
+        det: Detections,
+        when: np.ndarray,
+        shifts: Shifts,
+        reward: np.ndarray,
+        draws: DecisionDraws,
+    ) -> ExpectedDecisions:
+        """The decisions these detections would bring with the agents' state as it is now.
+
+        Drawn for the whole day at midnight (:mod:`model.sim.dayplan`); an hour uses a row
+        only while what can change within a day (the agent's trust and belonging, the
+        reward once the points budget is spent) is as it was (:meth:`decide`).
+
+        Args:
+            det: detections of any hours of today.
+            when: time of each detection, hours.
+            shifts: today's shifts.
+            reward: (n_issue_types,) expected reward of a verified report now, yuan.
+            draws: :meth:`decision_draws` of ``det``.
+        """
+        n = len(det)
+        channel = np.full(n, NO_CHANNEL, dtype=np.int64)
+        later = np.zeros(n, dtype=bool)
+        shift_end = np.full(n, np.nan)
+        trust = np.full(n, np.nan)
+        belonging = np.full(n, np.nan)
+        office_open = office_open_at(self.staff, det.hour)
+        rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        if len(rows):
+            slots = det.slot[rows]
+            channel[rows], later[rows], shift_end[rows] = self._worker_choices(
+                rows, det, when, office_open[rows], shifts, reward, draws.take(rows)
+            )
+            trust[rows] = self.workforce.trust[slots]
+            belonging[rows] = self.workforce.belonging[slots]
+        rows = np.flatnonzero(det.observer == Observer.RESIDENT)
+        if len(rows):
+            channel[rows] = self._resident_choices(det, rows, office_open[rows], draws.take(rows))
+            trust[rows] = self.residents.trust[det.slot[rows]]
+        return ExpectedDecisions(channel, later, shift_end, trust, belonging, reward.copy())
+
     def decide(
         self,
         det: Detections,
@@ -183,10 +293,14 @@ class Perception:
         office_open: bool,
         shifts: Shifts,
         reward: np.ndarray,
+        draws: DecisionDraws | None = None,
+        expected: ExpectedDecisions | None = None,
     ) -> ReportEvents:
         """Decisions of this hour's noticing agents; the reports to file now.
 
         Workers who decide to report at the end of their shift are kept (:meth:`due`).
+        A row of ``expected`` is used where the agent's trust and belonging and the reward
+        are still those it was drawn with; the others are decided now.
 
         Args:
             det: this hour's detections.
@@ -196,21 +310,48 @@ class Perception:
             shifts: today's shifts (when each worker's shift ends).
             reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
                 the year's points budget is spent).
+            draws: :meth:`decision_draws` of ``det`` when already drawn (for the day).
+            expected: :meth:`expect` of ``det`` when already drawn (for the day).
         """
+        if draws is None:
+            draws = self.decision_draws(det)
+        if expected is not None and not np.array_equal(expected.reward, reward):
+            expected = None
         channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
         channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
         rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
         if len(rows):
             rows = rows[self._first_decisions(det.slot[rows], det.issue[rows])]
         if len(rows):
-            channel[rows] = self._decide_workers(
-                det, rows, when, hour_index, office_open, shifts, reward
-            )
+            slots = det.slot[rows]
+            later = np.zeros(len(rows), dtype=bool)
+            shift_end = np.empty(len(rows))
+            stale = np.ones(len(rows), dtype=bool)
+            if expected is not None:
+                stale = (expected.trust[rows] != self.workforce.trust[slots]) | (
+                    expected.belonging[rows] != self.workforce.belonging[slots]
+                )
+                kept = rows[~stale]
+                channel[kept] = expected.channel[kept]
+                later[~stale] = expected.later[kept]
+                shift_end[~stale] = expected.shift_end[kept]
+            if stale.any():
+                now = rows[stale]
+                channel[now], later[stale], shift_end[stale] = self._worker_choices(
+                    now, det, when, office_open, shifts, reward, draws.take(now)
+                )
+            self._plan_end_of_shift(det, rows[later], shift_end[later], when)
         noticed = when.copy()
         rows = np.flatnonzero(det.observer == Observer.RESIDENT)
         if len(rows):
             noticed[rows] = self._resident_first_notice(det.slot[rows], det.issue[rows], when[rows])
-            channel[rows] = self._decide_residents(det, rows, hour_index, office_open)
+            stale = np.ones(len(rows), dtype=bool)
+            if expected is not None:
+                stale = expected.trust[rows] != self.residents.trust[det.slot[rows]]
+                channel[rows[~stale]] = expected.channel[rows[~stale]]
+            if stale.any():
+                now = rows[stale]
+                channel[now] = self._resident_choices(det, now, office_open, draws.take(now))
         filed = np.flatnonzero(channel != NO_CHANNEL)
         return ReportEvents(
             det.issue[filed],
@@ -233,38 +374,56 @@ class Perception:
             len(keys),
         )
 
-    def _decide_workers(
+    def _worker_choices(
         self,
-        det: Detections,
         rows: np.ndarray,
+        det: Detections,
         when: np.ndarray,
-        hour_index: int,
-        office_open: bool,
+        office_open: bool | np.ndarray,
         shifts: Shifts,
         reward: np.ndarray,
-    ) -> np.ndarray:
+        draws: DecisionDraws,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each noticing worker's choice: channel now, report at the shift's end, its hour.
+
+        Args:
+            rows: the rows of ``det`` to decide (workers, all of one day).
+            det: the detections.
+            when: time of each detection, hours.
+            office_open: the offices are open at each row's hour (one value or per row).
+            shifts: today's shifts.
+            reward: (n_issue_types,) expected reward of a verified report, yuan.
+            draws: the decision draws of ``rows``.
+
+        Returns:
+            ``(channel_now, later, shift_end)`` per row (see
+            :meth:`ReportDecision.decide_now_or_later`); ``shift_end`` in hours since the
+            start, never before the noticing.
+        """
         slots, issues = det.slot[rows], det.issue[rows]
-        observer = det.observer[rows]
         utility, cost_now = self._worker_terms(slots, issues, reward)
-        day_start = (hour_index // 24) * 24.0
+        day_start = (det.hour[rows] // 24) * 24.0
         shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
         later_open = self._worker_open(slots, office_open_at(self.staff, np.floor(shift_end)))
-        u_decide = self.draws.uniform("decide", hour_index, issues, observer, slots)
-        u_channel = self.draws.uniform(
-            "channel", hour_index, issues[:, None], slots[:, None], self._channels[None, :]
-        )
         channel, later = self.decision.decide_now_or_later(
             utility,
             cost_now,
             self._worker_open(slots, office_open),
             self.decision.off_shift_cost(len(rows)),
             later_open,
-            u_decide,
-            u_channel,
+            draws.decide,
+            draws.channel,
         )
+        return channel, later, shift_end
+
+    def _plan_end_of_shift(
+        self, det: Detections, rows: np.ndarray, shift_end: np.ndarray, when: np.ndarray
+    ) -> None:
+        """Keep the reports these workers will file at the end of their shift."""
+        slots, issues = det.slot[rows], det.issue[rows]
         agents = self.workforce.agent_id[slots]
         noticed = when[rows]
-        for i in np.flatnonzero(later):
+        for i in range(len(rows)):
             heapq.heappush(
                 self.planned,
                 (
@@ -275,27 +434,22 @@ class Perception:
                     float(noticed[i]),
                 ),
             )
-        return channel
 
-    def _decide_residents(
-        self, det: Detections, rows: np.ndarray, hour_index: int, office_open: bool
+    def _resident_choices(
+        self,
+        det: Detections,
+        rows: np.ndarray,
+        office_open: bool | np.ndarray,
+        draws: DecisionDraws,
     ) -> np.ndarray:
+        """Each noticing resident's channel (NO_CHANNEL: she does not report)."""
         res, log = self.residents, self.issues
         slots, issues = det.slot[rows], det.issue[rows]
         utility, cost = self.decision.resident_terms(
             propensity=res.propensity[slots], trust=res.trust[slots], severity=log.severity[issues]
         )
         available = resident_channels(self.rules, res.adopted_mini_program[slots], office_open)
-        observer = np.full(len(rows), Observer.RESIDENT)
-        return self.decision.decide(
-            utility,
-            cost,
-            available,
-            self.draws.uniform("decide", hour_index, issues, observer, slots),
-            self.draws.uniform(
-                "channel", hour_index, issues[:, None], -1 - slots[:, None], self._channels[None, :]
-            ),
-        )
+        return self.decision.decide(utility, cost, available, draws.decide, draws.channel)
 
     def due(self, hour_index: int) -> ReportEvents:
         """The end-of-shift reports due in this hour, over the channels open then.

@@ -238,7 +238,6 @@ def live_detections(model, shifts, live, hour_index, draws):
     hour = hour_index % 24
     counts = shifts.counts[hour] * 3.0
     intensity = model.detector.passes_fast(live, counts, hour, True)
-    model.detector.new_hour()
     det = model.detector.detect(
         live, log.cell[live], intensity, counts, shifts.online[:, hour], draws, hour_index
     )

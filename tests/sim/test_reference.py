@@ -276,6 +276,16 @@ def covered_cell(model, kind: int, online_share: np.ndarray, at_the_door: bool =
     return int(np.argmax(reach))
 
 
+def pick_workers_in_one_hour(
+    det, kinds, cells, counts, online, u_base, u_worker, at_the_door=None
+) -> np.ndarray:
+    """The detector's worker pick for detections that all fall in one hour."""
+    door = np.zeros(len(kinds), bool) if at_the_door is None else at_the_door
+    hour = np.zeros(len(kinds), dtype=np.int64)
+    online = np.asarray(online, dtype=float)[:, None]
+    return det._pick_workers(kinds, cells, counts[None], online, hour, u_base, u_worker, door)
+
+
 def check_worker_picks(
     model, online_share, seed: int, n: int = 60_000, at_the_door: bool = False
 ) -> None:
@@ -285,8 +295,8 @@ def check_worker_picks(
     kinds = np.repeat(np.arange(K), n)
     u_base, u_worker = np.random.default_rng(seed).random((2, len(kinds)))
     det.new_day()
-    det.new_hour()
-    picks = det._pick_workers(
+    picks = pick_workers_in_one_hour(
+        det,
         kinds,
         np.array([cells[k] for k in kinds]),
         reference_detection.online_counts(wf, online_share),
@@ -295,7 +305,6 @@ def check_worker_picks(
         u_worker,
         np.full(len(kinds), at_the_door),
     )
-    det.new_hour()
     # the same uniforms give the same worker as the per-worker loop (a sample of them)
     field = det.worker_doors if at_the_door else det.worker_passes
     for i in range(0, len(kinds), 997):
@@ -339,17 +348,16 @@ def test_pick_workers_with_a_boolean_online_mask_counts_each_worker_fully(model,
     det, wf = model.detector, model.workforce
     kind, n = 0, 60_000
     cell = covered_cell(model, kind, online)
-    det.new_hour()
     u_base, u_worker = np.random.default_rng(21).random((2, n))
-    picks = det._pick_workers(
-        kind,
+    picks = pick_workers_in_one_hour(
+        det,
+        np.full(n, kind),
         np.full(n, cell),
         reference_detection.online_counts(wf, online),
         online > 0,
         u_base,
         u_worker,
     )
-    det.new_hour()
     p = picks_reference(model, kind, cell, online)
     support = np.flatnonzero(p > 0)
     observed = np.bincount(picks, minlength=len(wf))[support]
@@ -360,9 +368,9 @@ def test_pick_workers_with_a_boolean_online_mask_counts_each_worker_fully(model,
 def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(model) -> None:
     wf, det = model.workforce, model.detector
     online = np.where(wf.kind == 1, 0.0, 1.0)  # no courier online
-    det.new_hour()
     u_base, u_worker = np.random.default_rng(0).random((2, 3))
-    picks = det._pick_workers(
+    picks = pick_workers_in_one_hour(
+        det,
         np.array([1, 1, 0]),
         np.array([0, 5, 5]),
         reference_detection.online_counts(wf, online),
@@ -370,7 +378,6 @@ def test_pick_workers_returns_minus_one_where_no_worker_of_the_kind_is_online(mo
         u_base,
         u_worker,
     )
-    det.new_hour()
     assert picks[0] == -1 and picks[1] == -1
     assert picks[2] == -1 or (wf.kind[picks[2]] == 0 and online[picks[2]] > 0)
     for i, (kind, cell) in enumerate([(1, 0), (1, 5)]):
