@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 
 _TOLERANCE = 1e-10
 """Allowance for rounding when comparing a product of fractions with 0.5."""
@@ -159,7 +159,7 @@ def _log_log_band(
     survival: np.ndarray, greenwood: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise interval ``S ** exp(+-z * sqrt(V) / |log S|)``; [1, 1] at S = 1, [0, 0] at 0."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = float(ndtri(0.5 + confidence / 2.0))  # the standard normal quantile
     low = survival.copy()
     high = survival.copy()
     inside = (survival > 0.0) & (survival < 1.0)

@@ -79,7 +79,7 @@ class DayPlan:
         self.draws = draws
         self.expected = expected
         hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY + 1)
-        self.bounds = np.searchsorted(detections.hour, hours, side="left")
+        self.bounds = np.searchsorted(detections.hour, hours, side="left").tolist()
 
     def at_hour(self, hour_index: int, status: np.ndarray) -> HourDetections:
         """This hour's detections of the issues still open (status before RESOLVED).
@@ -89,8 +89,9 @@ class DayPlan:
             status: the issue log's status column now.
         """
         hour = hour_index - self.day * HOURS_PER_DAY
-        rows = np.arange(self.bounds[hour], self.bounds[hour + 1])
-        rows = rows[status[self.detections.issue[rows]] < IssueStatus.RESOLVED]
+        first, end = self.bounds[hour], self.bounds[hour + 1]
+        open_ = status[self.detections.issue[first:end]] < IssueStatus.RESOLVED
+        rows = np.flatnonzero(open_) + first
         return HourDetections(
             self.detections.take(rows),
             self.noticed_at[rows],

@@ -90,6 +90,9 @@ class StreetModel(Model):
         exposure = exposure_matrices(config.workers, self.layout)
         self.issues = generate_issues(config.issues, self.layout, self.days, streams["arrivals"])
         self.arrived = 0
+        # issues opened before the end of each hour (an index into the log, hour by hour)
+        hour_ends = np.arange(1, self.days * 24 + 1, dtype=float)
+        self.arrived_by_hour = np.searchsorted(self.issues.opened_at, hour_ends).tolist()
         self.live = np.zeros(0, dtype=np.int64)
         self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
         self.next_close = np.inf  # earliest escalation or lapse time among live issues
@@ -203,7 +206,7 @@ class StreetModel(Model):
 
     def arrive(self, t: int) -> None:
         """Issues opened before the end of this hour join the live set."""
-        end = int(np.searchsorted(self.issues.opened_at, t + 1.0, side="left"))
+        end = self.arrived_by_hour[t]
         if end > self.arrived:
             fresh = np.arange(self.arrived, end, dtype=np.int64)
             self.live = np.concatenate([self.live, fresh])

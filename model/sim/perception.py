@@ -64,9 +64,8 @@ class ReportEvents:
 
     @classmethod
     def empty(cls) -> ReportEvents:
-        """No reports."""
-        none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none, none, np.zeros(0), np.zeros(0))
+        """No reports (one shared read-only instance: most hours file nothing)."""
+        return _NO_REPORTS
 
     def __len__(self) -> int:
         return len(self.issue)
@@ -81,6 +80,18 @@ class ReportEvents:
         data = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
         order = np.argsort(data["when"], kind="stable")
         return cls(**{f: data[f][order] for f in fields})
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+_NO_REPORTS = ReportEvents(
+    *(_read_only(np.zeros(0, dtype=np.int64)) for _ in range(4)),
+    _read_only(np.zeros(0)),
+    _read_only(np.zeros(0)),
+)
 
 
 @dataclass
@@ -456,6 +467,8 @@ class Perception:
 
         A worker who has left the street since (his slot holds someone else) files nothing.
         """
+        if not self.planned or self.planned[0][0] >= hour_index + 1.0:
+            return _NO_REPORTS
         wf = self.workforce
         due: list[tuple[float, int, int, float]] = []
         while self.planned and self.planned[0][0] < hour_index + 1.0:
