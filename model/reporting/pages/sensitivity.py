@@ -7,15 +7,26 @@ Sobol design), analyses each once, and each method returns one section in the re
 language: title and bottom line, the robustness table of the policies, the most influential
 parameters with their indices and intervals, where the integrated package fails (PRIM boxes
 in words), the budget, the method and the provenance.
+
+A world without a value of an outcome is left out of that outcome's numbers, and the page
+says why (:class:`WorldGaps`): a run of the world *failed* (``status`` other than ``ok`` in
+the run table: it stopped with an error), or every run finished but the outcome is
+*undefined* there, for instance because the runs are no longer than the outcome's window
+(problems fixed within a week counts only the problems opened at least 7 days before the end
+of a run, so runs of 7 days or fewer leave it without a value). It never reports a share of
+no worlds.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from IPython.display import HTML
 
 from model.analysis.worlds import (
@@ -26,6 +37,7 @@ from model.analysis.worlds import (
     analyse_worlds,
     least_regret_policy,
 )
+from model.outcomes.contract import FIX_WINDOW_HOURS
 from model.reporting import registry
 from model.reporting.pages.common import (
     bullets,
@@ -52,6 +64,91 @@ TOP_PARAMETERS = 5
 
 QUICK_RESAMPLES, FULL_RESAMPLES = 200, 1000
 """Bootstrap resamples of the indices in quick and full reports."""
+
+WINDOW_DAYS = {"fixed_within_7d_share": FIX_WINDOW_HOURS / 24.0}
+"""Outcomes that count only problems opened at least this many days before the end of a run:
+runs of no more measured days leave them without a value."""
+
+
+@dataclass(frozen=True)
+class WorldGaps:
+    """The sampled worlds of a design without a value of one output, and why.
+
+    Attributes:
+        outcome: the outcome.
+        total: worlds of the design.
+        failed: worlds without a value in which a run of an involved policy failed.
+        finished: worlds without a value whose runs all finished (the outcome undefined).
+    """
+
+    outcome: str
+    total: int
+    failed: int
+    finished: int
+
+    @property
+    def missing(self) -> int:
+        """Worlds without a value."""
+        return self.failed + self.finished
+
+    @property
+    def valued(self) -> int:
+        """Worlds with a value."""
+        return self.total - self.missing
+
+
+def world_gaps(
+    runs: pd.DataFrame,
+    effects: pd.DataFrame,
+    n_worlds: int,
+    outcome: str,
+    policies: Sequence[str],
+    reference: str,
+    kind: str = EFFECT,
+) -> WorldGaps:
+    """Count the worlds in which some of ``policies`` has no value of an output, by cause.
+
+    Args:
+        runs: the worlds run table (``policy``, ``world``, ``status`` and the outcomes).
+        effects: the paired effects (:func:`model.analysis.worlds.paired_world_effects`).
+        n_worlds: worlds of the design (numbered 0 to ``n_worlds - 1``).
+        outcome: the outcome.
+        policies: the policies whose values count.
+        reference: the reference policy (its runs count too for a paired effect).
+        kind: ``EFFECT`` (paired effect against the reference) or ``LEVELS`` (the policies'
+            own levels, averaged over their successful replicates).
+
+    Returns:
+        The gaps: a world without a value counts as *failed* when a run of an involved
+        policy (the reference included for an effect) failed in it, else as *finished*.
+    """
+    worlds = np.arange(n_worlds)
+    policies = list(policies)
+    if kind == EFFECT:  # one row per world and policy
+        own = effects[effects["policy"].isin(policies)]
+        involved = [*policies, reference]
+    else:  # the levels: the mean of the successful replicates
+        own = runs[(runs["status"] == "ok") & runs["policy"].isin(policies)]
+        involved = policies
+    values = own.groupby(["world", "policy"])[outcome].mean().unstack("policy")
+    values = values.reindex(index=worlds, columns=policies).to_numpy(float)
+    missing = ~np.isfinite(values).all(axis=1) if policies else np.zeros(n_worlds, bool)
+    mine = runs[runs["policy"].isin(involved)]
+    failed_worlds = np.isin(worlds, mine.loc[mine["status"] != "ok", "world"].to_numpy())
+    failed = int((missing & failed_worlds).sum())
+    return WorldGaps(outcome, n_worlds, failed, int(missing.sum()) - failed)
+
+
+def measured_days(results: SensitivityResults) -> float:
+    """Measured days of the experiment's runs (the manifest's horizon, else the run table's)."""
+    days = results.manifest.get("days")
+    if days is not None:
+        return float(days)
+    if "measured_days" in results.runs.columns:
+        column = results.runs["measured_days"].to_numpy(float)
+        if np.isfinite(column).any():
+            return float(np.nanmax(column))
+    return math.nan
 
 
 def headline_directions() -> dict[str, str]:
@@ -97,6 +194,74 @@ class SensitivityPage:
         digits = 0 if abs(value) >= 100 else 2
         return t.number(value, digits, signed=signed)
 
+    def gaps(
+        self,
+        pair: tuple[SensitivityResults, WorldsAnalysis],
+        outcome: str,
+        policies: Sequence[str],
+        kind: str = EFFECT,
+    ) -> WorldGaps:
+        """The worlds of one experiment without a value of an output of ``policies``."""
+        results, analysis = pair
+        n_worlds = analysis.design.n_worlds
+        return world_gaps(
+            results.runs, analysis.effects, n_worlds, outcome, policies, analysis.reference, kind
+        )
+
+    def gap_sentence(self, pair: tuple[SensitivityResults, WorldsAnalysis], gaps: WorldGaps) -> str:
+        """Why worlds have no value of an outcome ("" when every world has one).
+
+        Failed runs and undefined outcomes are told apart; an outcome with a window longer
+        than the runs' measured days says so with both numbers.
+        """
+        t = self.t
+        if not gaps.missing:
+            return ""
+
+        def count(n: int) -> str:
+            every = n == gaps.missing > 1
+            return t("sensitivity.gaps.all", n=t.number(n)) if every else t.number(n)
+
+        parts = []
+        if gaps.failed:
+            parts.append(t("sensitivity.gaps.failed", n=count(gaps.failed)))
+        if gaps.finished:
+            days = measured_days(pair[0])
+            window = WINDOW_DAYS.get(gaps.outcome)
+            if window is not None and math.isfinite(days) and days <= window:
+                reason = t(
+                    "sensitivity.gaps.reason.horizon",
+                    days=t.number(days, 0 if float(days).is_integer() else 1),
+                    window=t.number(window),
+                )
+            else:
+                reason = t("sensitivity.gaps.reason.undefined")
+            parts.append(t("sensitivity.gaps.finished", n=count(gaps.finished), reason=reason))
+        key = "none" if gaps.valued == 0 else "one" if gaps.missing == 1 else "some"
+        return t(
+            f"sensitivity.gaps.{key}",
+            total=t.number(gaps.total),
+            missing=t.number(gaps.missing),
+            outcome=t.outcome_in_text(gaps.outcome),
+            why=t("sensitivity.gaps.separator").join(parts),
+        )
+
+    def _then(self, first: str, second: str) -> str:
+        """Two sentences in a row (the second may be empty)."""
+        return self.t("sensitivity.gaps.then", first=first, second=second) if second else first
+
+    def _share_cell(self, row) -> str:
+        """``72 % of 14 (55 % to 85 %)``, or that no world has a value."""
+        t = self.t
+        if int(row["n_worlds"]) == 0:
+            return t("sensitivity.cells.no_value")
+        return t(
+            "sensitivity.cells.share",
+            share=t.percent(row["share_better"]),
+            n=t.number(int(row["n_worlds"])),
+            ci=t.interval(t.percent(row["share_ci_low"]), t.percent(row["share_ci_high"])),
+        )
+
     def _table(self, head: list[str], rows: list[list[str]], css: str) -> str:
         header = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in head)
         body = "".join(
@@ -120,14 +285,23 @@ class SensitivityPage:
         if row.empty:
             return t("sensitivity.bottom_line_missing")
         row = row.iloc[0]
-        return t(
+        fields = {
+            "arm": t.arm_in_text(self.focus),
+            "reference": t.reference_phrase(analysis.reference),
+            "outcome": t.outcome_in_text(MAIN_OUTCOME),
+        }
+        gaps = self.gap_sentence(
+            self.robustness, self.gaps(self.robustness, MAIN_OUTCOME, [self.focus])
+        )
+        if int(row["n_worlds"]) == 0:
+            return self._then(t("sensitivity.gaps.cannot_tell", **fields), gaps)
+        sentence = t(
             "sensitivity.bottom_line",
-            arm=t.arm_in_text(self.focus),
-            reference=t.reference_phrase(analysis.reference),
-            outcome=t.outcome_in_text(MAIN_OUTCOME),
             share=t.percent(row["share_better"]),
             n=t.number(int(row["n_worlds"])),
+            **fields,
         )
+        return self._then(sentence, gaps)
 
     def title(self) -> HTML:
         """Title and bottom line."""
@@ -158,12 +332,7 @@ class SensitivityPage:
         rows = [
             [
                 t.arm(row["policy"]),
-                t(
-                    "sensitivity.cells.share",
-                    share=t.percent(row["share_better"]),
-                    n=t.number(int(row["n_worlds"])),
-                    ci=t.interval(t.percent(row["share_ci_low"]), t.percent(row["share_ci_high"])),
-                ),
+                self._share_cell(row),
                 self._value(MAIN_OUTCOME, row["median_improvement"], signed=True),
                 self._value(MAIN_OUTCOME, row["p10_improvement"], signed=True),
                 self._value(MAIN_OUTCOME, row["max_regret"]),
@@ -171,7 +340,21 @@ class SensitivityPage:
             ]
             for _, row in main.iterrows()
         ]
-        safest = least_regret_policy(table, MAIN_OUTCOME, analysis.reference)
+        others = [p for p in analysis.policies if p != analysis.reference]
+        main_gaps = self.gap_sentence(
+            self.robustness, self.gaps(self.robustness, MAIN_OUTCOME, others)
+        )
+        if main["max_regret"].notna().any():
+            safest = least_regret_policy(table, MAIN_OUTCOME, analysis.reference)
+            regret_sentence = t(
+                "sensitivity.least_regret",
+                arm=t.arm_in_text(safest),
+                outcome=t.outcome_in_text(MAIN_OUTCOME),
+            )
+        else:  # no world has a value for every measure: no regret to compare
+            regret_sentence = t(
+                "sensitivity.gaps.no_regret", outcome=t.outcome_in_text(MAIN_OUTCOME)
+            )
         parts = [
             paragraph(
                 t(
@@ -182,13 +365,8 @@ class SensitivityPage:
                 )
             ),
             self._table(head, rows, "robustness"),
-            paragraph(
-                t(
-                    "sensitivity.least_regret",
-                    arm=t.arm_in_text(safest),
-                    outcome=t.outcome_in_text(MAIN_OUTCOME),
-                )
-            ),
+            *([paragraph(main_gaps, "note")] if main_gaps else []),
+            paragraph(regret_sentence),
         ]
         outcomes = list(dict.fromkeys(table["outcome"]))
         share_head = [t("sensitivity.columns.policy"), *(t.outcome_label(o) for o in outcomes)]
@@ -196,10 +374,22 @@ class SensitivityPage:
         for policy in dict.fromkeys(table["policy"]):
             mine = table[table["policy"] == policy].set_index("outcome")
             share_rows.append(
-                [t.arm(policy), *(t.percent(mine.loc[o, "share_better"]) for o in outcomes)]
+                [
+                    t.arm(policy),
+                    *(
+                        t("sensitivity.cells.no_value")
+                        if int(mine.loc[o, "n_worlds"]) == 0
+                        else t.percent(mine.loc[o, "share_better"])
+                        for o in outcomes
+                    ),
+                ]
             )
         parts.append(paragraph(t("sensitivity.shares_intro")))
         parts.append(self._table(share_head, share_rows, "shares"))
+        for outcome in outcomes:  # the main outcome is explained above; failed runs there too
+            gaps = self.gaps(self.robustness, outcome, others)
+            if outcome != MAIN_OUTCOME and gaps.finished:
+                parts.append(paragraph(self.gap_sentence(self.robustness, gaps), "note"))
         return section("robustness", t("sensitivity.sections.robustness"), *parts)
 
     def influence_section(self) -> HTML:
@@ -227,12 +417,10 @@ class SensitivityPage:
                 )
                 parts.append(f"<h3>{html.escape(caption)}</h3>")
                 if entry.table is None:
-                    parts.append(
-                        paragraph(
-                            t("sensitivity.missing_worlds", n=t.number(entry.missing_worlds)),
-                            "note",
-                        )
-                    )
+                    gaps = self.gaps(self.screening, outcome, [policy], kind)
+                    why = self.gap_sentence(self.screening, gaps)
+                    note = self._then(t("sensitivity.gaps.no_indices"), why)
+                    parts.append(paragraph(note, "note"))
                     continue
                 parts.append(self._indices_table(entry.table.head(TOP_PARAMETERS), design))
         return section("influence", t("sensitivity.sections.influence"), *parts)
@@ -288,23 +476,29 @@ class SensitivityPage:
                 "k": t.number(failure.n_failures),
                 "n": t.number(failure.n_worlds),
             }
+            gaps = self.gap_sentence(
+                self.robustness, self.gaps(self.robustness, outcome, [self.focus])
+            )
+            if failure.n_worlds == 0:
+                del fields["k"], fields["n"]
+                sentences.append(self._then(t("sensitivity.gaps.cannot_tell", **fields), gaps))
+                continue
             if failure.n_failures == 0:
-                sentences.append(t("sensitivity.failures.never", **fields))
+                sentences.append(self._then(t("sensitivity.failures.never", **fields), gaps))
                 continue
             if not failure.boxes:
-                sentences.append(t("sensitivity.failures.no_box", **fields))
+                sentences.append(self._then(t("sensitivity.failures.no_box", **fields), gaps))
                 continue
             for number, box in enumerate(failure.boxes, start=1):
-                sentences.append(
-                    t(
-                        "sensitivity.failures.box",
-                        number=t.number(number),
-                        condition=condition_words(condition_of(box), t),
-                        coverage=t.percent(box.coverage),
-                        density=t.percent(box.density),
-                        **fields,
-                    )
+                sentence = t(
+                    "sensitivity.failures.box",
+                    number=t.number(number),
+                    condition=condition_words(condition_of(box), t),
+                    coverage=t.percent(box.coverage),
+                    density=t.percent(box.density),
+                    **fields,
                 )
+                sentences.append(self._then(sentence, gaps) if number == 1 else sentence)
         return sentences
 
     def failures_section(self) -> HTML:
