@@ -226,7 +226,9 @@ def sobol_indices(
         confidence: two-sided level of the intervals.
 
     Returns:
-        The indices; estimates can fall slightly outside [0, 1] at small budgets.
+        The indices; estimates can fall slightly outside [0, 1] at small budgets. An index
+        of an output that does not vary is NaN, and so is an interval when some bootstrap
+        resample does not vary (possible only with a handful of base samples).
 
     Raises:
         ValueError: outputs missing, not finite, or of the wrong length.
@@ -240,14 +242,23 @@ def sobol_indices(
             f"{values.size} outputs do not fit a Sobol sample of {n_parameters} parameters"
         )
     values = _outputs(values, values.size)
-    result = sobol_analyze.analyze(
-        problem,
-        values,
-        calc_second_order=second_order,
-        num_resamples=n_resamples,
-        conf_level=confidence,
-        seed=_seed(rng),
-    )
+    if np.ptp(values) == 0:  # nothing to apportion: no index, not an index of zero
+        none = np.full(n_parameters, np.nan)
+        table = pd.DataFrame({"parameter": problem["names"]})
+        for column in ("S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"):
+            table[column] = none
+        return SobolIndices(table=table, second_order=None)
+    # an output without variance (or a bootstrap resample without any, at tiny budgets)
+    # has no index: SALib divides by that variance, and the NaN it gives is kept as "no value"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = sobol_analyze.analyze(
+            problem,
+            values,
+            calc_second_order=second_order,
+            num_resamples=n_resamples,
+            conf_level=confidence,
+            seed=_seed(rng),
+        )
     s1, s1_half = np.asarray(result["S1"]), np.asarray(result["S1_conf"])
     st, st_half = np.asarray(result["ST"]), np.asarray(result["ST_conf"])
     table = pd.DataFrame(

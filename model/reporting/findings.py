@@ -306,7 +306,9 @@ def findings(
     candidates.append(no_difference_finding(brief, t))
     if community_effects is not None and helping:
         candidates.append(equity_finding(community_effects, t, helping[0]))
-    candidates.extend(robustness_finding(r, t, brief.reference) for r in robustness[:2])
+    # a measure without a single valued world says nothing about robustness (too short runs)
+    valued = [r for r in robustness if r.n_worlds > 0]
+    candidates.extend(robustness_finding(r, t, brief.reference) for r in valued[:2])
     available = [f for f in candidates if f is not None]
     if len(available) < 5:
         available.insert(2, incidents_finding(brief, t, top))

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,17 @@ def test_sobol_second_order_finds_the_x1_x3_interaction():
     pairs = pairs.set_index(["parameter_a", "parameter_b"])["S2"]
     assert pairs[("x1", "x3")] == pytest.approx(0.2437, abs=0.08)  # S13 = ST3 - S3
     assert abs(pairs[("x1", "x2")]) < 0.08 and abs(pairs[("x2", "x3")]) < 0.08
+
+
+def test_an_output_without_variance_has_no_sobol_index_and_raises_no_warning():
+    rng = np.random.default_rng(3)
+    sample = sobol_sample(ISHIGAMI_BOUNDS, 2, rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        flat = sobol_indices(ISHIGAMI_BOUNDS, np.full(len(sample), 0.25), rng).table
+        tiny = sobol_indices(ISHIGAMI_BOUNDS, ishigami(sample), rng).table
+    assert flat[["S1", "ST"]].isna().all().all()
+    assert np.isfinite(tiny["ST"]).all()  # the estimates stand; intervals may be undefined
 
 
 def test_samples_and_indices_are_deterministic_given_the_seed():

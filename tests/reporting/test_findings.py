@@ -262,6 +262,19 @@ def test_robustness_branches(t: Text):
     assert f.robustness_finding(robust(128, None), t, "baseline").text.startswith("In all 128")
 
 
+def test_robustness_without_a_valued_world_is_never_said_to_hold_in_all_of_them(t: Text):
+    from types import SimpleNamespace
+
+    from model.reporting.pages.compare import ComparePage
+
+    none = Robustness("mini_program", FIXED_PER_YEAR, 0, 0, math.nan, 0.0, 1.0, None)
+    page = SimpleNamespace(t=t, robustness=[none, robust(126, None)])
+    page.brief = SimpleNamespace(reference="baseline")
+    first, second = ComparePage.robustness_sentences(page)
+    assert "cannot be told" in first and "all 0" not in first
+    assert "126" not in first and second.startswith(t.arm("mini_program"))
+
+
 def test_findings_on_the_synthetic_experiment(brief, t: Text, standard):
     from model.reporting.costeffectiveness import cost_effectiveness
     from model.reporting.equity import group_effects

@@ -122,6 +122,9 @@ class ComparePage:
                 "share": t.percent(result.share_better),
                 "n": t.number(result.n_worlds),
             }
+            if result.n_worlds == 0:
+                sentences.append(t("sensitivity.brief.no_worlds", **fields))
+                continue
             if result.n_better == result.n_worlds:
                 sentences.append(t("sensitivity.brief.always", **fields))
                 continue
