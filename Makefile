@@ -15,11 +15,12 @@ REACH := echo "The streetwise command is in $(VENV): run 'source $(VENV)/bin/act
 .PHONY: help venv report lab test lint format clean docs bench golden explore mutation
 
 help:
-	@echo "make report  - set up .venv, run the standard and factorial experiments (finished runs"
-	@echo "               are reused) and write their pages, the calibration and reports/index.html"
+	@echo "make report  - set up .venv, run the standard and factorial experiments and the experiments"
+	@echo "               in sampled worlds (robustness, screening, Sobol; finished runs are reused: hours"
+	@echo "               the first time) and write their pages, the calibration and reports/index.html"
 	@echo "make report QUICK=1 - the same at 3 replications x 120 days (pages marked indicative only)"
-	@echo "               plus a tiny sensitivity page (robustness_quick, screening_quick)"
-	@echo "make report SENSITIVITY=1 - also the full sensitivity experiments (about 1,800 runs: hours)"
+	@echo "               with a tiny sensitivity page (robustness_quick, screening_quick, sobol_quick)"
+	@echo "make report SENSITIVITY=0 - leave the sampled worlds out (about 1,940 runs fewer)"
 	@echo "make lab     - JupyterLab on 127.0.0.1 with the project's kernel (streetwise)"
 	@echo "make test    - set up .venv, lint and run the full test suite"
 	@echo "make lint    - ruff check, ruff format --check and the import contracts (lint-imports)"
@@ -54,12 +55,14 @@ venv:
 		$(REACH); \
 	fi
 
-# QUICK=1: reduced replications and horizon (with the tiny sensitivity experiments);
-# SENSITIVITY=1: also the full experiments in sampled worlds (hours); LANG=xx: language of
-# the pages, taken only from the make command line (LANG from the environment is the locale, not a report language).
+# The full report includes the experiments in sampled worlds (robustness, Morris screening,
+# Sobol: hours on 2 cores); QUICK=1: reduced replications and horizon with their tiny
+# versions; SENSITIVITY=0: leave the sampled worlds out; LANG=xx: language of the pages,
+# taken only from the make command line (LANG from the environment is the locale, not a
+# report language).
 comma := ,
-REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick --sensitivity) \
-	$(if $(filter 1 yes true,$(SENSITIVITY)),--sensitivity) \
+REPORT_FLAGS := $(if $(filter 1 yes true,$(QUICK)),--quick) \
+	$(if $(filter 0 no false,$(SENSITIVITY)),,--sensitivity) \
 	$(if $(filter command line,$(origin LANG)),--lang $(LANG),--lang en$(comma)zh)
 
 report: venv

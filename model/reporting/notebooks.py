@@ -334,6 +334,7 @@ def render_sensitivity(
     *,
     robustness: Path | str | None = None,
     screening: Path | str | None = None,
+    sobol: Path | str | None = None,
     lang: str = "en",
     quick: bool = False,
     progress: bool | None = None,
@@ -344,6 +345,7 @@ def render_sensitivity(
         out_dir: report folder (created).
         robustness: results folder of every measure in a Latin hypercube of worlds.
         screening: results folder of a Morris or Sobol design.
+        sobol: results folder of a Sobol design on the most influential parameters.
         lang: language of the page.
         quick: the results come from quick runs (bannered page).
         progress: papermill's progress bar (default: when stderr is a terminal).
@@ -352,13 +354,13 @@ def render_sensitivity(
         The files written.
 
     Raises:
-        ValueError: neither folder is given.
+        ValueError: no folder is given.
         model.reporting.results.ResultsError: a folder is unusable.
     """
-    folders = {"robustness": robustness, "screening": screening}
+    folders = {"robustness": robustness, "screening": screening, "sobol": sobol}
     loaded = {k: load_sensitivity(v) for k, v in folders.items() if v is not None}
     if not loaded:
-        raise ValueError("give a robustness or a screening results folder")
+        raise ValueError("give a robustness, a screening or a Sobol results folder")
     t = Text(lang)
     values: dict[str, Any] = {
         key: None if key not in loaded else str(Path(loaded[key].folder).resolve())
@@ -369,7 +371,7 @@ def render_sensitivity(
     notebook = execute(
         SENSITIVITY_REPORT, Path(out_dir) / f"{stem}.ipynb", values, progress=progress
     )
-    first = loaded.get("robustness") or loaded["screening"]
+    first = next(iter(loaded.values()))
     meta = ReportMeta(
         report=SENSITIVITY_REPORT,
         title=t("reports.sensitivity.title"),

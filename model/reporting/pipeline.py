@@ -14,14 +14,14 @@ For every experiment file the pipeline
 then executes ``calibration`` into ``reports/calibration/`` (``reports/quick/calibration/``)
 and writes ``reports/index.html`` linking every page found under ``reports/``.
 
-With ``sensitivity`` (``streetwise report --sensitivity``; ``make report SENSITIVITY=1``, and
-always with ``make report QUICK=1``) the experiments in sampled worlds run first: the
-robustness and screening experiments of :data:`SENSITIVITY_EXPERIMENTS` (about 1,800 runs of
-365 days: hours on 2 cores), or their quick versions of :data:`QUICK_SENSITIVITY_EXPERIMENTS`
-(a few dozen runs of 30 days) in a quick run, each with its own horizon and replications.
-``sensitivity`` is executed into ``reports/sensitivity/`` (``reports/quick/sensitivity/``)
-and the compare pages state how robust each recommended measure is. The default full report
-leaves them out, so it does not take hours longer.
+With ``sensitivity`` (``streetwise report --sensitivity``, which ``make report`` passes
+unless ``SENSITIVITY=0``, quick or full) the experiments in sampled worlds run first: the
+robustness, screening and Sobol experiments of :data:`SENSITIVITY_EXPERIMENTS` (1,940 runs
+of 365 days: hours on 2 cores), or their quick versions of
+:data:`QUICK_SENSITIVITY_EXPERIMENTS` (about 130 runs of 30 days) in a quick run, each with
+its own horizon and replications. ``sensitivity`` is executed into ``reports/sensitivity/``
+(``reports/quick/sensitivity/``) and the compare pages state how robust each recommended
+measure is.
 
 A quick run uses :data:`QUICK_REPLICATIONS` replications and a :data:`QUICK_DAYS`-day
 horizon (the calibration :data:`QUICK_CALIBRATION_SEEDS` seeds), and every quick page
@@ -67,12 +67,14 @@ EXPERIMENTS = REPO_ROOT / "scenarios" / "experiments"
 SENSITIVITY_EXPERIMENTS = {
     "robustness": EXPERIMENTS / "robustness.yaml",
     "screening": EXPERIMENTS / "screening.yaml",
+    "sobol": EXPERIMENTS / "sobol.yaml",
 }
 """Experiments in sampled worlds of the full sensitivity page (only with ``sensitivity``)."""
 
 QUICK_SENSITIVITY_EXPERIMENTS = {
     "robustness": EXPERIMENTS / "robustness_quick.yaml",
     "screening": EXPERIMENTS / "screening_quick.yaml",
+    "sobol": EXPERIMENTS / "sobol_quick.yaml",
 }
 """Their quick versions (a quick run with ``sensitivity``)."""
 

@@ -250,6 +250,18 @@ def test_restating_the_status_quo_value_of_a_sampled_parameter_is_allowed():
     assert values[0] != values[2]
 
 
+@pytest.mark.parametrize("name", ["sobol", "sobol_quick"])
+def test_repository_sobol_experiments_sample_a_few_parameters(name):
+    experiment = load_experiment(SCENARIOS / "experiments" / f"{name}.yaml")
+    worlds = experiment.worlds
+    keys = load_uncertainties().keys()
+    assert worlds.design == "sobol" and 2 <= len(worlds.parameters) < len(keys)
+    assert set(worlds.parameters) <= set(keys)
+    assert worlds.rows == experiment.spec.worlds.n * (len(worlds.parameters) + 2)
+    assert worlds.policies == ("baseline", "integrated")
+    assert experiment.days == (30 if name.endswith("quick") else 365)
+
+
 @pytest.mark.parametrize("name", ["robustness_quick", "screening", "screening_quick"])
 def test_repository_worlds_experiments(name):
     experiment = load_experiment(SCENARIOS / "experiments" / f"{name}.yaml")
@@ -269,8 +281,8 @@ def test_repository_worlds_experiments(name):
         assert worlds.rows == (10 if name == "screening" else 2) * (len(keys) + 1)
 
 
-def test_robustness_runs_every_standard_arm_in_128_worlds():
-    # the spec only: expanding its 1792 arms is test_every_experiment_file_validates' work
+def test_robustness_runs_every_standard_arm_in_100_worlds():
+    # the spec only: expanding its 1,400 arms is test_every_experiment_file_validates' work
     robustness = ExperimentSpec.model_validate(
         read_yaml(SCENARIOS / "experiments" / "robustness.yaml")
     )
@@ -279,7 +291,7 @@ def test_robustness_runs_every_standard_arm_in_128_worlds():
     assert robustness.reference == standard.reference == "baseline"
     assert (robustness.days, robustness.replications) == (365, 1)
     worlds = robustness.worlds
-    assert (worlds.design, worlds.n, worlds.parameters) == ("lhs", 128, None)
+    assert (worlds.design, worlds.n, worlds.parameters) == ("lhs", 100, None)
     assert worlds.uncertainties == "scenarios/uncertainties.yaml"
 
 

@@ -33,6 +33,8 @@ ROBUSTNESS_KEYS = [
     "issues.types.safety_hazard.arrivals_per_day",
 ]
 SCREENING_KEYS = ["behaviour.worker_intercept", "service.departments.housing.service_median_hours"]
+SOBOL_KEYS = ["behaviour.worker_intercept", "staff.triage_share"]
+SOBOL_ROWS = 2 * (len(SOBOL_KEYS) + 2)  # Saltelli: n (D + 2) worlds, first and total order
 
 
 def experiment(name: str, design: str, n: int, keys: list[str]) -> dict[str, Any]:
@@ -67,6 +69,7 @@ def reported(tmp_path_factory):
     for kind, data in (
         ("robustness", experiment("robustness_tiny", "lhs", 3, ROBUSTNESS_KEYS)),
         ("screening", experiment("screening_tiny", "morris", 2, SCREENING_KEYS)),
+        ("sobol", experiment("sobol_tiny", "sobol", 2, SOBOL_KEYS)),
     ):
         files[kind] = root / f"{kind}.yaml"
         files[kind].write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -100,6 +103,7 @@ def test_experiments_ran_in_their_sampled_worlds(reported):
     for name, rows, keys in (
         ("robustness_tiny", 3, ROBUSTNESS_KEYS),
         ("screening_tiny", 2 * (len(SCREENING_KEYS) + 1), SCREENING_KEYS),
+        ("sobol_tiny", SOBOL_ROWS, SOBOL_KEYS),
     ):
         manifest = json.loads((results / "quick" / name / "manifest.json").read_text())
         assert manifest["worlds"]["rows"] == rows
@@ -119,7 +123,7 @@ def test_one_page_per_language_without_warnings(reported):
         page = files.html.read_text(encoding="utf-8")
         assert re.findall(r"<section id=[\"']([a-z-]+)[\"']>", page) == SECTIONS
         assert files.meta.warnings == []
-        assert files.meta.quick and files.meta.n_runs == 2 * 3 + 2 * 6
+        assert files.meta.quick and files.meta.n_runs == 2 * 3 + 2 * 6 + 2 * SOBOL_ROWS
         assert external_resources(page) == []
         assert "Traceback" not in page and "from model.reporting" not in page
     index = (reports / "index.html").read_text(encoding="utf-8")
@@ -137,12 +141,18 @@ def test_page_names_the_arms_and_every_sampled_parameter(reported, position):
     method = section_text(page, "method")
     for arm in ("baseline", FOCUS_POLICY):
         assert t.arm_in_text(arm) in method
-    for key in ROBUSTNESS_KEYS + SCREENING_KEYS:
+    for key in ROBUSTNESS_KEYS + SCREENING_KEYS + SOBOL_KEYS:
         assert t.parameter(key) in method, key
         assert key in method
         assert humanise(key) not in html.unescape(page), key
     influence = section_text(page, "influence")
     assert any(t.parameter(key) in influence for key in SCREENING_KEYS)
+    # the Morris indices of the screening, then the Sobol indices of its experiment
+    for column in ("mu_star", "s1", "st"):
+        assert t(f"sensitivity.columns.{column}") in influence, column
+    assert influence.index(t("sensitivity.columns.mu_star")) < influence.index(
+        t("sensitivity.columns.s1")
+    )
     assert not t.missing
 
 
@@ -151,8 +161,9 @@ def test_budget_states_runs_and_measured_time(reported, position):
     files = reported[0][position]
     t = Text(files.meta.lang)
     budget = section_text(files.html.read_text(encoding="utf-8"), "budget")
-    assert "robustness_tiny" in budget and "screening_tiny" in budget
+    assert "robustness_tiny" in budget and "screening_tiny" in budget and "sobol_tiny" in budget
     assert t.number(2 * 3) in budget and t.number(2 * 6) in budget
+    assert t.number(2 * SOBOL_ROWS) in budget
     assert t("format.not_available") not in budget  # wall time and core-minutes per run
 
 

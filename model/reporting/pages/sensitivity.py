@@ -168,11 +168,20 @@ class SensitivityPage:
         t: the language layer.
         robustness: the robustness experiment and its analysis (None without one).
         screening: the screening experiment and its analysis (None without one).
+        sobol: the Sobol experiment on the most influential parameters and its analysis
+            (None without one).
     """
 
     t: Text
     robustness: tuple[SensitivityResults, WorldsAnalysis] | None = None
     screening: tuple[SensitivityResults, WorldsAnalysis] | None = None
+    sobol: tuple[SensitivityResults, WorldsAnalysis] | None = None
+
+    @property
+    def experiments(self) -> list[tuple[str, tuple[SensitivityResults, WorldsAnalysis]]]:
+        """The experiments on the page, by kind, in the page's order."""
+        pairs = (("robustness", self.robustness), ("screening", self.screening))
+        return [(k, p) for k, p in (*pairs, ("sobol", self.sobol)) if p is not None]
 
     # ------------------------------------------------------------------ helpers
 
@@ -393,15 +402,28 @@ class SensitivityPage:
         return section("robustness", t("sensitivity.sections.robustness"), *parts)
 
     def influence_section(self) -> HTML:
-        """The most influential parameters with their indices and intervals."""
+        """The most influential parameters with their indices and intervals.
+
+        The screening design's indices first (Morris over every parameter), then those of a
+        Sobol experiment on the most influential ones, when the page has one.
+        """
         t = self.t
-        if self.screening is None:
+        pairs = [p for p in (self.screening, self.sobol) if p is not None]
+        if not pairs:
             return section(
                 "influence",
                 t("sensitivity.sections.influence"),
                 paragraph(t("sensitivity.no_screening"), "note"),
             )
-        _, analysis = self.screening
+        parts = []
+        for pair in pairs:
+            parts.extend(self._influence_of(pair))
+        return section("influence", t("sensitivity.sections.influence"), *parts)
+
+    def _influence_of(self, pair: tuple[SensitivityResults, WorldsAnalysis]) -> list[str]:
+        """The indices of one screening or Sobol experiment, per focus outcome and output."""
+        t = self.t
+        _, analysis = pair
         design = analysis.design.design
         parts = [paragraph(t(f"sensitivity.influence_intro.{design}"))]
         for outcome in FOCUS_OUTCOMES:
@@ -417,13 +439,13 @@ class SensitivityPage:
                 )
                 parts.append(f"<h3>{html.escape(caption)}</h3>")
                 if entry.table is None:
-                    gaps = self.gaps(self.screening, outcome, [policy], kind)
-                    why = self.gap_sentence(self.screening, gaps)
+                    gaps = self.gaps(pair, outcome, [policy], kind)
+                    why = self.gap_sentence(pair, gaps)
                     note = self._then(t("sensitivity.gaps.no_indices"), why)
                     parts.append(paragraph(note, "note"))
                     continue
                 parts.append(self._indices_table(entry.table.head(TOP_PARAMETERS), design))
-        return section("influence", t("sensitivity.sections.influence"), *parts)
+        return parts
 
     def _indices_table(self, table, design: str) -> str:
         t = self.t
@@ -516,9 +538,7 @@ class SensitivityPage:
         """Runs and wall time of each experiment, and how they scale."""
         t = self.t
         lines = []
-        for kind, pair in (("robustness", self.robustness), ("screening", self.screening)):
-            if pair is None:
-                continue
+        for kind, pair in self.experiments:
             results, analysis = pair
             # the runner records wall time per session (a resumed experiment has several)
             wall = provenance(results.manifest)["wall_seconds"]
@@ -552,9 +572,7 @@ class SensitivityPage:
         """The method in a few sentences."""
         t = self.t
         parts = []
-        for pair in (self.robustness, self.screening):
-            if pair is None:
-                continue
+        for _, pair in self.experiments:
             results, analysis = pair
             worlds = results.manifest["worlds"]
             parts.append(
@@ -571,9 +589,8 @@ class SensitivityPage:
             )
         parts.append(paragraph(t("sensitivity.method.common")))
         parameters = {}
-        for pair in (self.robustness, self.screening):
-            if pair is not None:
-                parameters.update(pair[0].parameters)
+        for _, pair in self.experiments:
+            parameters.update(pair[0].parameters)
         rows = [
             [t.parameter(key), key, t.number(low, 3), t.number(high, 3)]
             for key, (low, high) in parameters.items()
@@ -605,6 +622,7 @@ def build(
     *,
     robustness: str | Path | None = None,
     screening: str | Path | None = None,
+    sobol: str | Path | None = None,
     lang: str = "en",
     quick: bool = False,
 ) -> SensitivityPage:
@@ -613,6 +631,7 @@ def build(
     Args:
         robustness: results folder of every policy in a Latin hypercube of worlds.
         screening: results folder of a Morris or Sobol design.
+        sobol: results folder of a Sobol design on the most influential parameters.
         lang: language of the page.
         quick: fewer bootstrap resamples (quick runs).
 
@@ -620,10 +639,10 @@ def build(
         The page.
 
     Raises:
-        ValueError: neither folder is given.
+        ValueError: no folder is given.
     """
-    if robustness is None and screening is None:
-        raise ValueError("give a robustness or a screening results folder")
+    if robustness is None and screening is None and sobol is None:
+        raise ValueError("give a robustness, a screening or a Sobol results folder")
     page = SensitivityPage(Text(lang))
     if robustness is not None:
         loaded = load_sensitivity(robustness)
@@ -631,4 +650,7 @@ def build(
     if screening is not None:
         loaded = load_sensitivity(screening)
         page.screening = (loaded, analyse(loaded, quick=quick))
+    if sobol is not None:
+        loaded = load_sensitivity(sobol)
+        page.sobol = (loaded, analyse(loaded, quick=quick))
     return page
