@@ -16,6 +16,8 @@ hour" with one matrix product, which keeps the hourly hot path vectorised.
 
 from __future__ import annotations
 
+import copyreg
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -333,11 +335,17 @@ def window_sum(values: np.ndarray, layout: Layout, radius: int) -> np.ndarray:
 def build_grid(model, layout: Layout) -> OrthogonalMooreGrid:
     """Create the Mesa grid and place the fixed places as agents on it.
 
+    Mesa gives every grid a cell class of its own and registers it for pickling in the
+    process-wide ``copyreg`` table, which would keep every run's class (and its cells'
+    shared state) alive for as long as the process lives: a worker running hundreds of runs
+    would grow by each of them. The registration is dropped when the model is collected.
+
     Returns:
         The ``OrthogonalMooreGrid`` with merchants, residential buildings, community
         offices and stations placed.
     """
     grid = OrthogonalMooreGrid((layout.cells_x, layout.cells_y), torus=False, random=model.random)
+    weakref.finalize(model, copyreg.dispatch_table.pop, grid.cell_klass, None)
     cells = grid.all_cells.cells
     for c in np.flatnonzero(layout.merchant):
         Merchant(model, cells[c], int(layout.community[c]))

@@ -145,3 +145,25 @@ def test_window_sum_matches_brute_force(nx: int, ny: int, radius: int) -> None:
     got = window_sum(values, layout, radius)
     assert got.shape == (nx * ny,)
     assert np.allclose(got, brute_window_sum(values, nx, ny, radius))
+
+
+def test_runs_one_after_another_leave_no_grid_class_registered(small_config) -> None:
+    """Mesa registers each grid's cell class for pickling; a finished run's is dropped."""
+    import copyreg
+    import gc
+
+    from model.sim.model import StreetModel, run_model
+
+    run_model(small_config, seed=1, days=1)
+    gc.collect()
+    before = len(copyreg.dispatch_table)
+    for seed in range(12):
+        run_model(small_config, seed=seed, days=1)
+    gc.collect()
+    assert len(copyreg.dispatch_table) == before
+    model = StreetModel(small_config, seed=3, days=1)  # a live model keeps its registration
+    assert model.grid.cell_klass in copyreg.dispatch_table
+    klass = model.grid.cell_klass
+    del model
+    gc.collect()
+    assert klass not in copyreg.dispatch_table
