@@ -92,7 +92,7 @@ def test_budget_states_runs_and_time(page):
 def test_page_without_a_screening_folder_says_so(folders):
     page = sensitivity.build(robustness=folders[0], quick=True)
     assert page.t("sensitivity.no_screening") in text_of(page.influence_section())
-    with pytest.raises(ValueError, match="robustness or a screening"):
+    with pytest.raises(ValueError, match="a robustness, a screening or a Sobol results folder"):
         sensitivity.build()
 
 
