@@ -123,6 +123,7 @@ DYNAMIC_FAMILIES: dict[str, list[str]] = {
         "max_regret",
         "mean_regret",
     ],
+    "sensitivity.gaps.": ["none", "one", "some"],
     "sensitivity.influence_intro.": list(worlds_analysis.DESIGNS),
     "sensitivity.method.": list(worlds_analysis.DESIGNS),
     "sensitivity.output.": [worlds_analysis.LEVELS, worlds_analysis.EFFECT],
