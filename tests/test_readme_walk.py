@@ -25,8 +25,11 @@ from model.config.paths import REPO_ROOT
 README = REPO_ROOT / "README.md"
 
 EXCLUDED = {
-    "make report": "the full experiments and calibration: about half an hour on two cores",
+    "make report": "the full experiments, the sampled worlds and the calibration: hours on two "
+    "cores",
     "make report QUICK=1": "three experiments and the calibration: several minutes",
+    "make report SENSITIVITY=0": "the full experiments and the calibration without the sampled "
+    "worlds: about an hour on two cores",
     "make test": "the whole suite (about ten minutes); this test is part of it",
     "make lab": "starts a JupyterLab server that runs until stopped",
     "make explore": "starts the explorer's server that runs until stopped "
