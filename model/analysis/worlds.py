@@ -396,7 +396,9 @@ def failure_boxes(
         return result
     points = design.sample.loc[improvement.index]
     boxes = find_boxes(points, fails, max_boxes=max_boxes, min_density=min_density)
-    result.boxes.extend(box for box in boxes if not box.limits.empty)
+    # the threshold holds for the box as reported: dropping a restriction after the peeling
+    # can leave a box that covers the failures but mostly holds worlds that do not fail
+    result.boxes.extend(box for box in boxes if not box.limits.empty and box.density >= min_density)
     return result
 
 

@@ -12,6 +12,7 @@ from model.analysis.sensitivity import latin_hypercube, morris_sample, sobol_sam
 from model.analysis.worlds import (
     EFFECT,
     LEVELS,
+    PRIM_MIN_DENSITY,
     analyse_worlds,
     least_regret_policy,
     paired_world_effects,
@@ -264,6 +265,34 @@ def test_prim_finds_the_planted_failure_region():
     assert box.coverage > 0.9 and box.density > 0.9
     robust = analysis.robustness.set_index("policy").loc["integrated"]
     assert robust["share_better"] == pytest.approx(1 - failure.n_failures / 200)
+
+
+def test_a_box_that_mostly_holds_worlds_that_do_not_fail_is_not_reported(monkeypatch):
+    """PRIM's final box (after dropping restrictions) must still reach the density threshold."""
+    import dataclasses
+
+    from model.analysis import worlds as worlds_module
+
+    bounds = {"behaviour.a": (0.0, 1.0), "behaviour.b": (0.0, 1.0)}
+    sample = latin_hypercube(bounds, 100, np.random.default_rng(5))
+    fails = sample["behaviour.a"].to_numpy() < 0.3
+
+    def integrated(s: pd.DataFrame, replicate: int) -> np.ndarray:
+        return np.where(fails, 0.4, 0.6)
+
+    runs = runs_of(
+        sample, {"baseline": lambda s, r: np.full(len(s), 0.5), "integrated": integrated}
+    )
+    manifest = manifest_of("lhs", sample, bounds)
+    outcomes = {"fixed_within_7d_share": "higher"}
+    found = analyse_worlds(runs, manifest, outcomes).failure_of("integrated", outcomes.popitem()[0])
+    assert found.boxes and found.boxes[0].density >= PRIM_MIN_DENSITY  # the real box is kept
+    thin = dataclasses.replace(found.boxes[0], density=PRIM_MIN_DENSITY / 4)
+    monkeypatch.setattr(worlds_module, "find_boxes", lambda *args, **kwargs: [thin])
+    failure = analyse_worlds(runs, manifest, {"fixed_within_7d_share": "higher"}).failure_of(
+        "integrated", "fixed_within_7d_share"
+    )
+    assert failure.n_failures == fails.sum() and failure.boxes == []
 
 
 def test_no_boxes_when_the_policy_always_wins():
