@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import subprocess
 from functools import cache
 from typing import Any
 
@@ -69,6 +70,17 @@ population:
 street: {cells_x: 20, cells_y: 20, communities_x: 2, communities_y: 2}
 """
 """The small street as a scenario file (partial blocks only, as a user would write it)."""
+
+
+def assert_bad_input(result: subprocess.CompletedProcess, *needles: str) -> str:
+    """The CLI refused bad input: exit 2, one line on stderr naming each needle, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
 
 
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

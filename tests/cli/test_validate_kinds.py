@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SMALL_YAML
+from conftest import SMALL_YAML, assert_bad_input
 
 from model import cli
 from model.config.paths import REPO_ROOT
@@ -46,14 +46,8 @@ def one_line(result: subprocess.CompletedProcess) -> str:
 
 
 def bad_input(result: subprocess.CompletedProcess, *needles: str) -> str:
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
+    assert result.stdout == "", result.stdout
+    return assert_bad_input(result, *needles)
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
