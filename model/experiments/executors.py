@@ -8,9 +8,14 @@ depends on its task alone (configuration, seed, horizon), never on the executor,
 or the order, so every executor gives the same tables.
 
 - ``serial``: in this process, one run after another (debugging, tiny experiments).
-- ``process``: a pool of local worker processes, one per core by default, started with the
-  ``spawn`` method explicitly (safe in Jupyter notebooks, on macOS and Windows, and with
-  threads; the worker function :func:`execute_run` is a top-level importable function).
+- ``process``: a pool of local worker processes, one per core by default. Where the platform
+  has the ``forkserver`` start method (Linux, macOS) the workers are forked from a server
+  process that has already imported the model stack (:data:`FORKSERVER_PRELOAD`), so a new
+  worker costs a fork instead of an interpreter start and a second import of Mesa, numpy,
+  pandas and pyarrow; elsewhere (Windows) they start with ``spawn``. Either way a worker is
+  a clean process: the forkserver is itself a fresh interpreter started once, never a fork of
+  this process, so both are safe in Jupyter notebooks and with threads, and the worker
+  function :func:`execute_run` is a top-level importable function.
 - ``dask``: a ``distributed`` cluster, either started here (``LocalCluster``) or an existing
   one reached through its scheduler address. Workers must have this package installed.
 
@@ -18,6 +23,24 @@ Test hook: when the environment variable ``STREETWISE_FAIL_ARM`` holds an arm na
 comma-separated list of names), :func:`execute_run` raises for every run of those arms before
 the model starts. It exists only so the test suite can check that a failing run is recorded
 and the others go on; nothing else reads it.
+
+The forkserver is process-wide (this is Python's design, not ours): one server per process,
+started by the first pool that needs it and living as long as the process. Hence:
+
+- the first ``process`` pool sets the server's preload list to :data:`FORKSERVER_PRELOAD`
+  (``multiprocessing.set_forkserver_preload``), for every later forkserver user in this
+  process too, and replaces Python's default preload of ``__main__``, which only saved each
+  worker re-running the main script: a worker still prepares ``__main__`` as a spawned one
+  does. A server already started by other code keeps its own preload (the workers then
+  import the model themselves: slower, the same results);
+- the server imports the model once. A pool started after the ``model`` sources changed on
+  disk (code edited in a long notebook session) would run the old code, so the executor
+  compares :func:`model_source_sha256` with the value when the server started and uses
+  ``spawn`` for that pool instead (``describe()`` says so);
+- the server's environment is the one of the moment it started, so each worker sets its
+  environment to the parent's at the time its pool is created (what a spawned worker
+  inherits); only settings read while importing (the thread counts of numpy's BLAS, which
+  the package fixes to one, see :data:`model.SINGLE_THREAD_ENV`) keep the server's values.
 """
 
 from __future__ import annotations
@@ -34,6 +57,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -47,6 +71,17 @@ EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 
 FAIL_ARM_VARIABLE = "STREETWISE_FAIL_ARM"
 """Environment variable of the failure test hook (see the module docstring)."""
+
+START_METHODS: tuple[str, ...] = ("forkserver", "spawn")
+"""Start methods the process executor accepts; ``fork`` is refused (unsafe with threads)."""
+
+FORKSERVER_PRELOAD: tuple[str, ...] = ("model.experiments.executors", "model.sim.model")
+"""Modules the forkserver imports before forking workers: the worker function's module and
+the model stack (Mesa, numpy, pandas, pyarrow, scipy, the configuration layer)."""
+
+_forkserver_source: str | None = None
+""":func:`model_source_sha256` when this process's forkserver was started by a pool (None:
+not yet)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +175,8 @@ def execute_run(task: RunTask) -> RunResult:
     """Run one task and return its result; an exception in the model becomes a failed result.
 
     This is the function every executor runs in its workers: top level and importable, so
-    the ``spawn`` start method, Jupyter and Dask can all pickle it by reference.
+    the ``forkserver`` and ``spawn`` start methods, Jupyter and Dask can all pickle it by
+    reference.
     """
     start = time.perf_counter()
     try:
@@ -232,8 +268,39 @@ class SerialExecutor(Executor):
             yield execute_run(task)
 
 
-def _ignore_interrupts() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it cancels pending runs)."""
+def default_start_method() -> str:
+    """``forkserver`` where the platform has it (Linux, macOS), else ``spawn`` (Windows)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _start_worker(environment: dict[str, str], package_file: str) -> None:
+    """Worker initializer: the parent's environment, and Ctrl-C is the parent's to handle.
+
+    Args:
+        environment: the parent's ``os.environ`` when the pool was created. A forked worker
+            inherits the forkserver's environment, which is the parent's at the moment the
+            server started; setting it here gives every worker what a spawned one inherits.
+            The package's one-thread defaults are applied on top, as importing ``model``
+            does in a spawned worker.
+        package_file: the parent's :func:`model_package_file`.
+
+    Raises:
+        RuntimeError: the worker's ``model`` package is another one than the parent's (a
+            forkserver started elsewhere in this process, from another checkout): its runs
+            would be another model's, so the pool fails rather than run them.
+    """
+    from model import SINGLE_THREAD_ENV
+
+    if model_package_file() != package_file:
+        raise RuntimeError(
+            f"worker imported the model from {model_package_file()}, the parent from "
+            f"{package_file}; use start_method='spawn'"
+        )
+    if os.environ != environment:
+        os.environ.clear()
+        os.environ.update(environment)
+    for name, value in SINGLE_THREAD_ENV.items():
+        os.environ.setdefault(name, value)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -245,31 +312,98 @@ def _broken_pool_error(error: BrokenProcessPool) -> BrokenProcessPool:
     ).with_traceback(error.__traceback__)
 
 
+def _forkserver_context() -> multiprocessing.context.BaseContext | None:
+    """The forkserver context, its server preloading the model; None if it would be stale.
+
+    The first call sets the process-wide preload list (:data:`FORKSERVER_PRELOAD`) and
+    records the model's source hash; the server starts with the first worker. A later call
+    whose source hash differs (the code changed on disk since the server imported it)
+    returns None: that pool must start its workers with ``spawn``.
+    """
+    global _forkserver_source
+    source = model_source_sha256()
+    if _forkserver_source is None:
+        multiprocessing.set_forkserver_preload(list(FORKSERVER_PRELOAD))
+        _start_forkserver()
+        _forkserver_source = source
+    elif source != _forkserver_source:
+        return None
+    return multiprocessing.get_context("forkserver")
+
+
+def _start_forkserver() -> None:
+    """Start this process's forkserver (if not running) where it imports *this* ``model``.
+
+    The server is a fresh interpreter; before Python 3.12.8 it ignores this process's
+    ``sys.path`` (CPython issue 117378), so a ``model`` found through a changed ``sys.path``
+    (a notebook's ``sys.path.insert``, a benchmark of another checkout) could be preloaded
+    from elsewhere. The server therefore starts with the folder holding this process's
+    ``model`` package first on its ``PYTHONPATH`` (the workaround the CPython maintainers
+    give); workers reset their environment to the parent's (:func:`_start_worker`), so the
+    setting goes no further than the server.
+    """
+    from multiprocessing import forkserver
+
+    package_root = str(Path(model_package_file()).parent.parent)
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, saved)))
+    try:
+        forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def model_package_file() -> str:
+    """The ``__init__.py`` of the ``model`` package this process imported."""
+    import model
+
+    return str(Path(model.__file__).resolve())
+
+
 class ProcessExecutor(Executor):
-    """A pool of local worker processes (``concurrent.futures``), started with ``spawn``.
+    """A pool of local worker processes (``concurrent.futures``), cheap to start.
 
     Args:
         workers: pool size; one per core by default.
-        start_method: multiprocessing start method; ``spawn`` (default) or ``forkserver``
-            re-import the package in a clean interpreter, which is what notebooks and
-            threaded programs need. ``fork`` is refused.
+        start_method: multiprocessing start method. None (default): ``forkserver`` where the
+            platform has it, its server preloading the model stack (a new worker is a fork,
+            its imports already done), else ``spawn`` (a fresh interpreter that imports the
+            package). Both give clean processes, which is what notebooks and threaded
+            programs need; ``fork`` is refused. See the module docstring for what the
+            process-wide forkserver implies.
     """
 
     kind = "process"
 
-    def __init__(self, workers: int | None = None, start_method: str = "spawn") -> None:
+    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         """Prepare the pool; the processes start with the first batch."""
         super().__init__(workers)
-        if start_method not in ("spawn", "forkserver"):
-            raise ConfigError(f"start method must be spawn or forkserver, got {start_method!r}")
+        if start_method is None:
+            start_method = default_start_method()
+        if start_method not in START_METHODS:
+            raise ConfigError(f"start method must be forkserver or spawn, got {start_method!r}")
+        if start_method not in multiprocessing.get_all_start_methods():
+            raise ConfigError(f"start method {start_method!r} is not available on this platform")
         self.start_method = start_method
+        self.pool_start_method: str | None = None
+        """The method the current (or last) pool really used: ``spawn`` replaces a stale
+        ``forkserver`` (see :func:`_forkserver_context`)."""
         self._pool: ProcessPoolExecutor | None = None
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context(self.start_method)
+            context = _forkserver_context() if self.start_method == "forkserver" else None
+            if context is None:
+                context = multiprocessing.get_context("spawn")
+            self.pool_start_method = context.get_start_method()
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(dict(os.environ), model_package_file()),
             )
         return self._pool
 
@@ -313,8 +447,21 @@ class ProcessExecutor(Executor):
             self._pool = None
 
     def describe(self) -> dict[str, Any]:
-        """Kind, pool size and start method."""
-        return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
+        """Kind, pool size, start method and, for ``forkserver``, what the server preloads.
+
+        ``start_method`` is the method asked for (the platform's default unless given);
+        ``pool_start_method`` the one the last pool used (None before the first batch), which
+        is ``spawn`` when the forkserver's model code was stale.
+        """
+        info: dict[str, Any] = {
+            "kind": self.kind,
+            "workers": self.workers,
+            "start_method": self.start_method,
+            "pool_start_method": self.pool_start_method,
+        }
+        if self.start_method == "forkserver":
+            info["forkserver_preload"] = list(FORKSERVER_PRELOAD)
+        return info
 
 
 class DaskExecutor(Executor):

@@ -23,7 +23,7 @@ from model.cli import main
 from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
 from model.experiments.design import load_experiment
-from model.experiments.executors import FAIL_ARM_VARIABLE
+from model.experiments.executors import FAIL_ARM_VARIABLE, default_start_method
 from model.experiments.results import load_results
 from model.experiments.runner import run_experiment
 from model.sim.streams import replicate_seed
@@ -434,7 +434,7 @@ def test_more_replications_reuse_finished_runs(serial_run, tmp_path, capsys):
 
 
 def test_process_executor_from_an_interactive_main_matches_serial(serial_run, tmp_path):
-    """Spawned workers from a __main__ without a file (as in Jupyter) give the same tables."""
+    """Workers started from a __main__ without a file (as in Jupyter) give the same tables."""
     spec, out, _ = serial_run
     other = tmp_path / "process"
     code = textwrap.dedent(
@@ -449,7 +449,7 @@ def test_process_executor_from_an_interactive_main_matches_serial(serial_run, tm
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["9", "True", "spawn"]
+    assert done.stdout.split() == ["9", "True", default_start_method()]
     for name in ("runs.parquet", "daily.parquet", "issues.parquet"):
         frames_equal(out, other, name)
     assert (out / "daily.parquet").read_bytes() == (other / "daily.parquet").read_bytes()
