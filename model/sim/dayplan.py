@@ -12,77 +12,52 @@ midnight: exactly the detections the hour would have drawn on its own, in the sa
 (the per-hour draw, :meth:`model.sim.detection.Detector.detect`, is tested to give the
 same rows).
 
-What *does* change within a day (trust, the points budget, which problems a worker has
-already decided about) is read when the hour comes (:meth:`model.sim.perception.Perception.decide`).
+Which rows bring a decision is settled at midnight too: a worker decides once per problem,
+at his first noticing of it, and a resident at each noticing
+(:meth:`model.sim.perception.Perception.plan`); a council session that puts a problem to a
+seat holder during the day settles it for his later noticings (:meth:`DayPlan.decided_at`).
+The decisions are drawn with the state at midnight; what *does* change within a day (trust
+and belonging as reporters learn outcomes, the reward once the points budget is spent) is
+checked when the hour comes, and a row drawn with another state is decided anew
+(:meth:`model.sim.perception.Perception.decide_planned`). The hour-by-hour form,
+:meth:`model.sim.perception.Perception.decide`, is tested to give the same reports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from model.config.codes import IssueStatus
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
 from model.config.people import StaffConfig
-from model.sim.detection import Detections, Detector
+from model.sim.detection import Detector
 from model.sim.issues import IssueLog
-from model.sim.perception import DecisionDraws, ExpectedDecisions, Perception, office_open_at
+from model.sim.perception import Perception, PlannedDetections, office_open_at
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts
 
 HOURS_PER_DAY = 24
 
 
-@dataclass
-class HourDetections:
-    """One hour's detections with what the hour needs of them.
-
-    Attributes:
-        detections: the detections, in order of issue, then observer class.
-        noticed_at: when each was noticed, hours since the start.
-        draws: the keyed uniforms of the report decisions they may bring.
-        expected: those decisions with the state at midnight.
-    """
-
-    detections: Detections
-    noticed_at: np.ndarray
-    draws: DecisionDraws
-    expected: ExpectedDecisions
-
-    def __len__(self) -> int:
-        return len(self.detections)
-
-
 class DayPlan:
-    """The detections of one day, drawn at once; each hour takes its own.
+    """The detections of one day and the decisions they bring, drawn at once.
+
+    Each hour takes its own rows (:meth:`at_hour`).
 
     Args:
         day: the day (days since the start).
-        detections: every detection of the day's candidate issues, in order of hour.
-        noticed_at: when each was noticed, hours since the start.
-        draws: the keyed uniforms of their report decisions.
-        expected: those decisions with the state at midnight.
+        planned: every detection of the day's candidate issues, in order of hour, with
+            its noticing time and planned decision (:meth:`Perception.plan`).
     """
 
-    def __init__(
-        self,
-        day: int,
-        detections: Detections,
-        noticed_at: np.ndarray,
-        draws: DecisionDraws,
-        expected: ExpectedDecisions,
-    ) -> None:
+    def __init__(self, day: int, planned: PlannedDetections) -> None:
         """Index the rows by hour."""
         self.day = day
-        self.detections = detections
-        self.noticed_at = noticed_at
-        self.draws = draws
-        self.expected = expected
+        self.planned = planned
         hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY + 1)
-        self.bounds = np.searchsorted(detections.hour, hours, side="left").tolist()
+        self.bounds = np.searchsorted(planned.detections.hour, hours, side="left").tolist()
 
-    def at_hour(self, hour_index: int, status: np.ndarray) -> HourDetections:
-        """This hour's detections of the issues still open (status before RESOLVED).
+    def at_hour(self, hour_index: int, status: np.ndarray) -> PlannedDetections:
+        """This hour's rows, of the issues still open (status before RESOLVED).
 
         Args:
             hour_index: hours since the start (an hour of this plan's day).
@@ -90,14 +65,30 @@ class DayPlan:
         """
         hour = hour_index - self.day * HOURS_PER_DAY
         first, end = self.bounds[hour], self.bounds[hour + 1]
-        open_ = status[self.detections.issue[first:end]] < IssueStatus.RESOLVED
-        rows = np.flatnonzero(open_) + first
-        return HourDetections(
-            self.detections.take(rows),
-            self.noticed_at[rows],
-            self.draws.take(rows),
-            self.expected.take(rows),
+        open_ = status[self.planned.detections.issue[first:end]] < IssueStatus.RESOLVED
+        return self.planned.take(np.flatnonzero(open_) + first)
+
+    def decided_at(self, keys: np.ndarray, hour_index: int, perception: Perception) -> None:
+        """Workers decided about these (worker, problem) pairs in this hour (a council session).
+
+        Their later noticings today bring no decision of their own.
+
+        Args:
+            keys: :meth:`Perception.decision_keys` of the pairs.
+            hour_index: hours since the start.
+            perception: the report decisions (the keys of the plan's rows).
+        """
+        planned = self.planned
+        det = planned.detections
+        rows = np.flatnonzero(
+            planned.decides & (det.hour > hour_index) & (det.observer < len(WORKER_KINDS))
         )
+        if len(rows) == 0 or len(keys) == 0:
+            return
+        rows = rows[np.isin(perception.decision_keys(det.slot[rows], det.issue[rows]), keys)]
+        planned.decides[rows] = False
+        planned.expected.channel[rows] = NO_CHANNEL
+        planned.expected.later[rows] = False
 
 
 def plan_day(
@@ -148,6 +139,4 @@ def plan_day(
     start = np.maximum(opened, det.hour.astype(float))
     u = draws.uniform("notice_time", det.hour, det.issue, det.observer)
     noticed_at = start + (det.hour + 1.0 - start) * u
-    decision_draws = perception.decision_draws(det)
-    expected = perception.expect(det, noticed_at, shifts, reward, decision_draws)
-    return DayPlan(day, det, noticed_at, decision_draws, expected)
+    return DayPlan(day, perception.plan(det, noticed_at, shifts, reward))

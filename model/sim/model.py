@@ -47,7 +47,7 @@ from model.sim.channels import ChannelRules, channel_rules
 from model.sim.costs import Ledger
 from model.sim.dayplan import DayPlan, plan_day
 from model.sim.decisions import ReportDecision
-from model.sim.detection import Detector
+from model.sim.detection import Detections, Detector
 from model.sim.issues import IssueLog, generate_issues
 from model.sim.output import RunOutput, report_table, worker_table
 from model.sim.perception import Perception, ReportEvents, office_open_at
@@ -286,6 +286,11 @@ class StreetModel(Model):
             )
             self.recorder.count_detections(len(heard))
             events.append(self.perception.council_session(heard, t, office_open, reward))
+            if heard and self.day_plan is not None:
+                issues = np.array([issue for issue, _ in heard], dtype=np.int64)
+                slots = np.array([slot for _, slot in heard], dtype=np.int64)
+                keys = self.perception.decision_keys(slots, issues)
+                self.day_plan.decided_at(keys, t, self.perception)
             self.council = None
         reports = ReportEvents.joined(events)
         for i in range(len(reports)):
@@ -299,7 +304,11 @@ class StreetModel(Model):
             )
 
     def noticed(self, t: int, hour: int, office_open: bool, reward: np.ndarray) -> ReportEvents:
-        """This hour's detections (from the day's plan), and the reports decided on the spot."""
+        """This hour's detections (from the day's plan), and the reports decided on the spot.
+
+        The day's detections and the decisions they bring are planned at the first hour of
+        the day (:mod:`model.sim.dayplan`).
+        """
         log = self.issues
         self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
         day = t // 24
@@ -308,15 +317,16 @@ class StreetModel(Model):
         now = self.day_plan.at_hour(t, log.status)
         if len(now) == 0:
             return ReportEvents.empty()
-        det, when = now.detections, now.noticed_at
+        self.mark_detected(now.detections, now.noticed_at)
+        return self.perception.decide_planned(now, office_open, self.shifts, reward)
+
+    def mark_detected(self, det: Detections, when: np.ndarray) -> None:
+        """Count this hour's detections; the first noticing of an issue detects it."""
+        log = self.issues
         self.recorder.count_detections(len(det))
-        first = log.times["first_detected_at"]
-        np.fmin.at(first, det.issue, when)
+        np.fmin.at(log.times["first_detected_at"], det.issue, when)
         newly = det.issue[log.status[det.issue] == IssueStatus.OPEN]
         log.status[newly] = IssueStatus.DETECTED
-        return self.perception.decide(
-            det, when, t, office_open, self.shifts, reward, now.draws, now.expected
-        )
 
     def plan_day(self, day: int, reward: np.ndarray) -> DayPlan:
         """Draw the detections of the day: issues open now and those arriving today."""

@@ -147,6 +147,44 @@ class ExpectedDecisions:
         )
 
 
+@dataclass
+class PlannedDetections:
+    """Detections with the decisions they bring, drawn ahead: a day's rows, or an hour's.
+
+    Attributes:
+        detections: the detections, in order of hour, then issue, then observer class.
+        noticed_at: when each was noticed, hours since the start.
+        first_noticed: when the reporter first noticed the problem, hours (a resident: her
+            first noticing of it; a worker or staff: ``noticed_at``).
+        decides: the row brings a report decision: a worker's first noticing of the
+            problem, and every noticing of a resident (staff always file, workers decide
+            once per problem).
+        draws: the keyed uniforms of those decisions (NaN in the rows that decide nothing).
+        expected: the decisions with the state when they were planned.
+    """
+
+    detections: Detections
+    noticed_at: np.ndarray
+    first_noticed: np.ndarray
+    decides: np.ndarray
+    draws: DecisionDraws
+    expected: ExpectedDecisions
+
+    def __len__(self) -> int:
+        return len(self.detections)
+
+    def take(self, rows: np.ndarray | slice) -> PlannedDetections:
+        """The rows at ``rows`` (indices, a mask or a slice), in that order."""
+        return PlannedDetections(
+            self.detections.take(rows),
+            self.noticed_at[rows],
+            self.first_noticed[rows],
+            self.decides[rows],
+            self.draws.take(rows),
+            self.expected.take(rows),
+        )
+
+
 def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
     """The community offices are open in these hours (hours since the start)."""
     day, hour = np.divmod(np.asarray(hour_index, dtype=np.int64), 24)
@@ -232,7 +270,7 @@ class Perception:
 
     def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
         """Which (worker, issue) pairs are decided for the first time; marks them decided."""
-        keys = self.workforce.agent_id[slots] * len(self.issues) + issues
+        keys = self.decision_keys(slots, issues)
         fresh = np.fromiter((int(k) not in self.decided for k in keys), bool, len(keys))
         self.decided.update(int(k) for k in keys[fresh])
         return fresh
@@ -254,6 +292,54 @@ class Perception:
             ),
         )
 
+    def decision_keys(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
+        """Key of each (worker, problem) pair: a worker decides once per key."""
+        return self.workforce.agent_id[slots] * len(self.issues) + issues
+
+    def plan(
+        self, det: Detections, when: np.ndarray, shifts: Shifts, reward: np.ndarray
+    ) -> PlannedDetections:
+        """The decisions a day's detections bring, planned at midnight.
+
+        Which rows decide is settled now, in order of the rows (of the hours): a worker's
+        first noticing of a problem he has not decided about (later noticings of the same
+        problem decide nothing), and every noticing of a resident, with her first noticing
+        of the problem. Both are marked as they would be hour by hour: a row of an issue
+        fixed, escalated or lapsed before its hour is never used, and neither is any later
+        row of that issue (an issue's status never goes back), so marking it changes no
+        decision. The decisions themselves are drawn with the state of now
+        (:meth:`expect`); :meth:`decide_planned` uses them while that state holds.
+
+        Args:
+            det: detections of the hours of one day, in order of hour.
+            when: time of each detection, hours.
+            shifts: today's shifts.
+            reward: (n_issue_types,) expected reward of a verified report now, yuan.
+        """
+        n = len(det)
+        decides = det.observer == Observer.RESIDENT
+        first_noticed = when.copy()
+        workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        if len(workers):
+            keys = self.decision_keys(det.slot[workers], det.issue[workers])
+            _, first = np.unique(keys, return_index=True)
+            first = np.sort(first)
+            fresh = np.fromiter((int(k) not in self.decided for k in keys[first]), bool)
+            decides[workers[first[fresh]]] = True
+            self.decided.update(int(k) for k in keys[first[fresh]])
+        residents = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
+        if len(residents):
+            first_noticed[residents] = self._resident_first_notice(
+                det.slot[residents], det.issue[residents], when[residents]
+            )
+        rows = np.flatnonzero(decides)
+        drawn = self.decision_draws(det.take(rows))
+        draws = DecisionDraws(np.full(n, np.nan), np.full((n, len(self._channels)), np.nan))
+        draws.decide[rows] = drawn.decide
+        draws.channel[rows] = drawn.channel
+        expected = self.expect(det, when, shifts, reward, draws, decides)
+        return PlannedDetections(det, when, first_noticed, decides, draws, expected)
+
     def expect(
         self,
         det: Detections,
@@ -261,28 +347,32 @@ class Perception:
         shifts: Shifts,
         reward: np.ndarray,
         draws: DecisionDraws,
+        decides: np.ndarray,
     ) -> ExpectedDecisions:
         """The decisions these detections would bring with the agents' state as it is now.
 
-        Drawn for the whole day at midnight (:mod:`model.sim.dayplan`); an hour uses a row
-        only while what can change within a day (the agent's trust and belonging, the
-        reward once the points budget is spent) is as it was (:meth:`decide`).
+        Drawn for the whole day at midnight (:meth:`plan`); an hour uses a row only while
+        what can change within a day (the agent's trust and belonging, the reward once the
+        points budget is spent) is as it was (:meth:`decide_planned`).
 
         Args:
             det: detections of any hours of today.
             when: time of each detection, hours.
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
-            draws: :meth:`decision_draws` of ``det``.
+            draws: :meth:`decision_draws` of ``det`` (of the rows that decide).
+            decides: the rows that bring a decision; staff rows file on patrol, other
+                rows file nothing.
         """
         n = len(det)
         channel = np.full(n, NO_CHANNEL, dtype=np.int64)
+        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
         later = np.zeros(n, dtype=bool)
         shift_end = np.full(n, np.nan)
         trust = np.full(n, np.nan)
         belonging = np.full(n, np.nan)
         office_open = office_open_at(self.staff, det.hour)
-        rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
+        rows = np.flatnonzero(decides & (det.observer < len(WORKER_KINDS)))
         if len(rows):
             slots = det.slot[rows]
             channel[rows], later[rows], shift_end[rows] = self._worker_choices(
@@ -290,11 +380,106 @@ class Perception:
             )
             trust[rows] = self.workforce.trust[slots]
             belonging[rows] = self.workforce.belonging[slots]
-        rows = np.flatnonzero(det.observer == Observer.RESIDENT)
+        rows = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
         if len(rows):
             channel[rows] = self._resident_choices(det, rows, office_open[rows], draws.take(rows))
             trust[rows] = self.residents.trust[det.slot[rows]]
         return ExpectedDecisions(channel, later, shift_end, trust, belonging, reward.copy())
+
+    def decide_planned(
+        self,
+        planned: PlannedDetections,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+    ) -> ReportEvents:
+        """The reports to file now from this hour's planned detections.
+
+        A planned decision is used where the agent's trust and belonging and the reward
+        are still those it was drawn with; the others are decided now, with the same
+        draws. Workers who decide to report at the end of their shift are kept
+        (:meth:`due`). The reports are exactly those :meth:`decide` gives for the hour.
+
+        Args:
+            planned: this hour's rows of the day's plan (:meth:`plan`).
+            office_open: the community offices are open this hour.
+            shifts: today's shifts (when each worker's shift ends).
+            reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
+                the year's points budget is spent).
+        """
+        det, when, expected = planned.detections, planned.noticed_at, planned.expected
+        channel, later, shift_end = expected.channel, expected.later, expected.shift_end
+        rows = np.flatnonzero(planned.decides)
+        if len(rows):
+            stale = self._stale(det, rows, expected, reward)
+            if len(stale):
+                channel, later, shift_end = channel.copy(), later.copy(), shift_end.copy()
+                self._decide_again(
+                    det,
+                    when,
+                    stale,
+                    office_open,
+                    shifts,
+                    reward,
+                    planned.draws,
+                    channel,
+                    later,
+                    shift_end,
+                )
+            later_rows = np.flatnonzero(later)
+            if len(later_rows):
+                self._plan_end_of_shift(det, later_rows, shift_end[later_rows], when)
+        filed = np.flatnonzero(channel != NO_CHANNEL)
+        return ReportEvents(
+            det.issue[filed],
+            det.observer[filed],
+            det.slot[filed],
+            channel[filed],
+            when[filed],
+            planned.first_noticed[filed],
+        )
+
+    def _stale(
+        self, det: Detections, rows: np.ndarray, expected: ExpectedDecisions, reward: np.ndarray
+    ) -> np.ndarray:
+        """The deciding rows whose planned decision no longer holds (state changed)."""
+        if not np.array_equal(expected.reward, reward):
+            return rows
+        worker = det.observer[rows] < len(WORKER_KINDS)
+        changed = np.zeros(len(rows), dtype=bool)
+        mine = rows[worker]
+        if len(mine):
+            slots = det.slot[mine]
+            changed[worker] = (expected.trust[mine] != self.workforce.trust[slots]) | (
+                expected.belonging[mine] != self.workforce.belonging[slots]
+            )
+        mine = rows[~worker]
+        if len(mine):
+            changed[~worker] = expected.trust[mine] != self.residents.trust[det.slot[mine]]
+        return rows[changed]
+
+    def _decide_again(
+        self,
+        det: Detections,
+        when: np.ndarray,
+        rows: np.ndarray,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+        draws: DecisionDraws,
+        channel: np.ndarray,
+        later: np.ndarray,
+        shift_end: np.ndarray,
+    ) -> None:
+        """Decide ``rows`` with the state of now, writing into the decision arrays."""
+        mine = rows[det.observer[rows] < len(WORKER_KINDS)]
+        if len(mine):
+            channel[mine], later[mine], shift_end[mine] = self._worker_choices(
+                mine, det, when, office_open, shifts, reward, draws.take(mine)
+            )
+        mine = rows[det.observer[rows] == Observer.RESIDENT]
+        if len(mine):
+            channel[mine] = self._resident_choices(det, mine, office_open, draws.take(mine))
 
     def decide(
         self,
@@ -304,14 +489,12 @@ class Perception:
         office_open: bool,
         shifts: Shifts,
         reward: np.ndarray,
-        draws: DecisionDraws | None = None,
-        expected: ExpectedDecisions | None = None,
     ) -> ReportEvents:
-        """Decisions of this hour's noticing agents; the reports to file now.
+        """Decisions of this hour's noticing agents, decided in the hour: the reports to file now.
 
-        Workers who decide to report at the end of their shift are kept (:meth:`due`).
-        A row of ``expected`` is used where the agent's trust and belonging and the reward
-        are still those it was drawn with; the others are decided now.
+        The readable hour-by-hour form of :meth:`plan` and :meth:`decide_planned`, which
+        the model uses and which are tested to give exactly these reports. Workers who
+        decide to report at the end of their shift are kept (:meth:`due`).
 
         Args:
             det: this hour's detections.
@@ -321,48 +504,23 @@ class Perception:
             shifts: today's shifts (when each worker's shift ends).
             reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
                 the year's points budget is spent).
-            draws: :meth:`decision_draws` of ``det`` when already drawn (for the day).
-            expected: :meth:`expect` of ``det`` when already drawn (for the day).
         """
-        if draws is None:
-            draws = self.decision_draws(det)
-        if expected is not None and not np.array_equal(expected.reward, reward):
-            expected = None
+        draws = self.decision_draws(det)
         channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
         channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
         rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
         if len(rows):
             rows = rows[self._first_decisions(det.slot[rows], det.issue[rows])]
         if len(rows):
-            slots = det.slot[rows]
-            later = np.zeros(len(rows), dtype=bool)
-            shift_end = np.empty(len(rows))
-            stale = np.ones(len(rows), dtype=bool)
-            if expected is not None:
-                stale = (expected.trust[rows] != self.workforce.trust[slots]) | (
-                    expected.belonging[rows] != self.workforce.belonging[slots]
-                )
-                kept = rows[~stale]
-                channel[kept] = expected.channel[kept]
-                later[~stale] = expected.later[kept]
-                shift_end[~stale] = expected.shift_end[kept]
-            if stale.any():
-                now = rows[stale]
-                channel[now], later[stale], shift_end[stale] = self._worker_choices(
-                    now, det, when, office_open, shifts, reward, draws.take(now)
-                )
+            channel[rows], later, shift_end = self._worker_choices(
+                rows, det, when, office_open, shifts, reward, draws.take(rows)
+            )
             self._plan_end_of_shift(det, rows[later], shift_end[later], when)
         noticed = when.copy()
         rows = np.flatnonzero(det.observer == Observer.RESIDENT)
         if len(rows):
             noticed[rows] = self._resident_first_notice(det.slot[rows], det.issue[rows], when[rows])
-            stale = np.ones(len(rows), dtype=bool)
-            if expected is not None:
-                stale = expected.trust[rows] != self.residents.trust[det.slot[rows]]
-                channel[rows[~stale]] = expected.channel[rows[~stale]]
-            if stale.any():
-                now = rows[stale]
-                channel[now] = self._resident_choices(det, now, office_open, draws.take(now))
+            channel[rows] = self._resident_choices(det, rows, office_open, draws.take(rows))
         filed = np.flatnonzero(channel != NO_CHANNEL)
         return ReportEvents(
             det.issue[filed],
@@ -520,8 +678,7 @@ class Perception:
             return ReportEvents.empty()
         issues = np.array([h[0] for h in heard], dtype=np.int64)
         slots = np.array([h[1] for h in heard], dtype=np.int64)
-        keys = self.workforce.agent_id[slots] * len(self.issues) + issues
-        self.decided.update(int(k) for k in keys)
+        self.decided.update(int(k) for k in self.decision_keys(slots, issues))
         utility, _ = self._worker_terms(slots, issues, reward)
         channel = self.decision.decide(
             utility,

@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 from conftest import every_lever_on, make_config
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, Observer
+from model.sim import deliberation as deliberation_module
+from model.sim.dayplan import DayPlan
 from model.sim.model import StreetModel, run_model
-from model.sim.perception import ExpectedDecisions, Perception, office_open_at
+from model.sim.perception import (
+    ExpectedDecisions,
+    PlannedDetections,
+    ReportEvents,
+    office_open_at,
+)
 
 K = len(WORKER_KINDS)
 
@@ -116,6 +123,32 @@ def outputs_equal(a, b) -> None:
         assert getattr(a, table).equals(getattr(b, table)), table
 
 
+class DecidedHourByHour(StreetModel):
+    """The readable reference: each hour draws its own detections and decides them then."""
+
+    def noticed(self, t, hour, office_open, reward):
+        log = self.issues
+        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
+        counts = self.shifts.counts[hour]
+        intensity = self.detector.passes_fast(self.live, counts, hour, office_open)
+        det = self.detector.detect(
+            self.live,
+            log.cell[self.live],
+            intensity,
+            counts,
+            self.shifts.online[:, hour],
+            self.draws,
+            t,
+        )
+        lo = np.maximum(log.opened_at[det.issue], float(t))
+        u = self.draws.uniform("notice_time", t, det.issue, det.observer)
+        when = lo + (t + 1.0 - lo) * u
+        if len(det) == 0:
+            return ReportEvents.empty()
+        self.mark_detected(det, when)
+        return self.perception.decide(det, when, t, office_open, self.shifts, reward)
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -130,18 +163,14 @@ def outputs_equal(a, b) -> None:
     ],
     ids=["every-lever", "points-budget-runs-out"],
 )
-def test_expected_decisions_are_the_decisions_taken_at_the_hour(monkeypatch, overrides) -> None:
-    """A run that decides every detection at its hour gives the same output, bit for bit."""
+def test_the_planned_day_gives_the_run_of_hours_decided_one_by_one(overrides) -> None:
+    """Detections and decisions drawn each hour alone give the same output, bit for bit."""
     config = make_config(overrides)
     planned = run_model(config, seed=7, days=40)
-    decide = Perception.decide
-
-    def at_the_hour(self, *args, **kwargs):
-        kwargs.pop("expected", None)
-        return decide(self, *args[:7], **kwargs)
-
-    monkeypatch.setattr(Perception, "decide", at_the_hour)
-    outputs_equal(planned, run_model(config, seed=7, days=40))
+    model = DecidedHourByHour(config, seed=7, days=40)
+    outputs_equal(planned, model.run())
+    assert model.day_plan is None  # the reference planned nothing
+    assert len(planned.reports) > 50
     if "annual_budget_yuan" in str(overrides):
         assert 0 < planned.outcomes["points_budget_exhausted_share"] < 1
 
@@ -158,47 +187,125 @@ def first_hour_with_workers(model: StreetModel):
             return t, now
 
 
+def with_expected(now: PlannedDetections, **changed) -> PlannedDetections:
+    fields = ("channel", "later", "shift_end", "trust", "belonging", "reward")
+    expected = ExpectedDecisions(**{f: changed.get(f, getattr(now.expected, f)) for f in fields})
+    return PlannedDetections(
+        now.detections, now.noticed_at, now.first_noticed, now.decides, now.draws, expected
+    )
+
+
 def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_config) -> None:
     """Rows decided with another trust are decided at the hour; the others are taken as is."""
     model = StreetModel(small_config, seed=11, days=5)
     t, now = first_hour_with_workers(model)
     det, perception = now.detections, model.perception
-    workers = np.flatnonzero(det.observer < K)
+    workers = np.flatnonzero(now.decides & (det.observer < K))
+    assert len(workers)
     reward = np.zeros(len(model.config.issues.types))
     shifts, office = model.shifts, model.office_open(t % 24, t // 24)
 
-    def decide(expected):
-        perception.decided.clear()
+    def decide(planned):
         perception.planned.clear()
-        return perception.decide(
-            det, now.noticed_at, t, office, shifts, reward, now.draws, expected
-        )
+        return perception.decide_planned(planned, office, shifts, reward)
 
-    truth = decide(None)
-    # an expectation that says "report now on channel 0" for every worker row, drawn with
-    # the workers' trust and belonging as they are: it is used as it is
-    trusted = ExpectedDecisions(
-        channel=np.where(det.observer < K, 0, NO_CHANNEL),
+    truth = decide(now)
+    # an expectation that says "report now on channel 0" for every deciding worker row,
+    # drawn with the workers' trust and belonging as they are: it is used as it is
+    deciding_worker = now.decides & (det.observer < K)
+    trusted = with_expected(
+        now,
+        channel=np.where(deciding_worker, 0, now.expected.channel),
         later=np.zeros(len(det), bool),
-        shift_end=np.zeros(len(det)),
-        trust=np.where(det.observer < K, model.workforce.trust[det.slot], np.nan),
-        belonging=np.where(det.observer < K, model.workforce.belonging[det.slot], np.nan),
         reward=reward.copy(),
     )
     used = decide(trusted)
     filed_workers = np.isin(used.observer, np.arange(K))
     assert np.all(used.channel[filed_workers] == 0)
-    pairs = np.unique(det.slot[workers] * len(model.issues) + det.issue[workers])
-    assert filed_workers.sum() == len(pairs)  # each worker's first noticing, on channel 0
+    assert filed_workers.sum() == len(workers)  # each deciding row, on channel 0
     assert not np.array_equal(used.channel, truth.channel)
     # the same expectation drawn with another trust is stale: every worker decides anew
-    fields = ("channel", "later", "shift_end", "trust", "belonging", "reward")
     for changed in (
-        {"trust": trusted.trust + 0.25},
-        {"belonging": trusted.belonging + 0.1},
+        {"trust": trusted.expected.trust + 0.25},
+        {"belonging": trusted.expected.belonging + 0.1},
         {"reward": reward + 1.0},
     ):
-        stale = ExpectedDecisions(**{f: changed.get(f, getattr(trusted, f)) for f in fields})
-        anew = decide(stale)
+        anew = decide(with_expected(trusted, **changed))
         for name in ("issue", "observer", "slot", "channel", "when", "noticed"):
             assert np.array_equal(getattr(anew, name), getattr(truth, name)), (changed, name)
+
+
+def test_a_worker_decides_once_per_problem_in_the_plan(small_config) -> None:
+    """Only a worker's first noticing of a problem decides, and never one decided before."""
+    model = StreetModel(small_config, seed=11, days=5)
+    first_hour_with_workers(model)
+    planned, perception = model.day_plan.planned, model.perception
+    det = planned.detections
+    workers = np.flatnonzero(det.observer < K)
+    keys = perception.decision_keys(det.slot[workers], det.issue[workers])
+    deciding = planned.decides[workers]
+    assert len(np.unique(keys)) < len(keys)  # a problem noticed twice by one worker
+    # exactly one deciding row per pair, and it is the pair's first row of the day
+    _, first = np.unique(keys, return_index=True)
+    assert np.array_equal(np.flatnonzero(deciding), np.sort(first))
+    assert all(int(k) in perception.decided for k in keys)
+    # a pair already decided before the plan decides nothing in it
+    perception.decided.clear()
+    perception.decided.add(int(keys[0]))
+    again = perception.plan(det, planned.noticed_at, model.shifts, np.zeros(5))
+    assert not again.decides[workers[keys == keys[0]]].any()
+    assert again.decides[workers].sum() == len(np.unique(keys)) - 1
+    # residents decide at every noticing, staff never (they file on patrol)
+    seen = {Observer.RESIDENT: 0, Observer.STAFF: 0}
+    while model.running:
+        model.step()
+        det, decides = model.day_plan.planned.detections, model.day_plan.planned.decides
+        for observer, expected in ((Observer.RESIDENT, True), (Observer.STAFF, False)):
+            rows = det.observer == observer
+            assert np.all(decides[rows] == expected), observer
+            seen[observer] += rows.sum()
+    assert min(seen.values()) > 0
+
+
+def test_a_council_session_settles_the_seat_holders_later_noticings(small_config) -> None:
+    """A pair decided at the session decides nothing at a later noticing the same day."""
+    model = StreetModel(small_config, seed=11, days=5)
+    first_hour_with_workers(model)
+    plan, perception = model.day_plan, model.perception
+    det = plan.planned.detections
+    rows = np.flatnonzero(plan.planned.decides & (det.observer < K))
+    late, early = rows[-1], rows[0]
+    assert det.hour[late] > det.hour[early]
+    keys = perception.decision_keys(det.slot[[early, late]], det.issue[[early, late]])
+    plan.decided_at(keys, int(det.hour[early]), perception)
+    assert plan.planned.decides[early]  # in the session's hour or before: as planned
+    assert not plan.planned.decides[late]
+    assert plan.planned.expected.channel[late] == NO_CHANNEL
+    assert not plan.planned.expected.later[late]
+
+
+def test_a_council_that_hears_everything_gives_the_run_of_hours(monkeypatch) -> None:
+    """Every worker hears every open problem at the session: later noticings decide nothing.
+
+    The session is made to put every live issue to every worker, so that workers notice
+    problems they were asked about earlier the same day; the planned day must then give the
+    run decided hour by hour, bit for bit.
+    """
+
+    def every_pair(wf, issues, live, deliberation, meetings):
+        return [(int(i), int(s)) for i in live for s in range(len(wf.agent_id))]
+
+    monkeypatch.setattr(deliberation_module, "relay_opinions", every_pair)
+    flipped = []
+    decided_at = DayPlan.decided_at
+
+    def counted(self, keys, hour_index, perception):
+        before = int(self.planned.decides.sum())
+        decided_at(self, keys, hour_index, perception)
+        flipped.append(before - int(self.planned.decides.sum()))
+
+    monkeypatch.setattr(DayPlan, "decided_at", counted)
+    config = make_config(every_lever_on())
+    planned = run_model(config, seed=7, days=40)
+    assert sum(flipped) > 0  # later noticings of problems heard at the session
+    outputs_equal(planned, DecidedHourByHour(config, seed=7, days=40).run())
