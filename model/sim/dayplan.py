@@ -37,11 +37,14 @@ from model.sim.workforce import Shifts
 
 HOURS_PER_DAY = 24
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.flags.writeable = False
+
 
 class DayPlan:
     """The detections of one day and the decisions they bring, drawn at once.
 
-    Each hour takes its own rows (:meth:`at_hour`).
+    Each hour takes its own rows (:meth:`rows_at`).
 
     Args:
         day: the day (days since the start).
@@ -56,8 +59,8 @@ class DayPlan:
         hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY + 1)
         self.bounds = np.searchsorted(planned.detections.hour, hours, side="left").tolist()
 
-    def at_hour(self, hour_index: int, status: np.ndarray) -> PlannedDetections:
-        """This hour's rows, of the issues still open (status before RESOLVED).
+    def rows_at(self, hour_index: int, status: np.ndarray) -> np.ndarray:
+        """This hour's rows of the plan, of the issues still open (status before RESOLVED).
 
         Args:
             hour_index: hours since the start (an hour of this plan's day).
@@ -65,8 +68,10 @@ class DayPlan:
         """
         hour = hour_index - self.day * HOURS_PER_DAY
         first, end = self.bounds[hour], self.bounds[hour + 1]
+        if first == end:
+            return _NO_ROWS
         open_ = status[self.planned.detections.issue[first:end]] < IssueStatus.RESOLVED
-        return self.planned.take(np.flatnonzero(open_) + first)
+        return np.flatnonzero(open_) + first
 
     def decided_at(self, keys: np.ndarray, hour_index: int, perception: Perception) -> None:
         """Workers decided about these (worker, problem) pairs in this hour (a council session).

@@ -47,7 +47,7 @@ from model.sim.channels import ChannelRules, channel_rules
 from model.sim.costs import Ledger
 from model.sim.dayplan import DayPlan, plan_day
 from model.sim.decisions import ReportDecision
-from model.sim.detection import Detections, Detector
+from model.sim.detection import Detector
 from model.sim.issues import IssueLog, generate_issues
 from model.sim.output import RunOutput, report_table, worker_table
 from model.sim.perception import Perception, ReportEvents, office_open_at
@@ -95,7 +95,8 @@ class StreetModel(Model):
         self.arrived_by_hour = np.searchsorted(self.issues.opened_at, hour_ends).tolist()
         self.live = np.zeros(0, dtype=np.int64)
         self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
-        self.next_close = np.inf  # earliest escalation or lapse time among live issues
+        # (hour, issue) of each live issue's incident and lapse hours, earliest first
+        self.close_events: list[tuple[float, int]] = []
         self.incident_watch: list[tuple[float, int]] = []  # (incident hour, closed issue)
 
         # people
@@ -211,7 +212,11 @@ class StreetModel(Model):
             fresh = np.arange(self.arrived, end, dtype=np.int64)
             self.live = np.concatenate([self.live, fresh])
             self.arrived = end
-            self.next_close = min(self.next_close, float(self.issues.next_close_at[fresh].min()))
+            log = self.issues
+            for issue in fresh.tolist():
+                for when in (log.incident_due[issue], log.lapse_at[issue]):
+                    if when < np.inf:
+                        heapq.heappush(self.close_events, (float(when), issue))
 
     def escalate_and_lapse(self, t: int) -> None:
         """Incidents of unfixed issues, and lapse of unreported ones.
@@ -221,15 +226,23 @@ class StreetModel(Model):
         ends there (status ``escalated``; its reporters learn it was not fixed); a ticket
         already closed unfixed keeps its status and its clock, and becomes an incident all
         the same (``incident_at``). Unreported issues whose lapse hour has come go away.
+
+        Each issue is looked at in the hour its incident or lapse hour falls in
+        (``close_events``): an issue's status never goes back, so one that is fixed or
+        reported by then neither escalates nor lapses later.
         """
         self.closed_unfixed_incidents(t)
-        log = self.issues
-        live = self.live
-        if t + 1.0 <= self.next_close:
+        events = self.close_events
+        if not events or events[0][0] >= t + 1.0:
             return
-        status = log.status[live]
-        esc = live[(log.incident_due[live] < t + 1.0) & (status < IssueStatus.RESOLVED)]
-        lapse = live[(log.lapse_at[live] < t + 1.0) & (status <= IssueStatus.DETECTED)]
+        due: set[int] = set()
+        while events and events[0][0] < t + 1.0:
+            due.add(heapq.heappop(events)[1])
+        log = self.issues
+        candidates = np.array(sorted(due), dtype=np.int64)
+        status = log.status[candidates]
+        esc = candidates[(log.incident_due[candidates] < t + 1.0) & (status < IssueStatus.RESOLVED)]
+        lapse = candidates[(log.lapse_at[candidates] < t + 1.0) & (status <= IssueStatus.DETECTED)]
         lapse = np.setdiff1d(lapse, esc, assume_unique=True)
         for group, status_code, when in (
             (esc, IssueStatus.ESCALATED, log.incident_due),
@@ -247,11 +260,6 @@ class StreetModel(Model):
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
         if len(esc) or len(lapse):
             self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
-        self.next_close = np.inf
-        if len(self.live):
-            open_ = log.status[self.live] <= IssueStatus.DETECTED
-            due = np.where(open_, log.next_close_at[self.live], log.incident_due[self.live])
-            self.next_close = float(due.min())
 
     def closed_unfixed_incidents(self, t: int) -> None:
         """Tickets closed unfixed whose incident hour has come become incidents."""
@@ -314,18 +322,19 @@ class StreetModel(Model):
         day = t // 24
         if self.day_plan is None or self.day_plan.day != day:
             self.day_plan = self.plan_day(day, reward)
-        now = self.day_plan.at_hour(t, log.status)
-        if len(now) == 0:
+        planned = self.day_plan.planned
+        rows = self.day_plan.rows_at(t, log.status)
+        if len(rows) == 0:
             return ReportEvents.empty()
-        self.mark_detected(now.detections, now.noticed_at)
-        return self.perception.decide_planned(now, office_open, self.shifts, reward)
+        self.mark_detected(planned.detections.issue[rows], planned.noticed_at[rows])
+        return self.perception.decide_planned(planned, rows, office_open, self.shifts, reward)
 
-    def mark_detected(self, det: Detections, when: np.ndarray) -> None:
-        """Count this hour's detections; the first noticing of an issue detects it."""
+    def mark_detected(self, issues: np.ndarray, when: np.ndarray) -> None:
+        """Count this hour's detections (their issues, when noticed); the first detects."""
         log = self.issues
-        self.recorder.count_detections(len(det))
-        np.fmin.at(log.times["first_detected_at"], det.issue, when)
-        newly = det.issue[log.status[det.issue] == IssueStatus.OPEN]
+        self.recorder.count_detections(len(issues))
+        np.fmin.at(log.times["first_detected_at"], issues, when)
+        newly = issues[log.status[issues] == IssueStatus.OPEN]
         log.status[newly] = IssueStatus.DETECTED
 
     def plan_day(self, day: int, reward: np.ndarray) -> DayPlan:

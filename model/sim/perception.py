@@ -389,52 +389,44 @@ class Perception:
     def decide_planned(
         self,
         planned: PlannedDetections,
+        rows: np.ndarray,
         office_open: bool,
         shifts: Shifts,
         reward: np.ndarray,
     ) -> ReportEvents:
-        """The reports to file now from this hour's planned detections.
+        """The reports to file now from this hour's rows of the day's plan.
 
         A planned decision is used where the agent's trust and belonging and the reward
         are still those it was drawn with; the others are decided now, with the same
-        draws. Workers who decide to report at the end of their shift are kept
-        (:meth:`due`). The reports are exactly those :meth:`decide` gives for the hour.
+        draws, and written over the plan's (each row is used once, in its hour). Workers
+        who decide to report at the end of their shift are kept (:meth:`due`). The
+        reports are exactly those :meth:`decide` gives for the hour.
 
         Args:
-            planned: this hour's rows of the day's plan (:meth:`plan`).
+            planned: the day's plan (:meth:`plan`).
+            rows: this hour's rows of it, in order.
             office_open: the community offices are open this hour.
             shifts: today's shifts (when each worker's shift ends).
             reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
                 the year's points budget is spent).
         """
         det, when, expected = planned.detections, planned.noticed_at, planned.expected
-        channel, later, shift_end = expected.channel, expected.later, expected.shift_end
-        rows = np.flatnonzero(planned.decides)
-        if len(rows):
-            stale = self._stale(det, rows, expected, reward)
+        deciding = rows[planned.decides[rows]]
+        if len(deciding):
+            stale = self._stale(det, deciding, expected, reward)
             if len(stale):
-                channel, later, shift_end = channel.copy(), later.copy(), shift_end.copy()
-                self._decide_again(
-                    det,
-                    when,
-                    stale,
-                    office_open,
-                    shifts,
-                    reward,
-                    planned.draws,
-                    channel,
-                    later,
-                    shift_end,
-                )
-            later_rows = np.flatnonzero(later)
-            if len(later_rows):
-                self._plan_end_of_shift(det, later_rows, shift_end[later_rows], when)
-        filed = np.flatnonzero(channel != NO_CHANNEL)
+                self._decide_again(det, when, stale, office_open, shifts, reward, planned)
+            later = deciding[expected.later[deciding]]
+            if len(later):
+                self._plan_end_of_shift(det, later, expected.shift_end[later], when)
+        filed = rows[expected.channel[rows] != NO_CHANNEL]
+        if len(filed) == 0:
+            return _NO_REPORTS
         return ReportEvents(
             det.issue[filed],
             det.observer[filed],
             det.slot[filed],
-            channel[filed],
+            expected.channel[filed],
             when[filed],
             planned.first_noticed[filed],
         )
@@ -466,20 +458,20 @@ class Perception:
         office_open: bool,
         shifts: Shifts,
         reward: np.ndarray,
-        draws: DecisionDraws,
-        channel: np.ndarray,
-        later: np.ndarray,
-        shift_end: np.ndarray,
+        planned: PlannedDetections,
     ) -> None:
-        """Decide ``rows`` with the state of now, writing into the decision arrays."""
+        """Decide ``rows`` of the plan with the state of now, over its expected decisions."""
+        expected, draws = planned.expected, planned.draws
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         if len(mine):
-            channel[mine], later[mine], shift_end[mine] = self._worker_choices(
-                mine, det, when, office_open, shifts, reward, draws.take(mine)
+            expected.channel[mine], expected.later[mine], expected.shift_end[mine] = (
+                self._worker_choices(mine, det, when, office_open, shifts, reward, draws.take(mine))
             )
         mine = rows[det.observer[rows] == Observer.RESIDENT]
         if len(mine):
-            channel[mine] = self._resident_choices(det, mine, office_open, draws.take(mine))
+            expected.channel[mine] = self._resident_choices(
+                det, mine, office_open, draws.take(mine)
+            )
 
     def decide(
         self,

@@ -299,6 +299,8 @@ class ServiceChain:
             return dispatched
         rate = self.staff_capacity_per_hour  # minutes per hour
         for community, queue in enumerate(self.queues):
+            if not queue and self.overhead_minutes[community] == 0:
+                continue  # nothing to do: no minutes spent
             budget = rate
             spend = min(budget, self.overhead_minutes[community])
             self.overhead_minutes[community] -= spend

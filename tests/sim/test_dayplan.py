@@ -95,7 +95,7 @@ class HourByHour(StreetModel):
         u = self.draws.uniform("notice_time", t, alone.issue, alone.observer)
         when_alone = lo + (t + 1.0 - lo) * u
         events = super().noticed(t, hour, office_open, reward)
-        planned = self.day_plan.at_hour(t, log.status)
+        planned = self.day_plan.planned.take(self.day_plan.rows_at(t, log.status))
         for name in ("issue", "observer", "slot"):
             assert np.array_equal(getattr(planned.detections, name), getattr(alone, name))
         assert np.array_equal(planned.noticed_at, when_alone)
@@ -145,7 +145,7 @@ class DecidedHourByHour(StreetModel):
         when = lo + (t + 1.0 - lo) * u
         if len(det) == 0:
             return ReportEvents.empty()
-        self.mark_detected(det, when)
+        self.mark_detected(det.issue, when)
         return self.perception.decide(det, when, t, office_open, self.shifts, reward)
 
 
@@ -182,14 +182,19 @@ def first_hour_with_workers(model: StreetModel):
         model.step()
         if model.day_plan is None:
             continue
-        now = model.day_plan.at_hour(t, np.zeros_like(model.issues.status))
+        rows = model.day_plan.rows_at(t, np.zeros_like(model.issues.status))
+        now = model.day_plan.planned.take(rows)
         if np.any(now.detections.observer < K):
             return t, now
 
 
 def with_expected(now: PlannedDetections, **changed) -> PlannedDetections:
+    """A copy of ``now`` whose expected decisions have ``changed`` fields (deciding anew
+    writes over the expected decisions, so every array is a copy)."""
     fields = ("channel", "later", "shift_end", "trust", "belonging", "reward")
-    expected = ExpectedDecisions(**{f: changed.get(f, getattr(now.expected, f)) for f in fields})
+    expected = ExpectedDecisions(
+        **{f: np.array(changed.get(f, getattr(now.expected, f)), copy=True) for f in fields}
+    )
     return PlannedDetections(
         now.detections, now.noticed_at, now.first_noticed, now.decides, now.draws, expected
     )
@@ -207,9 +212,10 @@ def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_confi
 
     def decide(planned):
         perception.planned.clear()
-        return perception.decide_planned(planned, office, shifts, reward)
+        rows = np.arange(len(planned))
+        return perception.decide_planned(planned, rows, office, shifts, reward)
 
-    truth = decide(now)
+    truth = decide(with_expected(now))
     # an expectation that says "report now on channel 0" for every deciding worker row,
     # drawn with the workers' trust and belonging as they are: it is used as it is
     deciding_worker = now.decides & (det.observer < K)
