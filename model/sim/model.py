@@ -239,11 +239,18 @@ class StreetModel(Model):
         while events and events[0][0] < t + 1.0:
             due.add(heapq.heappop(events)[1])
         log = self.issues
-        candidates = np.array(sorted(due), dtype=np.int64)
-        status = log.status[candidates]
-        esc = candidates[(log.incident_due[candidates] < t + 1.0) & (status < IssueStatus.RESOLVED)]
-        lapse = candidates[(log.lapse_at[candidates] < t + 1.0) & (status <= IssueStatus.DETECTED)]
-        lapse = np.setdiff1d(lapse, esc, assume_unique=True)
+        escalating: list[int] = []
+        lapsing: list[int] = []
+        for issue in sorted(due):
+            status = log.status[issue]
+            if log.incident_due[issue] < t + 1.0 and status < IssueStatus.RESOLVED:
+                escalating.append(issue)
+            elif log.lapse_at[issue] < t + 1.0 and status <= IssueStatus.DETECTED:
+                lapsing.append(issue)
+        if not escalating and not lapsing:
+            return
+        esc = np.array(escalating, dtype=np.int64)
+        lapse = np.array(lapsing, dtype=np.int64)
         for group, status_code, when in (
             (esc, IssueStatus.ESCALATED, log.incident_due),
             (lapse, IssueStatus.EXPIRED, log.lapse_at),
@@ -258,8 +265,7 @@ class StreetModel(Model):
                 self.recorder.count_incidents(log.type[group])
                 for issue in group[log.n_reports[group] > 0]:
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
-        if len(esc) or len(lapse):
-            self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
+        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
 
     def closed_unfixed_incidents(self, t: int) -> None:
         """Tickets closed unfixed whose incident hour has come become incidents."""
