@@ -126,15 +126,13 @@ def plan_day(
     """
     hours_of_day = np.arange(HOURS_PER_DAY)
     hour_index = day * HOURS_PER_DAY + hours_of_day
-    intensity = detector.passes_hours(
-        candidates, shifts.counts, hours_of_day, office_open_at(staff, hour_index)
-    )
-    det = detector.detect_hours(
+    det = detector.detect_day(
         candidates,
         issues.cell[candidates],
-        intensity,
         shifts.counts,
         shifts.online,
+        hours_of_day,
+        office_open_at(staff, hour_index),
         draws,
         hour_index,
     )

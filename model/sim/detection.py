@@ -13,6 +13,11 @@ by the share of the hour each is online; residents: by activity within the watch
 All draws are keyed on the hour, the issue and the observer class
 (:class:`model.sim.streams.KeyedDraws`), so an issue is noticed at the same hours in every
 arm for as long as it stays open in both.
+
+The day's draw (:meth:`Detector.detect_day`, used by :mod:`model.sim.dayplan`) computes a
+worker class's intensity only where the draw falls below a bound of it (its passes at the
+day's peak online counts); :meth:`Detector.passes_hours` with :meth:`Detector.detect_hours`
+is the plain form it is tested against, bit for bit.
 """
 
 from __future__ import annotations
@@ -313,11 +318,115 @@ class Detector:
             The detections in order of hour, then issue (as in ``issue_idx``), then
             observer class; ``hour`` holds each one's hour since the start.
         """
-        p = -np.expm1(-intensity)
-        observers = np.arange(intensity.shape[2])
-        keys = issue_idx[None, :, None] * 8 + observers[None, None, :]
-        u = draws.uniform("notice", hour_index[:, None, None], keys)
-        hit_hour, hit_issue, hit_observer = np.nonzero(u < p)
+        u = self._notice_draws(issue_idx, draws, hour_index)
+        hit_hour, hit_issue, hit_observer = np.nonzero(u < -np.expm1(-intensity))
+        return self._noticers(
+            issue_idx,
+            cells,
+            online_counts,
+            online,
+            draws,
+            hour_index,
+            hit_hour,
+            hit_issue,
+            hit_observer,
+        )
+
+    def detect_day(
+        self,
+        issue_idx: np.ndarray,
+        cells: np.ndarray,
+        online_counts: np.ndarray,
+        online: np.ndarray,
+        hours_of_day: np.ndarray,
+        staff_on_duty: np.ndarray,
+        draws: KeyedDraws,
+        hour_index: np.ndarray,
+    ) -> Detections:
+        """:meth:`detect_hours` of :meth:`passes_hours`, without every workers' intensity.
+
+        A draw ``u`` notices where ``u < 1 - exp(-intensity)``, which is never more than
+        the intensity, and a worker class's intensity in any hour of the day is at most
+        its passes at the day's peak online counts. So the workers' intensities are
+        computed only where the draw falls below that bound (a few in a hundred), each
+        summed exactly as :meth:`passes_hours` sums it: the same detections, bit for bit.
+
+        Args:
+            issue_idx: issue indices (into the prepared IssueLog).
+            cells: flat cell of each issue.
+            online_counts: (n_hours, n_kinds, n_communities) online workers in each hour.
+            online: (n_workers, n_hours) share of each hour each worker is online (0-1).
+            hours_of_day: (n_hours,) hour of day of each, 0-23.
+            staff_on_duty: (n_hours,) the community offices are open.
+            draws: the run's keyed draws.
+            hour_index: (n_hours,) hours since the start of each hour.
+
+        Returns:
+            The detections, as :meth:`detect_hours` gives them.
+        """
+        n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
+        n_hours, n = len(hours_of_day), len(issue_idx)
+        rows = self._issue_worker_rows[issue_idx]  # (n, K*B)
+        counts = online_counts.reshape(n_hours, -1)  # (n_hours, K*B)
+        relay = np.ones(n)
+        opinion = self._issue_opinion[issue_idx]
+        if opinion.any():
+            relay[opinion] = self.relay_factor[self._issue_community[issue_idx[opinion]]]
+        peak = (rows * counts.max(axis=0)).reshape(n, n_kinds, n_bases).sum(axis=2)
+        ceiling = np.empty((n_hours, n, len(OBSERVERS)))
+        ceiling[:, :, :n_kinds] = (peak * relay[:, None] * (1.0 + 1e-9))[None]
+        ceiling[:, :, Observer.RESIDENT] = (
+            self._issue_resident[issue_idx][None, :]
+            * self.resident_hour_factor[hours_of_day][:, None]
+        )
+        ceiling[:, :, Observer.STAFF] = (
+            self._issue_staff[issue_idx][None, :] * np.asarray(staff_on_duty)[:, None]
+        )
+        u = self._notice_draws(issue_idx, draws, hour_index)
+        hour, issue, observer = np.nonzero(u < ceiling)
+        intensity = ceiling[hour, issue, observer]  # exact for residents and staff
+        mine = np.flatnonzero(observer < n_kinds)
+        if len(mine):
+            columns = observer[mine, None] * n_bases + np.arange(n_bases)[None, :]
+            exact = (rows[issue[mine, None], columns] * counts[hour[mine, None], columns]).sum(
+                axis=1
+            )
+            on_door = opinion[issue[mine]]
+            exact[on_door] *= relay[issue[mine][on_door]]
+            intensity[mine] = exact
+        hit = u[hour, issue, observer] < -np.expm1(-intensity)
+        return self._noticers(
+            issue_idx,
+            cells,
+            online_counts,
+            online,
+            draws,
+            hour_index,
+            hour[hit],
+            issue[hit],
+            observer[hit],
+        )
+
+    def _notice_draws(
+        self, issue_idx: np.ndarray, draws: KeyedDraws, hour_index: np.ndarray
+    ) -> np.ndarray:
+        """(n_hours, n_issues, n_observers) keyed uniforms of the noticing draws."""
+        keys = issue_idx[None, :, None] * 8 + np.arange(len(OBSERVERS))[None, None, :]
+        return draws.uniform("notice", hour_index[:, None, None], keys)
+
+    def _noticers(
+        self,
+        issue_idx: np.ndarray,
+        cells: np.ndarray,
+        online_counts: np.ndarray,
+        online: np.ndarray,
+        draws: KeyedDraws,
+        hour_index: np.ndarray,
+        hit_hour: np.ndarray,
+        hit_issue: np.ndarray,
+        hit_observer: np.ndarray,
+    ) -> Detections:
+        """The agents who made the hits (positions in the hours, issues and observers)."""
         slots = np.full(len(hit_issue), -1, dtype=np.int64)
         issue = issue_idx[hit_issue]
         hours = hour_index[hit_hour]

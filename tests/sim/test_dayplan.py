@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import every_lever_on, make_config
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, Observer
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, IssueType, Observer
 from model.sim import deliberation as deliberation_module
 from model.sim.dayplan import DayPlan
 from model.sim.model import StreetModel, run_model
@@ -75,6 +75,37 @@ def test_detect_hours_equals_detect_hour_by_hour(model, shifts) -> None:
         for name in ("issue", "observer", "slot"):
             assert np.array_equal(getattr(mine, name), getattr(one, name)), (h, name)
         assert np.all(one.hour == hour_index[h])
+
+
+@pytest.mark.parametrize("scale", [0.2, 1.0, 3.0])
+def test_detect_day_equals_detect_hours_of_every_intensity(model, shifts, scale) -> None:
+    """Bounding the workers' intensities first gives the same detections, row for row."""
+    detector, log, draws = model.detector, model.issues, model.draws
+    idx = np.arange(len(log))
+    hours = np.arange(24)
+    relay = detector.relay_factor.copy()
+    detector.set_relay(np.linspace(0.2, 1.4, len(relay)) * detector.relay_baseline)
+    assert (log.type == IssueType.OPINION).any()
+    try:
+        for day in (1, 2, 3):
+            hour_index = day * 24 + hours
+            duty = office_open_at(model.config.staff, hour_index)
+            counts = shifts.counts * scale
+            detector.new_day()
+            intensity = detector.passes_hours(idx, counts, hours, duty)
+            every = detector.detect_hours(
+                idx, log.cell[idx], intensity, counts, shifts.online, draws, hour_index
+            )
+            detector.new_day()
+            bounded = detector.detect_day(
+                idx, log.cell[idx], counts, shifts.online, hours, duty, draws, hour_index
+            )
+            assert len(every) > 20
+            for name in ("issue", "observer", "slot", "hour"):
+                assert np.array_equal(getattr(bounded, name), getattr(every, name)), name
+            assert (every.observer < K).any() and (every.observer >= K).any()
+    finally:
+        detector.relay_factor = relay
 
 
 class HourByHour(StreetModel):
