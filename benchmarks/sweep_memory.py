@@ -10,9 +10,15 @@ are ``BASE_SEED + 1 ... BASE_SEED + runs`` (distinct streets); the warm-up is ov
 days with the dotted override the CLI's ``--set`` uses (``warmup_days=0``), so each run
 simulates ``--days`` days. After runs 1, N/100, N/10, N/4, N/2, 3N/4 and N (1, 10, 100, 250,
 500, 750 and 1,000 for N = 1,000) the child calls ``gc.collect()`` and reads VmRSS (resident
-memory now) and VmHWM (its peak) from /proc/self/status, and counts the objects the garbage
-collector tracks (to tell growing Python objects from native memory). Growth is measured from
-run N/10 (imports done, caches and allocator pools settled) to the last run.
+memory now), VmHWM (its peak) and RssAnon (the anonymous, i.e. allocated, part of VmRSS; the
+rest is mostly shared-library pages) from /proc/self/status, counts the objects the garbage
+collector tracks (to tell growing Python objects from native memory), and, where the C library
+is glibc, asks ``mallinfo2()`` how much of the C heap is in use and how much is free but kept
+(to tell a leak, which grows the part in use, from fragmentation, which grows the free part).
+Growth is measured from run N/10 (imports done, caches and allocator pools settled) to the
+last run. ``--trim`` (glibc only, for explanation, not for the benchmark) calls
+``malloc_trim(0)`` after each sample's ``gc.collect()`` and reads the RSS again: what is left
+after the C heap's free pages went back to the system.
 
 Prints one line per sample and, with ``--json``, the whole result as one JSON line (what
 benchmarks/run.py reads).
@@ -21,6 +27,8 @@ benchmarks/run.py reads).
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import json
 import subprocess
@@ -60,13 +68,71 @@ def _status_kb(*keys: str) -> dict[str, int]:
     return found
 
 
-def child_sweep(runs: int, days: int) -> dict[str, Any]:
-    """In this process: ``runs`` runs of ``days`` days back to back, memory sampled."""
+class _MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (glibc >= 2.33): sizes of the C heap in bytes."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",  # bytes of the main heap (sbrk)
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",  # bytes in mmap-ed blocks
+            "usmblks",
+            "fsmblks",
+            "uordblks",  # bytes in use
+            "fordblks",  # bytes free (kept by malloc)
+            "keepcost",
+        )
+    ]
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The C library if it is glibc with ``mallinfo2`` and ``malloc_trim``, else None."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallinfo2.restype = _MallInfo2
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def _heap_mb(libc: ctypes.CDLL | None) -> dict[str, float | None]:
+    """The C heap in MB: in use (heap and mmap-ed blocks), and free but kept by malloc.
+
+    None for both without glibc. Python's own small-object arenas (1 MB each, mmap-ed by
+    pymalloc) are not in either figure; they are in RSS.
+    """
+    if libc is None:
+        return {"heap_in_use_mb": None, "heap_free_mb": None}
+    info = libc.mallinfo2()
+    return {
+        "heap_in_use_mb": (info.uordblks + info.hblkhd) / 2**20,
+        "heap_free_mb": info.fordblks / 2**20,
+    }
+
+
+def child_sweep(runs: int, days: int, trim: bool = False) -> dict[str, Any]:
+    """In this process: ``runs`` runs of ``days`` days back to back, memory sampled.
+
+    Args:
+        runs: runs in the sweep.
+        days: simulated days a run.
+        trim: after each sample, ``malloc_trim(0)`` and the RSS again (glibc only).
+    """
     t_import = time.perf_counter()
     from model.config.loading import load_scenario
     from model.sim.model import run_model
 
     imported = time.perf_counter() - t_import
+    libc = _glibc()
+    if trim and libc is None:
+        raise RuntimeError("--trim needs glibc (malloc_trim)")
     config = load_scenario(BASELINE, ["warmup_days=0"])
     points = set(sample_points(runs))
     samples = []
@@ -78,19 +144,24 @@ def child_sweep(runs: int, days: int) -> dict[str, Any]:
         del output
         if run in points:
             gc.collect()
-            status = _status_kb("VmRSS", "VmHWM")
-            samples.append(
-                {
-                    "run": run,
-                    "rss_mb": status["VmRSS"] / 1024,
-                    "peak_rss_mb": status["VmHWM"] / 1024,
-                    "python_objects": len(gc.get_objects()),
-                    "elapsed_s": time.perf_counter() - t0,
-                }
-            )
+            status = _status_kb("VmRSS", "VmHWM", "RssAnon")
+            sample = {
+                "run": run,
+                "rss_mb": status["VmRSS"] / 1024,
+                "peak_rss_mb": status["VmHWM"] / 1024,
+                "anon_rss_mb": status["RssAnon"] / 1024 if "RssAnon" in status else None,
+                **_heap_mb(libc),
+                "python_objects": len(gc.get_objects()),
+                "elapsed_s": time.perf_counter() - t0,
+            }
+            if trim:
+                libc.malloc_trim(0)
+                sample["rss_after_trim_mb"] = _status_kb("VmRSS")["VmRSS"] / 1024
+            samples.append(sample)
     return {
         "runs": runs,
         "days": days,
+        "trim": trim,
         "warmup_days": config.warmup_days,
         "import_s": imported,
         "sweep_s": time.perf_counter() - t0,
@@ -107,8 +178,17 @@ def summarise(child: dict[str, Any]) -> dict[str, Any]:
     last = samples[-1]
     growth = last["rss_mb"] - first["rss_mb"]
     span = last["run"] - first["run"]
+
+    def change(key: str) -> float | None:
+        if first.get(key) is None or last.get(key) is None:
+            return None
+        return last[key] - first[key]
+
     return {
         **child,
+        "heap_in_use_growth_mb": change("heap_in_use_mb"),
+        "heap_free_growth_mb": change("heap_free_mb"),
+        "anon_rss_growth_mb": change("anon_rss_mb"),
         "scenario": "scenarios/baseline.yaml",
         "overrides": ["warmup_days=0"],
         "first_seed": BASE_SEED + 1,
@@ -120,10 +200,10 @@ def summarise(child: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bench_sweep(runs: int, days: int) -> dict[str, Any]:
+def bench_sweep(runs: int, days: int, trim: bool = False) -> dict[str, Any]:
     """The sweep in one fresh subprocess (a worker starts as a fresh interpreter too)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child"]
-    command += ["--runs", str(runs), "--days", str(days)]
+    command += ["--runs", str(runs), "--days", str(days)] + (["--trim"] if trim else [])
     t0 = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - t0
@@ -134,19 +214,33 @@ def bench_sweep(runs: int, days: int) -> dict[str, Any]:
     return out
 
 
+def _mb(value: float | None, sign: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.1f}" if sign else f"{value:.1f}"
+
+
 def describe(sweep: dict[str, Any]) -> list[str]:
     """Printable lines: one per sample, then the growth."""
-    lines = [
-        f"  after run {s['run']:>5}: RSS {s['rss_mb']:7.1f} MB, peak {s['peak_rss_mb']:7.1f} MB, "
-        f"{s['python_objects']:>8,} tracked objects, {s['elapsed_s']:7.1f} s"
-        for s in sweep["samples"]
-    ]
+    lines = []
+    for s in sweep["samples"]:
+        line = (
+            f"  after run {s['run']:>5}: RSS {s['rss_mb']:7.1f} MB, peak {s['peak_rss_mb']:7.1f}"
+            f" MB, C heap in use {_mb(s.get('heap_in_use_mb'))} MB + free "
+            f"{_mb(s.get('heap_free_mb'))} MB, {s['python_objects']:>8,} tracked objects, "
+            f"{s['elapsed_s']:7.1f} s"
+        )
+        if "rss_after_trim_mb" in s:
+            line += f"; RSS after malloc_trim {s['rss_after_trim_mb']:.1f} MB"
+        lines.append(line)
     lines.append(
         f"  {sweep['runs']} runs x {sweep['days']} day(s) in {sweep['sweep_s']:.1f} s "
         f"({sweep['seconds_per_run']:.3f} s per run); RSS growth from run "
         f"{sweep['reference_run']} to {sweep['runs']}: {sweep['growth_mb']:+.1f} MB "
         f"({sweep['growth_mb_per_100_runs']:+.2f} MB per 100 runs; "
-        f"{sweep['objects_growth']:+,} tracked objects)"
+        f"{sweep['objects_growth']:+,} tracked objects; C heap in use "
+        f"{_mb(sweep.get('heap_in_use_growth_mb'), True)} MB, free but kept "
+        f"{_mb(sweep.get('heap_free_growth_mb'), True)} MB)"
     )
     return lines
 
@@ -156,14 +250,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="runs in the sweep")
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="simulated days a run")
     parser.add_argument("--json", action="store_true", help="also print the result as JSON")
+    parser.add_argument(
+        "--trim",
+        action="store_true",
+        help="glibc: malloc_trim(0) after each sample and the RSS again (explains, distorts)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs < 1 or args.days < 1:
         parser.error("--runs and --days must be at least 1")
     if args.child:
-        print(json.dumps(child_sweep(args.runs, args.days)), flush=True)
+        print(json.dumps(child_sweep(args.runs, args.days, args.trim)), flush=True)
         return 0
-    sweep = bench_sweep(args.runs, args.days)
+    sweep = bench_sweep(args.runs, args.days, args.trim)
     for line in describe(sweep):
         print(line)
     if args.json:
