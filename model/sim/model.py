@@ -93,7 +93,7 @@ class StreetModel(Model):
         # issues opened before the end of each hour (an index into the log, hour by hour)
         hour_ends = np.arange(1, self.days * 24 + 1, dtype=float)
         self.arrived_by_hour = np.searchsorted(self.issues.opened_at, hour_ends).tolist()
-        self.live = np.zeros(0, dtype=np.int64)
+        self.live = np.zeros(0, dtype=np.int64)  # arrived issues; pruned by open_issues()
         self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
         # (hour, issue) of each live issue's incident and lapse hours, earliest first
         self.close_events: list[tuple[float, int]] = []
@@ -154,6 +154,7 @@ class StreetModel(Model):
             self.draws,
         )
         self.council: tuple[int, int] | None = None  # (session hour, meetings)
+        self.office_hours_of_week = office_open_at(config.staff, np.arange(7 * 24)).tolist()
         self.shifts = None
 
         self.recorder = Recorder(
@@ -177,7 +178,7 @@ class StreetModel(Model):
 
     def office_open(self, hour: int, day: int) -> bool:
         """Community offices are open (staff hours; weekdays are the first days of a week)."""
-        return bool(office_open_at(self.config.staff, day * 24 + hour))
+        return self.office_hours_of_week[(day % 7) * 24 + hour]
 
     # ------------------------------------------------------------------ the schedule
 
@@ -265,7 +266,6 @@ class StreetModel(Model):
                 self.recorder.count_incidents(log.type[group])
                 for issue in group[log.n_reports[group] > 0]:
                     self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
-        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
 
     def closed_unfixed_incidents(self, t: int) -> None:
         """Tickets closed unfixed whose incident hour has come become incidents."""
@@ -294,7 +294,7 @@ class StreetModel(Model):
             heard = deliberation.relay_opinions(
                 self.workforce,
                 self.issues,
-                self.live,
+                self.open_issues(),
                 self.config.policies.deliberation,
                 self.council[1],
             )
@@ -324,7 +324,6 @@ class StreetModel(Model):
         the day (:mod:`model.sim.dayplan`).
         """
         log = self.issues
-        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
         day = t // 24
         if self.day_plan is None or self.day_plan.day != day:
             self.day_plan = self.plan_day(day, reward)
@@ -343,12 +342,17 @@ class StreetModel(Model):
         newly = issues[log.status[issues] == IssueStatus.OPEN]
         log.status[newly] = IssueStatus.DETECTED
 
+    def open_issues(self) -> np.ndarray:
+        """The live issues not yet fixed, escalated or lapsed (``live`` pruned of the others)."""
+        self.live = self.live[self.issues.status[self.live] < IssueStatus.RESOLVED]
+        return self.live
+
     def plan_day(self, day: int, reward: np.ndarray) -> DayPlan:
         """Draw the detections of the day: issues open now and those arriving today."""
         log = self.issues
         end = int(np.searchsorted(log.opened_at, (day + 1) * 24.0, side="left"))
         arriving = np.arange(max(self.arrived, 0), max(end, self.arrived), dtype=np.int64)
-        candidates = np.concatenate([self.live, arriving])
+        candidates = np.concatenate([self.open_issues(), arriving])
         return plan_day(
             day,
             candidates,
