@@ -466,8 +466,9 @@ def run_experiment(
 ) -> ExperimentResult:
     """Run (or resume) an experiment and return its tables; the Python face of the CLI.
 
-    Works from scripts and Jupyter notebooks alike: the ``process`` executor uses the
-    ``spawn`` start method and a top-level worker function. In a *script*, call it under
+    Works from scripts and Jupyter notebooks alike: the ``process`` executor starts its
+    workers from a clean interpreter (``forkserver`` with the model stack preloaded, or
+    ``spawn`` where there is no forkserver) and runs a top-level worker function. In a *script*, call it under
     ``if __name__ == "__main__":`` (as with any multiprocessing code).
 
     Args:
