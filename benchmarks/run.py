@@ -336,19 +336,21 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
                     total += values[3]
         return total
 
-    sim, det, svc = "model/sim/model.py", "model/sim/detection.py", "model/sim/service.py"
+    sim, svc = "model/sim/model.py", "model/sim/service.py"
+    plan, perception = "model/sim/dayplan.py", "model/sim/perception.py"
     rec = "model/sim/recorder.py"
     mesa_model = os.path.join("mesa", "model.py")
     step = cum(sim, "step")
     dar = cum(sim, "detect_and_report")
     parts = {
-        "detection (Detector.passes_fast, detect, _pick_workers, pick_watcher)": sum(
-            edge(det, f, sim, "detect_and_report") for f in ("passes_fast", "detect", "new_hour")
+        "day plan, once a day (detection: Detector.detect_day; decisions: Perception.plan)": (
+            edge(sim, "plan_day", sim, "noticed")
         ),
-        "decisions (StreetModel.decide -> ReportDecision)": sum(
-            edge(sim, f, sim, "detect_and_report")
-            for f in ("decide", "_decide_workers", "_decide_residents")
-        ),
+        "the hour's detections and decisions (DayPlan.rows_at, mark_detected, "
+        "Perception.decide_planned)": edge(plan, "rows_at", sim, "noticed")
+        + edge(sim, "mark_detected", sim, "noticed")
+        + edge(perception, "decide_planned", sim, "noticed"),
+        "end-of-shift reports (Perception.due)": edge(perception, "due", sim, "detect_and_report"),
         "report events (file_report -> ServiceChain.submit)": edge(
             sim, "file_report", sim, "detect_and_report"
         ),
@@ -363,8 +365,9 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
         "daily submodels (start_day, Recorder.record_day)": edge(sim, "start_day", sim, "step")
         + edge(rec, "record_day", sim, "step"),
     }
-    parts["other detect_and_report (draw times, status updates)"] = dar - sum(
-        v for k, v in parts.items() if k.startswith(("detection", "decisions", "report events"))
+    in_detect_and_report = ("day plan", "the hour's", "end-of-shift", "report events")
+    parts["other detect_and_report (ordering the reports, council sessions)"] = dar - sum(
+        v for k, v in parts.items() if k.startswith(in_detect_and_report)
     )
     parts["rest of StreetModel.step"] = step - sum(parts.values())
     parts["Mesa step overhead (Model.step wrapper, event scheduling)"] = (
