@@ -29,9 +29,10 @@ import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
 from model.config.people import StaffConfig
+from model.sim.decision_tables import PlannedDetections
 from model.sim.detection import Detector
 from model.sim.issues import IssueLog
-from model.sim.perception import Perception, PlannedDetections, office_open_at
+from model.sim.perception import Perception, office_open_at
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts
 

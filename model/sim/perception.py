@@ -15,18 +15,28 @@ The workers' *instant perception* (信息感知即时化) is a mechanism here, n
 
 Every decision draws keyed uniforms (the hour, the issue, the observer, the slot), so the
 same person noticing the same problem in the same hour decides alike in every arm.
+
+The schedule plans a day's decisions at midnight (:meth:`Perception.plan`) and files each
+hour's from the plan (:meth:`Perception.decide_planned`); :meth:`Perception.decide` is the
+hour-by-hour form they are tested against. The tables they read and write are in
+:mod:`model.sim.decision_tables`.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 
 import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer, Role
 from model.config.people import StaffConfig
 from model.sim.channels import ChannelRules
+from model.sim.decision_tables import (
+    DecisionDraws,
+    ExpectedDecisions,
+    PlannedDetections,
+    ReportEvents,
+)
 from model.sim.decisions import (
     ReportDecision,
     choose_channel,
@@ -38,151 +48,6 @@ from model.sim.issues import IssueLog
 from model.sim.residents import ResidentTable
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
-
-
-@dataclass
-class ReportEvents:
-    """Reports to file, one entry per report (filed in order of ``when``).
-
-    Attributes:
-        issue: issue index.
-        observer: observer class of the reporter.
-        slot: worker or resident slot (-1 for staff).
-        channel: channel of the report.
-        when: time of the report, hours.
-        noticed: when the reporter first noticed the problem, hours (a worker: the
-            noticing that brought his one decision; a resident: her first noticing of it; a
-            council seat holder: the session where he heard it; staff: the pass).
-    """
-
-    issue: np.ndarray
-    observer: np.ndarray
-    slot: np.ndarray
-    channel: np.ndarray
-    when: np.ndarray
-    noticed: np.ndarray
-
-    @classmethod
-    def empty(cls) -> ReportEvents:
-        """No reports (one shared read-only instance: most hours file nothing)."""
-        return _NO_REPORTS
-
-    def __len__(self) -> int:
-        return len(self.issue)
-
-    @classmethod
-    def joined(cls, parts: list[ReportEvents]) -> ReportEvents:
-        """All reports of ``parts``, in order of time (ties keep the order of the parts)."""
-        parts = [p for p in parts if len(p)]
-        if not parts:
-            return cls.empty()
-        fields = ("issue", "observer", "slot", "channel", "when", "noticed")
-        data = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
-        order = np.argsort(data["when"], kind="stable")
-        return cls(**{f: data[f][order] for f in fields})
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.flags.writeable = False
-    return array
-
-
-_NO_REPORTS = ReportEvents(
-    *(_read_only(np.zeros(0, dtype=np.int64)) for _ in range(4)),
-    _read_only(np.zeros(0)),
-    _read_only(np.zeros(0)),
-)
-
-
-@dataclass
-class DecisionDraws:
-    """The keyed uniforms of the report decisions of a batch of detections.
-
-    Keyed on the detection's hour, issue, observer class and slot (a resident's slot ``s``
-    keys her channel draws as ``-1 - s``, apart from a worker's slot ``s``), so they can be
-    drawn for a whole day at once and are the same in every arm.
-
-    Attributes:
-        decide: (n,) uniform of the decision to report.
-        channel: (n, n_channels) uniforms of the channel choice.
-    """
-
-    decide: np.ndarray
-    channel: np.ndarray
-
-    def take(self, rows: np.ndarray | slice) -> DecisionDraws:
-        """The draws at ``rows`` (indices, a mask or a slice), in that order."""
-        return DecisionDraws(self.decide[rows], self.channel[rows])
-
-
-@dataclass
-class ExpectedDecisions:
-    """The decisions a day's detections bring with the state at midnight (one per row).
-
-    Attributes:
-        channel: channel of a report filed at once (NO_CHANNEL: none now).
-        later: a worker reports at the end of his shift instead.
-        shift_end: when that would be, hours since the start (NaN for residents).
-        trust: the deciding agent's trust the row was decided with.
-        belonging: the deciding worker's belonging (NaN for residents).
-        reward: (n_issue_types,) the expected reward it was decided with, yuan.
-    """
-
-    channel: np.ndarray
-    later: np.ndarray
-    shift_end: np.ndarray
-    trust: np.ndarray
-    belonging: np.ndarray
-    reward: np.ndarray
-
-    def take(self, rows: np.ndarray | slice) -> ExpectedDecisions:
-        """The rows at ``rows``, in that order (the reward is shared)."""
-        return ExpectedDecisions(
-            self.channel[rows],
-            self.later[rows],
-            self.shift_end[rows],
-            self.trust[rows],
-            self.belonging[rows],
-            self.reward,
-        )
-
-
-@dataclass
-class PlannedDetections:
-    """Detections with the decisions they bring, drawn ahead: a day's rows, or an hour's.
-
-    Attributes:
-        detections: the detections, in order of hour, then issue, then observer class.
-        noticed_at: when each was noticed, hours since the start.
-        first_noticed: when the reporter first noticed the problem, hours (a resident: her
-            first noticing of it; a worker or staff: ``noticed_at``).
-        decides: the row brings a report decision: a worker's first noticing of the
-            problem, and every noticing of a resident (staff always file, workers decide
-            once per problem).
-        draws: the keyed uniforms of those decisions (NaN in the rows that decide nothing).
-        expected: the decisions with the state when they were planned.
-    """
-
-    detections: Detections
-    noticed_at: np.ndarray
-    first_noticed: np.ndarray
-    decides: np.ndarray
-    draws: DecisionDraws
-    expected: ExpectedDecisions
-
-    def __len__(self) -> int:
-        return len(self.detections)
-
-    def take(self, rows: np.ndarray | slice) -> PlannedDetections:
-        """The rows at ``rows`` (indices, a mask or a slice), in that order."""
-        return PlannedDetections(
-            self.detections.take(rows),
-            self.noticed_at[rows],
-            self.first_noticed[rows],
-            self.decides[rows],
-            self.draws.take(rows),
-            self.expected.take(rows),
-        )
 
 
 def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
@@ -421,7 +286,7 @@ class Perception:
                 self._plan_end_of_shift(det, later, expected.shift_end[later], when)
         filed = rows[expected.channel[rows] != NO_CHANNEL]
         if len(filed) == 0:
-            return _NO_REPORTS
+            return ReportEvents.empty()
         return ReportEvents(
             det.issue[filed],
             det.observer[filed],
@@ -618,7 +483,7 @@ class Perception:
         A worker who has left the street since (his slot holds someone else) files nothing.
         """
         if not self.planned or self.planned[0][0] >= hour_index + 1.0:
-            return _NO_REPORTS
+            return ReportEvents.empty()
         wf = self.workforce
         due: list[tuple[float, int, int, float]] = []
         while self.planned and self.planned[0][0] < hour_index + 1.0:

@@ -15,13 +15,9 @@ from conftest import every_lever_on, make_config
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, IssueType, Observer
 from model.sim import deliberation as deliberation_module
 from model.sim.dayplan import DayPlan
+from model.sim.decision_tables import ExpectedDecisions, PlannedDetections, ReportEvents
 from model.sim.model import StreetModel, run_model
-from model.sim.perception import (
-    ExpectedDecisions,
-    PlannedDetections,
-    ReportEvents,
-    office_open_at,
-)
+from model.sim.perception import office_open_at
 
 K = len(WORKER_KINDS)
 
