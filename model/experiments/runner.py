@@ -468,8 +468,8 @@ def run_experiment(
 
     Works from scripts and Jupyter notebooks alike: the ``process`` executor starts its
     workers from a clean interpreter (``forkserver`` with the model stack preloaded, or
-    ``spawn`` where there is no forkserver) and runs a top-level worker function. In a *script*, call it under
-    ``if __name__ == "__main__":`` (as with any multiprocessing code).
+    ``spawn`` where there is no forkserver) and runs a top-level worker function. In a
+    *script*, call it under ``if __name__ == "__main__":`` (as with any multiprocessing code).
 
     Args:
         spec: experiment YAML file, its data as a mapping, or an ExperimentSpec.

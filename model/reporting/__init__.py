@@ -13,6 +13,8 @@
   :mod:`~model.reporting.issue_outcomes`, :mod:`~model.reporting.summaries`,
   :mod:`~model.reporting.worlds` - cost-effectiveness, who benefits, outcomes of subsets,
   daily bands and funnel, robustness across sampled worlds;
+  :mod:`~model.reporting.world_gaps` - which sampled worlds leave a measure without a value,
+  and why;
 - :mod:`~model.reporting.figures` - one function per figure, each with its caption;
 - :mod:`~model.reporting.pages` - the sections of each notebook;
 - :mod:`~model.reporting.text` - every word a reader sees (``messages/``: one file per
