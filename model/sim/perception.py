@@ -232,24 +232,23 @@ class Perception:
         n = len(det)
         channel = np.full(n, NO_CHANNEL, dtype=np.int64)
         channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
-        later = np.zeros(n, dtype=bool)
-        shift_end = np.full(n, np.nan)
-        trust = np.full(n, np.nan)
-        belonging = np.full(n, np.nan)
+        expected = ExpectedDecisions(
+            channel=channel,
+            later=np.zeros(n, dtype=bool),
+            shift_end=np.full(n, np.nan),
+            trust=np.full(n, np.nan),
+            belonging=np.full(n, np.nan),
+            reward=reward.copy(),
+        )
+        rows = np.flatnonzero(decides)
         office_open = office_open_at(self.staff, det.hour)
-        rows = np.flatnonzero(decides & (det.observer < len(WORKER_KINDS)))
-        if len(rows):
-            slots = det.slot[rows]
-            channel[rows], later[rows], shift_end[rows] = self._worker_choices(
-                rows, det, when, office_open[rows], shifts, reward, draws.take(rows)
-            )
-            trust[rows] = self.workforce.trust[slots]
-            belonging[rows] = self.workforce.belonging[slots]
-        rows = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
-        if len(rows):
-            channel[rows] = self._resident_choices(det, rows, office_open[rows], draws.take(rows))
-            trust[rows] = self.residents.trust[det.slot[rows]]
-        return ExpectedDecisions(channel, later, shift_end, trust, belonging, reward.copy())
+        self._choose(det, when, rows, office_open, shifts, reward, draws, expected)
+        mine = rows[det.observer[rows] < len(WORKER_KINDS)]
+        expected.trust[mine] = self.workforce.trust[det.slot[mine]]
+        expected.belonging[mine] = self.workforce.belonging[det.slot[mine]]
+        mine = rows[det.observer[rows] == Observer.RESIDENT]
+        expected.trust[mine] = self.residents.trust[det.slot[mine]]
+        return expected
 
     def decide_planned(
         self,
@@ -280,7 +279,7 @@ class Perception:
         if len(deciding):
             stale = self._stale(det, deciding, expected, reward)
             if len(stale):
-                self._decide_again(det, when, stale, office_open, shifts, reward, planned)
+                self._choose(det, when, stale, office_open, shifts, reward, planned.draws, expected)
             later = deciding[expected.later[deciding]]
             if len(later):
                 self._plan_end_of_shift(det, later, expected.shift_end[later], when)
@@ -315,28 +314,40 @@ class Perception:
             changed[~worker] = expected.trust[mine] != self.residents.trust[det.slot[mine]]
         return rows[changed]
 
-    def _decide_again(
+    def _choose(
         self,
         det: Detections,
         when: np.ndarray,
         rows: np.ndarray,
-        office_open: bool,
+        office_open: bool | np.ndarray,
         shifts: Shifts,
         reward: np.ndarray,
-        planned: PlannedDetections,
+        draws: DecisionDraws,
+        expected: ExpectedDecisions,
     ) -> None:
-        """Decide ``rows`` of the plan with the state of now, over its expected decisions."""
-        expected, draws = planned.expected, planned.draws
+        """Decide ``rows`` of ``det`` with the state of now, writing into ``expected``.
+
+        Args:
+            det: the detections.
+            when: time of each detection, hours.
+            rows: the rows to decide (workers and residents).
+            office_open: the offices are open (one value, or one per row of ``det``).
+            shifts: today's shifts.
+            reward: (n_issue_types,) expected reward of a verified report, yuan.
+            draws: the decision draws of ``det``'s rows.
+            expected: the decisions to write (channel, later, shift_end).
+        """
+        per_row = np.ndim(office_open) > 0
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         if len(mine):
+            open_now = office_open[mine] if per_row else office_open
             expected.channel[mine], expected.later[mine], expected.shift_end[mine] = (
-                self._worker_choices(mine, det, when, office_open, shifts, reward, draws.take(mine))
+                self._worker_choices(mine, det, when, open_now, shifts, reward, draws.take(mine))
             )
         mine = rows[det.observer[rows] == Observer.RESIDENT]
         if len(mine):
-            expected.channel[mine] = self._resident_choices(
-                det, mine, office_open, draws.take(mine)
-            )
+            open_now = office_open[mine] if per_row else office_open
+            expected.channel[mine] = self._resident_choices(det, mine, open_now, draws.take(mine))
 
     def decide(
         self,
