@@ -142,7 +142,6 @@ class IssueLog:
             self.grid = np.zeros(n, dtype=np.int64)
         escalates = np.floor(self.escalate_at) <= np.floor(self.lapse_at)
         self.incident_due = np.where(escalates, self.escalate_at, np.inf)
-        self.next_close_at = np.minimum(self.incident_due, self.lapse_at)
         self.incident_at = np.full(n, np.nan)
         self.triaged_at = np.full(n, np.nan)
         self.times = {"opened_at": self.opened_at}
