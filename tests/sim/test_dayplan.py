@@ -104,6 +104,20 @@ def test_detect_day_equals_detect_hours_of_every_intensity(model, shifts, scale)
         detector.relay_factor = relay
 
 
+def draw_hour_alone(model: StreetModel, t: int, hour: int, office_open: bool):
+    """The detections an hour draws on its own (``Detector.detect``), with their times."""
+    log = model.issues
+    live = model.open_issues()
+    counts = model.shifts.counts[hour]
+    intensity = model.detector.passes_fast(live, counts, hour, office_open)
+    det = model.detector.detect(
+        live, log.cell[live], intensity, counts, model.shifts.online[:, hour], model.draws, t
+    )
+    lo = np.maximum(log.opened_at[det.issue], float(t))
+    u = model.draws.uniform("notice_time", t, det.issue, det.observer)
+    return det, lo + (t + 1.0 - lo) * u
+
+
 class HourByHour(StreetModel):
     """The model, checking each hour's planned detections against a draw of the hour alone."""
 
@@ -111,18 +125,9 @@ class HourByHour(StreetModel):
     checked_rows = 0
 
     def noticed(self, t, hour, office_open, reward):
-        log = self.issues
-        live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
-        counts = self.shifts.counts[hour]
-        intensity = self.detector.passes_fast(live, counts, hour, office_open)
-        alone = self.detector.detect(
-            live, log.cell[live], intensity, counts, self.shifts.online[:, hour], self.draws, t
-        )
-        lo = np.maximum(log.opened_at[alone.issue], float(t))
-        u = self.draws.uniform("notice_time", t, alone.issue, alone.observer)
-        when_alone = lo + (t + 1.0 - lo) * u
+        alone, when_alone = draw_hour_alone(self, t, hour, office_open)
         events = super().noticed(t, hour, office_open, reward)
-        planned = self.day_plan.planned.take(self.day_plan.rows_at(t, log.status))
+        planned = self.day_plan.planned.take(self.day_plan.rows_at(t, self.issues.status))
         for name in ("issue", "observer", "slot"):
             assert np.array_equal(getattr(planned.detections, name), getattr(alone, name))
         assert np.array_equal(planned.noticed_at, when_alone)
@@ -154,22 +159,7 @@ class DecidedHourByHour(StreetModel):
     """The readable reference: each hour draws its own detections and decides them then."""
 
     def noticed(self, t, hour, office_open, reward):
-        log = self.issues
-        self.live = self.live[log.status[self.live] < IssueStatus.RESOLVED]
-        counts = self.shifts.counts[hour]
-        intensity = self.detector.passes_fast(self.live, counts, hour, office_open)
-        det = self.detector.detect(
-            self.live,
-            log.cell[self.live],
-            intensity,
-            counts,
-            self.shifts.online[:, hour],
-            self.draws,
-            t,
-        )
-        lo = np.maximum(log.opened_at[det.issue], float(t))
-        u = self.draws.uniform("notice_time", t, det.issue, det.observer)
-        when = lo + (t + 1.0 - lo) * u
+        det, when = draw_hour_alone(self, t, hour, office_open)
         if len(det) == 0:
             return ReportEvents.empty()
         self.mark_detected(det.issue, when)
