@@ -54,6 +54,8 @@ class ReportEvents:
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.empty()
+        if len(parts) == 1 and len(parts[0]) == 1:
+            return parts[0]
         fields = ("issue", "observer", "slot", "channel", "when", "noticed")
         data = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
         order = np.argsort(data["when"], kind="stable")

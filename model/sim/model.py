@@ -108,6 +108,11 @@ class StreetModel(Model):
 
         # the levers' terms, the channels, the ledger and the service chain
         self.points = levers.points_scheme(pol.points)
+        # the reward a verified report is expected to earn, while the year's points budget
+        # lasts and once it is spent: the same two arrays every hour, so that a decision
+        # planned at midnight sees at once whether the reward has changed since
+        self.reward_while_budget_lasts = self.points.reward_yuan * True
+        self.reward_once_budget_spent = self.points.reward_yuan * False
         self.rules = channel_rules(config.channels, pol)
         self.ledger = Ledger(pol)
         self.service = build_service(
@@ -244,7 +249,7 @@ class StreetModel(Model):
         escalating: list[int] = []
         lapsing: list[int] = []
         for issue in sorted(due):
-            status = log.status[issue]
+            status = int(log.status[issue])  # a plain int compares fast with an enum
             if log.incident_due[issue] < t + 1.0 and status < IssueStatus.RESOLVED:
                 escalating.append(issue)
             elif log.lapse_at[issue] < t + 1.0 and status <= IssueStatus.DETECTED:
@@ -273,7 +278,7 @@ class StreetModel(Model):
         log = self.issues
         while self.incident_watch and self.incident_watch[0][0] < t + 1.0:
             when, issue = heapq.heappop(self.incident_watch)
-            if log.status[issue] == IssueStatus.CLOSED_UNRESOLVED:
+            if int(log.status[issue]) == IssueStatus.CLOSED_UNRESOLVED:
                 log.incident_at[issue] = when
                 self.recorder.count_incidents(log.type[[issue]])
 
@@ -289,7 +294,10 @@ class StreetModel(Model):
         The reports of the hour are those decided now, those planned for the end of a shift
         that ends in this hour, and those of a council session held in this hour.
         """
-        reward = self.points.reward_yuan * (self.ledger.points_budget_left() > 0)
+        if self.ledger.points_budget_left() > 0:
+            reward = self.reward_while_budget_lasts
+        else:
+            reward = self.reward_once_budget_spent
         events = [self.noticed(t, hour, office_open, reward), self.perception.due(t)]
         if self.council is not None and self.council[0] == t:
             heard = deliberation.relay_opinions(
@@ -308,15 +316,18 @@ class StreetModel(Model):
                 self.day_plan.decided_at(keys, t, self.perception)
             self.council = None
         reports = ReportEvents.joined(events)
-        for i in range(len(reports)):
-            self.file_report(
-                int(reports.issue[i]),
-                int(reports.observer[i]),
-                int(reports.slot[i]),
-                int(reports.channel[i]),
-                float(reports.when[i]),
-                float(reports.noticed[i]),
-            )
+        if len(reports) == 0:
+            return
+        for issue, observer, slot, channel, when, noticed in zip(
+            reports.issue.tolist(),
+            reports.observer.tolist(),
+            reports.slot.tolist(),
+            reports.channel.tolist(),
+            reports.when.tolist(),
+            reports.noticed.tolist(),
+            strict=True,
+        ):
+            self.file_report(issue, observer, slot, channel, when, noticed)
 
     def noticed(self, t: int, hour: int, office_open: bool, reward: np.ndarray) -> ReportEvents:
         """This hour's detections (from the day's plan), and the reports decided on the spot.
@@ -340,8 +351,8 @@ class StreetModel(Model):
         log = self.issues
         self.recorder.count_detections(len(issues))
         np.fmin.at(log.times["first_detected_at"], issues, when)
-        newly = issues[log.status[issues] == IssueStatus.OPEN]
-        log.status[newly] = IssueStatus.DETECTED
+        newly = issues[log.status[issues] == int(IssueStatus.OPEN)]
+        log.status[newly] = int(IssueStatus.DETECTED)
 
     def open_issues(self) -> np.ndarray:
         """The live issues not yet fixed, escalated or lapsed (``live`` pruned of the others)."""
@@ -421,8 +432,10 @@ class StreetModel(Model):
                 worker = self.workers_by_id.get(agent_id)
                 if worker is not None:
                     worker.learn_outcome(signal)
+                    self.perception.changed_workers.add(worker.slot)
             elif observer == Observer.RESIDENT:
                 self.residents_by_slot[slot].learn_outcome(signal)
+                self.perception.changed_residents.add(slot)
 
     # ------------------------------------------------------------------ daily and monthly
 

@@ -100,6 +100,10 @@ class Perception:
         # (when, issue, slot, agent_id, noticed at)
         self.planned: list[tuple[float, int, int, int, float]] = []
         self.resident_first_notice: dict[int, float] = {}  # slot * n_issues + issue
+        # slots whose trust or belonging has changed since the day's plan (the model adds
+        # them as reporters learn outcomes, the only change within a day)
+        self.changed_workers: set[int] = set()
+        self.changed_residents: set[int] = set()
         self._channels = np.arange(len(rules.minutes))
 
     # ------------------------------------------------------------------ terms
@@ -182,6 +186,8 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
         """
         n = len(det)
+        self.changed_workers.clear()
+        self.changed_residents.clear()
         decides = det.observer == Observer.RESIDENT
         first_noticed = when.copy()
         workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
@@ -238,7 +244,7 @@ class Perception:
             shift_end=np.full(n, np.nan),
             trust=np.full(n, np.nan),
             belonging=np.full(n, np.nan),
-            reward=reward.copy(),
+            reward=reward,  # never written to: the hour compares it with its own
         )
         rows = np.flatnonzero(decides)
         office_open = office_open_at(self.staff, det.hour)
@@ -298,10 +304,29 @@ class Perception:
     def _stale(
         self, det: Detections, rows: np.ndarray, expected: ExpectedDecisions, reward: np.ndarray
     ) -> np.ndarray:
-        """The deciding rows whose planned decision no longer holds (state changed)."""
-        if not np.array_equal(expected.reward, reward):
+        """The deciding rows whose planned decision no longer holds (state changed).
+
+        Within a day only the reward (once the points budget is spent) and the trust and
+        belonging of reporters who learn an outcome change (:attr:`changed_workers`,
+        :attr:`changed_residents`), so only those agents' rows are compared.
+        """
+        if expected.reward is not reward and not np.array_equal(expected.reward, reward):
             return rows
-        worker = det.observer[rows] < len(WORKER_KINDS)
+        if not self.changed_workers and not self.changed_residents:
+            return rows[:0]
+        worker_rows = det.observer[rows] < len(WORKER_KINDS)
+        changed_workers, changed_residents = self.changed_workers, self.changed_residents
+        maybe = [
+            i
+            for i, (slot, is_worker) in enumerate(
+                zip(det.slot[rows].tolist(), worker_rows.tolist(), strict=True)
+            )
+            if slot in (changed_workers if is_worker else changed_residents)
+        ]
+        if not maybe:
+            return rows[:0]
+        rows = rows[maybe]
+        worker = worker_rows[maybe]
         changed = np.zeros(len(rows), dtype=bool)
         mine = rows[worker]
         if len(mine):

@@ -21,6 +21,7 @@ a verified report earns are paid by :mod:`model.sim.levers` from the issues
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -209,7 +210,7 @@ class ServiceChain:
                 omitted).
         """
         log = self.issues
-        status = log.status[issue]
+        status = int(log.status[issue])  # a plain int: a numpy scalar compares slowly with an enum
         if status >= IssueStatus.RESOLVED or status < IssueStatus.DETECTED:
             return
         if observer == Observer.STAFF and status >= IssueStatus.REPORTED:
@@ -286,7 +287,7 @@ class ServiceChain:
         log = self.issues
         while self.intake and self.intake[0][0] < t + 1.0:
             arrival, _, issue = heapq.heappop(self.intake)
-            if log.status[issue] >= IssueStatus.RESOLVED:
+            if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
             channel = log.channel[issue]
             ticket = Ticket(issue, self._ticket_minutes(issue, channel), arrival)
@@ -307,11 +308,11 @@ class ServiceChain:
             budget -= spend
             while queue and budget > 0:
                 ticket = queue[0]
-                if log.status[ticket.issue] >= IssueStatus.RESOLVED:
+                if int(log.status[ticket.issue]) >= IssueStatus.RESOLVED:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
-                if np.isnan(log.triaged_at[ticket.issue]):
+                if math.isnan(log.triaged_at[ticket.issue]):
                     log.triaged_at[ticket.issue] = max(now, log.times["reported_at"][ticket.issue])
                 if not ticket.acknowledged:
                     self._acknowledge(ticket.issue, now)
@@ -335,7 +336,7 @@ class ServiceChain:
 
     def _acknowledge(self, issue: int, now: float) -> None:
         log = self.issues
-        if log.status[issue] < IssueStatus.ACKNOWLEDGED:
+        if int(log.status[issue]) < IssueStatus.ACKNOWLEDGED:
             log.status[issue] = IssueStatus.ACKNOWLEDGED
             log.times["acknowledged_at"][issue] = max(now, log.times["reported_at"][issue])
 
@@ -395,7 +396,7 @@ class ServiceChain:
         done: list[tuple[int, float, bool]] = []
         while self.completions and self.completions[0][0] < t_end:
             when, _, issue, fixed = heapq.heappop(self.completions)
-            if log.status[issue] >= IssueStatus.RESOLVED:
+            if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
             if not fixed and self.reopens(issue):
                 self.reopened.add(issue)
@@ -418,7 +419,7 @@ class ServiceChain:
         """
         if self.dropped[issue] or issue in self.reopened:
             return False
-        channel = self.issues.channel[issue]
+        channel = int(self.issues.channel[issue])
         if channel == Channel.STAFF_PATROL:
             return False
         called_back = self.draws["callback"][issue] < self.rules.feedback_probability[channel]

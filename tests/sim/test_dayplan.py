@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from conftest import every_lever_on, make_config
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, IssueType, Observer
+from model.config.codes import (
+    NO_CHANNEL,
+    WORKER_KINDS,
+    Channel,
+    IssueStatus,
+    IssueType,
+    Observer,
+)
 from model.sim import deliberation as deliberation_module
 from model.sim.dayplan import DayPlan
 from model.sim.decision_tables import ExpectedDecisions, PlannedDetections, ReportEvents
@@ -248,6 +255,9 @@ def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_confi
     assert filed_workers.sum() == len(workers)  # each deciding row, on channel 0
     assert not np.array_equal(used.channel, truth.channel)
     # the same expectation drawn with another trust is stale: every worker decides anew
+    # (trust and belonging change within a day only as reporters learn outcomes, which the
+    # model announces; only the announced agents' rows are compared)
+    perception.changed_workers.update(det.slot[workers].tolist())
     for changed in (
         {"trust": trusted.expected.trust + 0.25},
         {"belonging": trusted.expected.belonging + 0.1},
@@ -332,3 +342,32 @@ def test_a_council_that_hears_everything_gives_the_run_of_hours(monkeypatch) -> 
     planned = run_model(config, seed=7, days=40)
     assert sum(flipped) > 0  # later noticings of problems heard at the session
     outputs_equal(planned, DecidedHourByHour(config, seed=7, days=40).run())
+
+
+def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small_config) -> None:
+    """The model announces whose trust changed within the day; only their rows are compared."""
+    model = StreetModel(small_config, seed=11, days=5)
+    while True:  # an hour with deciding rows of a resident and a worker later that day
+        t = model.hours_elapsed
+        model.step()
+        day = model.day_plan.planned
+        det = day.detections
+        later = np.flatnonzero(day.decides & (det.hour > t))
+        if np.any(det.observer[later] == Observer.RESIDENT) and np.any(det.observer[later] < K):
+            break
+    perception, expected = model.perception, day.expected
+    resident_row = later[det.observer[later] == Observer.RESIDENT][0]
+    worker_row = later[det.observer[later] < K][0]
+    rows = np.array([resident_row, worker_row])
+    assert len(perception._stale(det, rows, expected, expected.reward)) == 0
+    for row in rows:  # each reporter files a report and learns that it was fixed
+        issue, observer, slot = int(det.issue[row]), int(det.observer[row]), int(det.slot[row])
+        model.mark_detected(np.array([issue]), np.array([float(t)]))
+        model.file_report(issue, observer, slot, int(Channel.HOTLINE), float(t))
+        model.learn_outcome(issue, float(t), True)
+    assert int(det.slot[resident_row]) in perception.changed_residents
+    assert int(det.slot[worker_row]) in perception.changed_workers
+    assert np.array_equal(perception._stale(det, rows, expected, expected.reward), rows)
+    # a new day's plan starts with nobody changed
+    model.plan_day(t // 24 + 1, expected.reward)
+    assert not perception.changed_residents and not perception.changed_workers
