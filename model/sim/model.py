@@ -475,6 +475,7 @@ class StreetModel(Model):
         self.ledger.book_daily_running_costs(
             int(wf.subsidized.sum()), int((wf.role != Role.NONE).sum())
         )
+        self.perception.refresh_worker_channels()
 
     def turnover(self, day: int) -> None:
         """Workers leave; each slot is refilled by a newcomer (a new Mesa agent)."""

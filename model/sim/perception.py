@@ -105,6 +105,7 @@ class Perception:
         self.changed_workers: set[int] = set()
         self.changed_residents: set[int] = set()
         self._channels = np.arange(len(rules.minutes))
+        self.refresh_worker_channels()
 
     # ------------------------------------------------------------------ terms
 
@@ -126,15 +127,33 @@ class Perception:
             reward=reward[types],
         )
 
-    def _worker_open(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
+    def refresh_worker_channels(self) -> None:
+        """Work out which channels each worker can use, with the offices open and closed.
+
+        What decides it (registration, the mini-program, a station in reach, a post or a
+        council seat, the slot's occupant) changes only at midnight, in the daily
+        submodels: the model calls this at the end of them.
+        """
         wf = self.workforce
-        return worker_channels(
+        terms = (
             self.rules,
-            wf.registered[slots],
-            wf.adopted_mini_program[slots],
-            self.station_in_reach[wf.kind[slots], wf.base[slots]],
-            office_open,
-            (wf.role[slots] != Role.NONE) | wf.seat[slots],
+            wf.registered,
+            wf.adopted_mini_program,
+            self.station_in_reach[wf.kind, wf.base],
+        )
+        holds_post_or_seat = (wf.role != Role.NONE) | wf.seat
+        self._worker_open_office = worker_channels(*terms, True, holds_post_or_seat)
+        self._worker_open_no_office = worker_channels(*terms, False, holds_post_or_seat)
+
+    def _worker_open(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
+        """(len(slots), n_channels) channels these workers can use (offices open or not)."""
+        if np.ndim(office_open) == 0:
+            table = self._worker_open_office if office_open else self._worker_open_no_office
+            return table[slots]
+        return np.where(
+            np.asarray(office_open, dtype=bool)[:, None],
+            self._worker_open_office[slots],
+            self._worker_open_no_office[slots],
         )
 
     def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:

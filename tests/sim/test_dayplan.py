@@ -19,10 +19,12 @@ from model.config.codes import (
     IssueStatus,
     IssueType,
     Observer,
+    Role,
 )
 from model.sim import deliberation as deliberation_module
 from model.sim.dayplan import DayPlan
 from model.sim.decision_tables import ExpectedDecisions, PlannedDetections, ReportEvents
+from model.sim.decisions import worker_channels
 from model.sim.model import StreetModel, run_model
 from model.sim.perception import office_open_at
 
@@ -371,3 +373,29 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
     # a new day's plan starts with nobody changed
     model.plan_day(t // 24 + 1, expected.reward)
     assert not perception.changed_residents and not perception.changed_workers
+
+
+def test_the_channels_a_worker_can_use_are_worked_out_anew_every_midnight() -> None:
+    """After each day's submodels, the table of open channels is what the workers' state
+    gives (registration, posts and council seats change at midnight; so do the newcomers)."""
+    model = StreetModel(make_config(every_lever_on()), seed=5, days=40)
+    perception, wf = model.perception, model.workforce
+    slots = np.arange(len(wf))
+    registered_before = wf.registered.copy()
+    for day in range(40):
+        model.start_day(day)
+        for office_open in (True, False):
+            direct = worker_channels(
+                model.rules,
+                wf.registered,
+                wf.adopted_mini_program,
+                perception.station_in_reach[wf.kind, wf.base],
+                office_open,
+                (wf.role != Role.NONE) | wf.seat,
+            )
+            assert np.array_equal(perception._worker_open(slots, office_open), direct)
+        per_row = np.arange(len(wf)) % 2 == 0
+        mixed = perception._worker_open(slots, per_row)
+        assert np.array_equal(mixed[per_row], perception._worker_open(slots, True)[per_row])
+        assert np.array_equal(mixed[~per_row], perception._worker_open(slots, False)[~per_row])
+    assert (wf.registered != registered_before).any()  # the state did change meanwhile
