@@ -25,6 +25,7 @@ hour-by-hour form they are tested against. The tables they read and write are in
 from __future__ import annotations
 
 import heapq
+import itertools
 
 import numpy as np
 
@@ -48,6 +49,8 @@ from model.sim.issues import IssueLog
 from model.sim.residents import ResidentTable
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
+
+HOURS_PER_WEEK = 7 * 24
 
 
 def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
@@ -105,6 +108,7 @@ class Perception:
         self.changed_workers: set[int] = set()
         self.changed_residents: set[int] = set()
         self._channels = np.arange(len(rules.minutes))
+        self._office_hours_of_week = office_open_at(staff, np.arange(HOURS_PER_WEEK))
         self.refresh_worker_channels()
 
     # ------------------------------------------------------------------ terms
@@ -126,6 +130,10 @@ class Perception:
             severity=log.severity[issues],
             reward=reward[types],
         )
+
+    def _office_open_at(self, hour_index: np.ndarray) -> np.ndarray:
+        """:func:`office_open_at` (hours since the start), read from the week's table."""
+        return self._office_hours_of_week[np.asarray(hour_index, dtype=np.int64) % HOURS_PER_WEEK]
 
     def refresh_worker_channels(self) -> None:
         """Work out which channels each worker can use, with the offices open and closed.
@@ -214,9 +222,10 @@ class Perception:
             keys = self.decision_keys(det.slot[workers], det.issue[workers])
             _, first = np.unique(keys, return_index=True)
             first = np.sort(first)
-            fresh = np.fromiter((int(k) not in self.decided for k in keys[first]), bool)
+            first_keys, decided = keys[first].tolist(), self.decided
+            fresh = [key not in decided for key in first_keys]
             decides[workers[first[fresh]]] = True
-            self.decided.update(int(k) for k in keys[first[fresh]])
+            decided.update(itertools.compress(first_keys, fresh))
         residents = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
         if len(residents):
             first_noticed[residents] = self._resident_first_notice(
@@ -266,7 +275,7 @@ class Perception:
             reward=reward,  # never written to: the hour compares it with its own
         )
         rows = np.flatnonzero(decides)
-        office_open = office_open_at(self.staff, det.hour)
+        office_open = self._office_open_at(det.hour)
         self._choose(det, when, rows, office_open, shifts, reward, draws, expected)
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         expected.trust[mine] = self.workforce.trust[det.slot[mine]]
@@ -449,10 +458,9 @@ class Perception:
         """When each noticing resident first noticed her issue (now, the first time)."""
         first = self.resident_first_notice
         keys = slots * len(self.issues) + issues
-        return np.fromiter(
-            (first.setdefault(int(k), float(w)) for k, w in zip(keys, when, strict=True)),
-            float,
-            len(keys),
+        return np.array(
+            [first.setdefault(k, w) for k, w in zip(keys.tolist(), when.tolist(), strict=True)],
+            dtype=float,
         )
 
     def _worker_choices(
@@ -485,7 +493,7 @@ class Perception:
         utility, cost_now = self._worker_terms(slots, issues, reward)
         day_start = (det.hour[rows] // 24) * 24.0
         shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
-        later_open = self._worker_open(slots, office_open_at(self.staff, np.floor(shift_end)))
+        later_open = self._worker_open(slots, self._office_open_at(np.floor(shift_end)))
         channel, later = self.decision.decide_now_or_later(
             utility,
             cost_now,
@@ -551,7 +559,7 @@ class Perception:
         issues = np.array([d[1] for d in due], dtype=np.int64)
         slots = np.array([d[2] for d in due], dtype=np.int64)
         noticed = np.array([d[3] for d in due])
-        available = self._worker_open(slots, office_open_at(self.staff, np.floor(when)))
+        available = self._worker_open(slots, self._office_open_at(np.floor(when)))
         u = self.draws.uniform(
             "channel", -1 - hour_index, issues[:, None], slots[:, None], self._channels[None, :]
         )
