@@ -151,7 +151,9 @@ class Perception:
         )
         holds_post_or_seat = (wf.role != Role.NONE) | wf.seat
         self._worker_open_office = worker_channels(*terms, True, holds_post_or_seat)
-        self._worker_open_no_office = worker_channels(*terms, False, holds_post_or_seat)
+        # with the offices closed, the same less the channels of office hours
+        self._worker_open_no_office = self._worker_open_office.copy()
+        self._worker_open_no_office[:, self.rules.office_hours_only] = False
 
     def _worker_open(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
         """(len(slots), n_channels) channels these workers can use (offices open or not)."""

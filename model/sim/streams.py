@@ -72,10 +72,16 @@ _MASK = (1 << 64) - 1
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on uint64 arrays (wrap-around arithmetic)."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX_1
-    z = (z ^ (z >> np.uint64(27))) * _MIX_2
-    return z ^ (z >> np.uint64(31))
+    """SplitMix64 finaliser on uint64 arrays (wrap-around arithmetic), in place.
+
+    ``z`` must be an array of its own (it is overwritten); returns it.
+    """
+    z ^= z >> np.uint64(30)
+    z *= _MIX_1
+    z ^= z >> np.uint64(27)
+    z *= _MIX_2
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def _mix_int(z: int) -> int:
@@ -129,12 +135,22 @@ class KeyedDraws:
         if not rest:
             return np.float64((h >> 11) * _TO_UNIT)
         with np.errstate(over="ignore"):
-            state = np.uint64(h)
+            # each part: state <- mix(state + (code + 1) * golden), written as
+            # mix((state + golden) + code * golden): the same number modulo 2**64
+            state: np.ndarray | int = (h + 0x9E3779B97F4A7C15) & _MASK
             for part in rest:
-                code = np.asarray(part).astype(np.int64).view(np.uint64) + np.uint64(1)
-                state = _mix(state + code * _GOLDEN)
-            h = np.asarray(state, dtype=np.uint64)
-        return (h >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+                code = np.asarray(part)
+                if code.dtype != np.int64:
+                    code = code.astype(np.int64)
+                z = code.view(np.uint64) * _GOLDEN
+                if isinstance(state, int):
+                    z += np.uint64(state)
+                else:
+                    z = z + state
+                    z += _GOLDEN
+                state = _mix(np.asarray(z))
+        state >>= np.uint64(11)
+        return state * _TO_UNIT
 
     def normal(self, purpose: str, *parts: np.ndarray | int | float) -> np.ndarray:
         """Standard normal draws by inverse CDF of :meth:`uniform`."""

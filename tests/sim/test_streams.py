@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.sim.streams import STREAM_NAMES, make_streams, replicate_seed
+from model.sim.streams import STREAM_NAMES, keyed_draws, make_streams, replicate_seed
 
 
 def test_every_named_stream_exists() -> None:
@@ -67,3 +67,23 @@ def test_replicate_seed_is_deterministic_and_distinct() -> None:
     assert all(isinstance(s, int) for s in seeds)
     assert replicate_seed(2025, 0) != replicate_seed(2024, 0)
     make_streams(seeds[0])  # usable as a run seed
+
+
+def test_keyed_uniforms_of_arrays_are_those_of_each_event_alone() -> None:
+    """The vectorised draw (in-place mixing) gives, element by element, the number the
+    plain-integer arithmetic gives for that event alone: broadcasting, negative parts,
+    other integer types and leading scalars included."""
+    draws = keyed_draws(20260121)
+    rng = np.random.default_rng(3)
+    hours = np.arange(4)[:, None, None]
+    issues = rng.integers(0, 10**6, (1, 5, 1))
+    observers = np.arange(3, dtype=np.int32)[None, None, :]
+    slots = rng.integers(-50, 3000, (4, 5, 3))
+    batch = draws.uniform("decide", hours, issues, observers, slots)
+    assert batch.shape == (4, 5, 3)
+    for h, i, o in np.ndindex(4, 5, 3):
+        alone = draws.uniform("decide", h, int(issues[0, i, 0]), o, int(slots[h, i, o]))
+        assert batch[h, i, o] == alone
+    mixed = draws.uniform("channel", 7, np.array([-3, 0, 9]), 2)
+    assert [float(u) for u in mixed] == [draws.uniform("channel", 7, k, 2) for k in (-3, 0, 9)]
+    assert np.all((batch >= 0.0) & (batch < 1.0))
