@@ -242,22 +242,27 @@ class StreetModel(Model):
         events = self.close_events
         if not events or events[0][0] >= t + 1.0:
             return
-        due: set[int] = set()
-        while events and events[0][0] < t + 1.0:
-            due.add(heapq.heappop(events)[1])
         log = self.issues
+        end = t + 1.0
+        looked_at: set[int] = set()  # an issue can have both its hours in this hour
         escalating: list[int] = []
         lapsing: list[int] = []
-        for issue in sorted(due):
+        while events and events[0][0] < end:
+            issue = heapq.heappop(events)[1]
+            if issue in looked_at:
+                continue
+            looked_at.add(issue)
             status = int(log.status[issue])  # a plain int compares fast with an enum
-            if log.incident_due[issue] < t + 1.0 and status < IssueStatus.RESOLVED:
+            if status >= IssueStatus.RESOLVED:
+                continue  # fixed or closed since: neither escalates nor lapses
+            if log.incident_due[issue] < end:
                 escalating.append(issue)
-            elif log.lapse_at[issue] < t + 1.0 and status <= IssueStatus.DETECTED:
+            elif log.lapse_at[issue] < end and status <= IssueStatus.DETECTED:
                 lapsing.append(issue)
         if not escalating and not lapsing:
             return
-        esc = np.array(escalating, dtype=np.int64)
-        lapse = np.array(lapsing, dtype=np.int64)
+        esc = np.array(sorted(escalating), dtype=np.int64)
+        lapse = np.array(sorted(lapsing), dtype=np.int64)
         for group, status_code, when in (
             (esc, IssueStatus.ESCALATED, log.incident_due),
             (lapse, IssueStatus.EXPIRED, log.lapse_at),
