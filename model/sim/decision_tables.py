@@ -106,6 +106,8 @@ class ExpectedDecisions:
         trust: the deciding agent's trust the row was decided with.
         belonging: the deciding worker's belonging (NaN for residents).
         reward: (n_issue_types,) the expected reward it was decided with, yuan.
+        agent: the deciding agent's place in the perception's record of agents whose state
+            changed within the day (:meth:`model.sim.perception.Perception.agent_places`).
     """
 
     channel: np.ndarray
@@ -114,6 +116,7 @@ class ExpectedDecisions:
     trust: np.ndarray
     belonging: np.ndarray
     reward: np.ndarray
+    agent: np.ndarray
 
     def take(self, rows: np.ndarray | slice) -> ExpectedDecisions:
         """The rows at ``rows``, in that order (the reward is shared)."""
@@ -124,6 +127,7 @@ class ExpectedDecisions:
             self.trust[rows],
             self.belonging[rows],
             self.reward,
+            self.agent[rows],
         )
 
 

@@ -437,10 +437,10 @@ class StreetModel(Model):
                 worker = self.workers_by_id.get(agent_id)
                 if worker is not None:
                     worker.learn_outcome(signal)
-                    self.perception.changed_workers.add(worker.slot)
+                    self.perception.announce_change(observer, worker.slot)
             elif observer == Observer.RESIDENT:
                 self.residents_by_slot[slot].learn_outcome(signal)
-                self.perception.changed_residents.add(slot)
+                self.perception.announce_change(observer, slot)
 
     # ------------------------------------------------------------------ daily and monthly
 

@@ -103,10 +103,11 @@ class Perception:
         # (when, issue, slot, agent_id, noticed at)
         self.planned: list[tuple[float, int, int, int, float]] = []
         self.resident_first_notice: dict[int, float] = {}  # slot * n_issues + issue
-        # slots whose trust or belonging has changed since the day's plan (the model adds
-        # them as reporters learn outcomes, the only change within a day)
-        self.changed_workers: set[int] = set()
-        self.changed_residents: set[int] = set()
+        # the agents whose trust or belonging has changed since the day's plan, by place
+        # (agent_places): the model announces them as reporters learn outcomes, the only
+        # change within a day
+        self._changed = np.zeros(len(workforce) + len(residents), dtype=bool)
+        self._changed_places: list[int] = []
         self._channels = np.arange(len(rules.minutes))
         self._office_hours_of_week = office_open_at(staff, np.arange(HOURS_PER_WEEK))
         self.refresh_worker_channels()
@@ -130,6 +131,35 @@ class Perception:
             severity=log.severity[issues],
             reward=reward[types],
         )
+
+    def agent_places(self, observer: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        """Each worker's or resident's place in the record of changed agents.
+
+        A worker's place is his slot; a resident's, the number of worker slots plus hers.
+        Staff have none (-1; they never decide).
+        """
+        n_workers = len(self.workforce)
+        places = np.where(observer < len(WORKER_KINDS), slot, n_workers + slot)
+        return np.where(observer == Observer.STAFF, -1, places)
+
+    def announce_change(self, observer: int, slot: int) -> None:
+        """The trust or belonging of this worker or resident has just changed.
+
+        Rows of today's plan decided with their state at midnight are then decided anew
+        (:meth:`decide_planned`); the model calls this as reporters learn outcomes.
+        """
+        place = self._place(observer, slot)
+        if not self._changed[place]:
+            self._changed[place] = True
+            self._changed_places.append(place)
+
+    def has_changed(self, observer: int, slot: int) -> bool:
+        """This worker or resident has been announced as changed since the day's plan."""
+        return bool(self._changed[self._place(observer, slot)])
+
+    def _place(self, observer: int, slot: int) -> int:
+        """:meth:`agent_places` of one worker or resident."""
+        return slot if observer < len(WORKER_KINDS) else len(self.workforce) + slot
 
     def _office_open_at(self, hour_index: np.ndarray) -> np.ndarray:
         """:func:`office_open_at` (hours since the start), read from the week's table."""
@@ -215,8 +245,8 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
         """
         n = len(det)
-        self.changed_workers.clear()
-        self.changed_residents.clear()
+        self._changed[self._changed_places] = False
+        self._changed_places.clear()
         decides = det.observer == Observer.RESIDENT
         first_noticed = when.copy()
         workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
@@ -275,6 +305,7 @@ class Perception:
             trust=np.full(n, np.nan),
             belonging=np.full(n, np.nan),
             reward=reward,  # never written to: the hour compares it with its own
+            agent=self.agent_places(det.observer, det.slot),
         )
         rows = np.flatnonzero(decides)
         office_open = self._office_open_at(det.hour)
@@ -337,26 +368,17 @@ class Perception:
         """The deciding rows whose planned decision no longer holds (state changed).
 
         Within a day only the reward (once the points budget is spent) and the trust and
-        belonging of reporters who learn an outcome change (:attr:`changed_workers`,
-        :attr:`changed_residents`), so only those agents' rows are compared.
+        belonging of reporters who learn an outcome change (:meth:`announce_change`), so
+        only those agents' rows are compared.
         """
         if expected.reward is not reward and not np.array_equal(expected.reward, reward):
             return rows
-        if not self.changed_workers and not self.changed_residents:
+        if not self._changed_places:
             return rows[:0]
-        worker_rows = det.observer[rows] < len(WORKER_KINDS)
-        changed_workers, changed_residents = self.changed_workers, self.changed_residents
-        maybe = [
-            i
-            for i, (slot, is_worker) in enumerate(
-                zip(det.slot[rows].tolist(), worker_rows.tolist(), strict=True)
-            )
-            if slot in (changed_workers if is_worker else changed_residents)
-        ]
-        if not maybe:
-            return rows[:0]
-        rows = rows[maybe]
-        worker = worker_rows[maybe]
+        rows = rows[self._changed[expected.agent[rows]]]
+        if len(rows) == 0:
+            return rows
+        worker = det.observer[rows] < len(WORKER_KINDS)
         changed = np.zeros(len(rows), dtype=bool)
         mine = rows[worker]
         if len(mine):

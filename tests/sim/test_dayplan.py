@@ -217,7 +217,7 @@ def first_hour_with_workers(model: StreetModel):
 def with_expected(now: PlannedDetections, **changed) -> PlannedDetections:
     """A copy of ``now`` whose expected decisions have ``changed`` fields (deciding anew
     writes over the expected decisions, so every array is a copy)."""
-    fields = ("channel", "later", "shift_end", "trust", "belonging", "reward")
+    fields = ("channel", "later", "shift_end", "trust", "belonging", "reward", "agent")
     expected = ExpectedDecisions(
         **{f: np.array(changed.get(f, getattr(now.expected, f)), copy=True) for f in fields}
     )
@@ -259,7 +259,8 @@ def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_confi
     # the same expectation drawn with another trust is stale: every worker decides anew
     # (trust and belonging change within a day only as reporters learn outcomes, which the
     # model announces; only the announced agents' rows are compared)
-    perception.changed_workers.update(det.slot[workers].tolist())
+    for slot in det.slot[workers].tolist():
+        perception.announce_change(int(Observer.RIDER), slot)
     for changed in (
         {"trust": trusted.expected.trust + 0.25},
         {"belonging": trusted.expected.belonging + 0.1},
@@ -367,12 +368,14 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
         model.mark_detected(np.array([issue]), np.array([float(t)]))
         model.file_report(issue, observer, slot, int(Channel.HOTLINE), float(t))
         model.learn_outcome(issue, float(t), True)
-    assert int(det.slot[resident_row]) in perception.changed_residents
-    assert int(det.slot[worker_row]) in perception.changed_workers
+    assert perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
+    assert perception.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
+    assert not perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]) + 1)
     assert np.array_equal(perception._stale(det, rows, expected, expected.reward), rows)
     # a new day's plan starts with nobody changed
     model.plan_day(t // 24 + 1, expected.reward)
-    assert not perception.changed_residents and not perception.changed_workers
+    assert not perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
+    assert not perception.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
 
 
 def test_the_channels_a_worker_can_use_are_worked_out_anew_every_midnight() -> None:
