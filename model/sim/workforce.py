@@ -60,7 +60,10 @@ class WorkerTable:
 
     Attributes:
         kind: kind index (WORKER_KINDS), fixed per slot so the mix stays constant.
-        base: base community index.
+        base: base community index (written only by :meth:`renew`).
+        group: worker group ``kind * n_communities + base`` (the row of the tables kept by
+            kind and base, e.g. :class:`model.sim.stations.StationReach`), kept by
+            :meth:`renew`.
         agent_id: Mesa unique_id of the slot's current worker.
         motivation: intrinsic civic motivation, share 0-1.
         belonging_base: individual baseline belonging, share 0-1.
@@ -133,12 +136,48 @@ class WorkerTable:
         self.honours = np.zeros(n, dtype=np.int32)
         self.retired: list[dict[str, np.ndarray]] = []
         self.base_weights = self._base_weights(layout)
+        # running shares of base_weights, for the draw of a newcomer's base community
+        self._base_cumulative = np.cumsum(self.base_weights, axis=1)
+        n_groups = len(WORKER_KINDS) * self.n_communities
+        self.group = np.zeros(n, dtype=np.int64)
+        # (n, 24) bin of each slot's hour in Shifts.counts (hour x group), kept by renew
+        self._hour_group = np.zeros((n, 24), dtype=np.int64)
+        self._n_groups = n_groups
+        self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
+        self._kind_terms()
         self.renew(np.arange(n), rng.random((n, NEWCOMER_DRAWS)), now=0.0)
         self.registered[:] = rng.random(n) < workers.registered_initial
-        self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
 
     def __len__(self) -> int:
         return len(self.kind)
+
+    def _kind_terms(self) -> None:
+        """Per-slot copies of the terms of each slot's kind, read by the daily submodels.
+
+        A slot keeps its kind for the whole run (only its traits are renewed), so these are
+        computed once. Each is the value the per-kind formula gives, gathered per slot, so
+        the daily draws compare the same uniforms with the same numbers as a loop over the
+        kinds would.
+        """
+        profiles, kind = self._profiles, self.kind
+        # chance to work today, share
+        self._work_chance = np.array([p.workdays_per_week / 7.0 for p in profiles])[kind]
+        # the kinds' shift start options (hours), one after another; a slot's start is
+        # _start_options[_start_offset + int(u * _n_start_options)]
+        options = [np.asarray(p.shift_start_hours, dtype=float) for p in profiles]
+        self._start_options = np.concatenate(options)
+        offsets = np.cumsum([0] + [len(o) for o in options[:-1]])
+        self._start_offset = offsets.astype(np.int64)[kind]
+        self._n_start_options = np.array([float(len(o)) for o in options])[kind]
+        # online hours a working day: mean and standard deviation, hours
+        self._hours_mean = np.array([p.online_hours_mean for p in profiles])[kind]
+        self._hours_sd = np.array([p.online_hours_sd for p in profiles])[kind]
+        # hour of day of each cell of the (n, 24) online table, flattened row by row
+        self._hour_of_cell = np.tile(HOURS.astype(float), len(self))
+        # daily turnover hazard 1 - (1 - m) ** (1 / 30) from the monthly turnover m, share
+        # (computed on the per-slot array, as the daily formula did before it was cached)
+        monthly = np.array([p.monthly_turnover for p in profiles])[kind]
+        self._daily_turnover = 1.0 - (1.0 - monthly) ** (1.0 / 30.0)
 
     def _base_weights(self, layout: Layout) -> np.ndarray:
         """Chance of each base community per kind.
@@ -177,8 +216,11 @@ class WorkerTable:
         w = self.workers
         kinds = self.kind[slots]
         u = draws[:, 0]
-        cum = np.cumsum(self.base_weights[kinds], axis=1)
+        cum = self._base_cumulative[kinds]
         self.base[slots] = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
+        # base is written only here: keep the group and the hour bins of the slots in step
+        self.group[slots] = kinds.astype(np.int64) * self.n_communities + self.base[slots]
+        self._hour_group[slots] = HOURS[None, :] * self._n_groups + self.group[slots, None]
         z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
         self.motivation[slots] = np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1)
         b0 = np.clip(w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1)
@@ -254,28 +296,30 @@ class WorkerTable:
             Today's shifts.
         """
         n = len(self)
-        works = np.zeros(n, dtype=bool)
-        start = np.zeros(n)
-        hours = np.zeros(n)
         u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n)
-        for k, profile in enumerate(self._profiles):
-            mask = self.kind == k
-            options = np.asarray(profile.shift_start_hours, dtype=float)
-            works[mask] = u_work[mask] < profile.workdays_per_week / 7.0
-            start[mask] = options[(u_start[mask] * len(options)).astype(int)]
-            hours[mask] = np.clip(
-                profile.online_hours_mean + profile.online_hours_sd * z[mask], 1.0, 16.0
-            )
+        # the kind's terms gathered per slot (see _kind_terms): the same comparisons and
+        # arithmetic, element by element, as one pass over each kind's slots
+        works = u_work < self._work_chance
+        choice = (u_start * self._n_start_options).astype(np.int64)
+        start = self._start_options[self._start_offset + choice]
+        hours = np.clip(self._hours_mean + self._hours_sd * z, 1.0, 16.0)
         hours = np.where(works, np.minimum(hours, 24.0 - start), 0.0)
-        online = np.clip(start[:, None] + hours[:, None] - HOURS[None, :], 0.0, 1.0)
-        online *= HOURS[None, :] >= start[:, None]
-        group = self.kind.astype(np.int64) * self.n_communities + self.base
-        n_groups = len(WORKER_KINDS) * self.n_communities
-        # per-hour sums by group without a matrix product (no BLAS threads in the hot path)
-        flat = (HOURS[None, :] * n_groups + group[:, None]).ravel()
-        counts = np.bincount(flat, weights=online.ravel(), minlength=24 * n_groups)
+        shift_end = start + hours
+        # online[i, h] = clip(shift_end[i] - h, 0, 1) from the start hour on, else 0,
+        # computed on the flat (n * 24) table: whole-array operations instead of n short
+        # broadcast rows (the same numbers)
+        online = np.repeat(shift_end, 24)
+        np.subtract(online, self._hour_of_cell, out=online)
+        np.clip(online, 0.0, 1.0, out=online)
+        np.multiply(online, self._hour_of_cell >= np.repeat(start, 24), out=online)
+        online = online.reshape(n, 24)
+        # per-hour sums by group without a matrix product (no BLAS threads in the hot path);
+        # the bins (hour x group) of each slot are kept by renew
+        counts = np.bincount(
+            self._hour_group.ravel(), weights=online.ravel(), minlength=24 * self._n_groups
+        )
         counts = counts.reshape(24, len(WORKER_KINDS), self.n_communities)
-        end = np.where(works, start + hours, np.nan)
+        end = np.where(works, shift_end, np.nan)
         return Shifts(online=online, counts=counts, hours=hours, end=end)
 
     def leaving(self, rng: np.random.Generator) -> np.ndarray:
@@ -292,13 +336,12 @@ class WorkerTable:
             Indices of leaving slots.
         """
         b = self.behaviour
-        monthly = np.array([p.monthly_turnover for p in self._profiles])[self.kind]
-        daily = 1.0 - (1.0 - monthly) ** (1.0 / 30.0)
         factor = np.exp(
             -b.turnover_belonging_elasticity * (self.belonging - self.workers.belonging_initial)
         )
         factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
-        return np.flatnonzero(rng.random(len(self)) < np.clip(daily * factor, 0.0, 1.0))
+        hazard = np.clip(self._daily_turnover * factor, 0.0, 1.0)
+        return np.flatnonzero(rng.random(len(self)) < hazard)
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
         """Unregistered workers who register (报到) today.

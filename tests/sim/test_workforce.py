@@ -9,6 +9,7 @@ from scipy import integrate, stats
 
 from model.config.codes import WORKER_KINDS
 from model.sim.model import build_workforce
+from model.sim.reference import workforce as reference_workforce
 from model.sim.space import generate_layout
 from model.sim.streams import make_streams
 from model.sim.workforce import NEWCOMER_DRAWS, WorkerTable
@@ -105,6 +106,54 @@ def test_online_profile_sums_to_hours_and_counts_aggregate(big: WorkerTable) -> 
     for i in range(len(big)):
         expected[:, big.kind[i], big.base[i]] += s.online[i]
     assert np.allclose(s.counts, expected)
+
+
+def move_bases(table: WorkerTable, slots: np.ndarray, seed: int) -> None:
+    """Renew ``slots`` with newcomers based in the first or the last community."""
+    draws = np.random.default_rng(seed).random((len(slots), NEWCOMER_DRAWS))
+    draws[:, 0] = np.where(table.base[slots] == 0, 0.999999, 0.0)  # the other end
+    before = table.base[slots].copy()
+    table.renew(slots, draws, now=24.0)
+    assert np.all(table.base[slots] != before)
+
+
+def test_shifts_follow_the_bases_of_renewed_slots() -> None:
+    # the hour bins of Shifts.counts and the groups are kept per slot by renew: after
+    # turnover, the counts must still be the worker-by-worker sums on the current bases
+    table = table_for(
+        {"workers": {"driver": {"shift_start_hours": [0, 13, 20, 23], "online_hours_sd": 4.0}}}
+    )
+    for day in range(3):
+        move_bases(table, np.arange(day, len(table), 3), seed=day)
+        assert np.array_equal(
+            table.group, table.kind.astype(np.int64) * table.n_communities + table.base
+        )
+        s = table.draw_shifts(np.random.default_rng(20 + day))
+        online, counts, hours = reference_workforce.shifts(table, np.random.default_rng(20 + day))
+        # the same numbers, bit for bit (the reference sums in slot order, as bincount)
+        assert np.array_equal(s.online, online)
+        assert np.array_equal(s.counts, counts)
+        assert np.array_equal(s.hours, hours)
+        assert np.array_equal(np.isnan(s.end), hours == 0)
+        working = hours > 0
+        first_hour = np.argmax(online[working] > 0, axis=1)
+        assert np.array_equal(s.end[working], first_hour + hours[working])
+
+
+def test_shift_terms_are_the_kinds_terms() -> None:
+    table = table_for()
+    for k, kind in enumerate(WORKER_KINDS):
+        profile = getattr(table.workers, kind)
+        mine = table.kind == k
+        assert np.all(table._work_chance[mine] == profile.workdays_per_week / 7.0)
+        assert np.all(table._hours_mean[mine] == profile.online_hours_mean)
+        assert np.all(table._hours_sd[mine] == profile.online_hours_sd)
+        options = table._start_options[table._start_offset[mine][0] :][
+            : int(table._n_start_options[mine][0])
+        ]
+        assert list(options) == list(profile.shift_start_hours)
+        monthly = profile.monthly_turnover
+        assert np.allclose(table._daily_turnover[mine], 1 - (1 - monthly) ** (1 / 30), rtol=1e-15)
 
 
 def test_nobody_works_with_zero_workers() -> None:
