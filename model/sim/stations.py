@@ -22,7 +22,7 @@ reference versions are in :mod:`model.sim.reference.stations`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,10 +44,41 @@ class StationReach:
             one station: a second station adds only the part of its catchment the first
             does not already cover (nothing when it stands next to the first: diminishing
             returns), while it adds its full capacity.
+        reach_by_group: (n_kinds * n_communities,) ``reach`` by worker group (kind x base,
+            :attr:`model.sim.workforce.WorkerTable.group`), share.
+        share_by_group: (n_groups, n_stations) each station's part of the group's summed
+            pull (0 for a group no station pulls), share.
+        cumulative_share_by_group: (n_groups, n_stations) running sum of ``share_by_group``
+            over the stations, share (a visitor heads for the first station whose running
+            share exceeds his uniform).
+        pulled_by_group: (n_groups,) some station pulls the group (summed pull > 0).
+
+    The ``*_by_group`` tables are derived from ``pull`` and ``reach`` when the reach is made
+    (they depend on a worker's kind and base alone, so the daily visits gather them per
+    worker instead of recomputing them for every worker every day).
     """
 
     pull: np.ndarray
     reach: np.ndarray
+    reach_by_group: np.ndarray = field(init=False, repr=False, compare=False)
+    share_by_group: np.ndarray = field(init=False, repr=False, compare=False)
+    cumulative_share_by_group: np.ndarray = field(init=False, repr=False, compare=False)
+    pulled_by_group: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Derive the per-group tables (the arithmetic the daily visits did per worker)."""
+        n_kinds, n_bases, n_stations = self.pull.shape
+        pull = self.pull.reshape(n_kinds * n_bases, n_stations)  # row k * n_bases + b
+        total = pull.sum(axis=1)
+        share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
+        derived = {
+            "reach_by_group": self.reach.reshape(n_kinds * n_bases),
+            "share_by_group": share,
+            "cumulative_share_by_group": np.cumsum(share, axis=1),
+            "pulled_by_group": total > 0,
+        }
+        for name, table in derived.items():
+            object.__setattr__(self, name, table)  # frozen: set once, here
 
 
 def station_reach(
@@ -126,15 +157,16 @@ def station_visits(
     n_stations = reach.pull.shape[2]
     if n_stations == 0 or len(wf) == 0:
         return np.zeros(0, dtype=np.int64)
-    pull = reach.pull[wf.kind, wf.base]  # (n, S)
-    total = pull.sum(axis=1)
-    share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
-    wants = stations.visit_daily_probability * reach.reach[wf.kind, wf.base] * works
+    # each worker's row of the per-group tables (StationReach): the same numbers as the
+    # shares of his own row of pull (a worker's pull is his group's)
+    group = wf.group
+    share = reach.share_by_group[group]  # (n, S)
+    wants = stations.visit_daily_probability * reach.reach_by_group[group] * works
     demand = (wants[:, None] * share).sum(axis=0)  # expected visitors per station
     room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
-    cum = np.cumsum(share, axis=1)
+    cum = reach.cumulative_share_by_group[group]
     station = np.minimum((u_station[:, None] >= cum).sum(axis=1), n_stations - 1)
-    visits = np.flatnonzero((total > 0) & (u_visit < wants * room[station]))
+    visits = np.flatnonzero(reach.pulled_by_group[group] & (u_visit < wants * room[station]))
     bump = (
         stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
     )

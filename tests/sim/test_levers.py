@@ -3,6 +3,7 @@ what each daily and monthly lever does."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -14,9 +15,10 @@ from model.sim import levers
 from model.sim.costs import Ledger
 from model.sim.deliberation import council_meetings, council_session_hour, relay_opinions
 from model.sim.model import StreetModel, build_workforce
+from model.sim.reference import stations as reference_stations
 from model.sim.space import exposure_matrices
 from model.sim.stations import station_reach, station_registration, station_visits
-from model.sim.workforce import MATCHED_POST
+from model.sim.workforce import MATCHED_POST, NEWCOMER_DRAWS
 
 RNG = np.random.default_rng
 POSTS_ON = {"policies": {"posts": {"enabled": True}}}
@@ -111,6 +113,45 @@ def test_no_station_visit_without_a_station_in_reach_or_work() -> None:
     assert set(visits) <= set(np.flatnonzero(works & in_reach))
     nowhere = dataclasses.replace(reach, reach=np.zeros_like(reach.reach))
     assert len(station_visits(wf, works, nowhere, config.policies.stations, RNG(1))) == 0
+
+
+def test_station_tables_by_group_are_each_workers_own_shares() -> None:
+    config, wf = table_for()
+    reach = reach_of(config, layout_of(config, np.random.default_rng(0)))
+    pull = reach.pull[wf.kind, wf.base]  # each worker's own row, as the visits once did
+    total = pull.sum(axis=1)
+    share = np.divide(pull, total[:, None], out=np.zeros_like(pull), where=total[:, None] > 0)
+    assert (total > 0).any()
+    assert np.array_equal(reach.share_by_group[wf.group], share)
+    assert np.array_equal(reach.cumulative_share_by_group[wf.group], np.cumsum(share, axis=1))
+    assert np.array_equal(reach.pulled_by_group[wf.group], total > 0)
+    assert np.array_equal(reach.reach_by_group[wf.group], reach.reach[wf.kind, wf.base])
+    nowhere = dataclasses.replace(reach, reach=np.zeros_like(reach.reach))
+    assert not nowhere.reach_by_group.any()  # derived again from the replaced reach
+
+
+def test_station_visits_follow_the_bases_of_renewed_slots() -> None:
+    # a worker's station tables are his group's (kind x base), which renew keeps in step:
+    # after turnover moves workers to other communities, the visits still match the
+    # worker-by-worker reference on the current bases, bit for bit
+    config, wf = table_for({"policies": {"stations": {"visit_daily_probability": 0.8}}})
+    reach = reach_of(config, layout_of(config, np.random.default_rng(0)))
+    stations = config.policies.stations
+    for day in range(3):
+        slots = np.arange(day, len(wf), 2)
+        draws = RNG(40 + day).random((len(slots), NEWCOMER_DRAWS))
+        draws[:, 0] = np.where(wf.base[slots] == 0, 0.999999, 0.0)  # to the other end
+        before = wf.base[slots].copy()
+        wf.renew(slots, draws, now=24.0 * day)
+        assert np.all(wf.base[slots] != before)
+        slow = copy.deepcopy(wf)
+        works = RNG(50 + day).random(len(wf)) < 0.8
+        got = station_visits(wf, works, reach, stations, RNG(60 + day))
+        want = reference_stations.station_visits(
+            slow, works, reach.pull, reach.reach, stations, RNG(60 + day)
+        )
+        assert list(got) == want and len(want) > 0
+        assert np.array_equal(wf.belonging, slow.belonging)
 
 
 def test_station_reach_is_the_share_of_passes_within_the_detour() -> None:
