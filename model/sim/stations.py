@@ -48,9 +48,10 @@ class StationReach:
             :attr:`model.sim.workforce.WorkerTable.group`), share.
         share_by_group: (n_groups, n_stations) each station's part of the group's summed
             pull (0 for a group no station pulls), share.
-        cumulative_share_by_group: (n_groups, n_stations) running sum of ``share_by_group``
-            over the stations, share (a visitor heads for the first station whose running
-            share exceeds his uniform).
+        cumulative_share_by_station: (n_stations, n_groups) running sum of
+            ``share_by_group`` over the stations, station by station (a row per station: the
+            daily visits compare one station at a time), share; a visitor heads for the
+            first station whose running share exceeds his uniform.
         pulled_by_group: (n_groups,) some station pulls the group (summed pull > 0).
 
     The ``*_by_group`` tables are derived from ``pull`` and ``reach`` when the reach is made
@@ -62,7 +63,7 @@ class StationReach:
     reach: np.ndarray
     reach_by_group: np.ndarray = field(init=False, repr=False, compare=False)
     share_by_group: np.ndarray = field(init=False, repr=False, compare=False)
-    cumulative_share_by_group: np.ndarray = field(init=False, repr=False, compare=False)
+    cumulative_share_by_station: np.ndarray = field(init=False, repr=False, compare=False)
     pulled_by_group: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,7 +75,7 @@ class StationReach:
         derived = {
             "reach_by_group": self.reach.reshape(n_kinds * n_bases),
             "share_by_group": share,
-            "cumulative_share_by_group": np.cumsum(share, axis=1),
+            "cumulative_share_by_station": np.ascontiguousarray(np.cumsum(share, axis=1).T),
             "pulled_by_group": total > 0,
         }
         for name, table in derived.items():
@@ -162,10 +163,18 @@ def station_visits(
     group = wf.group
     share = reach.share_by_group[group]  # (n, S)
     wants = stations.visit_daily_probability * reach.reach_by_group[group] * works
-    demand = (wants[:, None] * share).sum(axis=0)  # expected visitors per station
+    # expected visitors per station; kept a sum over the (n, S) table: numpy's order of
+    # additions there is neither a plain running sum nor a per-column pairwise sum, so a
+    # per-station sum would round differently
+    demand = (wants[:, None] * share).sum(axis=0)
     room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
-    cum = reach.cumulative_share_by_group[group]
-    station = np.minimum((u_station[:, None] >= cum).sum(axis=1), n_stations - 1)
+    # the station he heads for: how many running shares his uniform reaches (at most the
+    # last station), counted one station at a time (the same count as over a (n, S) table)
+    running = reach.cumulative_share_by_station
+    reached = (u_station >= running[0][group]).astype(np.int64)
+    for station_running in running[1:]:
+        reached += u_station >= station_running[group]
+    station = np.minimum(reached, n_stations - 1)
     visits = np.flatnonzero(reach.pulled_by_group[group] & (u_visit < wants * room[station]))
     bump = (
         stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
