@@ -262,8 +262,9 @@ def own_problems(
     )
     solved = u_solved[problem] < solve_p
     bump = behaviour.belonging_own_problem_bump
-    wf.bump_belonging(problem[solved], bump)
-    wf.bump_belonging(problem[~solved], -bump * behaviour.belonging_own_problem_loss_share)
+    # one bump for both: each worker's belonging moves by his own amount (the slots differ)
+    amount = np.where(solved, bump, -bump * behaviour.belonging_own_problem_loss_share)
+    wf.bump_belonging(problem, amount)
 
 
 def honours_spillover(honours: HonoursPolicy) -> float:

@@ -245,20 +245,23 @@ class WorkerTable:
     # ------------------------------------------------------------------ the roster
 
     def _records(self, slots: np.ndarray, left_at: np.ndarray) -> dict[str, np.ndarray]:
-        """One record per worker in ``slots``: who, when, what they did (see :meth:`roster`)."""
+        """One record per worker in ``slots``: who, when, what they did (see :meth:`roster`).
+
+        Indexing with the array ``slots`` copies, so the records do not change with the table.
+        """
         return {
-            "worker_id": self.agent_id[slots].copy(),
-            "kind": self.kind[slots].copy(),
-            "community": self.base[slots].copy(),
-            "entered_at": self.arrived_at[slots].copy(),
+            "worker_id": self.agent_id[slots],
+            "kind": self.kind[slots],
+            "community": self.base[slots],
+            "entered_at": self.arrived_at[slots],
             "left_at": left_at,
-            "days_online": self.days_online[slots].copy(),
-            "reports_by_channel": self.reports_by_channel[slots].copy(),
-            "points": self.points[slots].copy(),
-            "honours": self.honours[slots].copy(),
-            "registered": self.registered[slots].copy(),
-            "role": self.role[slots].copy(),
-            "insured": self.insured[slots].copy(),
+            "days_online": self.days_online[slots],
+            "reports_by_channel": self.reports_by_channel[slots],
+            "points": self.points[slots],
+            "honours": self.honours[slots],
+            "registered": self.registered[slots],
+            "role": self.role[slots],
+            "insured": self.insured[slots],
         }
 
     def retire(self, slots: np.ndarray, now: float) -> None:
@@ -340,8 +343,9 @@ class WorkerTable:
             -b.turnover_belonging_elasticity * (self.belonging - self.workers.belonging_initial)
         )
         factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
-        hazard = np.clip(self._daily_turnover * factor, 0.0, 1.0)
-        return np.flatnonzero(rng.random(len(self)) < hazard)
+        # the hazard is not clipped to [0, 1]: a uniform in [0, 1) falls below it exactly
+        # when it falls below the clipped hazard
+        return np.flatnonzero(rng.random(len(self)) < self._daily_turnover * factor)
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
         """Unregistered workers who register (报到) today.
@@ -354,7 +358,9 @@ class WorkerTable:
             Indices of newly registered slots.
         """
         hazard = self.workers.registration_daily_hazard + extra_hazard
-        joins = (~self.registered) & (rng.random(len(self)) < np.clip(hazard, 0.0, 1.0))
+        # not clipped to [0, 1]: a uniform in [0, 1) falls below the hazard exactly when it
+        # falls below the clipped hazard
+        joins = (~self.registered) & (rng.random(len(self)) < hazard)
         self.registered |= joins
         return np.flatnonzero(joins)
 

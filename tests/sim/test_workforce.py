@@ -208,6 +208,17 @@ def test_register_hazard_and_permanence() -> None:
     assert table.registered.all()
 
 
+def test_hazards_beyond_the_unit_interval_act_as_certainty_or_never() -> None:
+    # the daily hazards are compared unclipped with uniforms in [0, 1)
+    table = table_for({"workers": {"registered_at_entry": 0.0}})
+    table.registered[:] = False
+    assert len(table.register(np.random.default_rng(12), extra_hazard=-5.0)) == 0
+    assert len(table.register(np.random.default_rng(13), extra_hazard=5.0)) == len(table)
+    table.belonging[:] = -50.0  # an exp factor far above 1: everybody's hazard exceeds 1
+    table.insured[:] = False
+    assert len(table.leaving(np.random.default_rng(14))) == len(table)
+
+
 def test_assign_posts_with_and_without_matching() -> None:
     table = table_for(BIG)
     slots = np.arange(len(table))
