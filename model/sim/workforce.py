@@ -143,6 +143,8 @@ class WorkerTable:
         # (n, 24) bin of each slot's hour in Shifts.counts (hour x group), kept by renew
         self._hour_group = np.zeros((n, 24), dtype=np.int64)
         self._n_groups = n_groups
+        self._group_of_kind = np.arange(len(WORKER_KINDS), dtype=np.int64) * self.n_communities
+        self._hour_offsets = HOURS[None, :] * n_groups  # first bin of each hour
         self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
         self._kind_terms()
         self.renew(np.arange(n), rng.random((n, NEWCOMER_DRAWS)), now=0.0)
@@ -217,10 +219,12 @@ class WorkerTable:
         kinds = self.kind[slots]
         u = draws[:, 0]
         cum = self._base_cumulative[kinds]
-        self.base[slots] = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
+        base = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
+        self.base[slots] = base
         # base is written only here: keep the group and the hour bins of the slots in step
-        self.group[slots] = kinds.astype(np.int64) * self.n_communities + self.base[slots]
-        self._hour_group[slots] = HOURS[None, :] * self._n_groups + self.group[slots, None]
+        group = self._group_of_kind[kinds] + base
+        self.group[slots] = group
+        self._hour_group[slots] = self._hour_offsets + group[:, None]
         z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
         self.motivation[slots] = np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1)
         b0 = np.clip(w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1)
@@ -396,8 +400,11 @@ class WorkerTable:
             + b.belonging_registered_gain * self.registered
             + b.belonging_role_gain * (self.role != Role.NONE)
             + b.belonging_insured_gain * self.insured
-            + honours_spillover * self.registered
         )
+        # without honours the publicity term is +0.0 for all, which changes no sum here
+        # (a sum of non-negative terms is never -0.0): skip it
+        if honours_spillover != 0.0:
+            target += honours_spillover * self.registered
         self.belonging += b.belonging_adjust_per_day * (np.clip(target, 0, 1) - self.belonging)
 
     def bump_belonging(self, slots: np.ndarray, amount: float | np.ndarray) -> None:

@@ -258,6 +258,28 @@ def test_update_belonging_closed_form() -> None:
     assert np.allclose(table.belonging, target, atol=1e-6)
 
 
+def test_update_belonging_without_honours_adds_the_zero_term_alike() -> None:
+    # without honours the publicity term (0.0 for all) is skipped: the same numbers
+    table = table_for()
+    b = table.behaviour
+    rng = np.random.default_rng(15)
+    table.registered[:] = rng.random(len(table)) < 0.5
+    table.role[:] = rng.integers(0, 4, len(table))
+    table.insured[:] = rng.random(len(table)) < 0.5
+    table.belonging_base[:5] = 0.0
+    before = table.belonging.copy()
+    table.update_belonging(honours_spillover=0.0)
+    target = (
+        table.belonging_base
+        + b.belonging_registered_gain * table.registered
+        + b.belonging_role_gain * (table.role > 0)
+        + b.belonging_insured_gain * table.insured
+        + 0.0 * table.registered
+    )
+    expected = before + b.belonging_adjust_per_day * (np.clip(target, 0, 1) - before)
+    assert np.array_equal(table.belonging, expected)
+
+
 def test_bump_belonging_stays_in_unit_interval() -> None:
     table = table_for()
     table.bump_belonging(np.arange(len(table)), 5.0)
