@@ -168,13 +168,13 @@ def station_visits(
     # per-station sum would round differently
     demand = (wants[:, None] * share).sum(axis=0)
     room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
-    # the station he heads for: how many running shares his uniform reaches (at most the
-    # last station), counted one station at a time (the same count as over a (n, S) table)
-    running = reach.cumulative_share_by_station
-    reached = (u_station >= running[0][group]).astype(np.int64)
-    for station_running in running[1:]:
-        reached += u_station >= station_running[group]
-    station = np.minimum(reached, n_stations - 1)
+    # the station he heads for: how many running shares his uniform reaches, at most the
+    # last station. The running shares never decrease (sums of non-negative shares), so
+    # counting the first S - 1 of them gives that capped count; counted one station at a
+    # time (the same integer as over a (n, S) table)
+    station = np.zeros(len(wf), dtype=np.int64)
+    for station_running in reach.cumulative_share_by_station[:-1]:
+        station += u_station >= station_running[group]
     visits = np.flatnonzero(reach.pulled_by_group[group] & (u_visit < wants * room[station]))
     bump = (
         stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit

@@ -125,6 +125,8 @@ def test_station_tables_by_group_are_each_workers_own_shares() -> None:
     assert np.array_equal(reach.share_by_group[wf.group], share)
     running = np.cumsum(share, axis=1)
     assert np.array_equal(reach.cumulative_share_by_station[:, wf.group], running.T)
+    # never decreasing: the visits count only the first S - 1 running shares
+    assert np.all(np.diff(reach.cumulative_share_by_station, axis=0) >= 0)
     assert np.array_equal(reach.pulled_by_group[wf.group], total > 0)
     assert np.array_equal(reach.reach_by_group[wf.group], reach.reach[wf.kind, wf.base])
     nowhere = dataclasses.replace(reach, reach=np.zeros_like(reach.reach))
