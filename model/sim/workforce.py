@@ -171,6 +171,8 @@ class WorkerTable:
         offsets = np.cumsum([0] + [len(o) for o in options[:-1]])
         self._start_offset = offsets.astype(np.int64)[kind]
         self._n_start_options = np.array([float(len(o)) for o in options])[kind]
+        # (n_options, 24) 1.0 from each start option's hour on, 0.0 before it
+        self._from_start_hour = (HOURS[None, :] >= self._start_options[:, None]).astype(float)
         # online hours a working day: mean and standard deviation, hours
         self._hours_mean = np.array([p.online_hours_mean for p in profiles])[kind]
         self._hours_sd = np.array([p.online_hours_sd for p in profiles])[kind]
@@ -307,19 +309,20 @@ class WorkerTable:
         # the kind's terms gathered per slot (see _kind_terms): the same comparisons and
         # arithmetic, element by element, as one pass over each kind's slots
         works = u_work < self._work_chance
-        choice = (u_start * self._n_start_options).astype(np.int64)
-        start = self._start_options[self._start_offset + choice]
+        option = self._start_offset + (u_start * self._n_start_options).astype(np.int64)
+        start = self._start_options[option]
         hours = np.clip(self._hours_mean + self._hours_sd * z, 1.0, 16.0)
         hours = np.where(works, np.minimum(hours, 24.0 - start), 0.0)
         shift_end = start + hours
         # online[i, h] = clip(shift_end[i] - h, 0, 1) from the start hour on, else 0,
         # computed on the flat (n * 24) table: whole-array operations instead of n short
-        # broadcast rows (the same numbers)
+        # broadcast rows; the hours before the start are zeroed by multiplying with the
+        # start option's row of 1.0 / 0.0 (the same numbers as with a boolean mask)
         online = np.repeat(shift_end, 24)
         np.subtract(online, self._hour_of_cell, out=online)
         np.clip(online, 0.0, 1.0, out=online)
-        np.multiply(online, self._hour_of_cell >= np.repeat(start, 24), out=online)
         online = online.reshape(n, 24)
+        np.multiply(online, np.take(self._from_start_hour, option, axis=0), out=online)
         # per-hour sums by group without a matrix product (no BLAS threads in the hot path);
         # the bins (hour x group) of each slot are kept by renew
         counts = np.bincount(
