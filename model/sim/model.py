@@ -458,9 +458,10 @@ class StreetModel(Model):
         self.turnover(day)
         self.detector.new_day()
         self.shifts = wf.draw_shifts(streams["movement"])
-        wf.days_online += self.shifts.hours > 0
+        works = self.shifts.hours > 0
+        wf.days_online += works
         visits = stations.station_visits(
-            wf, self.shifts.hours > 0, self.station_reach, pol.stations, streams["stations"]
+            wf, works, self.station_reach, pol.stations, streams["stations"]
         )
         extra = levers.posts_registration_drive(
             wf, pol.posts, self.config.workers.registration_daily_hazard, wf.n_communities
