@@ -501,22 +501,68 @@ class Detector:
         base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
         if self._day_order is None:
             group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
-            order = np.argsort(group, kind="stable")
+            # (a stable sort of small integers: a radix sort, the same order as any stable sort)
+            order = np.argsort(group.astype(np.int16), kind="stable")
             starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
             self._day_order = (order, starts)
         order, starts = self._day_order
-        share = np.asarray(online, dtype=float)[order].T  # (n_hours, n_workers)
-        cum_share = np.zeros((len(share), len(order) + 1))
-        np.cumsum(share, axis=1, out=cum_share[:, 1:])
+        # each hour's cumulative share of the hour online, workers in order of kind and base
+        # (one row per hour that has a detection; the sums run in the same order, so each
+        # row holds the same numbers whatever hours are left out)
+        has_detection = np.bincount(hour, minlength=online.shape[1]) > 0
+        hour_row = (np.cumsum(has_detection) - 1)[hour]
+        by_hour = np.take(np.asarray(online, dtype=float), order, axis=0).T  # (n_hours, n)
+        cum_share = np.zeros((int(has_detection.sum()), len(order) + 1))
+        np.cumsum(by_hour[has_detection], axis=1, out=cum_share[:, 1:])
         g = kind * n_bases + base
         lo, hi = starts[g], starts[g + 1]
-        low, high = cum_share[hour, lo], cum_share[hour, hi]
+        low, high = cum_share[hour_row, lo], cum_share[hour_row, hi]
         total = high - low
-        target = low + u_worker * total
-        pick = np.empty(len(kind), dtype=np.int64)
-        for h in np.unique(hour):
-            rows = hour == h
-            pick[rows] = np.searchsorted(cum_share[h], target[rows], side="right") - 1
-        pick = np.clip(pick, lo, hi - 1)
+        target = low + u_worker * total  # at least low: u_worker and total are >= 0
+        pick = last_at_or_below(cum_share, hour_row, lo, hi, target)
         found = (hi > lo) & (total > 0)
         return np.where(found, order[np.clip(pick, 0, len(order) - 1)], -1)
+
+
+def last_at_or_below(
+    cumulative: np.ndarray, row: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray
+) -> np.ndarray:
+    """For each query, the last position of its group whose cumulative value is <= its target.
+
+    Equals ``np.clip(np.searchsorted(cumulative[row[i]], target[i], side="right") - 1,
+    lo[i], hi[i] - 1)`` for every query ``i`` (the pick of a weighted choice by inverse
+    cumulative distribution), provided every row is nondecreasing and
+    ``target[i] >= cumulative[row[i], lo[i]]``; it bisects all the queries at once instead
+    of one search per row.
+
+    Why the group's own positions ``lo..hi - 1`` suffice: the search gives the last
+    position whose value is <= the target. The values before ``lo`` are at most
+    ``cumulative[row, lo]``, itself <= the target, so that position is at least ``lo``; if
+    it is ``hi - 1`` or later, ``cumulative[row, hi - 1]`` is <= the target too, and both
+    ways give ``hi - 1``. The bisection keeps ``cumulative[row, below] <= target`` and
+    ``above`` either ``hi`` or a position whose value exceeds the target; a gap of ``g``
+    positions closes in ``(g - 1).bit_length()`` halvings, and a further halving changes
+    nothing (``middle`` is then ``below``). Only comparisons of the stored values, no
+    arithmetic on them.
+
+    Args:
+        cumulative: (n_rows, n_positions) nondecreasing rows (cumulative shares).
+        row: (n,) row of each query.
+        lo: (n,) first position of each query's group.
+        hi: (n,) one past the group's last position.
+        target: (n,) value searched, at least ``cumulative[row, lo]``.
+
+    Returns:
+        (n,) positions from ``lo`` to ``hi - 1`` (``lo - 1`` for an empty group, as the clip
+        gives).
+    """
+    values = cumulative.ravel()
+    first = row * cumulative.shape[1]  # flat index of each query's row
+    below = first + lo  # a flat index whose value is <= the target
+    above = first + hi  # the group's end, or a flat index whose value is > the target
+    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
+        middle = (below + above) >> 1
+        at_or_below = values[middle] <= target
+        np.copyto(below, middle, where=at_or_below)
+        np.copyto(above, middle, where=~at_or_below)
+    return np.clip(below - first, lo, hi - 1)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, Observer
+from model.sim.detection import last_at_or_below
 from model.sim.model import StreetModel
 from model.sim.streams import keyed_draws
 
@@ -282,3 +283,46 @@ def test_the_detection_draws_depend_on_the_hour_and_the_run(prepared, shifts) ->
     assert first and first == live_detections(model, shifts, everything, 12, keyed_draws(17))
     assert first != live_detections(model, shifts, everything, 36, draws)  # next day, same hour
     assert first != live_detections(model, shifts, everything, 12, keyed_draws(18))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_positions=st.integers(2, 40),
+    n_rows=st.integers(1, 5),
+    tie_share=st.floats(0.0, 1.0),
+)
+def test_last_at_or_below_equals_a_search_per_row(seed, n_positions, n_rows, tie_share) -> None:
+    """The batched pick equals the per-row searchsorted it replaces, ties and empty groups too.
+
+    Rows of cumulative shares with many zero shares (equal neighbours), fractional and
+    whole shares; groups of every size, empty ones included; targets drawn as the model
+    draws them (low + u * total), plus targets equal to a value inside the group, and u
+    at both ends of [0, 1).
+    """
+    rng = np.random.default_rng(seed)
+    shares = np.where(
+        rng.random((n_rows, n_positions - 1)) < tie_share,
+        0.0,
+        np.where(rng.random((n_rows, n_positions - 1)) < 0.5, 1.0, rng.random((n_rows, 1))),
+    )
+    cumulative = np.zeros((n_rows, n_positions))
+    np.cumsum(shares, axis=1, out=cumulative[:, 1:])
+    n = 300
+    row = rng.integers(0, n_rows, n)
+    lo = rng.integers(0, n_positions, n)
+    hi = np.minimum(lo + rng.integers(0, n_positions, n), n_positions - 1)
+    low, high = cumulative[row, lo], cumulative[row, hi]
+    u = rng.choice([0.0, 1.0 - 2.0**-53, 0.5, *rng.random(5)], n)
+    target = low + u * (high - low)
+    inside = np.minimum(lo + rng.integers(0, n_positions, n), hi)
+    exact = rng.random(n) < 0.3  # a target equal to a stored value of its group
+    target[exact] = cumulative[row[exact], inside[exact]]
+    expected = np.array(
+        [
+            np.searchsorted(cumulative[r], t, side="right") - 1
+            for r, t in zip(row, target, strict=True)
+        ]
+    )
+    expected = np.clip(expected, lo, hi - 1)
+    assert np.array_equal(last_at_or_below(cumulative, row, lo, hi, target), expected)
