@@ -318,7 +318,7 @@ class Detector:
             The detections in order of hour, then issue (as in ``issue_idx``), then
             observer class; ``hour`` holds each one's hour since the start.
         """
-        u = self._notice_draws(issue_idx, draws, hour_index)
+        u = self._notice_draws(issue_idx, draws, hour_index).transpose(0, 2, 1)
         hit_hour, hit_issue, hit_observer = np.nonzero(u < -np.expm1(-intensity))
         return self._noticers(
             issue_idx,
@@ -366,35 +366,46 @@ class Detector:
         """
         n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
         n_hours, n = len(hours_of_day), len(issue_idx)
-        rows = self._issue_worker_rows[issue_idx]  # (n, K*B)
-        counts = online_counts.reshape(n_hours, -1)  # (n_hours, K*B)
+        rows = self._issue_worker_rows[issue_idx].reshape(n, n_kinds, n_bases)
+        counts = online_counts.reshape(n_hours, n_kinds, n_bases)
         relay = np.ones(n)
         opinion = self._issue_opinion[issue_idx]
         if opinion.any():
             relay[opinion] = self.relay_factor[self._issue_community[issue_idx[opinion]]]
-        peak = (rows * counts.max(axis=0)).reshape(n, n_kinds, n_bases).sum(axis=2)
-        ceiling = np.empty((n_hours, n, len(OBSERVERS)))
-        ceiling[:, :, :n_kinds] = (peak * relay[:, None] * (1.0 + 1e-9))[None]
-        ceiling[:, :, Observer.RESIDENT] = (
+        peak = (rows * counts.max(axis=0)).sum(axis=2)  # (n, K)
+        worker_ceiling = (peak * relay[:, None] * (1.0 + 1e-9)).T  # (K, n), every hour
+        # residents' and staff's intensities, exact: (n_hours, 2, n)
+        resident_and_staff = np.empty((n_hours, 2, n))
+        resident_and_staff[:, 0] = (
             self._issue_resident[issue_idx][None, :]
             * self.resident_hour_factor[hours_of_day][:, None]
         )
-        ceiling[:, :, Observer.STAFF] = (
+        resident_and_staff[:, 1] = (
             self._issue_staff[issue_idx][None, :] * np.asarray(staff_on_duty)[:, None]
         )
+        # the draws and the ceilings laid out (hour, observer, issue): contiguous rows of
+        # issues make the comparisons cheap; the hits are put back in order at the end
         u = self._notice_draws(issue_idx, draws, hour_index)
-        hour, issue, observer = np.nonzero(u < ceiling)
-        intensity = ceiling[hour, issue, observer]  # exact for residents and staff
-        mine = np.flatnonzero(observer < n_kinds)
-        if len(mine):
-            columns = observer[mine, None] * n_bases + np.arange(n_bases)[None, :]
-            exact = (rows[issue[mine, None], columns] * counts[hour[mine, None], columns]).sum(
-                axis=1
-            )
-            on_door = opinion[issue[mine]]
-            exact[on_door] *= relay[issue[mine][on_door]]
+        below = np.empty(u.shape, dtype=bool)
+        np.less(u[:, :n_kinds], worker_ceiling[None], out=below[:, :n_kinds])
+        np.less(u[:, n_kinds:], resident_and_staff, out=below[:, n_kinds:])
+        candidate = np.flatnonzero(below)
+        hour, observer, issue = np.unravel_index(candidate, below.shape)
+        intensity = np.empty(len(candidate))
+        mine = observer < n_kinds
+        theirs = ~mine
+        intensity[theirs] = resident_and_staff[
+            hour[theirs], observer[theirs] - n_kinds, issue[theirs]
+        ]
+        if mine.any():
+            kind, at = observer[mine], issue[mine]
+            exact = (rows[at, kind] * counts[hour[mine], kind]).sum(axis=1)
+            on_door = opinion[at]
+            exact[on_door] *= relay[at[on_door]]
             intensity[mine] = exact
-        hit = u[hour, issue, observer] < -np.expm1(-intensity)
+        hit = np.flatnonzero(u.ravel()[candidate] < -np.expm1(-intensity))
+        # back to the order of detect_hours: hour, then issue, then observer
+        hit = hit[np.argsort((hour[hit] * n + issue[hit]) * len(OBSERVERS) + observer[hit])]
         return self._noticers(
             issue_idx,
             cells,
@@ -410,8 +421,12 @@ class Detector:
     def _notice_draws(
         self, issue_idx: np.ndarray, draws: KeyedDraws, hour_index: np.ndarray
     ) -> np.ndarray:
-        """(n_hours, n_issues, n_observers) keyed uniforms of the noticing draws."""
-        keys = issue_idx[None, :, None] * 8 + np.arange(len(OBSERVERS))[None, None, :]
+        """(n_hours, n_observers, n_issues) keyed uniforms of the noticing draws.
+
+        Laid out observer before issue so that a class's draws of an hour are contiguous;
+        each number depends on its hour, issue and observer alone, not on the layout.
+        """
+        keys = issue_idx[None, None, :] * 8 + np.arange(len(OBSERVERS))[None, :, None]
         return draws.uniform("notice", hour_index[:, None, None], keys)
 
     def _noticers(
