@@ -97,6 +97,10 @@ class Detector:
         self.worker_passes = worker_passes  # (K, B, C)
         households = np.bincount(residents.home, minlength=layout.n_cells)
         self.worker_doors = door_contacts(workers, layout, households)  # (K, B, C)
+        # both fields by cell, for picking a worker's base: (2, K, C, B), [1] at the door
+        self._field_by_cell = np.ascontiguousarray(
+            np.stack([self.worker_passes, self.worker_doors]).transpose(0, 1, 3, 2)
+        )
         self.resident_looks = residents.looks_per_hour()  # (C,)
         cells_per_community = np.bincount(layout.community, minlength=layout.n_communities)
         patrol = staff_per_community * staff.patrol_share * staff.patrol_cells_per_hour
@@ -505,11 +509,7 @@ class Detector:
             Worker slots, -1 where no worker of that kind covers the cell.
         """
         n_bases = self.layout.n_communities
-        field = np.where(
-            at_the_door[:, None],
-            self.worker_doors[kind, :, cells],
-            self.worker_passes[kind, :, cells],
-        )
+        field = self._field_by_cell[at_the_door.astype(np.intp), kind, cells]  # (n, B)
         weights = online_counts[hour, kind] * field
         cum = np.cumsum(weights, axis=1)
         u = u_base * cum[:, -1]
