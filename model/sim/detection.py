@@ -322,7 +322,14 @@ class Detector:
             The detections in order of hour, then issue (as in ``issue_idx``), then
             observer class; ``hour`` holds each one's hour since the start.
         """
-        u = self._notice_draws(issue_idx, draws, hour_index).transpose(0, 2, 1)
+        n_observers = len(OBSERVERS)
+        u = self._notice_draws(
+            issue_idx,
+            draws,
+            np.repeat(hour_index, n_observers),
+            np.tile(np.arange(n_observers), len(hour_index)),
+        )
+        u = u.reshape(len(hour_index), n_observers, len(issue_idx)).transpose(0, 2, 1)
         hit_hour, hit_issue, hit_observer = np.nonzero(u < -np.expm1(-intensity))
         return self._noticers(
             issue_idx,
@@ -387,14 +394,26 @@ class Detector:
         resident_and_staff[:, 1] = (
             self._issue_staff[issue_idx][None, :] * np.asarray(staff_on_duty)[:, None]
         )
-        # the draws and the ceilings laid out (hour, observer, issue): contiguous rows of
-        # issues make the comparisons cheap; the hits are put back in order at the end
-        u = self._notice_draws(issue_idx, draws, hour_index)
-        below = np.empty(u.shape, dtype=bool)
-        np.less(u[:, :n_kinds], worker_ceiling[None], out=below[:, :n_kinds])
-        np.less(u[:, n_kinds:], resident_and_staff, out=below[:, n_kinds:])
-        candidate = np.flatnonzero(below)
-        hour, observer, issue = np.unravel_index(candidate, below.shape)
+        # Draw only the (hour, observer) rows that can hold a hit: a draw u >= 0 never falls
+        # below an intensity of 0, which a worker class has in an hour when none of its
+        # workers is online (its passes times zero online counts), and residents and staff
+        # where their exact intensity is 0 (staff off duty, say). Each row holds the issues
+        # contiguously, so the comparisons are cheap; the hits are put back in the order
+        # of detect_hours at the end.
+        kind_online = (counts > 0).any(axis=2)  # (n_hours, K)
+        row_can_hit = np.concatenate(
+            [kind_online & worker_ceiling.any(axis=1), resident_and_staff.any(axis=2)], axis=1
+        )  # (n_hours, n_observers)
+        row_hour, row_observer = np.nonzero(row_can_hit)
+        # each row's ceiling: the workers' rows first (the same every hour), then the hours'
+        ceilings = np.concatenate([worker_ceiling, resident_and_staff.reshape(2 * n_hours, n)])
+        ceiling_of_row = np.where(
+            row_observer < n_kinds, row_observer, n_kinds + 2 * row_hour + row_observer - n_kinds
+        )
+        u = self._notice_draws(issue_idx, draws, hour_index[row_hour], row_observer)
+        candidate = np.flatnonzero(u < ceilings[ceiling_of_row])
+        row, issue = np.divmod(candidate, n)
+        hour, observer = row_hour[row], row_observer[row]
         intensity = np.empty(len(candidate))
         mine = observer < n_kinds
         theirs = ~mine
@@ -423,15 +442,26 @@ class Detector:
         )
 
     def _notice_draws(
-        self, issue_idx: np.ndarray, draws: KeyedDraws, hour_index: np.ndarray
+        self,
+        issue_idx: np.ndarray,
+        draws: KeyedDraws,
+        row_hour_index: np.ndarray,
+        row_observer: np.ndarray,
     ) -> np.ndarray:
-        """(n_hours, n_observers, n_issues) keyed uniforms of the noticing draws.
+        """Keyed uniforms of the noticing draws, one row per (hour, observer class) given.
 
-        Laid out observer before issue so that a class's draws of an hour are contiguous;
-        each number depends on its hour, issue and observer alone, not on the layout.
+        Args:
+            issue_idx: issue indices, one per column.
+            draws: the run's keyed draws.
+            row_hour_index: (n_rows,) hour since the start of each row.
+            row_observer: (n_rows,) observer class of each row.
+
+        Returns:
+            (n_rows, n_issues) uniforms; each depends on its hour, issue and observer
+            alone, not on which other rows are drawn.
         """
-        keys = issue_idx[None, None, :] * 8 + np.arange(len(OBSERVERS))[None, :, None]
-        return draws.uniform("notice", hour_index[:, None, None], keys)
+        keys = issue_idx[None, :] * 8 + row_observer[:, None]
+        return draws.uniform("notice", row_hour_index[:, None], keys)
 
     def _noticers(
         self,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, Observer
 from model.sim.detection import last_at_or_below
 from model.sim.model import StreetModel
+from model.sim.perception import office_open_at
 from model.sim.streams import keyed_draws
 
 ENV = ISSUE_TYPES.index("environment")
@@ -326,3 +327,37 @@ def test_last_at_or_below_equals_a_search_per_row(seed, n_positions, n_rows, tie
     )
     expected = np.clip(expected, lo, hi - 1)
     assert np.array_equal(last_at_or_below(cumulative, row, lo, hi, target), expected)
+
+
+def test_detect_day_draws_enough_rows_where_classes_cannot_notice(small_config, shifts) -> None:
+    """Skipping the rows that cannot hold a hit keeps detect_day equal to detect_hours.
+
+    detect_day draws only the (hour, observer) rows that can hold a hit; here a kind has
+    nobody online in some hours and some issues are out of the residents' or the staff's
+    sight (rows partly zero), and the detections are still those of detect_hours, row for row.
+    """
+    model = StreetModel(small_config, seed=3, days=12)
+    det, log, draws = model.detector, model.issues, model.draws
+    det._issue_resident = np.where(np.arange(len(log)) % 3 == 0, 0.0, det._issue_resident)
+    det._issue_staff = np.where(np.arange(len(log)) % 3 == 1, 0.0, det._issue_staff)
+    counts = shifts.counts * 3.0
+    counts[:10, 0] = 0.0  # no rider online before ten
+    counts[18:, 1] = 0.0  # no courier online from six
+    idx = np.arange(len(log))
+    hours = np.arange(24)
+    hour_index = 2 * 24 + hours
+    duty = office_open_at(model.config.staff, hour_index)
+    assert duty.any() and not duty.all()
+    det.new_day()
+    intensity = det.passes_hours(idx, counts, hours, duty)
+    every = det.detect_hours(
+        idx, log.cell[idx], intensity, counts, shifts.online, draws, hour_index
+    )
+    det.new_day()
+    bounded = det.detect_day(
+        idx, log.cell[idx], counts, shifts.online, hours, duty, draws, hour_index
+    )
+    for name in ("issue", "observer", "slot", "hour"):
+        assert np.array_equal(getattr(bounded, name), getattr(every, name)), name
+    for observer in range(len(OBSERVERS)):
+        assert (every.observer == observer).sum() > 5, OBSERVERS[observer]
