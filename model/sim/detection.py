@@ -563,7 +563,7 @@ class Detector:
         lo, hi = starts[g], starts[g + 1]
         low, high = cum_share[hour_row, lo], cum_share[hour_row, hi]
         total = high - low
-        target = low + u_worker * total  # at least low: u_worker and total are >= 0
+        target = low + u_worker * total
         pick = last_at_or_below(cum_share, hour_row, lo, hi, target)
         found = (hi > lo) & (total > 0)
         return np.where(found, order[np.clip(pick, 0, len(order) - 1)], -1)
@@ -572,42 +572,37 @@ class Detector:
 def last_at_or_below(
     cumulative: np.ndarray, row: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray
 ) -> np.ndarray:
-    """For each query, the last position of its group whose cumulative value is <= its target.
+    """For each query, the last position of its row whose value is <= its target, in a group.
 
     Equals ``np.clip(np.searchsorted(cumulative[row[i]], target[i], side="right") - 1,
     lo[i], hi[i] - 1)`` for every query ``i`` (the pick of a weighted choice by inverse
-    cumulative distribution), provided every row is nondecreasing and
-    ``target[i] >= cumulative[row[i], lo[i]]``; it bisects all the queries at once instead
-    of one search per row.
+    cumulative distribution), for nondecreasing rows, with one search for all the queries
+    instead of one per row.
 
-    Why the group's own positions ``lo..hi - 1`` suffice: the search gives the last
-    position whose value is <= the target. The values before ``lo`` are at most
-    ``cumulative[row, lo]``, itself <= the target, so that position is at least ``lo``; if
-    it is ``hi - 1`` or later, ``cumulative[row, hi - 1]`` is <= the target too, and both
-    ways give ``hi - 1``. The bisection keeps ``cumulative[row, below] <= target`` and
-    ``above`` either ``hi`` or a position whose value exceeds the target; a gap of ``g``
-    positions closes in ``(g - 1).bit_length()`` halvings, and a further halving changes
-    nothing (``middle`` is then ``below``). Only comparisons of the stored values, no
-    arithmetic on them.
+    How: numpy orders complex numbers lexicographically, by real part and then by
+    imaginary part, in sorting and in searching alike. With the row number as the real part
+    and the stored value as the imaginary part (both copied, no arithmetic on them), the
+    rows laid end to end are one sorted array; a search for ``(row, target)`` counts every
+    position of the earlier rows and then the row's own values that are <= the target:
+    the per-row search, offset by the row's start.
 
     Args:
         cumulative: (n_rows, n_positions) nondecreasing rows (cumulative shares).
         row: (n,) row of each query.
         lo: (n,) first position of each query's group.
         hi: (n,) one past the group's last position.
-        target: (n,) value searched, at least ``cumulative[row, lo]``.
+        target: (n,) value searched.
 
     Returns:
         (n,) positions from ``lo`` to ``hi - 1`` (``lo - 1`` for an empty group, as the clip
         gives).
     """
-    values = cumulative.ravel()
-    first = row * cumulative.shape[1]  # flat index of each query's row
-    below = first + lo  # a flat index whose value is <= the target
-    above = first + hi  # the group's end, or a flat index whose value is > the target
-    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
-        middle = (below + above) >> 1
-        at_or_below = values[middle] <= target
-        np.copyto(below, middle, where=at_or_below)
-        np.copyto(above, middle, where=~at_or_below)
-    return np.clip(below - first, lo, hi - 1)
+    n_rows, n_positions = cumulative.shape
+    keys = np.empty((n_rows, n_positions), dtype=complex)
+    keys.real = np.arange(n_rows)[:, None]
+    keys.imag = cumulative
+    query = np.empty(len(row), dtype=complex)
+    query.real = row
+    query.imag = target
+    found = np.searchsorted(keys.ravel(), query, side="right") - 1 - row * n_positions
+    return np.clip(found, lo, hi - 1)

@@ -298,8 +298,8 @@ def test_last_at_or_below_equals_a_search_per_row(seed, n_positions, n_rows, tie
 
     Rows of cumulative shares with many zero shares (equal neighbours), fractional and
     whole shares; groups of every size, empty ones included; targets drawn as the model
-    draws them (low + u * total), plus targets equal to a value inside the group, and u
-    at both ends of [0, 1).
+    draws them (low + u * total), plus targets equal to a value inside the group, targets
+    anywhere in the row, and u at both ends of [0, 1).
     """
     rng = np.random.default_rng(seed)
     shares = np.where(
@@ -319,6 +319,8 @@ def test_last_at_or_below_equals_a_search_per_row(seed, n_positions, n_rows, tie
     inside = np.minimum(lo + rng.integers(0, n_positions, n), hi)
     exact = rng.random(n) < 0.3  # a target equal to a stored value of its group
     target[exact] = cumulative[row[exact], inside[exact]]
+    anywhere = rng.random(n) < 0.2  # below the group or past it
+    target[anywhere] = rng.random(anywhere.sum()) * (cumulative.max() + 1.0)
     expected = np.array(
         [
             np.searchsorted(cumulative[r], t, side="right") - 1
