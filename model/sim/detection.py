@@ -361,6 +361,9 @@ class Detector:
         its passes at the day's peak online counts. So the workers' intensities are
         computed only where the draw falls below that bound (a few in a hundred), each
         summed exactly as :meth:`passes_hours` sums it: the same detections, bit for bit.
+        Nor is a draw made for an hour and class whose intensity is 0 for every issue (a
+        kind with nobody online, staff off duty): it could not fall below it, and every
+        draw is keyed on its hour, issue and class, so the others are the same numbers.
 
         Args:
             issue_idx: issue indices (into the prepared IssueLog).
