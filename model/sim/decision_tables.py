@@ -4,7 +4,9 @@
 - :class:`DecisionDraws`: the keyed uniforms of a batch of decisions;
 - :class:`ExpectedDecisions`: decisions drawn ahead, with the state they were drawn with;
 - :class:`PlannedDetections`: a day's detections with the decisions they bring
-  (:mod:`model.sim.dayplan`).
+  (:mod:`model.sim.dayplan`);
+- :class:`ChangedAgents`: the agents whose state has changed since the day's plan (whose
+  planned decisions may no longer hold).
 
 The decisions themselves are made in :mod:`model.sim.perception`.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.config.codes import WORKER_KINDS, Observer
 from model.sim.detection import Detections
 
 
@@ -106,8 +109,8 @@ class ExpectedDecisions:
         trust: the deciding agent's trust the row was decided with.
         belonging: the deciding worker's belonging (NaN for residents).
         reward: (n_issue_types,) the expected reward it was decided with, yuan.
-        agent: the deciding agent's place in the perception's record of agents whose state
-            changed within the day (:meth:`model.sim.perception.Perception.agent_places`).
+        agent: the deciding agent's place in the record of agents whose state changed
+            within the day (:meth:`ChangedAgents.places`).
     """
 
     channel: np.ndarray
@@ -167,3 +170,57 @@ class PlannedDetections:
             self.draws.take(rows),
             self.expected.take(rows),
         )
+
+
+class ChangedAgents:
+    """The workers and residents whose trust or belonging has changed since the day's plan.
+
+    A decision planned at midnight holds while its agent's state does. Within a day that
+    state changes only as reporters learn outcomes, which the model announces here
+    (:meth:`announce`); the hour compares only these agents' rows with their state
+    (:meth:`model.sim.perception.Perception.decide_planned`). Each agent has a place: a
+    worker his slot, a resident the number of worker slots plus hers.
+
+    Args:
+        n_worker_slots: the street's worker slots.
+        n_residents: the street's residents.
+    """
+
+    def __init__(self, n_worker_slots: int, n_residents: int) -> None:
+        """Nobody changed."""
+        self.n_worker_slots = n_worker_slots
+        self._changed = np.zeros(n_worker_slots + n_residents, dtype=bool)
+        self._places: list[int] = []  # the places set True, to clear them
+
+    def places(self, observer: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        """Each worker's or resident's place (staff: -1, they never decide)."""
+        places = np.where(observer < len(WORKER_KINDS), slot, self.n_worker_slots + slot)
+        return np.where(observer == Observer.STAFF, -1, places)
+
+    def place(self, observer: int, slot: int) -> int:
+        """The place of one worker or resident."""
+        return slot if observer < len(WORKER_KINDS) else self.n_worker_slots + slot
+
+    def announce(self, observer: int, slot: int) -> None:
+        """The trust or belonging of this worker or resident has just changed."""
+        place = self.place(observer, slot)
+        if not self._changed[place]:
+            self._changed[place] = True
+            self._places.append(place)
+
+    def has_changed(self, observer: int, slot: int) -> bool:
+        """This worker or resident has been announced since the last :meth:`clear`."""
+        return bool(self._changed[self.place(observer, slot)])
+
+    def any(self) -> bool:
+        """Somebody has been announced since the last :meth:`clear`."""
+        return bool(self._places)
+
+    def at(self, places: np.ndarray) -> np.ndarray:
+        """Whether each place has been announced (a boolean array)."""
+        return self._changed[places]
+
+    def clear(self) -> None:
+        """Forget every announcement (a new day's plan)."""
+        self._changed[self._places] = False
+        self._places.clear()

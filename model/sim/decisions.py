@@ -23,11 +23,16 @@ same number in every arm.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import NO_CHANNEL, Access, Channel, Role
 from model.sim.channels import ChannelRules
+
+if TYPE_CHECKING:
+    from model.sim.workforce import WorkerTable
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -103,6 +108,58 @@ def worker_channels(
     closed = ~np.broadcast_to(np.asarray(office_open, dtype=bool), (n,))
     ok[np.ix_(closed, rules.office_hours_only)] = False
     return ok
+
+
+class WorkerChannelTable:
+    """Which channels each worker can use, with the offices open and with them closed.
+
+    What decides it (registration, the mini-program, a station in reach, a post or a council
+    seat, the slot's occupant) changes only at midnight, in the daily submodels, so the
+    table is worked out for every worker once a day (:meth:`refresh`) and read by every
+    decision of the day (:meth:`of`); it equals :func:`worker_channels` row for row.
+
+    Args:
+        rules: the effective channel rules.
+        station_in_reach: (n_kinds, n_communities) a station lies within reach of the route
+            of a worker of that kind and base.
+    """
+
+    def __init__(self, rules: ChannelRules, station_in_reach: np.ndarray) -> None:
+        """Keep the rules; the table itself comes with :meth:`refresh`."""
+        self.rules = rules
+        self.station_in_reach = station_in_reach
+        self._office_open = np.zeros((0, len(rules.minutes)), dtype=bool)
+        self._office_closed = self._office_open
+
+    def refresh(self, workforce: WorkerTable) -> None:
+        """Work the table out anew from the workers' state now."""
+        wf = workforce
+        self._office_open = worker_channels(
+            self.rules,
+            wf.registered,
+            wf.adopted_mini_program,
+            self.station_in_reach[wf.kind, wf.base],
+            True,
+            (wf.role != Role.NONE) | wf.seat,
+        )
+        # with the offices closed, the same less the channels of office hours
+        self._office_closed = self._office_open.copy()
+        self._office_closed[:, self.rules.office_hours_only] = False
+
+    def of(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
+        """(len(slots), n_channels) the channels these workers can use.
+
+        Args:
+            slots: worker slots.
+            office_open: the offices are open (one value, or one per slot).
+        """
+        if np.ndim(office_open) == 0:
+            return (self._office_open if office_open else self._office_closed)[slots]
+        return np.where(
+            np.asarray(office_open, dtype=bool)[:, None],
+            self._office_open[slots],
+            self._office_closed[slots],
+        )
 
 
 def resident_channels(

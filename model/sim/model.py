@@ -437,10 +437,10 @@ class StreetModel(Model):
                 worker = self.workers_by_id.get(agent_id)
                 if worker is not None:
                     worker.learn_outcome(signal)
-                    self.perception.announce_change(observer, worker.slot)
+                    self.perception.changed.announce(observer, worker.slot)
             elif observer == Observer.RESIDENT:
                 self.residents_by_slot[slot].learn_outcome(signal)
-                self.perception.announce_change(observer, slot)
+                self.perception.changed.announce(observer, slot)
 
     # ------------------------------------------------------------------ daily and monthly
 

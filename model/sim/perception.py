@@ -29,10 +29,11 @@ import itertools
 
 import numpy as np
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer, Role
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
 from model.config.people import StaffConfig
 from model.sim.channels import ChannelRules
 from model.sim.decision_tables import (
+    ChangedAgents,
     DecisionDraws,
     ExpectedDecisions,
     PlannedDetections,
@@ -40,9 +41,9 @@ from model.sim.decision_tables import (
 )
 from model.sim.decisions import (
     ReportDecision,
+    WorkerChannelTable,
     choose_channel,
     resident_channels,
-    worker_channels,
 )
 from model.sim.detection import Detections
 from model.sim.issues import IssueLog
@@ -103,14 +104,12 @@ class Perception:
         # (when, issue, slot, agent_id, noticed at)
         self.planned: list[tuple[float, int, int, int, float]] = []
         self.resident_first_notice: dict[int, float] = {}  # slot * n_issues + issue
-        # the agents whose trust or belonging has changed since the day's plan, by place
-        # (agent_places): the model announces them as reporters learn outcomes, the only
-        # change within a day
-        self._changed = np.zeros(len(workforce) + len(residents), dtype=bool)
-        self._changed_places: list[int] = []
+        # whose planned decisions may no longer hold (the model announces them)
+        self.changed = ChangedAgents(len(workforce), len(residents))
+        self.open_channels = WorkerChannelTable(rules, station_in_reach)
+        self.open_channels.refresh(workforce)
         self._channels = np.arange(len(rules.minutes))
         self._office_hours_of_week = office_open_at(staff, np.arange(HOURS_PER_WEEK))
-        self.refresh_worker_channels()
 
     # ------------------------------------------------------------------ terms
 
@@ -132,69 +131,17 @@ class Perception:
             reward=reward[types],
         )
 
-    def agent_places(self, observer: np.ndarray, slot: np.ndarray) -> np.ndarray:
-        """Each worker's or resident's place in the record of changed agents.
-
-        A worker's place is his slot; a resident's, the number of worker slots plus hers.
-        Staff have none (-1; they never decide).
-        """
-        n_workers = len(self.workforce)
-        places = np.where(observer < len(WORKER_KINDS), slot, n_workers + slot)
-        return np.where(observer == Observer.STAFF, -1, places)
-
-    def announce_change(self, observer: int, slot: int) -> None:
-        """The trust or belonging of this worker or resident has just changed.
-
-        Rows of today's plan decided with their state at midnight are then decided anew
-        (:meth:`decide_planned`); the model calls this as reporters learn outcomes.
-        """
-        place = self._place(observer, slot)
-        if not self._changed[place]:
-            self._changed[place] = True
-            self._changed_places.append(place)
-
-    def has_changed(self, observer: int, slot: int) -> bool:
-        """This worker or resident has been announced as changed since the day's plan."""
-        return bool(self._changed[self._place(observer, slot)])
-
-    def _place(self, observer: int, slot: int) -> int:
-        """:meth:`agent_places` of one worker or resident."""
-        return slot if observer < len(WORKER_KINDS) else len(self.workforce) + slot
-
     def _office_open_at(self, hour_index: np.ndarray) -> np.ndarray:
         """:func:`office_open_at` (hours since the start), read from the week's table."""
         return self._office_hours_of_week[np.asarray(hour_index, dtype=np.int64) % HOURS_PER_WEEK]
 
     def refresh_worker_channels(self) -> None:
-        """Work out which channels each worker can use, with the offices open and closed.
+        """Work out anew which channels each worker can use (:class:`WorkerChannelTable`).
 
-        What decides it (registration, the mini-program, a station in reach, a post or a
-        council seat, the slot's occupant) changes only at midnight, in the daily
-        submodels: the model calls this at the end of them.
+        The model calls this at the end of the daily submodels, which are the only code
+        that changes what the table depends on.
         """
-        wf = self.workforce
-        terms = (
-            self.rules,
-            wf.registered,
-            wf.adopted_mini_program,
-            self.station_in_reach[wf.kind, wf.base],
-        )
-        holds_post_or_seat = (wf.role != Role.NONE) | wf.seat
-        self._worker_open_office = worker_channels(*terms, True, holds_post_or_seat)
-        # with the offices closed, the same less the channels of office hours
-        self._worker_open_no_office = self._worker_open_office.copy()
-        self._worker_open_no_office[:, self.rules.office_hours_only] = False
-
-    def _worker_open(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
-        """(len(slots), n_channels) channels these workers can use (offices open or not)."""
-        if np.ndim(office_open) == 0:
-            table = self._worker_open_office if office_open else self._worker_open_no_office
-            return table[slots]
-        return np.where(
-            np.asarray(office_open, dtype=bool)[:, None],
-            self._worker_open_office[slots],
-            self._worker_open_no_office[slots],
-        )
+        self.open_channels.refresh(self.workforce)
 
     def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
         """Which (worker, issue) pairs are decided for the first time; marks them decided."""
@@ -245,8 +192,7 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
         """
         n = len(det)
-        self._changed[self._changed_places] = False
-        self._changed_places.clear()
+        self.changed.clear()
         decides = det.observer == Observer.RESIDENT
         first_noticed = when.copy()
         workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
@@ -305,7 +251,7 @@ class Perception:
             trust=np.full(n, np.nan),
             belonging=np.full(n, np.nan),
             reward=reward,  # never written to: the hour compares it with its own
-            agent=self.agent_places(det.observer, det.slot),
+            agent=self.changed.places(det.observer, det.slot),
         )
         rows = np.flatnonzero(decides)
         office_open = self._office_open_at(det.hour)
@@ -368,14 +314,14 @@ class Perception:
         """The deciding rows whose planned decision no longer holds (state changed).
 
         Within a day only the reward (once the points budget is spent) and the trust and
-        belonging of reporters who learn an outcome change (:meth:`announce_change`), so
-        only those agents' rows are compared.
+        belonging of reporters who learn an outcome change (:class:`ChangedAgents`, which
+        the model fills), so only those agents' rows are compared.
         """
         if expected.reward is not reward and not np.array_equal(expected.reward, reward):
             return rows
-        if not self._changed_places:
+        if not self.changed.any():
             return rows[:0]
-        rows = rows[self._changed[expected.agent[rows]]]
+        rows = rows[self.changed.at(expected.agent[rows])]
         if len(rows) == 0:
             return rows
         worker = det.observer[rows] < len(WORKER_KINDS)
@@ -517,11 +463,11 @@ class Perception:
         utility, cost_now = self._worker_terms(slots, issues, reward)
         day_start = (det.hour[rows] // 24) * 24.0
         shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
-        later_open = self._worker_open(slots, self._office_open_at(np.floor(shift_end)))
+        later_open = self.open_channels.of(slots, self._office_open_at(np.floor(shift_end)))
         channel, later = self.decision.decide_now_or_later(
             utility,
             cost_now,
-            self._worker_open(slots, office_open),
+            self.open_channels.of(slots, office_open),
             self.decision.off_shift_cost(len(rows)),
             later_open,
             draws.decide,
@@ -583,7 +529,7 @@ class Perception:
         issues = np.array([d[1] for d in due], dtype=np.int64)
         slots = np.array([d[2] for d in due], dtype=np.int64)
         noticed = np.array([d[3] for d in due])
-        available = self._worker_open(slots, self._office_open_at(np.floor(when)))
+        available = self.open_channels.of(slots, self._office_open_at(np.floor(when)))
         u = self.draws.uniform(
             "channel", -1 - hour_index, issues[:, None], slots[:, None], self._channels[None, :]
         )
@@ -627,7 +573,7 @@ class Perception:
         channel = self.decision.decide(
             utility,
             self.decision.off_shift_cost(len(heard)),
-            self._worker_open(slots, office_open),
+            self.open_channels.of(slots, office_open),
             self.draws.uniform("relay", hour_index, issues, slots, -1),
             self.draws.uniform(
                 "relay", hour_index, issues[:, None], slots[:, None], self._channels[None, :]

@@ -260,7 +260,7 @@ def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_confi
     # (trust and belonging change within a day only as reporters learn outcomes, which the
     # model announces; only the announced agents' rows are compared)
     for slot in det.slot[workers].tolist():
-        perception.announce_change(int(Observer.RIDER), slot)
+        perception.changed.announce(int(Observer.RIDER), slot)
     for changed in (
         {"trust": trusted.expected.trust + 0.25},
         {"belonging": trusted.expected.belonging + 0.1},
@@ -368,14 +368,16 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
         model.mark_detected(np.array([issue]), np.array([float(t)]))
         model.file_report(issue, observer, slot, int(Channel.HOTLINE), float(t))
         model.learn_outcome(issue, float(t), True)
-    assert perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
-    assert perception.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
-    assert not perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]) + 1)
+    assert perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
+    assert perception.changed.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
+    assert not perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]) + 1)
     assert np.array_equal(perception._stale(det, rows, expected, expected.reward), rows)
     # a new day's plan starts with nobody changed
     model.plan_day(t // 24 + 1, expected.reward)
-    assert not perception.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
-    assert not perception.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
+    assert not perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
+    assert not perception.changed.has_changed(
+        int(det.observer[worker_row]), int(det.slot[worker_row])
+    )
 
 
 def test_the_channels_a_worker_can_use_are_worked_out_anew_every_midnight() -> None:
@@ -396,9 +398,9 @@ def test_the_channels_a_worker_can_use_are_worked_out_anew_every_midnight() -> N
                 office_open,
                 (wf.role != Role.NONE) | wf.seat,
             )
-            assert np.array_equal(perception._worker_open(slots, office_open), direct)
+            assert np.array_equal(perception.open_channels.of(slots, office_open), direct)
         per_row = np.arange(len(wf)) % 2 == 0
-        mixed = perception._worker_open(slots, per_row)
-        assert np.array_equal(mixed[per_row], perception._worker_open(slots, True)[per_row])
-        assert np.array_equal(mixed[~per_row], perception._worker_open(slots, False)[~per_row])
+        mixed = perception.open_channels.of(slots, per_row)
+        assert np.array_equal(mixed[per_row], perception.open_channels.of(slots, True)[per_row])
+        assert np.array_equal(mixed[~per_row], perception.open_channels.of(slots, False)[~per_row])
     assert (wf.registered != registered_before).any()  # the state did change meanwhile
