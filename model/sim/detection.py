@@ -549,7 +549,9 @@ class Detector:
         base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
         if self._day_order is None:
             group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
-            # (a stable sort of small integers: a radix sort, the same order as any stable sort)
+            # (a stable sort of small integers: a radix sort, the same order as any stable
+            # sort; kinds x communities is at most 3 x 400 by the street's schema, well
+            # inside int16)
             order = np.argsort(group.astype(np.int16), kind="stable")
             starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
             self._day_order = (order, starts)

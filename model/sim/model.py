@@ -111,8 +111,8 @@ class StreetModel(Model):
         # the reward a verified report is expected to earn, while the year's points budget
         # lasts and once it is spent: the same two arrays every hour, so that a decision
         # planned at midnight sees at once whether the reward has changed since
-        self.reward_while_budget_lasts = self.points.reward_yuan * True
-        self.reward_once_budget_spent = self.points.reward_yuan * False
+        self.reward_while_budget_lasts = self.points.reward_yuan.copy()
+        self.reward_once_budget_spent = np.zeros_like(self.points.reward_yuan)
         self.rules = channel_rules(config.channels, pol)
         self.ledger = Ledger(pol)
         self.service = build_service(
