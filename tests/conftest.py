@@ -83,6 +83,23 @@ def assert_bad_input(result: subprocess.CompletedProcess, *needles: str) -> str:
     return lines[0]
 
 
+def detect_both_ways(detector, issues, counts, online, hours, duty, draws, hour_index):
+    """A day's detections drawn both ways: ``detect_hours`` of every intensity
+    (``passes_hours``) and the bounded ``detect_day``, each after ``new_day``; the tests
+    compare them row for row."""
+    idx = np.arange(len(issues))
+    detector.new_day()
+    intensity = detector.passes_hours(idx, counts, hours, duty)
+    every = detector.detect_hours(
+        idx, issues.cell[idx], intensity, counts, online, draws, hour_index
+    )
+    detector.new_day()
+    bounded = detector.detect_day(
+        idx, issues.cell[idx], counts, online, hours, duty, draws, hour_index
+    )
+    return every, bounded
+
+
 def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``base`` with ``extra`` merged in, nested mappings merged key by key."""
     out = copy.deepcopy(base)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import every_lever_on, make_config
+from conftest import detect_both_ways, every_lever_on, make_config
 
 from model.config.codes import (
     NO_CHANNEL,
@@ -86,7 +86,6 @@ def test_detect_hours_equals_detect_hour_by_hour(model, shifts) -> None:
 def test_detect_day_equals_detect_hours_of_every_intensity(model, shifts, scale) -> None:
     """Bounding the workers' intensities first gives the same detections, row for row."""
     detector, log, draws = model.detector, model.issues, model.draws
-    idx = np.arange(len(log))
     hours = np.arange(24)
     relay = detector.relay_factor.copy()
     detector.set_relay(np.linspace(0.2, 1.4, len(relay)) * detector.relay_baseline)
@@ -96,14 +95,8 @@ def test_detect_day_equals_detect_hours_of_every_intensity(model, shifts, scale)
             hour_index = day * 24 + hours
             duty = office_open_at(model.config.staff, hour_index)
             counts = shifts.counts * scale
-            detector.new_day()
-            intensity = detector.passes_hours(idx, counts, hours, duty)
-            every = detector.detect_hours(
-                idx, log.cell[idx], intensity, counts, shifts.online, draws, hour_index
-            )
-            detector.new_day()
-            bounded = detector.detect_day(
-                idx, log.cell[idx], counts, shifts.online, hours, duty, draws, hour_index
+            every, bounded = detect_both_ways(
+                detector, log, counts, shifts.online, hours, duty, draws, hour_index
             )
             assert len(every) > 20
             for name in ("issue", "observer", "slot", "hour"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_config
+from conftest import detect_both_ways, make_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -345,19 +345,12 @@ def test_detect_day_draws_enough_rows_where_classes_cannot_notice(small_config, 
     counts = shifts.counts * 3.0
     counts[:10, 0] = 0.0  # no rider online before ten
     counts[18:, 1] = 0.0  # no courier online from six
-    idx = np.arange(len(log))
     hours = np.arange(24)
     hour_index = 2 * 24 + hours
     duty = office_open_at(model.config.staff, hour_index)
     assert duty.any() and not duty.all()
-    det.new_day()
-    intensity = det.passes_hours(idx, counts, hours, duty)
-    every = det.detect_hours(
-        idx, log.cell[idx], intensity, counts, shifts.online, draws, hour_index
-    )
-    det.new_day()
-    bounded = det.detect_day(
-        idx, log.cell[idx], counts, shifts.online, hours, duty, draws, hour_index
+    every, bounded = detect_both_ways(
+        det, log, counts, shifts.online, hours, duty, draws, hour_index
     )
     for name in ("issue", "observer", "slot", "hour"):
         assert np.array_equal(getattr(bounded, name), getattr(every, name)), name
