@@ -28,11 +28,10 @@ from __future__ import annotations
 import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
-from model.config.people import StaffConfig
 from model.sim.decision_tables import PlannedDetections
 from model.sim.detection import Detector
 from model.sim.issues import IssueLog
-from model.sim.perception import Perception, office_open_at
+from model.sim.perception import Perception
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts
 
@@ -105,7 +104,6 @@ def plan_day(
     detector: Detector,
     perception: Perception,
     shifts: Shifts,
-    staff: StaffConfig,
     draws: KeyedDraws,
     reward: np.ndarray,
 ) -> DayPlan:
@@ -119,7 +117,6 @@ def plan_day(
         detector: the detector (its fields prepared for the log).
         perception: the report decisions (their keyed draws).
         shifts: today's shifts.
-        staff: the ``staff`` block (office hours).
         draws: the run's keyed draws.
         reward: (n_issue_types,) expected reward of a verified report now, yuan.
 
@@ -134,7 +131,7 @@ def plan_day(
         shifts.counts,
         shifts.online,
         hours_of_day,
-        office_open_at(staff, hour_index),
+        perception.offices_open(hour_index),
         draws,
         hour_index,
     )

@@ -51,7 +51,7 @@ from model.sim.decisions import ReportDecision
 from model.sim.detection import Detector
 from model.sim.issues import IssueLog, generate_issues
 from model.sim.output import RunOutput, report_table, worker_table
-from model.sim.perception import Perception, office_open_at
+from model.sim.perception import Perception, office_hours_of_week
 from model.sim.recorder import Recorder
 from model.sim.residents import ResidentTable
 from model.sim.service import ServiceChain
@@ -148,19 +148,20 @@ class StreetModel(Model):
         )
         self.detector.prepare(self.issues)
         self.role_match = levers.role_match_table()
+        office_week = office_hours_of_week(config.staff)  # (168,) offices open, by hour
         self.perception = Perception(
             self.decision,
             self.rules,
             self.workforce,
             self.residents,
             self.issues,
-            config.staff,
+            office_week,
             self.station_reach.reach > 0,
             self.role_match,
             self.draws,
         )
         self.council: tuple[int, int] | None = None  # (session hour, meetings)
-        self.office_hours_of_week = office_open_at(config.staff, np.arange(7 * 24)).tolist()
+        self.office_hours_of_week = office_week.tolist()  # read hour by hour as scalars
         self.shifts = None
 
         self.recorder = Recorder(
@@ -377,7 +378,6 @@ class StreetModel(Model):
             self.detector,
             self.perception,
             self.shifts,
-            self.config.staff,
             self.draws,
             reward,
         )

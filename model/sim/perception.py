@@ -54,6 +54,11 @@ from model.sim.workforce import Shifts, WorkerTable
 HOURS_PER_WEEK = 7 * 24
 
 
+def office_hours_of_week(staff: StaffConfig) -> np.ndarray:
+    """(168,) the community offices are open in each hour of the week (:func:`office_open_at`)."""
+    return office_open_at(staff, np.arange(HOURS_PER_WEEK))
+
+
 def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
     """The community offices are open in these hours (hours since the start)."""
     day, hour = np.divmod(np.asarray(hour_index, dtype=np.int64), 24)
@@ -71,7 +76,8 @@ class Perception:
         workforce: the worker table.
         residents: the resident table.
         issues: the issue log.
-        staff: the ``staff`` block (office hours).
+        office_hours_of_week: (168,) the community offices are open in each hour of the
+            week (:func:`office_hours_of_week`).
         station_in_reach: (n_kinds, n_communities) a station lies within reach of the route
             of a worker of that kind and base (:class:`model.sim.stations.StationReach`).
         role_match: (n_roles, n_issue_types) the post targets the issue type.
@@ -85,7 +91,7 @@ class Perception:
         workforce: WorkerTable,
         residents: ResidentTable,
         issues: IssueLog,
-        staff: StaffConfig,
+        office_hours_of_week: np.ndarray,
         station_in_reach: np.ndarray,
         role_match: np.ndarray,
         draws: KeyedDraws,
@@ -96,7 +102,6 @@ class Perception:
         self.workforce = workforce
         self.residents = residents
         self.issues = issues
-        self.staff = staff
         self.station_in_reach = station_in_reach
         self.role_match = role_match
         self.draws = draws
@@ -109,7 +114,7 @@ class Perception:
         self.open_channels = WorkerChannelTable(rules, station_in_reach)
         self.open_channels.refresh(workforce)
         self._channels = np.arange(len(rules.minutes))
-        self._office_hours_of_week = office_open_at(staff, np.arange(HOURS_PER_WEEK))
+        self.office_hours_of_week = office_hours_of_week
 
     # ------------------------------------------------------------------ terms
 
@@ -131,9 +136,9 @@ class Perception:
             reward=reward[types],
         )
 
-    def _office_open_at(self, hour_index: np.ndarray) -> np.ndarray:
-        """:func:`office_open_at` (hours since the start), read from the week's table."""
-        return self._office_hours_of_week[np.asarray(hour_index, dtype=np.int64) % HOURS_PER_WEEK]
+    def offices_open(self, hour_index: np.ndarray) -> np.ndarray:
+        """:func:`office_open_at` these hours (hours since the start), read from the week."""
+        return self.office_hours_of_week[np.asarray(hour_index, dtype=np.int64) % HOURS_PER_WEEK]
 
     def refresh_worker_channels(self) -> None:
         """Work out anew which channels each worker can use (:class:`WorkerChannelTable`).
@@ -254,7 +259,7 @@ class Perception:
             agent=self.changed.places(det.observer, det.slot),
         )
         rows = np.flatnonzero(decides)
-        office_open = self._office_open_at(det.hour)
+        office_open = self.offices_open(det.hour)
         self._choose(det, when, rows, office_open, shifts, reward, draws, expected)
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         expected.trust[mine] = self.workforce.trust[det.slot[mine]]
@@ -463,7 +468,7 @@ class Perception:
         utility, cost_now = self._worker_terms(slots, issues, reward)
         day_start = (det.hour[rows] // 24) * 24.0
         shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
-        later_open = self.open_channels.of(slots, self._office_open_at(np.floor(shift_end)))
+        later_open = self.open_channels.of(slots, self.offices_open(np.floor(shift_end)))
         channel, later = self.decision.decide_now_or_later(
             utility,
             cost_now,
@@ -529,7 +534,7 @@ class Perception:
         issues = np.array([d[1] for d in due], dtype=np.int64)
         slots = np.array([d[2] for d in due], dtype=np.int64)
         noticed = np.array([d[3] for d in due])
-        available = self.open_channels.of(slots, self._office_open_at(np.floor(when)))
+        available = self.open_channels.of(slots, self.offices_open(np.floor(when)))
         u = self.draws.uniform(
             "channel", -1 - hour_index, issues[:, None], slots[:, None], self._channels[None, :]
         )
