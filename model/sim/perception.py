@@ -150,10 +150,10 @@ class Perception:
 
     def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
         """Which (worker, issue) pairs are decided for the first time; marks them decided."""
-        keys = self.decision_keys(slots, issues)
-        fresh = np.fromiter((int(k) not in self.decided for k in keys), bool, len(keys))
-        self.decided.update(int(k) for k in keys[fresh])
-        return fresh
+        keys, decided = self.decision_keys(slots, issues).tolist(), self.decided
+        fresh = [key not in decided for key in keys]
+        decided.update(itertools.compress(keys, fresh))
+        return np.array(fresh, dtype=bool)
 
     # ------------------------------------------------------------------ the hour
 
@@ -204,11 +204,8 @@ class Perception:
         if len(workers):
             keys = self.decision_keys(det.slot[workers], det.issue[workers])
             _, first = np.unique(keys, return_index=True)
-            first = np.sort(first)
-            first_keys, decided = keys[first].tolist(), self.decided
-            fresh = [key not in decided for key in first_keys]
-            decides[workers[first[fresh]]] = True
-            decided.update(itertools.compress(first_keys, fresh))
+            first = workers[np.sort(first)]  # each pair's first row of the day
+            decides[first[self._first_decisions(det.slot[first], det.issue[first])]] = True
         residents = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
         if len(residents):
             first_noticed[residents] = self._resident_first_notice(
