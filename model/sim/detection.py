@@ -29,6 +29,7 @@ import numpy as np
 from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, IssueType, Observer
 from model.config.issue_types import IssuesConfig
 from model.config.people import ResidentsConfig, StaffConfig, WorkersConfig
+from model.sim import detection_kernels
 from model.sim.residents import ResidentTable
 from model.sim.space import Layout, door_contacts, exposure_matrices
 from model.sim.streams import KeyedDraws
@@ -354,16 +355,13 @@ class Detector:
         draws: KeyedDraws,
         hour_index: np.ndarray,
     ) -> Detections:
-        """:meth:`detect_hours` of :meth:`passes_hours`, without every workers' intensity.
+        """:meth:`detect_hours` of :meth:`passes_hours`, compiled (:mod:`.detection_kernels`).
 
-        A draw ``u`` notices where ``u < 1 - exp(-intensity)``, which is never more than
-        the intensity, and a worker class's intensity in any hour of the day is at most
-        its passes at the day's peak online counts. So the workers' intensities are
-        computed only where the draw falls below that bound (a few in a hundred), each
-        summed exactly as :meth:`passes_hours` sums it: the same detections, bit for bit.
-        Nor is a draw made for an hour and class whose intensity is 0 for every issue (a
-        kind with nobody online, staff off duty): it could not fall below it, and every
-        draw is keyed on its hour, issue and class, so the others are the same numbers.
+        The same detections, bit for bit: each (hour, issue, class) intensity is summed as
+        :meth:`passes_hours` sums it and drawn with the same keyed uniform, and the
+        noticing agents are picked as :meth:`_noticers` picks them; only no draw is made
+        where an intensity is 0 (it could not fall below it, and the draws are keyed, so
+        the others are the same numbers).
 
         Args:
             issue_idx: issue indices (into the prepared IssueLog).
@@ -380,68 +378,59 @@ class Detector:
         """
         n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
         n_hours, n = len(hours_of_day), len(issue_idx)
-        rows = self._issue_worker_rows[issue_idx].reshape(n, n_kinds, n_bases)
-        counts = online_counts.reshape(n_hours, n_kinds, n_bases)
+        counts = np.asarray(online_counts, dtype=float).reshape(n_hours, n_kinds, n_bases)
         relay = np.ones(n)
         opinion = self._issue_opinion[issue_idx]
         if opinion.any():
             relay[opinion] = self.relay_factor[self._issue_community[issue_idx[opinion]]]
-        peak = (rows * counts.max(axis=0)).sum(axis=2)  # (n, K)
-        worker_ceiling = (peak * relay[:, None] * (1.0 + 1e-9)).T  # (K, n), every hour
-        # residents' and staff's intensities, exact: (n_hours, 2, n)
-        resident_and_staff = np.empty((n_hours, 2, n))
-        resident_and_staff[:, 0] = (
-            self._issue_resident[issue_idx][None, :]
-            * self.resident_hour_factor[hours_of_day][:, None]
-        )
-        resident_and_staff[:, 1] = (
-            self._issue_staff[issue_idx][None, :] * np.asarray(staff_on_duty)[:, None]
-        )
-        # Draw only the (hour, observer) rows that can hold a hit: a draw u >= 0 never falls
-        # below an intensity of 0, which a worker class has in an hour when none of its
-        # workers is online (its passes times zero online counts), and residents and staff
-        # where their exact intensity is 0 (staff off duty, say). Each row holds the issues
-        # contiguously, so the comparisons are cheap; the hits are put back in the order
-        # of detect_hours at the end.
-        kind_online = (counts > 0).any(axis=2)  # (n_hours, K)
-        row_can_hit = np.concatenate(
-            [kind_online & worker_ceiling.any(axis=1), resident_and_staff.any(axis=2)], axis=1
-        )  # (n_hours, n_observers)
-        row_hour, row_observer = np.nonzero(row_can_hit)
-        # each row's ceiling: the workers' rows first (the same every hour), then the hours'
-        ceilings = np.concatenate([worker_ceiling, resident_and_staff.reshape(2 * n_hours, n)])
-        ceiling_of_row = np.where(
-            row_observer < n_kinds, row_observer, n_kinds + 2 * row_hour + row_observer - n_kinds
-        )
-        u = self._notice_draws(issue_idx, draws, hour_index[row_hour], row_observer)
-        candidate = np.flatnonzero(u < ceilings[ceiling_of_row])
-        row, issue = np.divmod(candidate, n)
-        hour, observer = row_hour[row], row_observer[row]
-        intensity = np.empty(len(candidate))
-        mine = observer < n_kinds
-        theirs = ~mine
-        intensity[theirs] = resident_and_staff[
-            hour[theirs], observer[theirs] - n_kinds, issue[theirs]
-        ]
-        if mine.any():
-            kind, at = observer[mine], issue[mine]
-            exact = (rows[at, kind] * counts[hour[mine], kind]).sum(axis=1)
-            on_door = opinion[at]
-            exact[on_door] *= relay[at[on_door]]
-            intensity[mine] = exact
-        hit = np.flatnonzero(u.ravel()[candidate] < -np.expm1(-intensity))
-        # back to the order of detect_hours: hour, then issue, then observer
-        hit = hit[np.argsort((hour[hit] * n + issue[hit]) * len(OBSERVERS) + observer[hit])]
-        return self._noticers(
+        hit_hour, hit_issue, hit_observer = detection_kernels.notice_hits(
             issue_idx,
-            cells,
-            online_counts,
-            online,
-            draws,
             hour_index,
-            hour[hit],
-            issue[hit],
-            observer[hit],
+            self._issue_worker_rows[issue_idx].reshape(n, n_kinds, n_bases),
+            relay,
+            counts,
+            self._issue_resident[issue_idx],
+            self.resident_hour_factor[hours_of_day],
+            self._issue_staff[issue_idx],
+            np.asarray(staff_on_duty, dtype=float),
+            draws.state("notice"),
+        )
+        slots = np.full(len(hit_issue), -1, dtype=np.int64)
+        issue = issue_idx[hit_issue]
+        hours = hour_index[hit_hour]
+        u_first = draws.uniform("pick_base", hours, issue, hit_observer)
+        u_second = draws.uniform("pick_agent", hours, issue, hit_observer)
+        mine = np.flatnonzero(hit_observer < n_kinds)
+        if len(mine):
+            kind = hit_observer[mine]
+            door = self._issue_opinion[issue[mine]].astype(np.intp)
+            order, starts = self._order_by_group()
+            slots[mine] = detection_kernels.pick_workers(
+                kind,
+                self._field_by_cell[door, kind, cells[hit_issue[mine]]],
+                hit_hour[mine],
+                counts,
+                np.asarray(online, dtype=float),
+                order,
+                starts,
+                u_first[mine],
+                u_second[mine],
+            )
+        mine = np.flatnonzero(hit_observer == Observer.RESIDENT)
+        if len(mine):
+            res = self.residents
+            slots[mine] = detection_kernels.pick_residents(
+                cells[hit_issue[mine]],
+                res.window_cells,
+                res.window_cum,
+                res.cell_start,
+                res.cum_activity,
+                u_first[mine],
+                u_second[mine],
+            )
+        keep = (slots >= 0) | (hit_observer == Observer.STAFF)
+        return Detections(
+            issue=issue[keep], observer=hit_observer[keep], slot=slots[keep], hour=hours[keep]
         )
 
     def _notice_draws(
@@ -510,6 +499,19 @@ class Detector:
         """Forget the order of workers by kind and base (turnover may have changed it)."""
         self._day_order = None
 
+    def _order_by_group(self) -> tuple[np.ndarray, np.ndarray]:
+        """Worker slots in order of kind and base, and where each group starts (kept a day)."""
+        if self._day_order is None:
+            n_bases = self.layout.n_communities
+            group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
+            # (a stable sort of small integers: a radix sort, the same order as any stable
+            # sort; kinds x communities is at most 3 x 400 by the street's schema, well
+            # inside int16)
+            order = np.argsort(group.astype(np.int16), kind="stable")
+            starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
+            self._day_order = (order, starts)
+        return self._day_order
+
     def _pick_workers(
         self,
         kind: np.ndarray,
@@ -547,15 +549,7 @@ class Detector:
         cum = np.cumsum(weights, axis=1)
         u = u_base * cum[:, -1]
         base = np.minimum((u[:, None] >= cum).sum(axis=1), n_bases - 1)
-        if self._day_order is None:
-            group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
-            # (a stable sort of small integers: a radix sort, the same order as any stable
-            # sort; kinds x communities is at most 3 x 400 by the street's schema, well
-            # inside int16)
-            order = np.argsort(group.astype(np.int16), kind="stable")
-            starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
-            self._day_order = (order, starts)
-        order, starts = self._day_order
+        order, starts = self._order_by_group()
         # each hour's cumulative share of the hour online, workers in order of kind and base
         # (one row per hour that has a detection; the sums run in the same order, so each
         # row holds the same numbers whatever hours are left out)

@@ -111,6 +111,15 @@ class KeyedDraws:
             for index, name in enumerate(PURPOSES)
         }
 
+    def state(self, purpose: str) -> np.uint64:
+        """The mixed state of a purpose, before any part (for the compiled kernels).
+
+        :func:`model.sim.compiled_arithmetic.keyed_step` mixes parts into it as
+        :meth:`uniform` does; :func:`~model.sim.compiled_arithmetic.keyed_unit` turns the
+        result into the uniform.
+        """
+        return np.uint64(self._purpose_state[purpose])
+
     def uniform(self, purpose: str, *parts: np.ndarray | int | float) -> np.ndarray:
         """Uniforms in [0, 1), one per element of the broadcast ``parts``.
 

@@ -1,0 +1,128 @@
+"""numpy's arithmetic, one number at a time, for the compiled kernels of the day plan.
+
+The compiled kernels (:mod:`model.sim.detection_kernels`, :mod:`model.sim.decision_kernels`)
+must give exactly the numbers the vectorised forms give, bit for bit, so that the plain
+numpy forms stay the readable truth they are tested against. Two things need care:
+
+- **Keyed draws.** :class:`model.sim.streams.KeyedDraws` mixes the parts of an event into
+  a 64-bit state with SplitMix64 (wrap-around ``uint64`` arithmetic). :func:`keyed_step`
+  and :func:`keyed_unit` are the same steps on one number; every constant and every
+  operand is ``uint64``, so numba never promotes a mixed signed/unsigned expression to a
+  float.
+- **Sums.** ``ndarray.sum`` adds a contiguous row pairwise (eight running sums for rows of
+  8 to 128 numbers, halves above), not left to right, so a left-to-right loop can differ
+  in the last bit. :func:`numpy_sum` is numpy's algorithm; ``np.cumsum`` is left to right.
+
+Every function here is tested against numpy on random inputs (``tests/sim/test_kernels.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+"""The SplitMix64 increment (the golden ratio times 2**64)."""
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0**-53
+
+
+@njit(cache=True)
+def keyed_step(state: np.uint64, part: np.int64) -> np.uint64:
+    """Mix one part of an event's key into the state: ``mix(state + (part + 1) * golden)``.
+
+    Negative parts wrap as in numpy's ``int64 -> uint64`` view.
+    """
+    z = state + (np.uint64(part) + np.uint64(1)) * GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def keyed_unit(state: np.uint64) -> float:
+    """The uniform in [0, 1) of a mixed state: its top 53 bits."""
+    return float(state >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True)
+def numpy_sum(values: np.ndarray, start: int, n: int) -> float:
+    """``values[start:start + n].sum()`` exactly as numpy adds a contiguous row (pairwise).
+
+    numpy adds a row of up to 128 numbers in a block (:func:`_block_sum`); a longer row is
+    cut in two (the first part a multiple of 8 long, about half), each part added apart in
+    the same way, and the two sums added. That recursion is walked here with a stack of
+    segments (numba's disk cache does not take recursive functions).
+    """
+    if n <= 128:
+        return _block_sum(values, start, n)
+    seg_start = np.empty(64, dtype=np.int64)
+    seg_n = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)  # 0: new, 1: first part summing, 2: second part
+    first_sum = np.empty(64)
+    seg_start[0], seg_n[0], depth = start, n, 0
+    last = 0.0  # the sum of the segment finished last
+    while depth >= 0:
+        m = seg_n[depth]
+        if m <= 128:
+            last = _block_sum(values, seg_start[depth], m)
+            depth -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[depth] == 0:
+            stage[depth] = 1
+            child_start, child_n = seg_start[depth], half
+        elif stage[depth] == 1:
+            first_sum[depth] = last
+            stage[depth] = 2
+            child_start, child_n = seg_start[depth] + half, m - half
+        else:
+            last = first_sum[depth] + last
+            depth -= 1
+            continue
+        depth += 1
+        seg_start[depth], seg_n[depth], stage[depth] = child_start, child_n, 0
+    return last
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, n: int) -> float:
+    """The sum numpy makes of a row of at most 128 numbers: eight running sums from 8 on."""
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += values[start + i]
+        return total
+    r0, r1 = values[start], values[start + 1]
+    r2, r3 = values[start + 2], values[start + 3]
+    r4, r5 = values[start + 4], values[start + 5]
+    r6, r7 = values[start + 6], values[start + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@njit(cache=True)
+def last_at_or_below(cumulative: np.ndarray, target: float, lo: int, hi: int) -> int:
+    """``clip(searchsorted(cumulative, target, side="right") - 1, lo, hi - 1)``.
+
+    The pick of a weighted choice by inverse cumulative distribution, ``cumulative``
+    nondecreasing; ``lo - 1`` for an empty group (``hi == lo``), as the clip gives.
+    """
+    found = np.searchsorted(cumulative, target, side="right") - 1
+    return min(max(found, lo), hi - 1)

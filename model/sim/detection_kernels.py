@@ -1,0 +1,242 @@
+"""The day's detections, compiled: who notices which issue in each hour of a day.
+
+:meth:`model.sim.detection.Detector.detect_day` calls these once a day. They draw exactly
+what :meth:`~model.sim.detection.Detector.passes_hours` with
+:meth:`~model.sim.detection.Detector.detect_hours` (the plain vectorised form) draws, bit for
+bit, one (hour, issue, observer class) at a time instead of a few dozen numpy calls on
+whole arrays; ``tests/sim/test_dayplan.py`` and ``tests/sim/test_detection.py`` hold them to
+it. The model is the one described in :mod:`model.sim.detection`:
+
+- :func:`notice_hits`: the intensity of each observer class at each issue in each hour
+  (workers: their passes at the issue's cell times the online counts by kind and base,
+  summed as numpy sums, times the relay factor for opinions heard at the door; residents and
+  staff: their looks), and the keyed noticing draw ``u < 1 - exp(-intensity)``. No draw is
+  made where the intensity is 0 (it could not fall below it; every draw is keyed on its
+  hour, issue and class, so the others are the same numbers).
+- :func:`pick_workers`: the base community by its share of the passes at the cell, then the
+  worker of that kind and base by the share of the hour each is online.
+- :func:`pick_residents`: the home cell within the watch window by activity, then the
+  resident of that cell by activity.
+
+Arrays only (numba compiles them, cached on disk beside this file); the caller gathers the
+inputs from the detector, the worker table and the resident table.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit, last_at_or_below, numpy_sum
+
+KEY_STRIDE = 8
+"""An issue's key in the noticing draw is ``issue * 8 + observer class``."""
+
+
+@njit(cache=True)
+def notice_hits(
+    issue_idx: np.ndarray,
+    hour_index: np.ndarray,
+    worker_rows: np.ndarray,
+    relay: np.ndarray,
+    counts: np.ndarray,
+    resident_looks: np.ndarray,
+    resident_hour_factor: np.ndarray,
+    staff_looks: np.ndarray,
+    staff_on_duty: np.ndarray,
+    notice_state: np.uint64,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The noticing draws of a day's hours: which (hour, issue, class) notice.
+
+    Args:
+        issue_idx: (n,) issue indices (the draws' keys).
+        hour_index: (n_hours,) hours since the start (the draws' keys).
+        worker_rows: (n, n_kinds, n_bases) each issue's worker passes per kind and base,
+            scaled by building access and visibility (the detector's prepared rows).
+        relay: (n,) the relay factor of opinions heard at the door, 1 for other issues.
+        counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
+        resident_looks: (n,) residents' looks at each issue, times visibility and access.
+        resident_hour_factor: (n_hours,) residents' activity in each hour.
+        staff_looks: (n,) staff patrol looks at each issue, times visibility and access.
+        staff_on_duty: (n_hours,) 1.0 where the offices are open (staff on patrol), else 0.0.
+        notice_state: the keyed state of the ``notice`` purpose.
+
+    Returns:
+        ``(hour, issue, observer)``: positions in ``hour_index`` and ``issue_idx`` and the
+        observer class of each hit (worker kinds first, then residents, then staff), in
+        order of hour, then issue, then class.
+    """
+    n_hours, n = len(hour_index), len(issue_idx)
+    n_kinds, n_bases = worker_rows.shape[1], worker_rows.shape[2]
+    # A draw notices where u < 1 - exp(-intensity), which is never more than the intensity,
+    # and a kind's intensity in any hour is at most its passes at the day's peak online
+    # counts (floating-point sums and products of larger nonnegative terms are never
+    # smaller). So the exact intensity and its exp are worked out only where the draw falls
+    # below that bound, a few draws in a hundred. The margin covers the last bit of exp.
+    margin = 1.0 + 1e-9
+    peak = np.zeros((n_kinds, n_bases))
+    for h in range(n_hours):
+        for k in range(n_kinds):
+            for b in range(n_bases):
+                peak[k, b] = max(peak[k, b], counts[h, k, b])
+    products = np.empty(n_bases)
+    ceiling = np.empty((n, n_kinds))
+    for i in range(n):
+        for k in range(n_kinds):
+            for b in range(n_bases):
+                products[b] = worker_rows[i, k, b] * peak[k, b]
+            ceiling[i, k] = numpy_sum(products, 0, n_bases) * relay[i] * margin
+    hit_hour = np.empty(256, dtype=np.int64)
+    hit_issue = np.empty(256, dtype=np.int64)
+    hit_observer = np.empty(256, dtype=np.int64)
+    hits = 0
+    for h in range(n_hours):
+        hour_state = keyed_step(notice_state, hour_index[h])
+        for i in range(n):
+            key = issue_idx[i] * KEY_STRIDE
+            for observer in range(n_kinds + 2):
+                if observer < n_kinds:
+                    bound = ceiling[i, observer]
+                elif observer == n_kinds:
+                    bound = resident_looks[i] * resident_hour_factor[h]
+                else:
+                    bound = staff_looks[i] * staff_on_duty[h]
+                if not bound > 0.0:
+                    continue  # no draw can fall below an intensity of 0
+                u = keyed_unit(keyed_step(hour_state, key + observer))
+                if observer < n_kinds:
+                    if not u < bound:
+                        continue
+                    for b in range(n_bases):
+                        products[b] = worker_rows[i, observer, b] * counts[h, observer, b]
+                    intensity = numpy_sum(products, 0, n_bases) * relay[i]
+                else:
+                    intensity = bound
+                    if not u < intensity * margin:
+                        continue
+                if u < -math.expm1(-intensity):
+                    if hits == len(hit_hour):
+                        hit_hour = _grown(hit_hour)
+                        hit_issue = _grown(hit_issue)
+                        hit_observer = _grown(hit_observer)
+                    hit_hour[hits], hit_issue[hits], hit_observer[hits] = h, i, observer
+                    hits += 1
+    return hit_hour[:hits].copy(), hit_issue[:hits].copy(), hit_observer[:hits].copy()
+
+
+@njit(cache=True)
+def pick_workers(
+    kind: np.ndarray,
+    field: np.ndarray,
+    hour: np.ndarray,
+    counts: np.ndarray,
+    online: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    u_base: np.ndarray,
+    u_worker: np.ndarray,
+) -> np.ndarray:
+    """The online worker who noticed each issue.
+
+    Args:
+        kind: (m,) worker kind of each detection.
+        field: (m, n_bases) the passes (or door contacts) of each base at the issue's cell.
+        hour: (m,) position of each detection's hour (a row of ``counts`` and ``online``).
+        counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
+        online: (n_workers, n_hours) share of each hour each worker is online.
+        order: (n_workers,) worker slots in order of kind and base (a stable sort).
+        starts: (n_kinds * n_bases + 1,) where each group (kind, base) starts in ``order``.
+        u_base: (m,) uniforms for the base community.
+        u_worker: (m,) uniforms for the worker.
+
+    Returns:
+        (m,) worker slots, -1 where no worker of that kind covers the cell or none of the
+        drawn base is online.
+    """
+    m, n_bases = field.shape
+    n_workers, n_hours = online.shape
+    # each hour's cumulative share of the hour online, workers in order of kind and base
+    # (added left to right, as np.cumsum adds)
+    cum_share = np.zeros((n_hours, n_workers + 1))
+    for h in range(n_hours):
+        total = 0.0
+        for w in range(n_workers):
+            total += online[order[w], h]
+            cum_share[h, w + 1] = total
+    cum = np.empty(n_bases)
+    slots = np.full(m, -1, dtype=np.int64)
+    for j in range(m):
+        h, k = hour[j], kind[j]
+        running = 0.0
+        for b in range(n_bases):
+            running += counts[h, k, b] * field[j, b]
+            cum[b] = running
+        target = u_base[j] * cum[n_bases - 1]
+        base = 0
+        for b in range(n_bases):
+            if target >= cum[b]:
+                base += 1
+        base = min(base, n_bases - 1)
+        group = k * n_bases + base
+        lo, hi = starts[group], starts[group + 1]
+        low, high = cum_share[h, lo], cum_share[h, hi]
+        share = high - low
+        if hi > lo and share > 0:
+            pick = last_at_or_below(cum_share[h], low + u_worker[j] * share, lo, hi)
+            slots[j] = order[max(pick, 0)]
+    return slots
+
+
+@njit(cache=True)
+def pick_residents(
+    cells: np.ndarray,
+    window_cells: np.ndarray,
+    window_cum: np.ndarray,
+    cell_start: np.ndarray,
+    cum_activity: np.ndarray,
+    u_home: np.ndarray,
+    u_resident: np.ndarray,
+) -> np.ndarray:
+    """The resident who noticed each issue (:meth:`model.sim.residents.ResidentTable.pick_watcher`).
+
+    Args:
+        cells: (m,) flat cell of each detected issue.
+        window_cells: (n_cells, width) the home cells within each cell's watch window.
+        window_cum: (n_cells, width) cumulative activity living in them.
+        cell_start: (n_cells + 1,) where each cell's residents start (residents by home).
+        cum_activity: (n_residents + 1,) cumulative activity of the residents, from 0.
+        u_home: (m,) uniforms for the home cell.
+        u_resident: (m,) uniforms for the resident.
+
+    Returns:
+        (m,) resident slots, -1 where nobody lives within reach.
+    """
+    m, width = len(cells), window_cells.shape[1]
+    n_residents = len(cum_activity) - 1
+    slots = np.full(m, -1, dtype=np.int64)
+    for j in range(m):
+        c = cells[j]
+        total = window_cum[c, width - 1]
+        target = u_home[j] * total
+        pick = 0
+        for w in range(width):
+            if target >= window_cum[c, w]:
+                pick += 1
+        home = window_cells[c, min(pick, width - 1)]
+        start, stop = cell_start[home], cell_start[home + 1]
+        low = cum_activity[start]
+        wanted = low + u_resident[j] * (cum_activity[stop] - low)
+        if total > 0 and stop > start:
+            slot = last_at_or_below(cum_activity, wanted, start, max(stop, start + 1))
+            slots[j] = min(slot, n_residents - 1)
+    return slots
+
+
+@njit(cache=True)
+def _grown(values: np.ndarray) -> np.ndarray:
+    """A copy twice as long (the first half ``values``)."""
+    longer = np.empty(2 * len(values), dtype=values.dtype)
+    longer[: len(values)] = values
+    return longer
