@@ -30,6 +30,7 @@ import numpy as np
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import NO_CHANNEL, Access, Channel, Role
 from model.sim.channels import ChannelRules
+from model.sim.decision_kernels import ResidentWeights, WorkerWeights
 
 if TYPE_CHECKING:
     from model.sim.workforce import WorkerTable
@@ -145,6 +146,10 @@ class WorkerChannelTable:
         # with the offices closed, the same less the channels of office hours
         self._office_closed = self._office_open.copy()
         self._office_closed[:, self.rules.office_hours_only] = False
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n_workers, n_channels) the channels of every worker, offices open and closed."""
+        return self._office_open, self._office_closed
 
     def of(self, slots: np.ndarray, office_open: bool | np.ndarray) -> np.ndarray:
         """(len(slots), n_channels) the channels these workers can use.
@@ -267,6 +272,44 @@ class ReportDecision:
             + self.reward_term(reward)
         )
         return utility, cost
+
+    def worker_weights(self) -> WorkerWeights:
+        """The weights of a worker's decision, for :func:`decision_kernels.worker_choices`."""
+        b = self.b
+        recall = b.shift_end_recall
+        return WorkerWeights(
+            intercept=float(b.worker_intercept),
+            motivation=float(b.motivation),
+            motivation_kept=float(self.motivation_kept),
+            belonging=float(b.belonging),
+            trust=float(b.trust),
+            severity=float(b.severity),
+            registered=float(b.registered),
+            role=float(b.role),
+            role_match=float(b.role_match),
+            honours=float(b.honours),
+            honours_on=bool(self.honours_on),
+            security=float(b.security),
+            cost_per_yuan=float(b.cost_per_yuan),
+            scale_yuan=float(b.channel_choice_scale_yuan),
+            recall_positive=bool(recall > 0),
+            # np.log, as the plain form takes it (0 stands in where it is not used)
+            log_recall=float(np.log(recall)) if recall > 0 else 0.0,
+            off_shift_minute_value=float(self.off_shift_minute_value),
+        )
+
+    def resident_weights(self) -> ResidentWeights:
+        """The weights of a resident's decision, for :func:`decision_kernels.resident_choices`."""
+        b = self.b
+        return ResidentWeights(
+            intercept=float(b.resident_intercept),
+            propensity=float(b.resident_propensity),
+            trust=float(b.trust),
+            severity=float(b.severity),
+            cost_per_yuan=float(b.cost_per_yuan),
+            scale_yuan=float(b.channel_choice_scale_yuan),
+            minute_value=float(self.resident_minute_value),
+        )
 
     def reward_term(self, reward: np.ndarray) -> np.ndarray:
         """Logit shift of an expected reward (yuan), bounded by the evidence.

@@ -31,6 +31,7 @@ import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
 from model.config.people import StaffConfig
+from model.sim import decision_kernels
 from model.sim.channels import ChannelRules
 from model.sim.decision_tables import (
     ChangedAgents,
@@ -115,6 +116,10 @@ class Perception:
         self.open_channels.refresh(workforce)
         self._channels = np.arange(len(rules.minutes))
         self.office_hours_of_week = office_hours_of_week
+        self._worker_weights = decision.worker_weights()
+        self._resident_weights = decision.resident_weights()
+        self._office_hours_only = np.zeros(len(rules.minutes), dtype=bool)
+        self._office_hours_only[rules.office_hours_only] = True
 
     # ------------------------------------------------------------------ terms
 
@@ -352,6 +357,9 @@ class Perception:
     ) -> None:
         """Decide ``rows`` of ``det`` with the state of now, writing into ``expected``.
 
+        Compiled (:mod:`model.sim.decision_kernels`): the same choices as
+        :meth:`_worker_choices` and :meth:`_resident_choices`, bit for bit.
+
         Args:
             det: the detections.
             when: time of each detection, hours.
@@ -362,17 +370,57 @@ class Perception:
             draws: the decision draws of ``det``'s rows.
             expected: the decisions to write (channel, later, shift_end).
         """
-        per_row = np.ndim(office_open) > 0
-        mine = rows[det.observer[rows] < len(WORKER_KINDS)]
+        open_at = np.broadcast_to(np.asarray(office_open, dtype=bool), (len(det),))
+        observer = det.observer[rows]
+        wf, res, log, rules = self.workforce, self.residents, self.issues, self.rules
+        mine = rows[observer < len(WORKER_KINDS)]
         if len(mine):
-            open_now = office_open[mine] if per_row else office_open
             expected.channel[mine], expected.later[mine], expected.shift_end[mine] = (
-                self._worker_choices(mine, det, when, open_now, shifts, reward, draws.take(mine))
+                decision_kernels.worker_choices(
+                    det.slot[mine],
+                    det.issue[mine],
+                    det.hour[mine],
+                    when[mine],
+                    open_at[mine],
+                    draws.decide[mine],
+                    draws.channel[mine],
+                    wf.kind,
+                    wf.motivation,
+                    wf.belonging,
+                    wf.trust,
+                    wf.registered,
+                    wf.insured,
+                    wf.role,
+                    shifts.end,
+                    *self.open_channels.tables(),
+                    log.type,
+                    log.severity,
+                    self.role_match,
+                    self.decision.reward_term(reward),
+                    self.decision.pressure,
+                    rules.minutes,
+                    self.office_hours_of_week,
+                    self._worker_weights,
+                )
             )
-        mine = rows[det.observer[rows] == Observer.RESIDENT]
+        mine = rows[observer == Observer.RESIDENT]
         if len(mine):
-            open_now = office_open[mine] if per_row else office_open
-            expected.channel[mine] = self._resident_choices(det, mine, open_now, draws.take(mine))
+            expected.channel[mine] = decision_kernels.resident_choices(
+                det.slot[mine],
+                det.issue[mine],
+                open_at[mine],
+                draws.decide[mine],
+                draws.channel[mine],
+                res.propensity,
+                res.trust,
+                res.adopted_mini_program,
+                log.severity,
+                rules.open_residents,
+                self._office_hours_only,
+                int(Channel.MINI_PROGRAM),
+                rules.minutes,
+                self._resident_weights,
+            )
 
     def decide(
         self,

@@ -1,0 +1,309 @@
+"""The report decisions of a day's plan, compiled: each noticing agent's choice, row by row.
+
+:meth:`model.sim.perception.Perception.expect` (the day's plan) and
+:meth:`~model.sim.perception.Perception.decide_planned` (rows decided anew within the day)
+call these. They decide exactly as :class:`model.sim.decisions.ReportDecision` does on whole
+arrays (the plain form :meth:`~model.sim.perception.Perception.decide` uses), bit for bit:
+the same terms added in the same order, numpy's ``logaddexp`` and ``clip`` written out, and
+``exp``/``log`` from the same C library numpy calls for float64 on these machines
+(``tests/sim/test_dayplan.py`` and ``tests/sim/test_decisions.py`` hold them to it). The
+model is the one described in :mod:`model.sim.decisions`:
+
+- :func:`worker_choices`: a worker reports now (over the channels open now, valued at his
+  time pressure), at the end of his shift (the channels open then, valued off shift, times
+  the recall) or never: a logit over the three, then a logit on cost (Gumbel-max) for the
+  channel of a report filed now.
+- :func:`resident_choices`: a resident reports with probability ``sigmoid(u - cost)``, then
+  chooses the channel the same way.
+
+Arrays and numbers only (numba compiles them, cached on disk beside this file); the caller
+hands over the agents' tables whole and the rows to decide, so a batch is one call.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from model.config.codes import NO_CHANNEL, Role
+from model.sim.compiled_arithmetic import numpy_sum
+
+_LOG_2 = 0.693147180559945309417232121458176568  # numpy's NPY_LOGE2
+
+
+class WorkerWeights(NamedTuple):
+    """The logit weights of a worker's decision (:meth:`ReportDecision.worker_terms`)."""
+
+    intercept: float
+    motivation: float
+    motivation_kept: float
+    belonging: float
+    trust: float
+    severity: float
+    registered: float
+    role: float
+    role_match: float
+    honours: float
+    honours_on: bool
+    security: float
+    cost_per_yuan: float
+    scale_yuan: float
+    recall_positive: bool
+    log_recall: float
+    off_shift_minute_value: float
+
+
+class ResidentWeights(NamedTuple):
+    """The logit weights of a resident's decision (:meth:`ReportDecision.resident_terms`)."""
+
+    intercept: float
+    propensity: float
+    trust: float
+    severity: float
+    cost_per_yuan: float
+    scale_yuan: float
+    minute_value: float
+
+
+@njit(cache=True)
+def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> float:
+    """:func:`model.sim.decisions.expected_cost` of one reporter: a smooth minimum, yuan.
+
+    Args:
+        cost: (n_channels,) cost of each channel, yuan.
+        available: (n_channels,) the channel is open.
+        scale: logit scale, yuan.
+
+    Returns:
+        ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
+        ``low`` their lowest cost; ``inf`` where none is open.
+    """
+    low = math.inf
+    for c in range(len(cost)):
+        if available[c] and cost[c] < low:
+            low = cost[c]
+    shift = low if math.isfinite(low) else 0.0
+    terms = np.empty(len(cost))
+    for c in range(len(cost)):
+        open_cost = cost[c] if available[c] else math.inf
+        terms[c] = math.exp(-(open_cost - shift) / scale)
+    total = numpy_sum(terms, 0, len(cost))
+    if total > 0:
+        return low - scale * math.log(total)
+    return math.inf
+
+
+@njit(cache=True)
+def choose_channel(cost: np.ndarray, available: np.ndarray, scale: float, u: np.ndarray) -> int:
+    """:func:`model.sim.decisions.choose_channel` of one reporter: Gumbel-max on cost.
+
+    Returns:
+        The open channel with the highest ``-cost / scale + gumbel`` (the first of equal
+        ones), ``NO_CHANNEL`` where none is open.
+    """
+    best, best_score = NO_CHANNEL, -math.inf
+    for c in range(len(cost)):
+        if not available[c]:
+            continue
+        clipped = min(max(u[c], 1e-300), 1.0 - 1e-16)
+        score = -cost[c] / scale + -math.log(-math.log(clipped))
+        if best == NO_CHANNEL or score > best_score:
+            best, best_score = c, score
+    return best
+
+
+@njit(cache=True)
+def logaddexp(x: float, y: float) -> float:
+    """``np.logaddexp`` (numpy's ``npy_logaddexp``, step for step)."""
+    if x == y:
+        return x + _LOG_2
+    tmp = x - y
+    if tmp > 0:
+        return x + math.log1p(math.exp(-tmp))
+    if tmp <= 0:
+        return y + math.log1p(math.exp(tmp))
+    return tmp  # NaN
+
+
+@njit(cache=True)
+def worker_choices(
+    slot: np.ndarray,
+    issue: np.ndarray,
+    hour_index: np.ndarray,
+    when: np.ndarray,
+    office_open: np.ndarray,
+    u_decide: np.ndarray,
+    u_channel: np.ndarray,
+    kind: np.ndarray,
+    motivation: np.ndarray,
+    belonging: np.ndarray,
+    trust: np.ndarray,
+    registered: np.ndarray,
+    insured: np.ndarray,
+    role: np.ndarray,
+    shift_end_hour: np.ndarray,
+    open_with_office: np.ndarray,
+    open_without_office: np.ndarray,
+    issue_type: np.ndarray,
+    severity: np.ndarray,
+    role_match: np.ndarray,
+    reward_logit: np.ndarray,
+    pressure: np.ndarray,
+    minutes: np.ndarray,
+    office_hours_of_week: np.ndarray,
+    weights: WorkerWeights,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each noticing worker's one decision: report now, at the end of his shift, or never.
+
+    Args:
+        slot: (m,) per row to decide: the worker's slot.
+        issue: (m,) the issue noticed.
+        hour_index: (m,) the hour of the noticing, hours since the start.
+        when: (m,) the time of the noticing, hours since the start.
+        office_open: (m,) the offices are open in that hour.
+        u_decide: (m,) the row's keyed uniform of the decision.
+        u_channel: (m, n_channels) its keyed uniforms of the channel.
+        kind: (n_workers,) the worker table by slot: kind.
+        motivation: (n_workers,) intrinsic motivation, share 0-1.
+        belonging: (n_workers,) belonging, share 0-1.
+        trust: (n_workers,) trust that reports get fixed, share 0-1.
+        registered: (n_workers,) registered (报到).
+        insured: (n_workers,) socially insured.
+        role: (n_workers,) designated post (``Role`` code).
+        shift_end_hour: (n_workers,) today's shift end, hour of day (NaN: off today).
+        open_with_office: (n_workers, n_channels) the channels each worker can use with the
+            offices open (:class:`model.sim.decisions.WorkerChannelTable`).
+        open_without_office: (n_workers, n_channels) the same with the offices closed.
+        issue_type: (n_issues,) the issue log by issue: type.
+        severity: (n_issues,) severity, share 0-1.
+        role_match: (n_roles, n_issue_types) the post targets the issue type.
+        reward_logit: (n_issue_types,) the logit shift of the expected reward.
+        pressure: (n_kinds,) yuan a worker of each kind loses per minute away from work.
+        minutes: (n_channels,) minutes to file on each channel.
+        office_hours_of_week: (168,) the offices are open in each hour of the week.
+        weights: the decision's weights.
+
+    Returns:
+        ``(channel_now, later, shift_end)`` per row: the channel of a report filed now
+        (``NO_CHANNEL``: none now), whether he reports at the end of his shift instead,
+        and when that is (hours since the start, never before the noticing).
+    """
+    w = weights
+    m, n_channels = len(slot), len(minutes)
+    channel = np.full(m, NO_CHANNEL, dtype=np.int64)
+    later = np.zeros(m, dtype=np.bool_)
+    shift_end = np.empty(m)
+    cost_now = np.empty(n_channels)
+    cost_later = np.empty(n_channels)
+    for c in range(n_channels):
+        cost_later[c] = minutes[c] * w.off_shift_minute_value
+    for j in range(m):
+        s, i = slot[j], issue[j]
+        k, t = kind[s], issue_type[i]
+        utility = (
+            w.intercept
+            + w.motivation * motivation[s] * w.motivation_kept
+            + w.belonging * belonging[s]
+            + w.trust * trust[s]
+            + w.severity * severity[i]
+            + w.registered * (1.0 if registered[s] else 0.0)
+            + w.role * (1.0 if role[s] != Role.NONE else 0.0)
+            + w.role_match * (1.0 if role_match[role[s], t] else 0.0)
+            + w.honours * (1.0 if registered[s] and w.honours_on else 0.0)
+            + w.security * (1.0 if insured[s] else 0.0)
+            + reward_logit[t]
+        )
+        for c in range(n_channels):
+            cost_now[c] = minutes[c] * pressure[k]
+        end_of_day = shift_end_hour[s]
+        day_start = (hour_index[j] // 24) * 24.0
+        shift_end[j] = max(day_start + (end_of_day if not math.isnan(end_of_day) else 0.0), when[j])
+        available_now = open_with_office[s] if office_open[j] else open_without_office[s]
+        open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
+        available_later = open_with_office[s] if open_later else open_without_office[s]
+        c_now = expected_cost(cost_now, available_now, w.scale_yuan)
+        c_later = expected_cost(cost_later, available_later, w.scale_yuan)
+        v_now = utility - w.cost_per_yuan * c_now if math.isfinite(c_now) else -math.inf
+        if math.isfinite(c_later) and w.recall_positive:
+            v_later = utility - w.cost_per_yuan * c_later + w.log_recall
+        else:
+            v_later = -math.inf
+        log_total = logaddexp(0.0, logaddexp(v_now, v_later))
+        p_now = math.exp(v_now - log_total)
+        p_later = math.exp(v_later - log_total)
+        u = u_decide[j]
+        if u < p_now:
+            channel[j] = choose_channel(cost_now, available_now, w.scale_yuan, u_channel[j])
+        later[j] = u >= p_now and u < p_now + p_later
+    return channel, later, shift_end
+
+
+@njit(cache=True)
+def resident_choices(
+    slot: np.ndarray,
+    issue: np.ndarray,
+    office_open: np.ndarray,
+    u_decide: np.ndarray,
+    u_channel: np.ndarray,
+    propensity: np.ndarray,
+    trust: np.ndarray,
+    adopted_mini_program: np.ndarray,
+    severity: np.ndarray,
+    open_residents: np.ndarray,
+    office_hours_only: np.ndarray,
+    mini_program: int,
+    minutes: np.ndarray,
+    weights: ResidentWeights,
+) -> np.ndarray:
+    """Each noticing resident's channel: she reports with ``sigmoid(u - cost)``.
+
+    Args:
+        slot: (m,) per row to decide: the resident's slot.
+        issue: (m,) the issue noticed.
+        office_open: (m,) the offices are open in the hour of the noticing.
+        u_decide: (m,) the row's keyed uniform of the decision.
+        u_channel: (m, n_channels) its keyed uniforms of the channel.
+        propensity: (n_residents,) the resident table by slot: propensity to report.
+        trust: (n_residents,) trust that reports get fixed, share 0-1.
+        adopted_mini_program: (n_residents,) would use the mini-program.
+        severity: (n_issues,) the issue log's severity, by issue, share 0-1.
+        open_residents: (n_channels,) residents may use the channel.
+        office_hours_only: (n_channels,) the channel is usable only in office hours.
+        mini_program: the mini-program's channel code (only for those who adopted it).
+        minutes: (n_channels,) minutes to file on each channel.
+        weights: the decision's weights.
+
+    Returns:
+        (m,) the chosen channel, ``NO_CHANNEL`` where she does not report.
+    """
+    w = weights
+    m, n_channels = len(slot), len(minutes)
+    channel = np.full(m, NO_CHANNEL, dtype=np.int64)
+    cost = np.empty(n_channels)
+    for c in range(n_channels):
+        cost[c] = minutes[c] * w.minute_value
+    available = np.empty(n_channels, dtype=np.bool_)
+    for j in range(m):
+        s = slot[j]
+        for c in range(n_channels):
+            available[c] = (
+                open_residents[c]
+                and (c != mini_program or adopted_mini_program[s])
+                and (office_open[j] or not office_hours_only[c])
+            )
+        utility = (
+            w.intercept
+            + w.propensity * propensity[s]
+            + w.trust * trust[s]
+            + w.severity * severity[issue[j]]
+        )
+        expected = expected_cost(cost, available, w.scale_yuan)
+        if not math.isfinite(expected):
+            continue  # no open channel: she cannot report
+        x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)
+        if u_decide[j] < 1.0 / (1.0 + math.exp(-x)):
+            channel[j] = choose_channel(cost, available, w.scale_yuan, u_channel[j])
+    return channel
