@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
+from model.sim import detection_kernels
 from model.sim.decision_tables import PlannedDetections
 from model.sim.detection import Detector
 from model.sim.issues import IssueLog
@@ -40,12 +41,15 @@ HOURS_PER_DAY = 24
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
 _RESOLVED = int(IssueStatus.RESOLVED)  # numpy compares with a plain int faster than an enum
+_OPEN = int(IssueStatus.OPEN)
+_DETECTED = int(IssueStatus.DETECTED)
 
 
 class DayPlan:
     """The detections of one day and the decisions they bring, drawn at once.
 
-    Each hour takes its own rows (:meth:`rows_at`).
+    Each hour takes its own rows (:meth:`rows_at`; :meth:`take_hour` also marks them as
+    detections).
 
     Args:
         day: the day (days since the start).
@@ -73,6 +77,33 @@ class DayPlan:
             return _NO_ROWS
         open_ = status[self.planned.detections.issue[first:end]] < _RESOLVED
         return np.flatnonzero(open_) + first
+
+    def take_hour(self, hour_index: int, log: IssueLog) -> np.ndarray:
+        """:meth:`rows_at`, each row kept marked as a detection in the issue log.
+
+        Compiled (:func:`model.sim.detection_kernels.take_hour`): an issue's first detection
+        time becomes the earliest noticing so far, and an open issue becomes detected, as
+        :meth:`model.sim.model.StreetModel.mark_detected` marks them.
+
+        Args:
+            hour_index: hours since the start (an hour of this plan's day).
+            log: the issue log (its status and first detection times are updated).
+        """
+        hour = hour_index - self.day * HOURS_PER_DAY
+        first, end = self.bounds[hour], self.bounds[hour + 1]
+        if first == end:
+            return _NO_ROWS
+        return detection_kernels.take_hour(
+            first,
+            end,
+            self.planned.detections.issue,
+            self.planned.noticed_at,
+            log.status,
+            log.times["first_detected_at"],
+            _RESOLVED,
+            _OPEN,
+            _DETECTED,
+        )
 
     def decided_at(self, keys: np.ndarray, hour_index: int, perception: Perception) -> None:
         """Workers decided about these (worker, problem) pairs in this hour (a council session).

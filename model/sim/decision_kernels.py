@@ -29,7 +29,7 @@ import numpy as np
 from numba import njit
 
 from model.config.codes import NO_CHANNEL, Role
-from model.sim.compiled_arithmetic import numpy_sum
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_sum
 
 _LOG_2 = 0.693147180559945309417232121458176568  # numpy's NPY_LOGE2
 
@@ -66,6 +66,29 @@ class ResidentWeights(NamedTuple):
     cost_per_yuan: float
     scale_yuan: float
     minute_value: float
+
+
+@njit(cache=True)
+def keyed_decision_draw(
+    state: np.uint64, hour_index: int, issue: int, observer: int, slot: int
+) -> float:
+    """The ``decide`` uniform of a noticing (:meth:`Perception.decision_draws`), one number."""
+    state = keyed_step(keyed_step(state, hour_index), issue)
+    return keyed_unit(keyed_step(keyed_step(state, observer), slot))
+
+
+@njit(cache=True)
+def keyed_channel_draws(
+    state: np.uint64, hour_index: int, issue: int, who: int, out: np.ndarray
+) -> None:
+    """The ``channel`` uniforms of a noticing, one per channel, written into ``out``.
+
+    ``who`` is the worker's slot, or ``-1 - slot`` for a resident
+    (:meth:`Perception.decision_draws`).
+    """
+    state = keyed_step(keyed_step(keyed_step(state, hour_index), issue), who)
+    for c in range(len(out)):
+        out[c] = keyed_unit(keyed_step(state, c))
 
 
 @njit(cache=True)
@@ -135,8 +158,8 @@ def worker_choices(
     hour_index: np.ndarray,
     when: np.ndarray,
     office_open: np.ndarray,
-    u_decide: np.ndarray,
-    u_channel: np.ndarray,
+    decide_state: np.uint64,
+    channel_state: np.uint64,
     kind: np.ndarray,
     motivation: np.ndarray,
     belonging: np.ndarray,
@@ -164,8 +187,10 @@ def worker_choices(
         hour_index: (m,) the hour of the noticing, hours since the start.
         when: (m,) the time of the noticing, hours since the start.
         office_open: (m,) the offices are open in that hour.
-        u_decide: (m,) the row's keyed uniform of the decision.
-        u_channel: (m, n_channels) its keyed uniforms of the channel.
+        decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
+            decision is keyed on its hour, issue, kind (observer class) and slot.
+        channel_state: the keyed state of the ``channel`` purpose: the row's uniform of each
+            channel is keyed on its hour, issue, slot and the channel.
         kind: (n_workers,) the worker table by slot: kind.
         motivation: (n_workers,) intrinsic motivation, share 0-1.
         belonging: (n_workers,) belonging, share 0-1.
@@ -198,6 +223,7 @@ def worker_choices(
     shift_end = np.empty(m)
     cost_now = np.empty(n_channels)
     cost_later = np.empty(n_channels)
+    u_channel = np.empty(n_channels)
     for c in range(n_channels):
         cost_later[c] = minutes[c] * w.off_shift_minute_value
     for j in range(m):
@@ -234,9 +260,10 @@ def worker_choices(
         log_total = logaddexp(0.0, logaddexp(v_now, v_later))
         p_now = math.exp(v_now - log_total)
         p_later = math.exp(v_later - log_total)
-        u = u_decide[j]
+        u = keyed_decision_draw(decide_state, hour_index[j], i, k, s)
         if u < p_now:
-            channel[j] = choose_channel(cost_now, available_now, w.scale_yuan, u_channel[j])
+            keyed_channel_draws(channel_state, hour_index[j], i, s, u_channel)
+            channel[j] = choose_channel(cost_now, available_now, w.scale_yuan, u_channel)
         later[j] = u >= p_now and u < p_now + p_later
     return channel, later, shift_end
 
@@ -245,9 +272,11 @@ def worker_choices(
 def resident_choices(
     slot: np.ndarray,
     issue: np.ndarray,
+    hour_index: np.ndarray,
     office_open: np.ndarray,
-    u_decide: np.ndarray,
-    u_channel: np.ndarray,
+    resident: int,
+    decide_state: np.uint64,
+    channel_state: np.uint64,
     propensity: np.ndarray,
     trust: np.ndarray,
     adopted_mini_program: np.ndarray,
@@ -263,9 +292,13 @@ def resident_choices(
     Args:
         slot: (m,) per row to decide: the resident's slot.
         issue: (m,) the issue noticed.
-        office_open: (m,) the offices are open in the hour of the noticing.
-        u_decide: (m,) the row's keyed uniform of the decision.
-        u_channel: (m, n_channels) its keyed uniforms of the channel.
+        hour_index: (m,) the hour of the noticing, hours since the start.
+        office_open: (m,) the offices are open in that hour.
+        resident: the residents' observer class (a key of the decision's draw).
+        decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
+            decision is keyed on its hour, issue, observer class and slot.
+        channel_state: the keyed state of the ``channel`` purpose: the row's uniform of each
+            channel is keyed on its hour, issue, ``-1 - slot`` and the channel.
         propensity: (n_residents,) the resident table by slot: propensity to report.
         trust: (n_residents,) trust that reports get fixed, share 0-1.
         adopted_mini_program: (n_residents,) would use the mini-program.
@@ -286,6 +319,7 @@ def resident_choices(
     for c in range(n_channels):
         cost[c] = minutes[c] * w.minute_value
     available = np.empty(n_channels, dtype=np.bool_)
+    u_channel = np.empty(n_channels)
     for j in range(m):
         s = slot[j]
         for c in range(n_channels):
@@ -304,6 +338,8 @@ def resident_choices(
         if not math.isfinite(expected):
             continue  # no open channel: she cannot report
         x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)
-        if u_decide[j] < 1.0 / (1.0 + math.exp(-x)):
-            channel[j] = choose_channel(cost, available, w.scale_yuan, u_channel[j])
+        u = keyed_decision_draw(decide_state, hour_index[j], issue[j], resident, s)
+        if u < 1.0 / (1.0 + math.exp(-x)):
+            keyed_channel_draws(channel_state, hour_index[j], issue[j], -1 - s, u_channel)
+            channel[j] = choose_channel(cost, available, w.scale_yuan, u_channel)
     return channel

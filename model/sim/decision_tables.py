@@ -146,7 +146,6 @@ class PlannedDetections:
         decides: the row brings a report decision: a worker's first noticing of the
             problem, and every noticing of a resident (staff always file, workers decide
             once per problem).
-        draws: the keyed uniforms of those decisions (NaN in the rows that decide nothing).
         expected: the decisions with the state when they were planned.
     """
 
@@ -154,7 +153,6 @@ class PlannedDetections:
     noticed_at: np.ndarray
     first_noticed: np.ndarray
     decides: np.ndarray
-    draws: DecisionDraws
     expected: ExpectedDecisions
 
     def __len__(self) -> int:
@@ -167,7 +165,6 @@ class PlannedDetections:
             self.noticed_at[rows],
             self.first_noticed[rows],
             self.decides[rows],
-            self.draws.take(rows),
             self.expected.take(rows),
         )
 

@@ -240,3 +240,54 @@ def _grown(values: np.ndarray) -> np.ndarray:
     longer = np.empty(2 * len(values), dtype=values.dtype)
     longer[: len(values)] = values
     return longer
+
+
+@njit(cache=True)
+def take_hour(
+    first: int,
+    end: int,
+    issue: np.ndarray,
+    noticed_at: np.ndarray,
+    status: np.ndarray,
+    first_detected_at: np.ndarray,
+    resolved: int,
+    open_: int,
+    detected: int,
+) -> np.ndarray:
+    """An hour's rows of the day's plan, of issues still open, each marked as a detection.
+
+    The rows ``first`` to ``end - 1`` of the plan are the hour's; those of issues fixed,
+    escalated or lapsed since (status ``resolved`` or later) are dropped. Each row kept is
+    a detection: the issue's first detection time is the earliest noticing so far, and an
+    open issue becomes detected.
+
+    Args:
+        first: the hour's first row.
+        end: one past its last row.
+        issue: (n_rows,) the plan's issue of each row.
+        noticed_at: (n_rows,) when each row's noticing happened, hours since the start.
+        status: (n_issues,) the issue log's status (updated in place).
+        first_detected_at: (n_issues,) the issue log's first detection time, hours (updated
+            in place).
+        resolved: the status code from which an issue is closed (``IssueStatus.RESOLVED``).
+        open_: the status code of an issue nobody has noticed (``IssueStatus.OPEN``).
+        detected: the status code of a noticed issue (``IssueStatus.DETECTED``).
+
+    Returns:
+        The rows kept, in order.
+    """
+    rows = np.empty(end - first, dtype=np.int64)
+    kept = 0
+    for r in range(first, end):
+        if status[issue[r]] < resolved:
+            rows[kept] = r
+            kept += 1
+    for r in rows[:kept]:
+        i = issue[r]
+        when = noticed_at[r]
+        # np.fmin: NaN loses to a number
+        if when < first_detected_at[i] or math.isnan(first_detected_at[i]):
+            first_detected_at[i] = when
+        if status[i] == open_:
+            status[i] = detected
+    return rows[:kept]

@@ -345,12 +345,13 @@ class StreetModel(Model):
         day = t // 24
         if self.day_plan is None or self.day_plan.day != day:
             self.day_plan = self.plan_day(day, reward)
-        planned = self.day_plan.planned
-        rows = self.day_plan.rows_at(t, log.status)
+        rows = self.day_plan.take_hour(t, log)  # marked as detections (mark_detected)
         if len(rows) == 0:
             return ReportEvents.empty()
-        self.mark_detected(planned.detections.issue[rows], planned.noticed_at[rows])
-        return self.perception.decide_planned(planned, rows, office_open, self.shifts, reward)
+        self.recorder.count_detections(len(rows))
+        return self.perception.decide_planned(
+            self.day_plan.planned, rows, office_open, self.shifts, reward
+        )
 
     def mark_detected(self, issues: np.ndarray, when: np.ndarray) -> None:
         """Count this hour's detections (their issues, when noticed); the first detects."""

@@ -116,6 +116,8 @@ class Perception:
         self.open_channels.refresh(workforce)
         self._channels = np.arange(len(rules.minutes))
         self.office_hours_of_week = office_hours_of_week
+        self._decide_state = draws.state("decide")
+        self._channel_state = draws.state("channel")
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
         self._office_hours_only = np.zeros(len(rules.minutes), dtype=bool)
@@ -201,7 +203,6 @@ class Perception:
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
         """
-        n = len(det)
         self.changed.clear()
         decides = det.observer == Observer.RESIDENT
         first_noticed = when.copy()
@@ -216,13 +217,8 @@ class Perception:
             first_noticed[residents] = self._resident_first_notice(
                 det.slot[residents], det.issue[residents], when[residents]
             )
-        rows = np.flatnonzero(decides)
-        drawn = self.decision_draws(det.take(rows))
-        draws = DecisionDraws(np.full(n, np.nan), np.full((n, len(self._channels)), np.nan))
-        draws.decide[rows] = drawn.decide
-        draws.channel[rows] = drawn.channel
-        expected = self.expect(det, when, shifts, reward, draws, decides)
-        return PlannedDetections(det, when, first_noticed, decides, draws, expected)
+        expected = self.expect(det, when, shifts, reward, decides)
+        return PlannedDetections(det, when, first_noticed, decides, expected)
 
     def expect(
         self,
@@ -230,7 +226,6 @@ class Perception:
         when: np.ndarray,
         shifts: Shifts,
         reward: np.ndarray,
-        draws: DecisionDraws,
         decides: np.ndarray,
     ) -> ExpectedDecisions:
         """The decisions these detections would bring with the agents' state as it is now.
@@ -244,7 +239,6 @@ class Perception:
             when: time of each detection, hours.
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
-            draws: :meth:`decision_draws` of ``det`` (of the rows that decide).
             decides: the rows that bring a decision; staff rows file on patrol, other
                 rows file nothing.
         """
@@ -262,7 +256,7 @@ class Perception:
         )
         rows = np.flatnonzero(decides)
         office_open = self.offices_open(det.hour)
-        self._choose(det, when, rows, office_open, shifts, reward, draws, expected)
+        self._choose(det, when, rows, office_open, shifts, reward, expected)
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         expected.trust[mine] = self.workforce.trust[det.slot[mine]]
         expected.belonging[mine] = self.workforce.belonging[det.slot[mine]]
@@ -299,7 +293,7 @@ class Perception:
         if len(deciding):
             stale = self._stale(det, deciding, expected, reward)
             if len(stale):
-                self._choose(det, when, stale, office_open, shifts, reward, planned.draws, expected)
+                self._choose(det, when, stale, office_open, shifts, reward, expected)
             later = deciding[expected.later[deciding]]
             if len(later):
                 self._plan_end_of_shift(det, later, expected.shift_end[later], when)
@@ -352,13 +346,13 @@ class Perception:
         office_open: bool | np.ndarray,
         shifts: Shifts,
         reward: np.ndarray,
-        draws: DecisionDraws,
         expected: ExpectedDecisions,
     ) -> None:
         """Decide ``rows`` of ``det`` with the state of now, writing into ``expected``.
 
         Compiled (:mod:`model.sim.decision_kernels`): the same choices as
-        :meth:`_worker_choices` and :meth:`_resident_choices`, bit for bit.
+        :meth:`_worker_choices` and :meth:`_resident_choices` make with the draws of
+        :meth:`decision_draws`, bit for bit (the kernels draw the same keyed uniforms).
 
         Args:
             det: the detections.
@@ -367,7 +361,6 @@ class Perception:
             office_open: the offices are open (one value, or one per row of ``det``).
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report, yuan.
-            draws: the decision draws of ``det``'s rows.
             expected: the decisions to write (channel, later, shift_end).
         """
         open_at = np.broadcast_to(np.asarray(office_open, dtype=bool), (len(det),))
@@ -382,8 +375,8 @@ class Perception:
                     det.hour[mine],
                     when[mine],
                     open_at[mine],
-                    draws.decide[mine],
-                    draws.channel[mine],
+                    self._decide_state,
+                    self._channel_state,
                     wf.kind,
                     wf.motivation,
                     wf.belonging,
@@ -408,9 +401,11 @@ class Perception:
             expected.channel[mine] = decision_kernels.resident_choices(
                 det.slot[mine],
                 det.issue[mine],
+                det.hour[mine],
                 open_at[mine],
-                draws.decide[mine],
-                draws.channel[mine],
+                int(Observer.RESIDENT),
+                self._decide_state,
+                self._channel_state,
                 res.propensity,
                 res.trust,
                 res.adopted_mini_program,

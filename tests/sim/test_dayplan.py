@@ -215,7 +215,7 @@ def with_expected(now: PlannedDetections, **changed) -> PlannedDetections:
         **{f: np.array(changed.get(f, getattr(now.expected, f)), copy=True) for f in fields}
     )
     return PlannedDetections(
-        now.detections, now.noticed_at, now.first_noticed, now.decides, now.draws, expected
+        now.detections, now.noticed_at, now.first_noticed, now.decides, expected
     )
 
 
