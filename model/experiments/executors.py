@@ -75,9 +75,14 @@ FAIL_ARM_VARIABLE = "STREETWISE_FAIL_ARM"
 START_METHODS: tuple[str, ...] = ("forkserver", "spawn")
 """Start methods the process executor accepts; ``fork`` is refused (unsafe with threads)."""
 
-FORKSERVER_PRELOAD: tuple[str, ...] = ("model.experiments.executors", "model.sim.model")
-"""Modules the forkserver imports before forking workers: the worker function's module and
-the model stack (Mesa, numpy, pandas, pyarrow, scipy, the configuration layer)."""
+FORKSERVER_PRELOAD: tuple[str, ...] = (
+    "model.experiments.executors",
+    "model.sim.model",
+    "model.experiments.forkserver_preload",
+)
+"""Modules the forkserver imports before forking workers: the worker function's module, the
+model stack (Mesa, numpy, pandas, pyarrow, scipy, the configuration layer) and the compiled
+kernels, loaded by a two-day run (:mod:`model.experiments.forkserver_preload`)."""
 
 _forkserver_source: str | None = None
 """:func:`model_source_sha256` when this process's forkserver was started by a pool (None:

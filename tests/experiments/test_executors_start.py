@@ -36,6 +36,19 @@ needs_forkserver = pytest.mark.skipif(not HAS_FORKSERVER, reason="no forkserver 
 # Evaluated in a worker by the builtin eval (picklable by reference, imports nothing):
 # whether Mesa is already imported when the first task arrives.
 MESA_LOADED = "__import__('sys').modules.__contains__('mesa')"
+# ... and how many signatures of the model's main compiled kernels are loaded then.
+KERNELS = (
+    ("model.sim.detection_kernels", "notice_hits"),
+    ("model.sim.detection_kernels", "pick_workers"),
+    ("model.sim.detection_kernels", "pick_residents"),
+    ("model.sim.detection_kernels", "take_hour"),
+    ("model.sim.decision_kernels", "worker_choices"),
+    ("model.sim.decision_kernels", "resident_choices"),
+)
+KERNELS_LOADED = (
+    "[len(getattr(__import__(module, fromlist=['_']), name).signatures)"
+    f" for module, name in {KERNELS!r}]"
+)
 
 
 def _tasks(days: int = 2, seeds: tuple[int, ...] = (11, 12)) -> list[RunTask]:
@@ -90,6 +103,16 @@ def test_forkserver_workers_start_with_the_model_stack_imported():
     described = ProcessExecutor(workers=1, start_method="forkserver").describe()
     assert described["forkserver_preload"] == list(FORKSERVER_PRELOAD)
     assert "model.sim.model" in FORKSERVER_PRELOAD
+
+
+@needs_forkserver
+def test_forkserver_workers_start_with_the_compiled_kernels_loaded():
+    """The server's two-day run loads every kernel; a forked worker inherits them ready."""
+    assert "model.experiments.forkserver_preload" in FORKSERVER_PRELOAD
+    loaded = _first_task_result("forkserver", KERNELS_LOADED)
+    assert all(count >= 1 for count in loaded), dict(zip(KERNELS, loaded, strict=True))
+    # a spawned worker has none until it runs a model
+    assert _first_task_result("spawn", KERNELS_LOADED) == [0] * len(KERNELS)
 
 
 @needs_forkserver
