@@ -397,3 +397,47 @@ def test_the_channels_a_worker_can_use_are_worked_out_anew_every_midnight() -> N
         assert np.array_equal(mixed[per_row], perception.open_channels.of(slots, True)[per_row])
         assert np.array_equal(mixed[~per_row], perception.open_channels.of(slots, False)[~per_row])
     assert (wf.registered != registered_before).any()  # the state did change meanwhile
+
+
+def test_take_hour_keeps_the_open_issues_rows_and_marks_them_as_mark_detected_does(
+    small_config,
+) -> None:
+    """The compiled take of an hour equals rows_at followed by mark_detected, issue log and all."""
+    model = StreetModel(small_config, seed=5, days=3)
+    t = 0
+    while model.day_plan is None or len(model.day_plan.planned) < 40:
+        model.step()
+        t = model.hours_elapsed
+    plan, log = model.day_plan, model.issues
+    checked = 0
+    for hour_index in range(plan.day * 24, plan.day * 24 + 24):
+        first, end = (
+            plan.bounds[hour_index - plan.day * 24],
+            plan.bounds[hour_index - plan.day * 24 + 1],
+        )
+        issues = plan.planned.detections.issue[first:end]
+        if len(issues) < 2:
+            continue
+        # one issue closed, one issue never noticed before, one with an earlier first detection
+        status, times = log.status.copy(), log.times["first_detected_at"].copy()
+        status[issues] = IssueStatus.OPEN
+        status[issues[0]] = IssueStatus.RESOLVED
+        times[issues[-1]] = -1.0
+        times[issues[1]] = np.nan
+        expected_status, expected_times = status.copy(), times.copy()
+        rows = plan.rows_at(hour_index, expected_status)
+        np.fmin.at(
+            expected_times, plan.planned.detections.issue[rows], plan.planned.noticed_at[rows]
+        )
+        marked = plan.planned.detections.issue[rows]
+        expected_status[marked[expected_status[marked] == IssueStatus.OPEN]] = IssueStatus.DETECTED
+        log.status[:], log.times["first_detected_at"][:] = status, times
+        taken = plan.take_hour(hour_index, log)
+        assert np.array_equal(taken, rows)
+        assert first not in taken.tolist()  # the closed issue's rows are dropped
+        assert np.array_equal(log.status, expected_status)
+        assert np.array_equal(log.times["first_detected_at"], expected_times, equal_nan=True)
+        assert (log.status[marked] == IssueStatus.DETECTED).all()
+        checked += 1
+    assert checked >= 3
+    assert t > 0
