@@ -269,6 +269,53 @@ def worker_choices(
 
 
 @njit(cache=True)
+def end_of_shift_channels(
+    slot: np.ndarray,
+    issue: np.ndarray,
+    when: np.ndarray,
+    hour_index: int,
+    open_with_office: np.ndarray,
+    open_without_office: np.ndarray,
+    office_hours_of_week: np.ndarray,
+    cost: np.ndarray,
+    scale: float,
+    channel_state: np.uint64,
+) -> np.ndarray:
+    """The channel of each end-of-shift report due in an hour (:meth:`Perception.due`).
+
+    Over the channels open to the worker at the report's time, valued off shift, by a logit
+    on cost; the uniforms are keyed on ``-1 - hour_index``, the issue, the slot and the
+    channel.
+
+    Args:
+        slot: (m,) the reporting workers' slots.
+        issue: (m,) the issues reported.
+        when: (m,) when each report is filed (the end of the shift), hours since the start.
+        hour_index: the hour, hours since the start.
+        open_with_office: (n_workers, n_channels) the channels each worker can use with the
+            offices open.
+        open_without_office: (n_workers, n_channels) the same with the offices closed.
+        office_hours_of_week: (168,) the offices are open in each hour of the week.
+        cost: (n_channels,) the cost of each channel off shift, yuan.
+        scale: the logit scale, yuan.
+        channel_state: the keyed state of the ``channel`` purpose.
+
+    Returns:
+        (m,) the channel of each report, ``NO_CHANNEL`` where none is open.
+    """
+    m = len(slot)
+    channel = np.empty(m, dtype=np.int64)
+    u = np.empty(len(cost))
+    for j in range(m):
+        s = slot[j]
+        open_then = office_hours_of_week[np.int64(math.floor(when[j])) % 168]
+        available = open_with_office[s] if open_then else open_without_office[s]
+        keyed_channel_draws(channel_state, -1 - hour_index, issue[j], s, u)
+        channel[j] = choose_channel(cost, available, scale, u)
+    return channel
+
+
+@njit(cache=True)
 def resident_choices(
     slot: np.ndarray,
     issue: np.ndarray,

@@ -43,7 +43,6 @@ from model.sim.decision_tables import (
 from model.sim.decisions import (
     ReportDecision,
     WorkerChannelTable,
-    choose_channel,
     resident_channels,
 )
 from model.sim.detection import Detections
@@ -118,6 +117,7 @@ class Perception:
         self.office_hours_of_week = office_hours_of_week
         self._decide_state = draws.state("decide")
         self._channel_state = draws.state("channel")
+        self._off_shift_cost = decision.off_shift_cost(1)[0]
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
         self._office_hours_only = np.zeros(len(rules.minutes), dtype=bool)
@@ -574,15 +574,18 @@ class Perception:
         issues = np.array([d[1] for d in due], dtype=np.int64)
         slots = np.array([d[2] for d in due], dtype=np.int64)
         noticed = np.array([d[3] for d in due])
-        available = self.open_channels.of(slots, self.offices_open(np.floor(when)))
-        u = self.draws.uniform(
-            "channel", -1 - hour_index, issues[:, None], slots[:, None], self._channels[None, :]
-        )
-        channel = choose_channel(
-            self.decision.off_shift_cost(len(due)),
-            available,
+        # the logit on cost over the channels open then (compiled: choose_channel with the
+        # keyed uniforms of (-1 - hour, issue, slot, channel), bit for bit)
+        channel = decision_kernels.end_of_shift_channels(
+            slots,
+            issues,
+            when,
+            hour_index,
+            *self.open_channels.tables(),
+            self.office_hours_of_week,
+            self._off_shift_cost,
             self.decision.b.channel_choice_scale_yuan,
-            u,
+            self._channel_state,
         )
         keep = channel != NO_CHANNEL
         return ReportEvents(

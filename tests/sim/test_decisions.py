@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.config.codes import CHANNELS, NO_CHANNEL, Channel
+from model.sim import decision_kernels
 from model.sim.channels import channel_rules
 from model.sim.decisions import (
     ReportDecision,
@@ -22,6 +23,7 @@ from model.sim.decisions import (
 )
 from model.sim.levers import points_scheme
 from model.sim.model import build_decision
+from model.sim.streams import KeyedDraws
 
 NC = len(CHANNELS)
 HOT, MINI, STATION, IN_PERSON, PATROL = Channel
@@ -493,3 +495,37 @@ def test_more_motivation_more_reports() -> None:
     # and everyone who reports at all at low motivation also reports at high
     assert np.all(high[low])
     assert np.all((high | high_later)[low | low_later])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), hour=st.integers(0, 20_000), scale=st.floats(0.5, 20.0))
+def test_compiled_end_of_shift_channels_equal_the_numpy_choice(seed, hour, scale) -> None:
+    """The compiled channel choice of end-of-shift reports: numpy's, with the same draws."""
+    rng = np.random.default_rng(seed)
+    n_workers, m = 30, 25
+    with_office = rng.random((n_workers, NC)) < 0.6
+    without_office = with_office & (rng.random((n_workers, NC)) < 0.7)
+    week = rng.random(168) < 0.4
+    cost = rng.uniform(0.0, 12.0, NC)
+    slots = rng.integers(0, n_workers, m)
+    issues = rng.integers(0, 5_000, m)
+    when = hour + rng.random(m) * 3.0
+    draws = KeyedDraws(int(rng.integers(0, 2**63)))
+    open_then = week[np.floor(when).astype(np.int64) % 168]
+    available = np.where(open_then[:, None], with_office[slots], without_office[slots])
+    u = draws.uniform("channel", -1 - hour, issues[:, None], slots[:, None], np.arange(NC)[None])
+    expected = choose_channel(np.repeat(cost[None], m, axis=0), available, scale, u)
+    got = decision_kernels.end_of_shift_channels(
+        slots,
+        issues,
+        when,
+        hour,
+        with_office,
+        without_office,
+        week,
+        cost,
+        scale,
+        draws.state("channel"),
+    )
+    assert np.array_equal(got, expected)
+    assert (got == NO_CHANNEL).sum() == (~available.any(axis=1)).sum()
