@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from conftest import make_config, rules_of
+from conftest import every_lever_on, make_config, rules_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.config.codes import CHANNELS, NO_CHANNEL, Channel
+from model.config.codes import CHANNELS, NO_CHANNEL, Channel, Observer
 from model.sim import decision_kernels
 from model.sim.channels import channel_rules
 from model.sim.decisions import (
@@ -529,3 +529,65 @@ def test_compiled_end_of_shift_channels_equal_the_numpy_choice(seed, hour, scale
     )
     assert np.array_equal(got, expected)
     assert (got == NO_CHANNEL).sum() == (~available.any(axis=1)).sum()
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        {},
+        {"shift_end_recall": 0.0},  # nobody reports later
+        {"shift_end_recall": 1.0, "worker_intercept": 6.0},  # nearly everybody reports
+        {"worker_intercept": -9.0, "resident_intercept": -9.0},  # nearly nobody does
+    ],
+    ids=["defaults", "no-recall", "eager", "reluctant"],
+)
+def test_compiled_choices_equal_the_numpy_choices(behaviour) -> None:
+    """Perception._choose (compiled) decides every row as the numpy form does, bit for bit.
+
+    The rows are the detections of each day's plan of the small street with every lever on
+    (eight days); the offices are open for some rows and closed for others, and the points
+    reward is on.
+    """
+    from model.sim.decision_tables import ExpectedDecisions
+    from model.sim.model import StreetModel
+
+    model = StreetModel(make_config(every_lever_on(), {"behaviour": behaviour}), seed=9, days=8)
+    reward = np.full(len(model.config.issues.types), 4.0)
+    office_rng = np.random.default_rng(0)
+    compared = {"workers": 0, "residents": 0, "reporting": 0, "later": 0}
+    while model.running:
+        model.step()
+        if model.hours_elapsed % 24 != 1:
+            continue  # the hour after midnight: a fresh plan
+        planned, perception = model.day_plan.planned, model.perception
+        det, when, n = planned.detections, planned.noticed_at, len(planned)
+        rows = np.flatnonzero(det.observer != Observer.STAFF)
+        office = office_rng.random(n) < 0.5
+        got = ExpectedDecisions(
+            np.full(n, NO_CHANNEL), np.zeros(n, bool), np.full(n, np.nan), None, None, reward, None
+        )
+        perception._choose(det, when, rows, office, model.shifts, reward, got)
+        draws = perception.decision_draws(det)
+        workers = rows[det.observer[rows] < 3]
+        channel, later, shift_end = perception._worker_choices(
+            workers, det, when, office[workers], model.shifts, reward, draws.take(workers)
+        )
+        assert np.array_equal(got.channel[workers], channel)
+        assert np.array_equal(got.later[workers], later)
+        assert np.array_equal(got.shift_end[workers], shift_end)
+        residents = rows[det.observer[rows] == Observer.RESIDENT]
+        chosen = perception._resident_choices(
+            det, residents, office[residents], draws.take(residents)
+        )
+        assert np.array_equal(got.channel[residents], chosen)
+        compared["workers"] += len(workers)
+        compared["residents"] += len(residents)
+        compared["reporting"] += int((channel != NO_CHANNEL).sum() + (chosen != NO_CHANNEL).sum())
+        compared["later"] += int(later.sum())
+    assert compared["workers"] > 300 and compared["residents"] > 30, compared
+    if behaviour.get("shift_end_recall") == 0.0:
+        assert compared["later"] == 0
+    else:
+        assert compared["later"] > 0
+    if behaviour.get("worker_intercept", 0) > 0:
+        assert compared["reporting"] + compared["later"] > 0.5 * compared["workers"]
