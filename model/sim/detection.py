@@ -395,39 +395,29 @@ class Detector:
             np.asarray(staff_on_duty, dtype=float),
             draws.state("notice"),
         )
-        slots = np.full(len(hit_issue), -1, dtype=np.int64)
-        issue = issue_idx[hit_issue]
-        hours = hour_index[hit_hour]
-        u_first = draws.uniform("pick_base", hours, issue, hit_observer)
-        u_second = draws.uniform("pick_agent", hours, issue, hit_observer)
-        mine = np.flatnonzero(hit_observer < n_kinds)
-        if len(mine):
-            kind = hit_observer[mine]
-            door = self._issue_opinion[issue[mine]].astype(np.intp)
-            order, starts = self._order_by_group()
-            slots[mine] = detection_kernels.pick_workers(
-                kind,
-                self._field_by_cell[door, kind, cells[hit_issue[mine]]],
-                hit_hour[mine],
-                counts,
-                np.asarray(online, dtype=float),
-                order,
-                starts,
-                u_first[mine],
-                u_second[mine],
-            )
-        mine = np.flatnonzero(hit_observer == Observer.RESIDENT)
-        if len(mine):
-            res = self.residents
-            slots[mine] = detection_kernels.pick_residents(
-                cells[hit_issue[mine]],
-                res.window_cells,
-                res.window_cum,
-                res.cell_start,
-                res.cum_activity,
-                u_first[mine],
-                u_second[mine],
-            )
+        order, starts = self._order_by_group()
+        res = self.residents
+        slots = detection_kernels.pick_noticers(
+            hit_hour,
+            hit_issue,
+            hit_observer,
+            issue_idx,
+            cells,
+            opinion,
+            hour_index,
+            self._field_by_cell,
+            counts,
+            np.asarray(online, dtype=float),
+            order,
+            starts,
+            res.window_cells,
+            res.window_cum,
+            res.cell_start,
+            res.cum_activity,
+            draws.state("pick_base"),
+            draws.state("pick_agent"),
+        )
+        issue, hours = issue_idx[hit_issue], hour_index[hit_hour]
         keep = (slots >= 0) | (hit_observer == Observer.STAFF)
         return Detections(
             issue=issue[keep], observer=hit_observer[keep], slot=slots[keep], hour=hours[keep]

@@ -127,6 +127,187 @@ def notice_hits(
 
 
 @njit(cache=True)
+def pick_noticers(
+    hit_hour: np.ndarray,
+    hit_issue: np.ndarray,
+    hit_observer: np.ndarray,
+    issue_idx: np.ndarray,
+    cells: np.ndarray,
+    at_the_door: np.ndarray,
+    hour_index: np.ndarray,
+    field_by_cell: np.ndarray,
+    counts: np.ndarray,
+    online: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    window_cells: np.ndarray,
+    window_cum: np.ndarray,
+    cell_start: np.ndarray,
+    cum_activity: np.ndarray,
+    base_state: np.uint64,
+    agent_state: np.uint64,
+) -> np.ndarray:
+    """The agent who made each hit of :func:`notice_hits`: a worker, a resident or staff.
+
+    Two keyed uniforms per hit (``pick_base`` and ``pick_agent``, keyed on the hour, the
+    issue and the observer class) pick a worker (:func:`pick_workers`) or a resident
+    (:func:`pick_residents`); staff are not picked one by one.
+
+    Args:
+        hit_hour: (m,) position of each hit's hour in ``hour_index``.
+        hit_issue: (m,) position of each hit's issue in ``issue_idx``.
+        hit_observer: (m,) observer class of each hit (worker kinds, residents, staff).
+        issue_idx: (n,) issue indices.
+        cells: (n,) flat cell of each issue.
+        at_the_door: (n,) the issue is an opinion, heard at the door.
+        hour_index: (n_hours,) hours since the start.
+        field_by_cell: (2, n_kinds, n_cells, n_bases) each base's passes at each cell ([0])
+            and door contacts ([1]).
+        counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
+        online: (n_workers, n_hours) share of each hour each worker is online.
+        order: (n_workers,) worker slots in order of kind and base (a stable sort).
+        starts: (n_kinds * n_bases + 1,) where each group (kind, base) starts in ``order``.
+        window_cells: (n_cells, width) the home cells within each cell's watch window.
+        window_cum: (n_cells, width) cumulative activity living in them.
+        cell_start: (n_cells + 1,) where each cell's residents start (residents by home).
+        cum_activity: (n_residents + 1,) cumulative activity of the residents, from 0.
+        base_state: the keyed state of the ``pick_base`` purpose.
+        agent_state: the keyed state of the ``pick_agent`` purpose.
+
+    Returns:
+        (m,) the slot of each hit's worker or resident; -1 for staff, and where nobody of the
+        class covers the cell.
+    """
+    m, n_kinds = len(hit_issue), counts.shape[1]
+    cum_share = cumulative_shares(online, order)
+    cum = np.empty(counts.shape[2])
+    slots = np.full(m, -1, dtype=np.int64)
+    for j in range(m):
+        h, at, observer = hit_hour[j], hit_issue[j], hit_observer[j]
+        if observer > n_kinds:
+            continue  # staff
+        key = keyed_step(keyed_step(base_state, hour_index[h]), issue_idx[at])
+        u_first = keyed_unit(keyed_step(key, observer))
+        key = keyed_step(keyed_step(agent_state, hour_index[h]), issue_idx[at])
+        u_second = keyed_unit(keyed_step(key, observer))
+        if observer < n_kinds:
+            door = 1 if at_the_door[at] else 0
+            slots[j] = pick_worker(
+                observer,
+                field_by_cell[door, observer, cells[at]],
+                counts[h, observer],
+                cum_share[h],
+                order,
+                starts,
+                u_first,
+                u_second,
+                cum,
+            )
+        else:
+            slots[j] = pick_resident(
+                cells[at], window_cells, window_cum, cell_start, cum_activity, u_first, u_second
+            )
+    return slots
+
+
+@njit(cache=True)
+def cumulative_shares(online: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each hour's cumulative share of the hour online, workers in ``order``, from 0.
+
+    Args:
+        online: (n_workers, n_hours) share of each hour each worker is online.
+        order: (n_workers,) worker slots in order of kind and base.
+
+    Returns:
+        (n_hours, n_workers + 1), added left to right as ``np.cumsum`` adds.
+    """
+    n_workers, n_hours = online.shape
+    cum_share = np.zeros((n_hours, n_workers + 1))
+    for h in range(n_hours):
+        total = 0.0
+        for w in range(n_workers):
+            total += online[order[w], h]
+            cum_share[h, w + 1] = total
+    return cum_share
+
+
+@njit(cache=True)
+def pick_worker(
+    kind: int,
+    field: np.ndarray,
+    counts: np.ndarray,
+    cum_share: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    u_base: float,
+    u_worker: float,
+    cum: np.ndarray,
+) -> int:
+    """The online worker of ``kind`` who noticed an issue (see :func:`pick_workers`).
+
+    Args:
+        kind: the worker kind.
+        field: (n_bases,) the passes (or door contacts) of each base at the issue's cell.
+        counts: (n_bases,) online workers of the kind per base, this hour.
+        cum_share: (n_workers + 1,) this hour's cumulative share online, in ``order``.
+        order: (n_workers,) worker slots in order of kind and base.
+        starts: (n_kinds * n_bases + 1,) where each group starts in ``order``.
+        u_base: the uniform for the base community.
+        u_worker: the uniform for the worker.
+        cum: (n_bases,) scratch space.
+
+    Returns:
+        The worker's slot, -1 where nobody of the kind covers the cell.
+    """
+    n_bases = len(field)
+    running = 0.0
+    for b in range(n_bases):
+        running += counts[b] * field[b]
+        cum[b] = running
+    target = u_base * cum[n_bases - 1]
+    base = 0
+    for b in range(n_bases):
+        if target >= cum[b]:
+            base += 1
+    group = kind * n_bases + min(base, n_bases - 1)
+    lo, hi = starts[group], starts[group + 1]
+    low = cum_share[lo]
+    share = cum_share[hi] - low
+    if hi > lo and share > 0:
+        pick = last_at_or_below(cum_share, low + u_worker * share, lo, hi)
+        return order[max(pick, 0)]
+    return -1
+
+
+@njit(cache=True)
+def pick_resident(
+    cell: int,
+    window_cells: np.ndarray,
+    window_cum: np.ndarray,
+    cell_start: np.ndarray,
+    cum_activity: np.ndarray,
+    u_home: float,
+    u_resident: float,
+) -> int:
+    """The resident who noticed an issue at ``cell`` (see :func:`pick_residents`)."""
+    width = window_cells.shape[1]
+    total = window_cum[cell, width - 1]
+    target = u_home * total
+    pick = 0
+    for w in range(width):
+        if target >= window_cum[cell, w]:
+            pick += 1
+    home = window_cells[cell, min(pick, width - 1)]
+    start, stop = cell_start[home], cell_start[home + 1]
+    if not (total > 0 and stop > start):
+        return -1
+    low = cum_activity[start]
+    wanted = low + u_resident * (cum_activity[stop] - low)
+    slot = last_at_or_below(cum_activity, wanted, start, stop)
+    return min(slot, len(cum_activity) - 2)
+
+
+@njit(cache=True)
 def pick_workers(
     kind: np.ndarray,
     field: np.ndarray,
@@ -138,7 +319,10 @@ def pick_workers(
     u_base: np.ndarray,
     u_worker: np.ndarray,
 ) -> np.ndarray:
-    """The online worker who noticed each issue.
+    """The online worker who noticed each issue (:meth:`Detector._pick_workers`).
+
+    The base community by its share of the passes at the issue's cell (or of the door
+    contacts), then a worker of that kind and base by the share of the hour each is online.
 
     Args:
         kind: (m,) worker kind of each detection.
@@ -155,37 +339,14 @@ def pick_workers(
         (m,) worker slots, -1 where no worker of that kind covers the cell or none of the
         drawn base is online.
     """
-    m, n_bases = field.shape
-    n_workers, n_hours = online.shape
-    # each hour's cumulative share of the hour online, workers in order of kind and base
-    # (added left to right, as np.cumsum adds)
-    cum_share = np.zeros((n_hours, n_workers + 1))
-    for h in range(n_hours):
-        total = 0.0
-        for w in range(n_workers):
-            total += online[order[w], h]
-            cum_share[h, w + 1] = total
-    cum = np.empty(n_bases)
-    slots = np.full(m, -1, dtype=np.int64)
-    for j in range(m):
+    cum_share = cumulative_shares(online, order)
+    cum = np.empty(field.shape[1])
+    slots = np.empty(len(kind), dtype=np.int64)
+    for j in range(len(kind)):
         h, k = hour[j], kind[j]
-        running = 0.0
-        for b in range(n_bases):
-            running += counts[h, k, b] * field[j, b]
-            cum[b] = running
-        target = u_base[j] * cum[n_bases - 1]
-        base = 0
-        for b in range(n_bases):
-            if target >= cum[b]:
-                base += 1
-        base = min(base, n_bases - 1)
-        group = k * n_bases + base
-        lo, hi = starts[group], starts[group + 1]
-        low, high = cum_share[h, lo], cum_share[h, hi]
-        share = high - low
-        if hi > lo and share > 0:
-            pick = last_at_or_below(cum_share[h], low + u_worker[j] * share, lo, hi)
-            slots[j] = order[max(pick, 0)]
+        slots[j] = pick_worker(
+            k, field[j], counts[h, k], cum_share[h], order, starts, u_base[j], u_worker[j], cum
+        )
     return slots
 
 
@@ -199,7 +360,10 @@ def pick_residents(
     u_home: np.ndarray,
     u_resident: np.ndarray,
 ) -> np.ndarray:
-    """The resident who noticed each issue (:meth:`model.sim.residents.ResidentTable.pick_watcher`).
+    """The resident who noticed each issue (:meth:`.ResidentTable.pick_watcher`).
+
+    The home cell within the watch window by the activity living there, then a resident of
+    that cell by activity.
 
     Args:
         cells: (m,) flat cell of each detected issue.
@@ -213,24 +377,11 @@ def pick_residents(
     Returns:
         (m,) resident slots, -1 where nobody lives within reach.
     """
-    m, width = len(cells), window_cells.shape[1]
-    n_residents = len(cum_activity) - 1
-    slots = np.full(m, -1, dtype=np.int64)
-    for j in range(m):
-        c = cells[j]
-        total = window_cum[c, width - 1]
-        target = u_home[j] * total
-        pick = 0
-        for w in range(width):
-            if target >= window_cum[c, w]:
-                pick += 1
-        home = window_cells[c, min(pick, width - 1)]
-        start, stop = cell_start[home], cell_start[home + 1]
-        low = cum_activity[start]
-        wanted = low + u_resident[j] * (cum_activity[stop] - low)
-        if total > 0 and stop > start:
-            slot = last_at_or_below(cum_activity, wanted, start, max(stop, start + 1))
-            slots[j] = min(slot, n_residents - 1)
+    slots = np.empty(len(cells), dtype=np.int64)
+    for j in range(len(cells)):
+        slots[j] = pick_resident(
+            cells[j], window_cells, window_cum, cell_start, cum_activity, u_home[j], u_resident[j]
+        )
     return slots
 
 
