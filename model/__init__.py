@@ -12,7 +12,9 @@ The package is layered; a layer imports only the layers below it (checked by
 - :mod:`model.config` - the scenario schema, loading, named codes, paths, errors.
 """
 
+import hashlib
 import os
+from pathlib import Path
 
 SINGLE_THREAD_ENV: dict[str, str] = {
     "OPENBLAS_NUM_THREADS": "1",
@@ -29,5 +31,35 @@ numpy is first imported through the package, so the command line, the worker pro
 
 for _name, _value in SINGLE_THREAD_ENV.items():
     os.environ.setdefault(_name, _value)
+
+
+def compiled_sources_digest(folder: Path | None = None) -> str:
+    """A digest of every module of ``folder`` (default ``model/sim``) that numba compiles.
+
+    Args:
+        folder: the folder whose ``*.py`` files are read.
+
+    Returns:
+        16 hex digits of the SHA-256 of the names and texts of the files that use ``@njit``.
+    """
+    folder = Path(__file__).parent / "sim" if folder is None else folder
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_bytes()
+        if b"@njit" in text:
+            digest.update(path.name.encode() + b"\0" + text)
+    return digest.hexdigest()[:16]
+
+
+NUMBA_CACHE_FOLDER = Path(__file__).parent / "sim" / "__pycache__" / "numba"
+"""Where numba caches the compiled kernels: one subfolder per :func:`compiled_sources_digest`.
+
+numba checks a cached kernel against its own file only, not against the compiled functions it
+calls from other files (``model/sim/compiled_arithmetic.py``), so after an edit there it
+would run the old code. Keying the cache folder on every compiled file makes an edit anywhere
+recompile everything (about 20 s, once). Set as ``NUMBA_CACHE_DIR`` before numba is first
+imported through the package, unless the user set it (worker processes inherit it)."""
+
+os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE_FOLDER / compiled_sources_digest()))
 
 __version__ = "0.1.0"

@@ -56,7 +56,7 @@ def numpy_sum(values: np.ndarray, start: int, n: int) -> float:
     segments (numba's disk cache does not take recursive functions).
     """
     if n <= 128:
-        return _block_sum(values, start, n)
+        return 0.0 + _block_sum(values, start, n)  # numpy starts from 0: -0.0 sums to +0.0
     seg_start = np.empty(64, dtype=np.int64)
     seg_n = np.empty(64, dtype=np.int64)
     stage = np.zeros(64, dtype=np.int64)  # 0: new, 1: first part summing, 2: second part
@@ -84,7 +84,7 @@ def numpy_sum(values: np.ndarray, start: int, n: int) -> float:
             continue
         depth += 1
         seg_start[depth], seg_n[depth], stage[depth] = child_start, child_n, 0
-    return last
+    return 0.0 + last
 
 
 @njit(cache=True)
