@@ -13,10 +13,12 @@ it. The model is the one described in :mod:`model.sim.detection`:
   staff: their looks), and the keyed noticing draw ``u < 1 - exp(-intensity)``. No draw is
   made where the intensity is 0 (it could not fall below it; every draw is keyed on its
   hour, issue and class, so the others are the same numbers).
-- :func:`pick_workers`: the base community by its share of the passes at the cell, then the
-  worker of that kind and base by the share of the hour each is online.
-- :func:`pick_residents`: the home cell within the watch window by activity, then the
-  resident of that cell by activity.
+- :func:`pick_noticers`: the agent of each hit, with :func:`pick_worker` (the base community
+  by its share of the passes at the cell, then the worker of that kind and base by the share
+  of the hour each is online) and :func:`pick_resident` (the home cell within the watch
+  window by activity, then the resident of that cell by activity).
+- :func:`take_hour`: an hour's rows of the day's plan, of issues still open, marked as
+  detections.
 
 Arrays only (numba compiles them, cached on disk beside this file); the caller gathers the
 inputs from the detector, the worker table and the resident table.
@@ -150,8 +152,8 @@ def pick_noticers(
     """The agent who made each hit of :func:`notice_hits`: a worker, a resident or staff.
 
     Two keyed uniforms per hit (``pick_base`` and ``pick_agent``, keyed on the hour, the
-    issue and the observer class) pick a worker (:func:`pick_workers`) or a resident
-    (:func:`pick_residents`); staff are not picked one by one.
+    issue and the observer class) pick a worker (:func:`pick_worker`) or a resident
+    (:func:`pick_resident`); staff are not picked one by one.
 
     Args:
         hit_hour: (m,) position of each hit's hour in ``hour_index``.
@@ -243,7 +245,10 @@ def pick_worker(
     u_worker: float,
     cum: np.ndarray,
 ) -> int:
-    """The online worker of ``kind`` who noticed an issue (see :func:`pick_workers`).
+    """The online worker of ``kind`` who noticed an issue (:meth:`Detector._pick_workers`).
+
+    The base community by its share of the passes at the issue's cell (or of the door
+    contacts), then a worker of that kind and base by the share of the hour each is online.
 
     Args:
         kind: the worker kind.
@@ -289,7 +294,23 @@ def pick_resident(
     u_home: float,
     u_resident: float,
 ) -> int:
-    """The resident who noticed an issue at ``cell`` (see :func:`pick_residents`)."""
+    """The resident who noticed an issue at ``cell`` (:meth:`.ResidentTable.pick_watcher`).
+
+    The home cell within the watch window by the activity living there, then a resident of
+    that cell by activity.
+
+    Args:
+        cell: the flat cell of the issue.
+        window_cells: (n_cells, width) the home cells within each cell's watch window.
+        window_cum: (n_cells, width) cumulative activity living in them.
+        cell_start: (n_cells + 1,) where each cell's residents start (residents by home).
+        cum_activity: (n_residents + 1,) cumulative activity of the residents, from 0.
+        u_home: the uniform for the home cell.
+        u_resident: the uniform for the resident.
+
+    Returns:
+        The resident's slot, -1 where nobody lives within reach.
+    """
     width = window_cells.shape[1]
     total = window_cum[cell, width - 1]
     target = u_home * total
@@ -305,84 +326,6 @@ def pick_resident(
     wanted = low + u_resident * (cum_activity[stop] - low)
     slot = last_at_or_below(cum_activity, wanted, start, stop)
     return min(slot, len(cum_activity) - 2)
-
-
-@njit(cache=True)
-def pick_workers(
-    kind: np.ndarray,
-    field: np.ndarray,
-    hour: np.ndarray,
-    counts: np.ndarray,
-    online: np.ndarray,
-    order: np.ndarray,
-    starts: np.ndarray,
-    u_base: np.ndarray,
-    u_worker: np.ndarray,
-) -> np.ndarray:
-    """The online worker who noticed each issue (:meth:`Detector._pick_workers`).
-
-    The base community by its share of the passes at the issue's cell (or of the door
-    contacts), then a worker of that kind and base by the share of the hour each is online.
-
-    Args:
-        kind: (m,) worker kind of each detection.
-        field: (m, n_bases) the passes (or door contacts) of each base at the issue's cell.
-        hour: (m,) position of each detection's hour (a row of ``counts`` and ``online``).
-        counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
-        online: (n_workers, n_hours) share of each hour each worker is online.
-        order: (n_workers,) worker slots in order of kind and base (a stable sort).
-        starts: (n_kinds * n_bases + 1,) where each group (kind, base) starts in ``order``.
-        u_base: (m,) uniforms for the base community.
-        u_worker: (m,) uniforms for the worker.
-
-    Returns:
-        (m,) worker slots, -1 where no worker of that kind covers the cell or none of the
-        drawn base is online.
-    """
-    cum_share = cumulative_shares(online, order)
-    cum = np.empty(field.shape[1])
-    slots = np.empty(len(kind), dtype=np.int64)
-    for j in range(len(kind)):
-        h, k = hour[j], kind[j]
-        slots[j] = pick_worker(
-            k, field[j], counts[h, k], cum_share[h], order, starts, u_base[j], u_worker[j], cum
-        )
-    return slots
-
-
-@njit(cache=True)
-def pick_residents(
-    cells: np.ndarray,
-    window_cells: np.ndarray,
-    window_cum: np.ndarray,
-    cell_start: np.ndarray,
-    cum_activity: np.ndarray,
-    u_home: np.ndarray,
-    u_resident: np.ndarray,
-) -> np.ndarray:
-    """The resident who noticed each issue (:meth:`.ResidentTable.pick_watcher`).
-
-    The home cell within the watch window by the activity living there, then a resident of
-    that cell by activity.
-
-    Args:
-        cells: (m,) flat cell of each detected issue.
-        window_cells: (n_cells, width) the home cells within each cell's watch window.
-        window_cum: (n_cells, width) cumulative activity living in them.
-        cell_start: (n_cells + 1,) where each cell's residents start (residents by home).
-        cum_activity: (n_residents + 1,) cumulative activity of the residents, from 0.
-        u_home: (m,) uniforms for the home cell.
-        u_resident: (m,) uniforms for the resident.
-
-    Returns:
-        (m,) resident slots, -1 where nobody lives within reach.
-    """
-    slots = np.empty(len(cells), dtype=np.int64)
-    for j in range(len(cells)):
-        slots[j] = pick_resident(
-            cells[j], window_cells, window_cum, cell_start, cum_activity, u_home[j], u_resident[j]
-        )
-    return slots
 
 
 @njit(cache=True)

@@ -16,14 +16,46 @@ import pytest
 from conftest import make_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
 from model.sim.compiled_arithmetic import keyed_step, keyed_unit, last_at_or_below, numpy_sum
-from model.sim.detection_kernels import notice_hits, pick_residents, pick_workers
+from model.sim.detection_kernels import (
+    cumulative_shares,
+    notice_hits,
+    pick_resident,
+    pick_worker,
+)
 from model.sim.model import StreetModel
 from model.sim.perception import office_open_at
 from model.sim.residents import ResidentTable
 from model.sim.streams import PURPOSES, KeyedDraws
+
+
+@njit
+def pick_workers(kind, field, hour, counts, online, order, starts, u_base, u_worker):
+    """:func:`pick_worker` for each detection, as ``pick_noticers`` calls it (one batch)."""
+    cum_share = cumulative_shares(online, order)
+    cum = np.empty(field.shape[1])
+    slots = np.empty(len(kind), dtype=np.int64)
+    for j in range(len(kind)):
+        h, k = hour[j], kind[j]
+        slots[j] = pick_worker(
+            k, field[j], counts[h, k], cum_share[h], order, starts, u_base[j], u_worker[j], cum
+        )
+    return slots
+
+
+@njit
+def pick_residents(cells, window_cells, window_cum, cell_start, cum_activity, u_home, u_resident):
+    """:func:`pick_resident` for each detection, as ``pick_noticers`` calls it."""
+    slots = np.empty(len(cells), dtype=np.int64)
+    for j in range(len(cells)):
+        slots[j] = pick_resident(
+            cells[j], window_cells, window_cum, cell_start, cum_activity, u_home[j], u_resident[j]
+        )
+    return slots
+
 
 K = len(WORKER_KINDS)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
