@@ -18,6 +18,7 @@ from scipy.special import ndtri
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
+from model.sim.shift_kernels import shift_table
 from model.sim.space import Layout
 
 HOURS = np.arange(24)
@@ -298,6 +299,9 @@ class WorkerTable:
         kind's ``shift_start_hours`` and stays online a normal number of hours (clipped to
         1-16; source: ``daily_online_hours_rider`` for riders). Shifts end at midnight.
 
+        The shifts are worked out by the compiled :func:`model.sim.shift_kernels.shift_table`,
+        which gives the numbers of the vectorised form :meth:`shifts_of`, bit for bit.
+
         Args:
             rng: the ``movement`` stream.
 
@@ -306,6 +310,35 @@ class WorkerTable:
         """
         n = len(self)
         u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n)
+        online, counts, hours, end = shift_table(
+            u_work,
+            u_start,
+            z,
+            self._work_chance,
+            self._start_offset,
+            self._n_start_options,
+            self._start_options,
+            self._from_start_hour,
+            self._hours_mean,
+            self._hours_sd,
+            self._hour_group,
+            24 * self._n_groups,
+        )
+        counts = counts.reshape(24, len(WORKER_KINDS), self.n_communities)
+        return Shifts(online=online, counts=counts, hours=hours, end=end)
+
+    def shifts_of(self, u_work: np.ndarray, u_start: np.ndarray, z: np.ndarray) -> Shifts:
+        """Today's shifts from the day's draws, vectorised (see :meth:`draw_shifts`).
+
+        The readable form of :func:`model.sim.shift_kernels.shift_table`, which the model
+        runs.
+
+        Args:
+            u_work: (n_workers,) uniforms: works today.
+            u_start: (n_workers,) uniforms: the start option.
+            z: (n_workers,) standard normals: the length of the shift.
+        """
+        n = len(self)
         # the kind's terms gathered per slot (see _kind_terms): the same comparisons and
         # arithmetic, element by element, as one pass over each kind's slots
         works = u_work < self._work_chance

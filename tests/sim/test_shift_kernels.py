@@ -1,0 +1,100 @@
+"""The compiled shifts (model/sim/shift_kernels.py) equal the vectorised form bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from model.sim.model import build_workforce
+from model.sim.space import generate_layout
+from model.sim.workforce import NEWCOMER_DRAWS, Shifts, WorkerTable
+
+ODD_SHIFTS = {"workers": {"driver": {"shift_start_hours": [0, 13, 20, 23], "online_hours_sd": 4.0}}}
+
+
+def table_for(seed: int) -> WorkerTable:
+    config = make_config(ODD_SHIFTS)
+    layout = generate_layout(
+        config.street, config.policies.stations.count, np.random.default_rng(seed)
+    )
+    return build_workforce(config, layout, np.random.default_rng(seed + 10))
+
+
+@pytest.fixture(scope="module")
+def table() -> WorkerTable:
+    return table_for(3)
+
+
+def assert_same_bits(got: Shifts, want: Shifts) -> None:
+    for name in ("online", "counts", "hours", "end"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert a.shape == b.shape and a.dtype == b.dtype, name
+        # bit for bit: NaN where NaN, and the same sign of zero
+        assert np.array_equal(a.view(np.uint64), b.view(np.uint64)), name
+
+
+def edge_draws(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draws with the edges mixed in: uniforms at 0 and next to 1, long and short shifts."""
+    rng = np.random.default_rng(seed)
+    u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n) * 3.0
+    u_work[::7] = 0.0
+    u_start[::5] = np.nextafter(1.0, 0.0)
+    u_start[1::5] = 0.0
+    z[::11] = 40.0  # clipped to 16 hours, then to midnight
+    z[1::11] = -40.0  # clipped to 1 hour
+    return u_work, u_start, z
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_draw_shifts_equals_the_vectorised_form(table: WorkerTable, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    got = table.draw_shifts(rng)
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    want = table.shifts_of(rng.random(n), rng.random(n), rng.standard_normal(n))
+    assert_same_bits(got, want)
+    assert got.counts.sum() > 0 and np.isnan(got.end).any()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_shift_table_equals_the_vectorised_form_at_the_edges(table: WorkerTable, seed) -> None:
+    draws = edge_draws(len(table), seed)
+    want = table.shifts_of(*draws)
+    # draw_shifts with a stream that yields exactly these draws
+    got = table.draw_shifts(ReplayStream(*draws))
+    assert_same_bits(got, want)
+
+
+class ReplayStream:
+    """Stands in for the ``movement`` stream: yields the given draws in draw_shifts' order."""
+
+    def __init__(self, u_work: np.ndarray, u_start: np.ndarray, z: np.ndarray) -> None:
+        self.uniforms = [u_work, u_start]
+        self.normals = [z]
+
+    def random(self, n: int) -> np.ndarray:
+        out = self.uniforms.pop(0)
+        assert len(out) == n
+        return out
+
+    def standard_normal(self, n: int) -> np.ndarray:
+        out = self.normals.pop(0)
+        assert len(out) == n
+        return out
+
+
+def test_draw_shifts_after_turnover_equals_the_vectorised_form() -> None:
+    # the hour bins are kept by renew: the kernel reads them as the vectorised form does
+    table = table_for(5)
+    for day in range(3):
+        slots = np.arange(day, len(table), 4)
+        draws = np.random.default_rng(day).random((len(slots), NEWCOMER_DRAWS))
+        table.renew(slots, draws, now=24.0 * day)
+        got = table.draw_shifts(np.random.default_rng(30 + day))
+        rng = np.random.default_rng(30 + day)
+        n = len(table)
+        assert_same_bits(got, table.shifts_of(rng.random(n), rng.random(n), rng.standard_normal(n)))
