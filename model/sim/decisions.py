@@ -119,6 +119,11 @@ class WorkerChannelTable:
     table is worked out for every worker once a day (:meth:`refresh`) and read by every
     decision of the day (:meth:`of`); it equals :func:`worker_channels` row for row.
 
+    The four things that decide a worker's row are yes-or-no, so there are 16 possible
+    rows: they are worked out once, by :func:`worker_channels` itself, and each day every
+    worker gets the row of his combination (one gather instead of a dozen operations on
+    the whole table).
+
     Args:
         rules: the effective channel rules.
         station_in_reach: (n_kinds, n_communities) a station lies within reach of the route
@@ -126,26 +131,56 @@ class WorkerChannelTable:
     """
 
     def __init__(self, rules: ChannelRules, station_in_reach: np.ndarray) -> None:
-        """Keep the rules; the table itself comes with :meth:`refresh`."""
+        """Keep the rules and work out the row of every combination.
+
+        The table itself comes with :meth:`refresh`.
+        """
         self.rules = rules
         self.station_in_reach = station_in_reach
+        # a station in reach by worker group (kind * n_communities + base), as uint8 0/1
+        self._station_by_group = station_in_reach.ravel().astype(np.uint8)
+        # combination code = 8 * registered + 4 * adopted + 2 * station in reach + holds
+        code = np.arange(16)
+        self._rows_office_open = worker_channels(
+            rules, code & 8 > 0, code & 4 > 0, code & 2 > 0, True, code & 1 > 0
+        )
+        # with the offices closed, the same less the channels of office hours
+        self._rows_office_closed = self._rows_office_open.copy()
+        self._rows_office_closed[:, rules.office_hours_only] = False
         self._office_open = np.zeros((0, len(rules.minutes)), dtype=bool)
         self._office_closed = self._office_open
+
+    @staticmethod
+    def combination(
+        registered: np.ndarray,
+        adopted_mini_program: np.ndarray,
+        station_in_reach: np.ndarray,
+        holds_post_or_seat: np.ndarray,
+    ) -> np.ndarray:
+        """(n,) each worker's combination code, 0-15 (the row of the 16 possible rows).
+
+        Args:
+            registered: (n,) registered (报到).
+            adopted_mini_program: (n,) would use the mini-program.
+            station_in_reach: (n,) a station lies within reach of the worker's route.
+            holds_post_or_seat: (n,) holds a designated post or a council seat.
+        """
+        code = registered.view(np.uint8) * 8  # booleans as 0/1 bytes, no copy
+        code += adopted_mini_program.view(np.uint8) * 4
+        code += station_in_reach.view(np.uint8) * 2
+        code += holds_post_or_seat.view(np.uint8)
+        return code
 
     def refresh(self, workforce: WorkerTable) -> None:
         """Work the table out anew from the workers' state now."""
         wf = workforce
-        self._office_open = worker_channels(
-            self.rules,
-            wf.registered,
-            wf.adopted_mini_program,
-            self.station_in_reach[wf.kind, wf.base],
-            True,
-            (wf.role != Role.NONE) | wf.seat,
-        )
-        # with the offices closed, the same less the channels of office hours
-        self._office_closed = self._office_open.copy()
-        self._office_closed[:, self.rules.office_hours_only] = False
+        holds = wf.role != Role.NONE
+        holds |= wf.seat
+        station = self._station_by_group[wf.group].view(bool)
+        code = self.combination(wf.registered, wf.adopted_mini_program, station, holds)
+        code = code.astype(np.intp)  # the index type np.take would convert to, once
+        self._office_open = np.take(self._rows_office_open, code, axis=0)
+        self._office_closed = np.take(self._rows_office_closed, code, axis=0)
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         """(n_workers, n_channels) the channels of every worker, offices open and closed."""
