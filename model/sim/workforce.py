@@ -18,7 +18,7 @@ from scipy.special import ndtri
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
-from model.sim.shift_kernels import shift_table
+from model.sim.daily_kernels import shift_table
 from model.sim.space import Layout
 
 HOURS = np.arange(24)
@@ -299,7 +299,7 @@ class WorkerTable:
         kind's ``shift_start_hours`` and stays online a normal number of hours (clipped to
         1-16; source: ``daily_online_hours_rider`` for riders). Shifts end at midnight.
 
-        The shifts are worked out by the compiled :func:`model.sim.shift_kernels.shift_table`,
+        The shifts are worked out by the compiled :func:`model.sim.daily_kernels.shift_table`,
         which gives the numbers of the vectorised form :meth:`shifts_of`, bit for bit.
 
         Args:
@@ -330,7 +330,7 @@ class WorkerTable:
     def shifts_of(self, u_work: np.ndarray, u_start: np.ndarray, z: np.ndarray) -> Shifts:
         """Today's shifts from the day's draws, vectorised (see :meth:`draw_shifts`).
 
-        The readable form of :func:`model.sim.shift_kernels.shift_table`, which the model
+        The readable form of :func:`model.sim.daily_kernels.shift_table`, which the model
         runs.
 
         Args:

@@ -1,4 +1,4 @@
-"""The compiled shifts (model/sim/shift_kernels.py) equal the vectorised form bit for bit."""
+"""The compiled shifts (model/sim/daily_kernels.py) equal the vectorised form bit for bit."""
 
 from __future__ import annotations
 

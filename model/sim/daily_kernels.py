@@ -5,7 +5,7 @@
 as the plain vectorised form :meth:`model.sim.workforce.WorkerTable.shifts_of` (the
 readable truth, compared with the per-worker reference in ``tests/sim/test_reference.py``),
 bit for bit, one worker at a time instead of some twenty numpy calls on whole arrays;
-``tests/sim/test_shift_kernels.py`` holds it to that. The arithmetic is the same, element
+``tests/sim/test_daily_kernels.py`` holds it to that. The arithmetic is the same, element
 by element and in the same order:
 
 - a worker works today when his uniform falls below his kind's chance to work;
