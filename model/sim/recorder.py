@@ -30,6 +30,26 @@ from model.sim.service import ServiceChain
 from model.sim.workforce import Shifts, WorkerTable
 
 
+def mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a float array, NaN for none, without ``mean``'s wrapper.
+
+    ``ndarray.mean`` adds with ``np.add.reduce`` (pairwise) and divides by the count, as
+    here; its Python wrapper costs more than the sum of a thousand numbers.
+    """
+    n = len(values)
+    return float(np.add.reduce(values)) / n if n else float("nan")
+
+
+def share(flags: np.ndarray) -> float:
+    """``float(flags.mean())`` of a boolean array (share true), NaN for none.
+
+    ``ndarray.mean`` adds the flags as floats, which counts them exactly, and divides by
+    the number of flags: the count over the number, as here.
+    """
+    n = len(flags)
+    return float(np.count_nonzero(flags)) / n if n else float("nan")
+
+
 class Recorder:
     """Counters of one run and its daily series (counts per day; ``*_to_date`` cumulative).
 
@@ -93,6 +113,9 @@ class Recorder:
         self._arrived_before = 0
         self._detections_before = 0
         self._registered_reports_before = 0
+        # a slot keeps its kind for the whole run: the riders' slots are fixed
+        self._is_rider = workforce.kind == WorkerKind.RIDER
+        self._riders = int(np.count_nonzero(self._is_rider))
 
     # ------------------------------------------------------------------ the window
 
@@ -154,8 +177,8 @@ class Recorder:
         self._reports_seen = len(reports.channel)
         by_channel = np.bincount(new_channels, minlength=len(CHANNELS))
         wf = self.workforce
-        riders = (wf.kind == WorkerKind.RIDER) & (shifts.hours > 0)
-        rider_hours = float(shifts.hours[riders].mean()) if riders.any() else float("nan")
+        riders = self._is_rider & (shifts.hours > 0)
+        rider_hours = mean(shifts.hours[riders])
         rider = self.rider
         end = (day + 1) * 24.0
         leavers_kind = self.leavers_by_kind - self._leavers_kind_before
@@ -183,16 +206,14 @@ class Recorder:
             "workforce": len(wf),
             "leavers": self.leavers_total - self._leavers_before,
             "rider_leavers": int(leavers_kind[WorkerKind.RIDER]),
-            "riders": int(np.count_nonzero(wf.kind == WorkerKind.RIDER)),
+            "riders": self._riders,
             "active_participants": int(np.count_nonzero(wf.last_report_at >= end - 30 * 24.0)),
-            "registered_share": float(wf.registered.mean()) if len(wf) else float("nan"),
-            "insured_share": float(wf.insured.mean()) if len(wf) else float("nan"),
+            "registered_share": share(wf.registered),
+            "insured_share": share(wf.insured),
             "post_holders": int(np.count_nonzero(wf.role != Role.NONE)),
-            "mean_belonging": float(wf.belonging.mean()) if len(wf) else float("nan"),
-            "mean_worker_trust": float(wf.trust.mean()) if len(wf) else float("nan"),
-            "mean_resident_satisfaction": float(self.residents.satisfaction.mean())
-            if len(self.residents)
-            else float("nan"),
+            "mean_belonging": mean(wf.belonging),
+            "mean_worker_trust": mean(wf.trust),
+            "mean_resident_satisfaction": mean(self.residents.satisfaction),
             "rider_online_hours": rider_hours,
             "rider_orders": rider_hours * rider.orders_per_hour,
             "rider_km": rider_hours * rider.speed_kmh,
