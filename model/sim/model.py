@@ -45,6 +45,7 @@ from model.sim import deliberation, levers, stations
 from model.sim.agents import CommunityStaff, Resident, Worker
 from model.sim.channels import ChannelRules, channel_rules
 from model.sim.costs import Ledger
+from model.sim.daily_kernels import newcomer_uniforms
 from model.sim.dayplan import DayPlan, plan_day
 from model.sim.decision_tables import ReportEvents
 from model.sim.decisions import ReportDecision
@@ -563,7 +564,10 @@ def newcomer_draws(draws: KeyedDraws, day: int, slots: np.ndarray) -> np.ndarray
     Returns:
         (len(slots), ``NEWCOMER_DRAWS``) uniforms.
     """
-    return draws.uniform("newcomer", day, slots[:, None], np.arange(NEWCOMER_DRAWS)[None, :])
+    # the compiled form of draws.uniform("newcomer", day, slots[:, None],
+    # np.arange(NEWCOMER_DRAWS)[None, :]), the same numbers (tests/sim/test_daily_kernels.py)
+    slots = np.asarray(slots, dtype=np.int64)
+    return newcomer_uniforms(draws.state("newcomer"), day, slots, NEWCOMER_DRAWS)
 
 
 def run_model(config: ScenarioConfig, seed: int, days: int | None = None) -> RunOutput:

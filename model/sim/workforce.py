@@ -18,7 +18,7 @@ from scipy.special import ndtri
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
-from model.sim.daily_kernels import shift_table
+from model.sim.daily_kernels import leaving_slots, move_belonging, shift_table
 from model.sim.space import Layout
 
 HOURS = np.arange(24)
@@ -368,9 +368,8 @@ class WorkerTable:
     def leaving(self, rng: np.random.Generator) -> np.ndarray:
         """Slots whose worker leaves today (turnover).
 
-        Daily hazard ``1 - (1 - m) ** (1 / 30)`` from the kind's monthly turnover ``m``
-        (source: ``monthly_turnover_crowdsourced`` for riders), times
-        ``exp(-e * (belonging - belonging_initial))`` and the insured factor (assumption).
+        A worker leaves when his uniform falls below his hazard (:meth:`leaving_hazard`),
+        compared by the compiled :func:`model.sim.daily_kernels.leaving_slots`.
 
         Args:
             rng: the ``turnover`` stream.
@@ -379,13 +378,31 @@ class WorkerTable:
             Indices of leaving slots.
         """
         b = self.behaviour
+        return leaving_slots(
+            rng.random(len(self)),
+            self.belonging,
+            self.insured,
+            self._daily_turnover,
+            b.turnover_belonging_elasticity,
+            self.workers.belonging_initial,
+            b.turnover_insured_factor,
+        )
+
+    def leaving_hazard(self) -> np.ndarray:
+        """(n_workers,) today's chance to leave, vectorised (see :meth:`leaving`).
+
+        Daily hazard ``1 - (1 - m) ** (1 / 30)`` from the kind's monthly turnover ``m``
+        (source: ``monthly_turnover_crowdsourced`` for riders), times
+        ``exp(-e * (belonging - belonging_initial))`` and the insured factor (assumption).
+        The hazard is not clipped to [0, 1]: a uniform in [0, 1) falls below it exactly when
+        it falls below the clipped hazard.
+        """
+        b = self.behaviour
         factor = np.exp(
             -b.turnover_belonging_elasticity * (self.belonging - self.workers.belonging_initial)
         )
         factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
-        # the hazard is not clipped to [0, 1]: a uniform in [0, 1) falls below it exactly
-        # when it falls below the clipped hazard
-        return np.flatnonzero(rng.random(len(self)) < self._daily_turnover * factor)
+        return self._daily_turnover * factor
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
         """Unregistered workers who register (报到) today.
@@ -424,11 +441,32 @@ class WorkerTable:
         return chosen
 
     def update_belonging(self, honours_spillover: float) -> None:
-        """Move belonging a share of the way to its target.
+        """Move belonging a share of the way to its target (:meth:`belonging_target`).
+
+        Worked out by the compiled :func:`model.sim.daily_kernels.move_belonging`, the
+        numbers of ``belonging += belonging_adjust_per_day * (target - belonging)``.
+        """
+        b = self.behaviour
+        move_belonging(
+            self.belonging,
+            self.belonging_base,
+            self.registered,
+            self.role,
+            self.insured,
+            b.belonging_registered_gain,
+            b.belonging_role_gain,
+            b.belonging_insured_gain,
+            honours_spillover,
+            b.belonging_adjust_per_day,
+        )
+
+    def belonging_target(self, honours_spillover: float) -> np.ndarray:
+        """(n_workers,) the target belonging moves to, vectorised (see :meth:`update_belonging`).
 
         Target = individual baseline + gains from registration, a post, insurance and the
         publicity of honours for registered workers (assumptions; belonging dynamics of the
-        design brief). Event bumps (outcomes, visits, honours, meetings) are added apart.
+        design brief), clipped to [0, 1]. Event bumps (outcomes, visits, honours, meetings)
+        are added apart.
         """
         b = self.behaviour
         target = (
@@ -441,7 +479,7 @@ class WorkerTable:
         # (a sum of non-negative terms is never -0.0): skip it
         if honours_spillover != 0.0:
             target += honours_spillover * self.registered
-        self.belonging += b.belonging_adjust_per_day * (np.clip(target, 0, 1) - self.belonging)
+        return np.clip(target, 0, 1)
 
     def bump_belonging(self, slots: np.ndarray, amount: float | np.ndarray) -> None:
         """Add ``amount`` of belonging to ``slots`` (negative lowers), kept within [0, 1]."""

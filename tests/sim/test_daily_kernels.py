@@ -1,4 +1,5 @@
-"""The compiled shifts (model/sim/daily_kernels.py) equal the vectorised form bit for bit."""
+"""The compiled daily submodels (model/sim/daily_kernels.py) equal their vectorised forms bit
+for bit: shifts, turnover, belonging, the newcomers' draws."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from conftest import make_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.sim.model import build_workforce
+from model.sim.daily_kernels import move_belonging
+from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
+from model.sim.streams import KeyedDraws
 from model.sim.workforce import NEWCOMER_DRAWS, Shifts, WorkerTable
 
 ODD_SHIFTS = {"workers": {"driver": {"shift_start_hours": [0, 13, 20, 23], "online_hours_sd": 4.0}}}
@@ -98,3 +101,83 @@ def test_draw_shifts_after_turnover_equals_the_vectorised_form() -> None:
         rng = np.random.default_rng(30 + day)
         n = len(table)
         assert_same_bits(got, table.shifts_of(rng.random(n), rng.random(n), rng.standard_normal(n)))
+
+
+def scramble(table: WorkerTable, seed: int) -> None:
+    """Random states of the traits turnover and belonging read."""
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    table.belonging[:] = rng.random(n)
+    table.belonging[::13] = 0.0
+    table.belonging[1::13] = 1.0
+    table.belonging_base[:] = rng.random(n) * 0.7  # most targets below 1: not clipped
+    table.registered[:] = rng.random(n) < 0.5
+    table.insured[:] = rng.random(n) < 0.5
+    table.role[:] = np.where(rng.random(n) < 0.3, rng.integers(1, 4, n), 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_leaving_equals_the_vectorised_hazard(table: WorkerTable, seed: int) -> None:
+    scramble(table, seed)
+    u = np.random.default_rng(seed).random(len(table))
+    u[::3] *= 0.02  # many leave: the comparison is tested on both sides
+    want = np.flatnonzero(u < table.leaving_hazard())
+    got = table.leaving(ReplayStream(u, np.zeros(0), np.zeros(0)))
+    assert got.dtype == np.int64 and np.array_equal(got, want) and len(want) > 0
+
+
+@pytest.mark.parametrize("spillover", [0.0, 0.05])
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_update_belonging_equals_the_vectorised_target(
+    table: WorkerTable, spillover: float, seed: int
+) -> None:
+    scramble(table, seed)
+    before = table.belonging.copy()
+    rate = table.behaviour.belonging_adjust_per_day
+    want = before + rate * (table.belonging_target(spillover) - before)
+    table.update_belonging(spillover)
+    assert np.array_equal(table.belonging.view(np.uint64), want.view(np.uint64))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    key=st.integers(0, 2**64 - 1),
+    day=st.integers(0, 100_000),
+    slots=st.lists(st.integers(0, 50_000), max_size=30),
+)
+def test_newcomer_draws_are_the_keyed_draws(key: int, day: int, slots: list[int]) -> None:
+    draws = KeyedDraws(key)
+    slots = np.array(slots, dtype=np.int64)
+    want = draws.uniform("newcomer", day, slots[:, None], np.arange(NEWCOMER_DRAWS)[None, :])
+    got = newcomer_draws(draws, day, slots)
+    assert got.shape == (len(slots), NEWCOMER_DRAWS)
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+@pytest.mark.parametrize("spillover", [0.0, 0.05])
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_compiled_target_is_the_vectorised_target(
+    table: WorkerTable, spillover: float, seed: int
+) -> None:
+    # moved all the way (a share of 1) from 0, belonging lands on the target itself, so a
+    # last-bit difference in the target (the order of its terms) cannot hide in the update
+    scramble(table, seed)
+    b = table.behaviour
+    moved = np.zeros(len(table))
+    move_belonging(
+        moved,
+        table.belonging_base,
+        table.registered,
+        table.role,
+        table.insured,
+        b.belonging_registered_gain,
+        b.belonging_role_gain,
+        b.belonging_insured_gain,
+        spillover,
+        1.0,
+    )
+    want = table.belonging_target(spillover)
+    assert np.array_equal(moved.view(np.uint64), want.view(np.uint64))
