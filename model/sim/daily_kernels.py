@@ -1,4 +1,4 @@
-"""The daily submodels, compiled: shifts, turnover, belonging, the newcomers' draws.
+"""The daily submodels, compiled: shifts, turnover, belonging, newcomers, station visits.
 
 The daily submodels (run at midnight by :meth:`model.sim.model.StreetModel.start_day`) work
 on arrays of about a thousand workers, where the fixed cost of each numpy call, not the
@@ -24,6 +24,9 @@ holds each kernel to its form:
   its target.
 - :func:`newcomer_uniforms` (for :func:`model.sim.model.newcomer_draws`; form:
   :meth:`model.sim.streams.KeyedDraws.uniform`): the keyed draws of the day's newcomers.
+- :func:`station_visitors` (for :func:`model.sim.stations.station_visits`; forms:
+  :func:`model.sim.stations.station_demand` and :func:`model.sim.stations.visitors`): who
+  stops at a station, within the stations' room.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
 machines; :func:`numpy_clip` is ``np.clip`` of one number. Arrays only (numba compiles
@@ -38,7 +41,7 @@ import math
 import numpy as np
 from numba import njit
 
-from model.sim.compiled_arithmetic import keyed_step, keyed_unit
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_sum
 
 
 @njit(cache=True)
@@ -214,3 +217,87 @@ def newcomer_uniforms(
         for j in range(n_draws):
             out[i, j] = keyed_unit(keyed_step(slot_state, np.int64(j)))
     return out
+
+
+@njit(cache=True)
+def station_visitors(
+    u_visit: np.ndarray,
+    u_station: np.ndarray,
+    group: np.ndarray,
+    works: np.ndarray,
+    reach_by_group: np.ndarray,
+    share_by_group: np.ndarray,
+    cumulative_share_by_station: np.ndarray,
+    pulled_by_group: np.ndarray,
+    visit_probability: float,
+    capacity: float,
+    belonging: np.ndarray,
+    bump: float,
+) -> np.ndarray:
+    """Who stops at a station today; each visitor's belonging gains ``bump`` (in place).
+
+    The vectorised form is :func:`model.sim.stations.station_demand` followed by
+    :func:`model.sim.stations.visitors`; the numbers here are theirs:
+
+    - a worker's wish to stop is ``visit_probability * reach_by_group[g] * works`` (his
+      flag as 1.0 or 0.0), left to right;
+    - a station's expected visitors add ``wish * share_by_group[g, s]`` over the workers as
+      numpy's ``(n, S).sum(axis=0)`` adds them: with two stations or more, row after row
+      (a running sum per station, from 0); with one, numpy sums the single column as a
+      contiguous row, pairwise (:func:`~model.sim.compiled_arithmetic.numpy_sum`);
+    - its room is ``min(1, capacity / max(expected, 1e-12))``;
+    - the station a worker heads for is the count of his group's running shares (all but
+      the last station's) his ``u_station`` reaches; he stops when his group is pulled by
+      some station and ``u_visit < wish * room[station]``, and his belonging becomes
+      ``clip(belonging + bump, 0, 1)``.
+
+    Args:
+        u_visit: (n,) uniforms: stops or not.
+        u_station: (n,) uniforms: the station he heads for.
+        group: (n,) worker group (kind x base).
+        works: (n,) works today.
+        reach_by_group: (n_groups,) share of the group's passes within reach of a station.
+        share_by_group: (n_groups, n_stations) each station's share of the group's pull.
+        cumulative_share_by_station: (n_stations, n_groups) running shares of the stations.
+        pulled_by_group: (n_groups,) some station pulls the group.
+        visit_probability: ``visit_daily_probability``, share.
+        capacity: ``capacity_visits_per_day``, visits.
+        belonging: (n,) belonging, share (the visitors' is raised).
+        bump: belonging a visit brings, share.
+
+    Returns:
+        Slots of the visitors, ascending.
+    """
+    n = len(u_visit)
+    n_stations = share_by_group.shape[1]
+    wants = np.empty(n)
+    for i in range(n):
+        wants[i] = visit_probability * reach_by_group[group[i]] * (1.0 if works[i] else 0.0)
+    demand = np.zeros(n_stations)
+    if n_stations == 1:
+        column = np.empty(n)
+        for i in range(n):
+            column[i] = wants[i] * share_by_group[group[i], 0]
+        demand[0] = numpy_sum(column, 0, n)
+    else:
+        for i in range(n):
+            for s in range(n_stations):
+                demand[s] += wants[i] * share_by_group[group[i], s]
+    room = np.empty(n_stations)
+    for s in range(n_stations):
+        expected = demand[s] if demand[s] > 1e-12 else 1e-12
+        free = capacity / expected
+        room[s] = free if free < 1.0 else 1.0
+    visits = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        g = group[i]
+        station = 0
+        for s in range(n_stations - 1):
+            if u_station[i] >= cumulative_share_by_station[s, g]:
+                station += 1
+        if pulled_by_group[g] and u_visit[i] < wants[i] * room[station]:
+            visits[k] = i
+            k += 1
+            belonging[i] = numpy_clip(belonging[i] + bump, 0.0, 1.0)
+    return visits[:k].copy()

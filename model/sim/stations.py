@@ -29,6 +29,7 @@ import numpy as np
 from model.config.codes import WorkerKind
 from model.config.people import WorkersConfig
 from model.config.policies import StationsPolicy
+from model.sim.daily_kernels import station_visitors
 from model.sim.space import Layout, distance_m
 from model.sim.workforce import WorkerTable
 
@@ -158,29 +159,82 @@ def station_visits(
     n_stations = reach.pull.shape[2]
     if n_stations == 0 or len(wf) == 0:
         return np.zeros(0, dtype=np.int64)
+    bump = (
+        stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
+    )
+    # the compiled form of station_demand and visitors, followed by wf.bump_belonging(visits,
+    # bump): the same numbers (tests/sim/test_daily_kernels.py)
+    return station_visitors(
+        u_visit,
+        u_station,
+        wf.group,
+        works,
+        reach.reach_by_group,
+        reach.share_by_group,
+        reach.cumulative_share_by_station,
+        reach.pulled_by_group,
+        stations.visit_daily_probability,
+        stations.capacity_visits_per_day,
+        wf.belonging,
+        bump,
+    )
+
+
+def station_demand(
+    group: np.ndarray, works: np.ndarray, reach: StationReach, stations: StationsPolicy
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each worker's wish to stop today, and the room each station has for the wishes.
+
+    Args:
+        group: (n_workers,) worker group (kind x base, ``WorkerTable.group``).
+        works: (n_workers,) the worker works today.
+        reach: the stations' reach (:func:`station_reach`).
+        stations: ``policies.stations``.
+
+    Returns:
+        ``(wants, room)``: (n_workers,) chance to want to stop, share; (n_stations,) share
+        of the wishes for the station that it has room for (at most 1).
+    """
     # each worker's row of the per-group tables (StationReach): the same numbers as the
     # shares of his own row of pull (a worker's pull is his group's)
-    group = wf.group
     share = reach.share_by_group[group]  # (n, S)
     wants = stations.visit_daily_probability * reach.reach_by_group[group] * works
-    # expected visitors per station; kept a sum over the (n, S) table: numpy's order of
-    # additions there is neither a plain running sum nor a per-column pairwise sum, so a
-    # per-station sum would round differently
+    # expected visitors per station, a sum over the (n, S) table: numpy adds it row after
+    # row with two stations or more, pairwise with one (the compiled form does the same)
     demand = (wants[:, None] * share).sum(axis=0)
     room = np.minimum(1.0, np.divide(stations.capacity_visits_per_day, np.maximum(demand, 1e-12)))
+    return wants, room
+
+
+def visitors(
+    u_visit: np.ndarray,
+    u_station: np.ndarray,
+    group: np.ndarray,
+    wants: np.ndarray,
+    room: np.ndarray,
+    reach: StationReach,
+) -> np.ndarray:
+    """Slots of today's visitors, vectorised.
+
+    The model runs the compiled form, :func:`model.sim.daily_kernels.station_visitors`,
+    which also raises the visitors' belonging.
+
+    Args:
+        u_visit: (n_workers,) uniforms: stops or not.
+        u_station: (n_workers,) uniforms: the station he heads for.
+        group: (n_workers,) worker group (kind x base).
+        wants: (n_workers,) chance to want to stop (:func:`station_demand`), share.
+        room: (n_stations,) room for the wishes (:func:`station_demand`), share.
+        reach: the stations' reach.
+    """
     # the station he heads for: how many running shares his uniform reaches, at most the
     # last station. The running shares never decrease (sums of non-negative shares), so
     # counting the first S - 1 of them gives that capped count; counted one station at a
     # time (the same integer as over a (n, S) table)
-    station = np.zeros(len(wf), dtype=np.int64)
+    station = np.zeros(len(group), dtype=np.int64)
     for station_running in reach.cumulative_share_by_station[:-1]:
         station += u_station >= station_running[group]
-    visits = np.flatnonzero(reach.pulled_by_group[group] & (u_visit < wants * room[station]))
-    bump = (
-        stations.upgraded_belonging_per_visit if stations.upgraded else stations.belonging_per_visit
-    )
-    wf.bump_belonging(visits, bump)
-    return visits
+    return np.flatnonzero(reach.pulled_by_group[group] & (u_visit < wants * room[station]))
 
 
 def station_registration(extra: np.ndarray, visits: np.ndarray, stations: StationsPolicy) -> None:

@@ -1,5 +1,5 @@
 """The compiled daily submodels (model/sim/daily_kernels.py) equal their vectorised forms bit
-for bit: shifts, turnover, belonging, the newcomers' draws."""
+for bit: shifts, turnover, belonging, the newcomers' draws, station visits."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from conftest import make_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.sim.daily_kernels import move_belonging
+from model.sim.daily_kernels import move_belonging, station_visitors
 from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
+from model.sim.stations import StationReach, station_demand, visitors
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import NEWCOMER_DRAWS, Shifts, WorkerTable
 
@@ -181,3 +182,92 @@ def test_the_compiled_target_is_the_vectorised_target(
     )
     want = table.belonging_target(spillover)
     assert np.array_equal(moved.view(np.uint64), want.view(np.uint64))
+
+
+@pytest.mark.parametrize("n_stations", [1, 2, 3, 5, 8])
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 3000))
+def test_station_visitors_equal_the_vectorised_form(n_stations: int, seed: int, n: int) -> None:
+    # the expected visitors are a sum over the workers: with one station numpy adds them
+    # pairwise, with more row after row; workers from 1 to 3000 cross numpy's pairwise
+    # blocks (8, 128 numbers) and the room of a full station carries any last-bit
+    # difference of that sum into the visits
+    rng = np.random.default_rng(seed)
+    n_kinds, n_bases = 3, 4
+    pull = rng.random((n_kinds, n_bases, n_stations)) * (rng.random((n_kinds, n_bases, 1)) < 0.8)
+    pull[0, 0] = 0.0  # a group no station pulls
+    reach = StationReach(pull=pull, reach=rng.random((n_kinds, n_bases)))
+    group = rng.integers(0, n_kinds * n_bases, n)
+    works = rng.random(n) < 0.7
+    policy = make_config().policies.stations.model_copy(
+        update={"visit_daily_probability": 0.9, "capacity_visits_per_day": n / 200.0}
+    )
+    wants, room = station_demand(group, works, reach, policy)
+    u_visit, u_station = rng.random((2, n))
+    u_station[::9] = np.nextafter(1.0, 0.0)  # the last station
+    # uniforms right on a running share (it counts as reached)
+    on_share = np.arange(4, n, 9)
+    u_station[on_share] = reach.cumulative_share_by_station[0, group[on_share]]
+    # a visit exactly at the wish times the room of the first station does not happen
+    u_visit[1::9] = wants[1::9] * room[0]
+    belonging = rng.random(n)
+    want_visits = visitors(u_visit, u_station, group, wants, room, reach)
+    belonging[want_visits[::2]] = 0.995  # a visit lifts these to the cap of 1
+    want_belonging = belonging.copy()
+    want_belonging[want_visits] = np.clip(want_belonging[want_visits] + 0.01, 0.0, 1.0)
+    got_visits = station_visitors(
+        u_visit,
+        u_station,
+        group,
+        works,
+        reach.reach_by_group,
+        reach.share_by_group,
+        reach.cumulative_share_by_station,
+        reach.pulled_by_group,
+        policy.visit_daily_probability,
+        policy.capacity_visits_per_day,
+        belonging,
+        0.01,
+    )
+    assert got_visits.dtype == np.int64 and np.array_equal(got_visits, want_visits)
+    assert np.array_equal(belonging.view(np.uint64), want_belonging.view(np.uint64))
+
+
+@pytest.mark.parametrize("n_stations", [1, 2, 3, 8])
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 3000))
+def test_the_stations_expected_visitors_are_numpys_sum(n_stations: int, seed: int, n: int) -> None:
+    # the room of each station carries its expected visitors (capacity / expected) bit for
+    # bit: read it back from the visits of workers whose uniform sits on either side of it
+    rng = np.random.default_rng(seed)
+    pull = rng.random((1, 1, n_stations)) + 0.1
+    reach = StationReach(pull=pull, reach=np.ones((1, 1)))
+    group = np.zeros(n, dtype=np.int64)
+    works = np.ones(n, dtype=bool)
+    policy = make_config().policies.stations.model_copy(
+        update={"visit_daily_probability": 1.0, "capacity_visits_per_day": 1e-3}
+    )
+    wants, room = station_demand(group, works, reach, policy)
+    assert np.all(room < 1.0)
+    # every worker heads for station s = i % n_stations; u_visit right at or just above
+    # wish * room[s] for even and odd workers
+    heading = np.arange(n) % n_stations
+    running = reach.cumulative_share_by_station[:, 0]
+    u_station = np.where(heading == 0, 0.0, running[np.maximum(heading - 1, 0)])
+    on_room = wants * room[heading]
+    u_visit = np.where(np.arange(n) % 2 == 0, on_room, np.nextafter(on_room, 0.0))
+    got = station_visitors(
+        u_visit,
+        u_station,
+        group,
+        works,
+        reach.reach_by_group,
+        reach.share_by_group,
+        reach.cumulative_share_by_station,
+        reach.pulled_by_group,
+        1.0,
+        1e-3,
+        np.zeros(n),
+        0.0,
+    )
+    assert np.array_equal(got, np.flatnonzero(np.arange(n) % 2 == 1))
