@@ -114,15 +114,13 @@ def shift_table(
 
 @njit(cache=True)
 def numpy_clip(x: float, low: float, high: float) -> float:
-    """``np.clip`` of one number, as numpy clips (NaN stays NaN).
+    """``np.clip`` of one number, as numpy (2.x) clips it.
 
-    The larger of ``x`` and ``low`` (``x`` when ``x > low``), then the smaller of that and
-    ``high`` (the first when it is ``< high``).
+    ``low`` when ``x < low``, then ``high`` when that is ``> high``, else ``x`` itself: at a
+    tie (``-0.0`` against a bound of ``0.0``) the number stays as it is, and NaN stays NaN.
     """
-    if math.isnan(x):
-        return x
-    x = x if x > low else low
-    return x if x < high else high
+    x = low if x < low else x
+    return high if x > high else x
 
 
 @njit(cache=True)
