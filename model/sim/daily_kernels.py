@@ -1,4 +1,4 @@
-"""The daily submodels, compiled: shifts, turnover, belonging, newcomers, station visits.
+"""The daily submodels, compiled: shifts, turnover, belonging, station visits, own problems.
 
 The daily submodels (run at midnight by :meth:`model.sim.model.StreetModel.start_day`) work
 on arrays of about a thousand workers, where the fixed cost of each numpy call, not the
@@ -27,6 +27,8 @@ holds each kernel to its form:
 - :func:`station_visitors` (for :func:`model.sim.stations.station_visits`; forms:
   :func:`model.sim.stations.station_demand` and :func:`model.sim.stations.visitors`): who
   stops at a station, within the stations' room.
+- :func:`own_problem_bumps` (for :func:`model.sim.levers.own_problems`; form:
+  :func:`model.sim.levers.own_problem_changes`): workers' own problems and their belonging.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
 machines; :func:`numpy_clip` is ``np.clip`` of one number. Arrays only (numba compiles
@@ -299,3 +301,26 @@ def station_visitors(
             k += 1
             belonging[i] = numpy_clip(belonging[i] + bump, 0.0, 1.0)
     return visits[:k].copy()
+
+
+@njit(cache=True)
+def own_problem_bumps(
+    u_problem: np.ndarray,
+    u_solved: np.ndarray,
+    daily_chance: float,
+    solve_probability: float,
+    gain: float,
+    loss: float,
+    belonging: np.ndarray,
+) -> None:
+    """Workers' own problems of the day move their belonging, in place.
+
+    A worker has a problem when ``u_problem < daily_chance``; it is solved when ``u_solved
+    < solve_probability``, and his belonging becomes ``clip(belonging + gain, 0, 1)``, else
+    ``clip(belonging + loss, 0, 1)`` (``loss`` is negative).
+    :func:`model.sim.levers.own_problem_changes` is the vectorised form.
+    """
+    for i in range(len(u_problem)):
+        if u_problem[i] < daily_chance:
+            amount = gain if u_solved[i] < solve_probability else loss
+            belonging[i] = numpy_clip(belonging[i] + amount, 0.0, 1.0)

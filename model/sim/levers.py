@@ -51,6 +51,7 @@ from model.config.policies import (
     WaiverPolicy,
 )
 from model.sim.costs import Ledger
+from model.sim.daily_kernels import own_problem_bumps
 from model.sim.service import Reporter
 from model.sim.workforce import WorkerTable
 
@@ -252,9 +253,49 @@ def own_problems(
         rng: the ``own_problems`` stream (two draws per worker a day, whatever happens).
     """
     u_problem, u_solved = rng.random((2, len(wf)))
+    solve_p = (
+        one_stop.solve_probability
+        if one_stop.enabled
+        else workers.own_problem_solved_without_platform
+    )
+    bump = behaviour.belonging_own_problem_bump
+    # the compiled form of own_problem_changes followed by wf.bump_belonging (the same
+    # numbers, tests/sim/test_daily_kernels.py)
+    own_problem_bumps(
+        u_problem,
+        u_solved,
+        workers.own_problem_monthly / 30,
+        solve_p,
+        bump,
+        -bump * behaviour.belonging_own_problem_loss_share,
+        wf.belonging,
+    )
+
+
+def own_problem_changes(
+    u_problem: np.ndarray,
+    u_solved: np.ndarray,
+    workers: WorkersConfig,
+    one_stop: OneStopPolicy,
+    behaviour: BehaviourConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who has a problem today and what it does to his belonging, vectorised.
+
+    The model runs the compiled form, :func:`model.sim.daily_kernels.own_problem_bumps`
+    (see :func:`own_problems`).
+
+    Args:
+        u_problem: (n_workers,) uniforms: a problem today.
+        u_solved: (n_workers,) uniforms: solved.
+        workers: the ``workers`` block.
+        one_stop: ``policies.one_stop``.
+        behaviour: the ``behaviour`` block.
+
+    Returns:
+        ``(slots, amounts)``: the workers with a problem and the belonging each gains
+        (negative: loses), shares; :meth:`WorkerTable.bump_belonging` applies them.
+    """
     problem = np.flatnonzero(u_problem < workers.own_problem_monthly / 30)
-    if len(problem) == 0:
-        return
     solve_p = (
         one_stop.solve_probability
         if one_stop.enabled
@@ -264,7 +305,7 @@ def own_problems(
     bump = behaviour.belonging_own_problem_bump
     # one bump for both: each worker's belonging moves by his own amount (the slots differ)
     amount = np.where(solved, bump, -bump * behaviour.belonging_own_problem_loss_share)
-    wf.bump_belonging(problem, amount)
+    return problem, amount
 
 
 def honours_spillover(honours: HonoursPolicy) -> float:

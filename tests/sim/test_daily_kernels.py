@@ -9,6 +9,7 @@ from conftest import make_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from model.sim import levers
 from model.sim.daily_kernels import move_belonging, numpy_clip, station_visitors
 from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
@@ -280,3 +281,40 @@ def test_numpy_clip_is_np_clip_number_by_number() -> None:
         want = np.clip(values, low, high)
         got = np.array([numpy_clip(v, low, high) for v in values])
         assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (low, high)
+
+
+@pytest.mark.parametrize("platform", [False, True])
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_own_problems_equal_the_vectorised_form(table: WorkerTable, platform, seed) -> None:
+    config = make_config()
+    one_stop = config.policies.one_stop.model_copy(update={"enabled": platform})
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    table.belonging[:] = rng.random(n)
+    table.belonging[::3] = rng.choice([0.0, 0.001, 0.999, 1.0], size=len(table.belonging[::3]))
+    u_problem, u_solved = rng.random((2, n))
+    u_problem[::2] = 0.0  # many problems: solved and unsolved, at both ends of belonging
+    u_solved[::4] = 0.0
+    u_solved[2::4] = np.nextafter(1.0, 0.0)
+    slots, amounts = levers.own_problem_changes(
+        u_problem, u_solved, config.workers, one_stop, config.behaviour
+    )
+    want = table.belonging.copy()
+    want[slots] = np.clip(want[slots] + amounts, 0.0, 1.0)
+    levers.own_problems(
+        table, config.workers, one_stop, config.behaviour, ReplayStream2D(u_problem, u_solved)
+    )
+    assert np.array_equal(table.belonging.view(np.uint64), want.view(np.uint64))
+    assert (amounts > 0).any() and (amounts < 0).any()
+
+
+class ReplayStream2D:
+    """Stands in for a stream drawn as one (2, n) block: yields the two given rows."""
+
+    def __init__(self, first: np.ndarray, second: np.ndarray) -> None:
+        self.rows = np.stack([first, second])
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        assert shape == self.rows.shape
+        return self.rows
