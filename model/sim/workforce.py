@@ -228,9 +228,10 @@ class WorkerTable:
         group = self._group_of_kind[kinds] + base
         self.group[slots] = group
         self._hour_group[slots] = self._hour_offsets + group[:, None]
-        z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
-        self.motivation[slots] = np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1)
-        b0 = np.clip(w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1)
+        # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
+        z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
+        self.motivation[slots] = (w.motivation_mean + w.motivation_sd * z[:, 0]).clip(0, 1)
+        b0 = (w.belonging_initial + self.behaviour.belonging_sd * z[:, 1]).clip(0, 1)
         self.belonging_base[slots] = b0
         self.belonging[slots] = b0
         self.trust[slots] = w.trust_initial
