@@ -106,7 +106,7 @@ class Recorder:
         self.window_start = 0.0
         self._at_window_start = self._totals()
         self._reports_seen = 0
-        self._terminal_before = np.zeros(len(IssueStatus), dtype=np.int64)
+        self._terminal_before = [0] * len(IssueStatus)  # issues per status, as ints
         self._false_before = 0
         self._leavers_before = 0
         self._leavers_kind_before = np.zeros(len(WORKER_KINDS), dtype=np.int64)
@@ -169,38 +169,41 @@ class Recorder:
             self.ledger.policies.points.enabled and self.ledger.points_budget_left() <= 0
         )
         log = self.issues
-        counts = log.status_counts(arrived)
+        # the day's numbers as Python ints and lists (a day's few reports and the handful of
+        # statuses and channels are counted faster so than as numpy scalars)
+        counts = log.status_counts(arrived).tolist()
         reports = self.service.reports
-        new_channels = np.asarray(reports.channel[self._reports_seen :], dtype=np.int64)
-        new_kinds = np.asarray(reports.observer[self._reports_seen :], dtype=np.int64)
-        new_dups = np.asarray(reports.duplicate[self._reports_seen :], dtype=bool)
+        new_channels = reports.channel[self._reports_seen :]
+        new_kinds = reports.observer[self._reports_seen :]
+        new_dups = reports.duplicate[self._reports_seen :]
         self._reports_seen = len(reports.channel)
-        by_channel = np.bincount(new_channels, minlength=len(CHANNELS))
+        by_channel = [new_channels.count(code) for code in range(len(CHANNELS))]
+        n_kinds = len(WORKER_KINDS)
         wf = self.workforce
         riders = self._is_rider & (shifts.hours > 0)
         rider_hours = mean(shifts.hours[riders])
         rider = self.rider
         end = (day + 1) * 24.0
         leavers_kind = self.leavers_by_kind - self._leavers_kind_before
+        resolved = IssueStatus.RESOLVED
         terminal = self._terminal_before
         row: dict[str, float] = {
             "day": day,
             "new_issues": arrived - self._arrived_before,
-            "open_issues": int(counts[: IssueStatus.RESOLVED].sum()),
+            "open_issues": sum(counts[:resolved]),
             "detections": self.detections_total - self._detections_before,
             "reports_total": len(new_channels),
-            **{f"reports_{name}": int(by_channel[i]) for i, name in enumerate(CHANNELS)},
-            "worker_reports": int(np.count_nonzero(new_kinds < len(WORKER_KINDS))),
+            **{f"reports_{name}": by_channel[i] for i, name in enumerate(CHANNELS)},
+            "worker_reports": sum(1 for observer in new_kinds if observer < n_kinds),
             "registered_worker_reports": self.registered_reports_total
             - self._registered_reports_before,
-            "duplicate_reports": int(new_dups.sum()),
+            "duplicate_reports": sum(1 for duplicate in new_dups if duplicate),
             "false_reports": self.service.false_reports - self._false_before,
-            "resolutions": int(counts[IssueStatus.RESOLVED] - terminal[IssueStatus.RESOLVED]),
-            "closed_unresolved": int(
-                counts[IssueStatus.CLOSED_UNRESOLVED] - terminal[IssueStatus.CLOSED_UNRESOLVED]
-            ),
-            "escalations": int(counts[IssueStatus.ESCALATED] - terminal[IssueStatus.ESCALATED]),
-            "expired": int(counts[IssueStatus.EXPIRED] - terminal[IssueStatus.EXPIRED]),
+            "resolutions": counts[resolved] - terminal[resolved],
+            "closed_unresolved": counts[IssueStatus.CLOSED_UNRESOLVED]
+            - terminal[IssueStatus.CLOSED_UNRESOLVED],
+            "escalations": counts[IssueStatus.ESCALATED] - terminal[IssueStatus.ESCALATED],
+            "expired": counts[IssueStatus.EXPIRED] - terminal[IssueStatus.EXPIRED],
             "incidents": self.incidents_total - self._incidents_before,
             "staff_queue": self.service.queue_length(),
             "workforce": len(wf),
