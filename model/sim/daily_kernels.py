@@ -29,6 +29,8 @@ holds each kernel to its form:
   stops at a station, within the stations' room.
 - :func:`own_problem_bumps` (for :func:`model.sim.levers.own_problems`; form:
   :func:`model.sim.levers.own_problem_changes`): workers' own problems and their belonging.
+- :func:`newcomer_traits` (for :meth:`~model.sim.workforce.WorkerTable.renew`; form:
+  :meth:`~model.sim.workforce.WorkerTable.newcomer_traits_of`): a newcomer's drawn traits.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
 machines; :func:`numpy_clip` is ``np.clip`` of one number. Arrays only (numba compiles
@@ -324,3 +326,63 @@ def own_problem_bumps(
         if u_problem[i] < daily_chance:
             amount = gain if u_solved[i] < solve_probability else loss
             belonging[i] = numpy_clip(belonging[i] + amount, 0.0, 1.0)
+
+
+@njit(cache=True)
+def newcomer_traits(
+    slots: np.ndarray,
+    draws: np.ndarray,
+    z: np.ndarray,
+    kind: np.ndarray,
+    base_cumulative: np.ndarray,
+    group_of_kind: np.ndarray,
+    n_groups: int,
+    motivation_mean: float,
+    motivation_sd: float,
+    belonging_initial: float,
+    belonging_sd: float,
+    registered_at_entry: float,
+    insured_share: float,
+    mini_program_adoption: float,
+    base: np.ndarray,
+    group: np.ndarray,
+    hour_group: np.ndarray,
+    motivation: np.ndarray,
+    belonging_base: np.ndarray,
+    belonging: np.ndarray,
+    registered: np.ndarray,
+    insured: np.ndarray,
+    adopted_mini_program: np.ndarray,
+) -> None:
+    """Write the drawn traits of the newcomers in ``slots`` into the worker table's arrays.
+
+    :meth:`model.sim.workforce.WorkerTable.newcomer_traits_of` is the vectorised form. For
+    newcomer ``i`` in slot ``s`` of kind ``k``: his base is the count of his kind's running
+    base shares his first uniform exceeds, at most the last community; his group is
+    ``group_of_kind[k] + base`` and his hour bins ``h * n_groups + group``; motivation and
+    baseline belonging are ``clip(mean + sd * z, 0, 1)`` (``z`` the normals of his second
+    and third uniforms), and belonging starts at the baseline; he is registered, insured and
+    would use the mini-program when his fourth, fifth and sixth uniforms fall below their
+    shares.
+    """
+    n_communities = base_cumulative.shape[1]
+    for i in range(len(slots)):
+        slot = slots[i]
+        k = kind[slot]
+        count = 0
+        for c in range(n_communities):
+            if draws[i, 0] > base_cumulative[k, c]:
+                count += 1
+        b = min(count, n_communities - 1)
+        base[slot] = b
+        g = group_of_kind[k] + b
+        group[slot] = g
+        for h in range(24):
+            hour_group[slot, h] = h * n_groups + g
+        motivation[slot] = numpy_clip(motivation_mean + motivation_sd * z[i, 0], 0.0, 1.0)
+        b0 = numpy_clip(belonging_initial + belonging_sd * z[i, 1], 0.0, 1.0)
+        belonging_base[slot] = b0
+        belonging[slot] = b0
+        registered[slot] = draws[i, 3] < registered_at_entry
+        insured[slot] = draws[i, 4] < insured_share
+        adopted_mini_program[slot] = draws[i, 5] < mini_program_adoption

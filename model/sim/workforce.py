@@ -18,7 +18,12 @@ from scipy.special import ndtri
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import REPORTER_CHANNELS, WORKER_KINDS, Role
 from model.config.people import WorkerCounts, WorkersConfig
-from model.sim.daily_kernels import leaving_slots, move_belonging, shift_table
+from model.sim.daily_kernels import (
+    leaving_slots,
+    move_belonging,
+    newcomer_traits,
+    shift_table,
+)
 from model.sim.space import Layout
 
 HOURS = np.arange(24)
@@ -219,27 +224,38 @@ class WorkerTable:
         if n == 0:
             return
         w = self.workers
-        kinds = self.kind[slots]
-        u = draws[:, 0]
-        cum = self._base_cumulative[kinds]
-        base = np.minimum((u[:, None] > cum).sum(axis=1), self.n_communities - 1)
-        self.base[slots] = base
-        # base is written only here: keep the group and the hour bins of the slots in step
-        group = self._group_of_kind[kinds] + base
-        self.group[slots] = group
-        self._hour_group[slots] = self._hour_offsets + group[:, None]
         # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
         z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
-        self.motivation[slots] = (w.motivation_mean + w.motivation_sd * z[:, 0]).clip(0, 1)
-        b0 = (w.belonging_initial + self.behaviour.belonging_sd * z[:, 1]).clip(0, 1)
-        self.belonging_base[slots] = b0
-        self.belonging[slots] = b0
+        # the drawn traits, compiled (the numbers of newcomer_traits_of); base is written
+        # only here, and with it the group and the hour bins of the slots are kept in step
+        newcomer_traits(
+            np.asarray(slots, dtype=np.int64),
+            draws,
+            z,
+            self.kind,
+            self._base_cumulative,
+            self._group_of_kind,
+            self._n_groups,
+            w.motivation_mean,
+            w.motivation_sd,
+            w.belonging_initial,
+            self.behaviour.belonging_sd,
+            w.registered_at_entry,
+            w.insured_share,
+            self.mini_program_adoption,
+            self.base,
+            self.group,
+            self._hour_group,
+            self.motivation,
+            self.belonging_base,
+            self.belonging,
+            self.registered,
+            self.insured,
+            self.adopted_mini_program,
+        )
         self.trust[slots] = w.trust_initial
-        self.registered[slots] = draws[:, 3] < w.registered_at_entry
         self.role[slots] = Role.NONE
-        self.insured[slots] = draws[:, 4] < w.insured_share
         self.subsidized[slots] = False
-        self.adopted_mini_program[slots] = draws[:, 5] < self.mini_program_adoption
         self.seat[slots] = False
         self.points[slots] = 0.0
         self.reports_made[slots] = 0
@@ -249,6 +265,35 @@ class WorkerTable:
         self.days_online[slots] = 0
         self.reports_by_channel[slots] = 0
         self.honours[slots] = 0
+
+    def newcomer_traits_of(self, slots: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
+        """The drawn traits of newcomers in ``slots``, vectorised (see :meth:`renew`).
+
+        The model runs the compiled form, :func:`model.sim.daily_kernels.newcomer_traits`.
+
+        Returns:
+            Arrays by trait, one value per newcomer: ``base``, ``group``, ``hour_group``
+            (len(slots), 24), ``motivation``, ``belonging_base``, ``registered``,
+            ``insured`` and ``adopted_mini_program``.
+        """
+        w = self.workers
+        kinds = self.kind[slots]
+        cum = self._base_cumulative[kinds]
+        base = np.minimum((draws[:, 0][:, None] > cum).sum(axis=1), self.n_communities - 1)
+        group = self._group_of_kind[kinds] + base
+        z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
+        return {
+            "base": base,
+            "group": group,
+            "hour_group": self._hour_offsets + group[:, None],
+            "motivation": np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1),
+            "belonging_base": np.clip(
+                w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1
+            ),
+            "registered": draws[:, 3] < w.registered_at_entry,
+            "insured": draws[:, 4] < w.insured_share,
+            "adopted_mini_program": draws[:, 5] < self.mini_program_adoption,
+        }
 
     # ------------------------------------------------------------------ the roster
 

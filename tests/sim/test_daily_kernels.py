@@ -318,3 +318,31 @@ class ReplayStream2D:
     def random(self, shape: tuple[int, int]) -> np.ndarray:
         assert shape == self.rows.shape
         return self.rows
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60))
+def test_renew_writes_the_vectorised_newcomer_traits(table: WorkerTable, seed, n) -> None:
+    rng = np.random.default_rng(seed)
+    slots = rng.choice(len(table), size=n, replace=False)
+    draws = rng.random((n, NEWCOMER_DRAWS))
+    kinds = table.kind[slots]
+    # first uniforms right on a running base share (not above it: the earlier community)
+    on_share = rng.integers(0, table.n_communities, n)
+    ties = rng.random(n) < 0.3
+    draws[ties, 0] = table._base_cumulative[kinds[ties], on_share[ties]]
+    draws[::5, 1] = 0.0  # normals clipped: motivation at 0
+    draws[1::5, 2] = np.nextafter(1.0, 0.0)  # and belonging at 1
+    want = table.newcomer_traits_of(slots, draws)
+    table.renew(slots, draws, now=24.0)
+    for name, values in want.items():
+        got = table._hour_group[slots] if name == "hour_group" else getattr(table, name)[slots]
+        assert got.shape == values.shape, name
+        if values.dtype == float:
+            assert np.array_equal(got.view(np.uint64), values.view(np.uint64)), name
+        else:
+            assert np.array_equal(got, values), name
+    assert np.array_equal(table.belonging[slots], want["belonging_base"])
+    assert np.array_equal(
+        table.group, table.kind.astype(np.int64) * table.n_communities + table.base
+    )
