@@ -481,7 +481,7 @@ class StreetModel(Model):
         if day > 0 and day % 30 == 0:
             self.monthly(day)
         self.ledger.book_daily_running_costs(
-            int(wf.subsidized.sum()), int((wf.role != Role.NONE).sum())
+            np.count_nonzero(wf.subsidized), np.count_nonzero(wf.role != Role.NONE)
         )
         self.perception.refresh_worker_channels()
 
@@ -494,11 +494,11 @@ class StreetModel(Model):
         if len(leaving) == 0:
             return
         self.recorder.count_leavers(leaving)
-        wf.retire(leaving, self.now)
-        for slot in leaving:
-            agent = self.workers_by_id.pop(int(wf.agent_id[slot]))
-            agent.leave()
-        wf.renew(leaving, newcomer_draws(self.draws, day, leaving), now=self.now)
+        now = self.now
+        wf.retire(leaving, now)
+        for agent_id in wf.agent_id[leaving].tolist():
+            self.workers_by_id.pop(agent_id).leave()
+        wf.renew(leaving, newcomer_draws(self.draws, day, leaving), now=now)
         levers.designated_posts(
             wf,
             leaving[wf.registered[leaving]],
@@ -507,8 +507,9 @@ class StreetModel(Model):
             self.streams["posts"],
         )
         cells = self.grid.all_cells.cells
-        for slot in leaving:
-            worker = Worker(self, wf, int(slot), cells[self.layout.office_cells[wf.base[slot]]])
+        offices = self.layout.office_cells[wf.base[leaving]].tolist()
+        for slot, office in zip(leaving.tolist(), offices, strict=True):
+            worker = Worker(self, wf, slot, cells[office])
             self.workers_by_id[worker.unique_id] = worker
 
     def monthly(self, day: int) -> None:

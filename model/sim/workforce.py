@@ -355,7 +355,9 @@ class WorkerTable:
             Today's shifts.
         """
         n = len(self)
-        u_work, u_start, z = rng.random(n), rng.random(n), rng.standard_normal(n)
+        # one block of 2 x n uniforms is the same numbers as two rows drawn one after the other
+        u_work, u_start = rng.random((2, n))
+        z = rng.standard_normal(n)
         online, counts, hours, end = shift_table(
             u_work,
             u_start,

@@ -81,9 +81,11 @@ class ReplayStream:
         self.uniforms = [u_work, u_start]
         self.normals = [z]
 
-    def random(self, n: int) -> np.ndarray:
+    def random(self, shape: int | tuple[int, int]) -> np.ndarray:
+        if isinstance(shape, tuple):  # a block of rows
+            return np.stack([self.random(shape[1]) for _ in range(shape[0])])
         out = self.uniforms.pop(0)
-        assert len(out) == n
+        assert len(out) == shape
         return out
 
     def standard_normal(self, n: int) -> np.ndarray:
