@@ -480,8 +480,9 @@ class StreetModel(Model):
         wf.update_belonging(levers.honours_spillover(pol.honours))
         if day > 0 and day % 30 == 0:
             self.monthly(day)
+        # Python ints (count_nonzero gives numpy's): the ledger's yuan stay Python floats
         self.ledger.book_daily_running_costs(
-            np.count_nonzero(wf.subsidized), np.count_nonzero(wf.role != Role.NONE)
+            int(np.count_nonzero(wf.subsidized)), int(np.count_nonzero(wf.role != Role.NONE))
         )
         self.perception.refresh_worker_channels()
 
