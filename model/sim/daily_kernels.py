@@ -31,6 +31,8 @@ holds each kernel to its form:
   :func:`model.sim.levers.own_problem_changes`): workers' own problems and their belonging.
 - :func:`newcomer_traits` (for :meth:`~model.sim.workforce.WorkerTable.renew`; form:
   :meth:`~model.sim.workforce.WorkerTable.newcomer_traits_of`): a newcomer's drawn traits.
+- :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
+  :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
 machines; :func:`numpy_clip` is ``np.clip`` of one number. Arrays only (numba compiles
@@ -386,3 +388,39 @@ def newcomer_traits(
         registered[slot] = draws[i, 3] < registered_at_entry
         insured[slot] = draws[i, 4] < insured_share
         adopted_mini_program[slot] = draws[i, 5] < mini_program_adoption
+
+
+@njit(cache=True)
+def channel_rows(
+    registered: np.ndarray,
+    adopted_mini_program: np.ndarray,
+    station_by_group: np.ndarray,
+    group: np.ndarray,
+    role: np.ndarray,
+    seat: np.ndarray,
+    no_post: int,
+    rows_office_open: np.ndarray,
+    rows_office_closed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each worker's row of the channels he can use, offices open and closed.
+
+    For :meth:`model.sim.decisions.WorkerChannelTable.refresh`: a worker's combination is
+    ``8 * registered + 4 * adopted + 2 * station in reach (by his group) + holds a post or a
+    seat``, and his rows are the combination's rows of the two tables of 16 rows (worked
+    out by :func:`model.sim.decisions.worker_channels`, which the table is tested against).
+
+    Returns:
+        ``(office_open, office_closed)``: (n, n_channels) booleans each.
+    """
+    n, n_channels = len(registered), rows_office_open.shape[1]
+    office_open = np.empty((n, n_channels), dtype=np.bool_)
+    office_closed = np.empty((n, n_channels), dtype=np.bool_)
+    for i in range(n):
+        code = 8 if registered[i] else 0
+        code += 4 if adopted_mini_program[i] else 0
+        code += 2 if station_by_group[group[i]] else 0
+        code += 1 if (role[i] != no_post or seat[i]) else 0
+        for c in range(n_channels):
+            office_open[i, c] = rows_office_open[code, c]
+            office_closed[i, c] = rows_office_closed[code, c]
+    return office_open, office_closed

@@ -30,6 +30,7 @@ import numpy as np
 from model.config.behaviour import BehaviourConfig
 from model.config.codes import NO_CHANNEL, Access, Channel, Role
 from model.sim.channels import ChannelRules
+from model.sim.daily_kernels import channel_rows
 from model.sim.decision_kernels import ResidentWeights, WorkerWeights
 
 if TYPE_CHECKING:
@@ -121,8 +122,7 @@ class WorkerChannelTable:
 
     The four things that decide a worker's row are yes-or-no, so there are 16 possible
     rows: they are worked out once, by :func:`worker_channels` itself, and each day every
-    worker gets the row of his combination (one gather instead of a dozen operations on
-    the whole table).
+    worker gets the rows of his combination.
 
     Args:
         rules: the effective channel rules.
@@ -137,8 +137,8 @@ class WorkerChannelTable:
         """
         self.rules = rules
         self.station_in_reach = station_in_reach
-        # a station in reach by worker group (kind * n_communities + base), as uint8 0/1
-        self._station_by_group = station_in_reach.ravel().astype(np.uint8)
+        # a station in reach by worker group (kind * n_communities + base)
+        self._station_by_group = np.ascontiguousarray(station_in_reach.ravel(), dtype=bool)
         # combination code = 8 * registered + 4 * adopted + 2 * station in reach + holds
         code = np.arange(16)
         self._rows_office_open = worker_channels(
@@ -150,37 +150,25 @@ class WorkerChannelTable:
         self._office_open = np.zeros((0, len(rules.minutes)), dtype=bool)
         self._office_closed = self._office_open
 
-    @staticmethod
-    def combination(
-        registered: np.ndarray,
-        adopted_mini_program: np.ndarray,
-        station_in_reach: np.ndarray,
-        holds_post_or_seat: np.ndarray,
-    ) -> np.ndarray:
-        """(n,) each worker's combination code, 0-15 (the row of the 16 possible rows).
-
-        Args:
-            registered: (n,) registered (报到).
-            adopted_mini_program: (n,) would use the mini-program.
-            station_in_reach: (n,) a station lies within reach of the worker's route.
-            holds_post_or_seat: (n,) holds a designated post or a council seat.
-        """
-        code = registered.view(np.uint8) * 8  # booleans as 0/1 bytes, no copy
-        code += adopted_mini_program.view(np.uint8) * 4
-        code += station_in_reach.view(np.uint8) * 2
-        code += holds_post_or_seat.view(np.uint8)
-        return code
-
     def refresh(self, workforce: WorkerTable) -> None:
-        """Work the table out anew from the workers' state now."""
+        """Work the table out anew from the workers' state now.
+
+        Each worker gets the rows of his combination, picked by the compiled
+        :func:`model.sim.daily_kernels.channel_rows` (one call instead of a dozen numpy
+        operations on the whole table).
+        """
         wf = workforce
-        holds = wf.role != Role.NONE
-        holds |= wf.seat
-        station = self._station_by_group[wf.group].view(bool)
-        code = self.combination(wf.registered, wf.adopted_mini_program, station, holds)
-        code = code.astype(np.intp)  # the index type np.take would convert to, once
-        self._office_open = np.take(self._rows_office_open, code, axis=0)
-        self._office_closed = np.take(self._rows_office_closed, code, axis=0)
+        self._office_open, self._office_closed = channel_rows(
+            wf.registered,
+            wf.adopted_mini_program,
+            self._station_by_group,
+            wf.group,
+            wf.role,
+            wf.seat,
+            int(Role.NONE),
+            self._rows_office_open,
+            self._rows_office_closed,
+        )
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         """(n_workers, n_channels) the channels of every worker, offices open and closed."""

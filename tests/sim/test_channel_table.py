@@ -1,4 +1,5 @@
-"""The table of the channels each worker can use (WorkerChannelTable) equals worker_channels."""
+"""The table of the channels each worker can use (WorkerChannelTable, picked by the compiled
+daily_kernels.channel_rows) equals worker_channels row for row."""
 
 from __future__ import annotations
 
@@ -71,18 +72,3 @@ def test_the_table_equals_worker_channels_row_for_row(levers: str, seed: int) ->
         holds[slots],
     )
     assert np.array_equal(table.of(slots, per_slot), want)
-
-
-def test_each_of_the_four_conditions_moves_its_own_part_of_the_code() -> None:
-    # a code that mixed two conditions up would give some worker another worker's row
-    yes, no = np.array([True]), np.array([False])
-    codes = {
-        int(WorkerChannelTable.combination(r, a, s, h)[0])
-        for r in (yes, no)
-        for a in (yes, no)
-        for s in (yes, no)
-        for h in (yes, no)
-    }
-    assert codes == set(range(16))
-    assert WorkerChannelTable.combination(yes, no, no, no)[0] == 8
-    assert WorkerChannelTable.combination(no, no, no, yes)[0] == 1
