@@ -38,7 +38,7 @@ from model.sim.issues import IssueLog
 from model.sim.streams import KeyedDraws
 
 
-@dataclass
+@dataclass(slots=True)
 class Reporter:
     """Who filed a report of an issue, and through which channel."""
 
@@ -49,7 +49,7 @@ class Reporter:
     row: int  # row of the report log
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     """A ticket in a community's triage queue."""
 
@@ -92,9 +92,9 @@ time and fix of the first attempt and of the reopened second one, and whether th
 reporter is called back about a closure unfixed and rejects it."""
 
 
-def normal(u: float) -> float:
-    """Standard normal quantile of a uniform draw (inverse-CDF sampling)."""
-    return float(ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+def normals(u: np.ndarray) -> np.ndarray:
+    """Standard normal quantiles of uniform draws (inverse-CDF sampling)."""
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
 class ServiceChain:
@@ -145,12 +145,14 @@ class ServiceChain:
         self.silence_signal = silence_signal
         self.keyed = draws
         table = ticket_rng.random((len(issues), len(TICKET_DRAWS)))
-        self.draws = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
+        column = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
+        # the events read one number at a time: Python floats (a numpy scalar costs more)
+        self.draws = {name: draws.tolist() for name, draws in column.items()}
         self.served = np.zeros(len(issues), dtype=np.int8)
         self.dropped = np.zeros(len(issues), dtype=bool)
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
-        self.overhead_minutes = np.zeros(n_communities)
-        self.minutes_worked = np.zeros(n_communities)
+        self.overhead_minutes = [0.0] * n_communities  # minutes owed, per community
+        self._minutes_worked = [0.0] * n_communities
         self.intake: list[tuple[float, int, int]] = []  # (arrival time, seq, issue)
         self.completions: list[tuple[float, int, int, bool]] = []  # (time, seq, issue, fixed)
         self.crews_free = {
@@ -164,18 +166,37 @@ class ServiceChain:
         self.duplicates = 0
         self.department_attempts = 0
         self.staff_capacity_per_hour = staff_per_community * 60.0 * staff.triage_share
-        self.verify_needed = np.array(
-            [issue_types.types[t].verification_share for t in ISSUE_TYPES]
-        )
-        self.false_share = (
+        self.verify_needed = [issue_types.types[t].verification_share for t in ISSUE_TYPES]
+        self.false_share: list[float] = (
             np.array([issue_types.types[t].false_report_share for t in ISSUE_TYPES])
             * false_report_factor
-        )
+        ).tolist()
         self.dept_params = [service.departments[name] for name in DEPARTMENTS]
+        # what the events read per issue and per channel, as Python numbers
+        self.issue_type: list[int] = issues.type.tolist()
+        self.community_of: list[int] = issues.community.tolist()
+        self.department_of: list[int] = issues.department.tolist()
+        self.triage_minutes: list[float] = rules.triage_minutes.tolist()
+        self.feedback_probability: list[float] = rules.feedback_probability.tolist()
+        # the intake delay and service times the ticket draws give, for every issue at once
+        # (the same numbers as one at a time): a ticket's intake delay is its channel's
+        # median times ``intake_spread``; attempt ``a`` takes ``service_hours[a]``
+        self.intake_spread: list[float] = np.exp(0.5 * normals(column["intake"])).tolist()
+        median = np.array([d.service_median_hours for d in self.dept_params])[issues.department]
+        sigma = np.array([d.service_sigma for d in self.dept_params])[issues.department]
+        self.service_hours: tuple[list[float], list[float]] = (
+            (median * np.exp(sigma * normals(column["service_0"]))).tolist(),
+            (median * np.exp(sigma * normals(column["service_1"]))).tolist(),
+        )
         self.reopened: set[int] = set()
         self.reopen_chance = service.reopen_share_of_dissatisfied * (
             1.0 - service.satisfied_if_unresolved
         )
+
+    @property
+    def minutes_worked(self) -> np.ndarray:
+        """Staff minutes spent on tickets so far, per community (a new array of the sums)."""
+        return np.array(self._minutes_worked)
 
     # ------------------------------------------------------------------ reports
 
@@ -217,7 +238,7 @@ class ServiceChain:
             return  # staff see the ticket is already in their system
         if agent_id >= 0 and self.already_reported_by(issue, agent_id):
             return
-        community = int(log.community[issue])
+        community = self.community_of[issue]
         duplicate = status >= IssueStatus.REPORTED
         self.reports.issue.append(issue)
         self.reports.time.append(t)
@@ -250,12 +271,12 @@ class ServiceChain:
             self.seq += 1
             heapq.heappush(self.intake, (t + delay, self.seq, issue))
         if observer != Observer.STAFF and (
-            self.keyed.uniform("false_report", issue, observer, slot)
-            < self.false_share[log.type[issue]]
+            self.keyed.uniform_of("false_report", issue, observer, slot)
+            < self.false_share[self.issue_type[issue]]
         ):
             self.false_reports += 1
             self.overhead_minutes[community] += (
-                self.rules.triage_minutes[channel] + self.service.verification_minutes
+                self.triage_minutes[channel] + self.service.verification_minutes
             )
 
     def _intake_delay(self, issue: int, channel: int) -> float:
@@ -266,7 +287,7 @@ class ServiceChain:
         median = self.rules.intake_delay_hours[channel]
         if median <= 0:
             return 0.0
-        return float(median * np.exp(0.5 * normal(self.draws["intake"][issue])))
+        return float(median * self.intake_spread[issue])
 
     # ------------------------------------------------------------------ hourly work
 
@@ -289,22 +310,23 @@ class ServiceChain:
             arrival, _, issue = heapq.heappop(self.intake)
             if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
-            channel = log.channel[issue]
+            channel = int(log.channel[issue])
             ticket = Ticket(issue, self._ticket_minutes(issue, channel), arrival)
             if self.rules.auto_acknowledge[channel]:
-                self._acknowledge(issue, max(arrival, log.times["reported_at"][issue]))
+                self._acknowledge(issue, max(arrival, float(log.times["reported_at"][issue])))
                 ticket.acknowledged = True
-            self.queues[log.community[issue]].append(ticket)
+            self.queues[self.community_of[issue]].append(ticket)
         dispatched: list[int] = []
         if not office_open or self.staff_capacity_per_hour <= 0:
             return dispatched
         rate = self.staff_capacity_per_hour  # minutes per hour
+        overhead = self.overhead_minutes
         for community, queue in enumerate(self.queues):
-            if not queue and self.overhead_minutes[community] == 0:
+            if not queue and overhead[community] == 0:
                 continue  # nothing to do: no minutes spent
             budget = rate
-            spend = min(budget, self.overhead_minutes[community])
-            self.overhead_minutes[community] -= spend
+            spend = min(budget, overhead[community])
+            overhead[community] -= spend
             budget -= spend
             while queue and budget > 0:
                 ticket = queue[0]
@@ -324,13 +346,13 @@ class ServiceChain:
                     queue.popleft()
                     self._dispatch(ticket.issue, max(t + (rate - budget) / rate, ticket.arrival))
                     dispatched.append(ticket.issue)
-            self.minutes_worked[community] += rate - budget
+            self._minutes_worked[community] += rate - budget
         return dispatched
 
     def _ticket_minutes(self, issue: int, channel: int) -> float:
         """Staff minutes a ticket needs: triage plus, for some, a site visit."""
-        minutes = self.rules.triage_minutes[channel]
-        if self.draws["visit"][issue] < self.verify_needed[self.issues.type[issue]]:
+        minutes = self.triage_minutes[channel]
+        if self.draws["visit"][issue] < self.verify_needed[self.issue_type[issue]]:
             minutes += self.service.verification_minutes
         return float(minutes)
 
@@ -343,10 +365,10 @@ class ServiceChain:
     def _dispatch(self, issue: int, now: float) -> None:
         """Verified: dispatch to a department and schedule the outcome."""
         log = self.issues
-        now = max(now, log.times["acknowledged_at"][issue])
+        now = max(now, float(log.times["acknowledged_at"][issue]))
         log.status[issue] = IssueStatus.DISPATCHED
         log.times["dispatched_at"][issue] = now
-        channel = log.channel[issue]
+        channel = int(log.channel[issue])
         start = now
         dropped = False
         if self.draws["route"][issue] >= self.rules.routing_accuracy[channel]:
@@ -361,7 +383,7 @@ class ServiceChain:
         The department works ``crews`` tickets at once; service time is lognormal around
         its median; the ticket is fixed with its resolution probability (never if dropped).
         """
-        dept = int(self.issues.department[issue])
+        dept = self.department_of[issue]
         params = self.dept_params[dept]
         crews = self.crews_free[dept]
         free = heapq.heappop(crews)
@@ -369,8 +391,7 @@ class ServiceChain:
         attempt = int(self.served[issue])
         self.served[issue] += 1
         self.department_attempts += 1
-        z = normal(self.draws[f"service_{attempt}"][issue])
-        done = begin + float(params.service_median_hours * np.exp(params.service_sigma * z))
+        done = begin + self.service_hours[attempt][issue]
         heapq.heappush(crews, done)
         fixed = (not dropped) and self.draws[f"fix_{attempt}"][
             issue
@@ -443,18 +464,18 @@ class ServiceChain:
         """
         sv = self.service
         rec = self.reports
+        draw = self.keyed.uniform_of
+        dropped = bool(self.dropped[issue])
         learned = []
         for i, rep in enumerate(self.reporters.get(issue, [])):
             if rep.observer == Observer.STAFF:
                 continue
             key = (issue, rep.observer, rep.slot)
             # the first reporter is the one the ticket's callback reaches (see reopens)
-            u_told = self.draws["callback"][issue] if i == 0 else self.keyed.uniform("told", *key)
-            u_seen = self.keyed.uniform("seen", *key)
-            u_satisfied = self.keyed.uniform("satisfied", *key)
-            told = (not self.dropped[issue]) and (
-                u_told < self.rules.feedback_probability[rep.channel]
-            )
+            u_told = self.draws["callback"][issue] if i == 0 else draw("told", *key)
+            u_seen = draw("seen", *key)
+            u_satisfied = draw("satisfied", *key)
+            told = (not dropped) and (u_told < self.feedback_probability[rep.channel])
             seen = told or u_seen < self.channels.outcome_seen_without_feedback
             if told:
                 if i == 0:

@@ -19,7 +19,10 @@ same seed differ only where a lever makes them differ:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtri
+
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit
 
 STREAM_NAMES: tuple[str, ...] = (
     "layout",
@@ -110,6 +113,9 @@ class KeyedDraws:
             name: _mix_int((key + (index + 1) * 0x9E3779B97F4A7C15) & _MASK)
             for index, name in enumerate(PURPOSES)
         }
+        self._purpose_uint64 = {
+            name: np.uint64(state) for name, state in self._purpose_state.items()
+        }
 
     def state(self, purpose: str) -> np.uint64:
         """The mixed state of a purpose, before any part (for the compiled kernels).
@@ -161,10 +167,25 @@ class KeyedDraws:
         state >>= np.uint64(11)
         return state * _TO_UNIT
 
+    def uniform_of(self, purpose: str, first: int, second: int, third: int) -> float:
+        """:meth:`uniform` of one event of three integer parts, as a Python float.
+
+        The same number as ``uniform(purpose, first, second, third)``, computed by a
+        compiled kernel (:func:`_uniform_of_three`): some ten times faster for the single
+        draws of the hourly events (a report, a reporter learning an outcome).
+        """
+        return _uniform_of_three(self._purpose_uint64[purpose], int(first), int(second), int(third))
+
     def normal(self, purpose: str, *parts: np.ndarray | int | float) -> np.ndarray:
         """Standard normal draws by inverse CDF of :meth:`uniform`."""
         u = self.uniform(purpose, *parts)
         return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+
+
+@njit(cache=True)
+def _uniform_of_three(state: np.uint64, first: int, second: int, third: int) -> float:
+    """A purpose's mixed state and three integer parts mixed in: their uniform."""
+    return keyed_unit(keyed_step(keyed_step(keyed_step(state, first), second), third))
 
 
 def make_streams(seed: int) -> dict[str, np.random.Generator]:

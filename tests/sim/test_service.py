@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import make_config
+from scipy.special import ndtri
 
 from model.config.codes import DEPARTMENTS, ISSUE_TYPES, Channel, IssueStatus, IssueType, Observer
 from model.sim import levers
@@ -201,6 +202,40 @@ def test_intake_delay_holds_the_ticket_back() -> None:
         t += 1.0
     assert s.chain.work_hour(t, True) == [0]
     assert s.log.times["dispatched_at"][0] >= s.log.times["reported_at"][0]
+
+
+def test_intake_delays_and_service_times_are_the_lognormals_of_their_draws() -> None:
+    """Worked out for every issue at once, they are the numbers one at a time would give."""
+    n = 60
+    s = Setup(
+        {"channels": {"hotline": {"intake_delay_hours": 6.0}}},
+        {
+            "service": {
+                "departments": {
+                    "sanitation": {"service_median_hours": 12.0, "service_sigma": 0.8},
+                    "housing": {"service_median_hours": 3.0, "service_sigma": 0.4},
+                }
+            }
+        },
+        n=n,
+        types=np.arange(n) % len(ISSUE_TYPES),
+        seed=5,
+    )
+
+    def normal(u: float) -> float:
+        return float(ndtri(min(max(u, 1e-12), 1 - 1e-12)))
+
+    draws, departments = s.chain.draws, s.config.service.departments
+    assert len(set(s.log.department.tolist())) == len(DEPARTMENTS)
+    for i in range(n):
+        delay = float(6.0 * np.exp(0.5 * normal(draws["intake"][i])))
+        assert s.chain._intake_delay(i, HOT) == delay
+        assert s.chain._intake_delay(i, IN_PERSON) == 0.0
+        dept = departments[DEPARTMENTS[s.log.department[i]]]
+        for attempt in (0, 1):
+            z = normal(draws[f"service_{attempt}"][i])
+            hours = float(dept.service_median_hours * np.exp(dept.service_sigma * z))
+            assert s.chain.service_hours[attempt][i] == hours, (i, attempt)
 
 
 def test_auto_acknowledged_channel() -> None:
