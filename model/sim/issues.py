@@ -18,6 +18,7 @@ hours since the start (NaN where a stage never happened).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,6 +158,30 @@ class IssueLog:
 
     def __len__(self) -> int:
         return len(self.type)
+
+    def close(self, issue: int, status: IssueStatus) -> float:
+        """End an issue unfixed: it escalates (``ESCALATED``) or lapses (``EXPIRED``).
+
+        The issue closes at its ``incident_due`` hour (escalation, which makes it an
+        incident then) or its ``lapse_at`` hour, or at its latest lifecycle time where that
+        comes later in the same hour. Numbers one issue at a time: an hour closes a few.
+
+        Returns:
+            The closing hour (``closed_at``).
+        """
+        escalates = status == IssueStatus.ESCALATED
+        when = float(self.incident_due[issue] if escalates else self.lapse_at[issue])
+        latest = math.nan  # the latest lifecycle time, NaN where none happened
+        for times in self.times.values():
+            value = float(times[issue])
+            if math.isnan(latest) or value > latest:
+                latest = value
+        closed = latest if latest > when else when
+        self.closed_at[issue] = closed
+        self.status[issue] = status
+        if escalates:
+            self.incident_at[issue] = when
+        return closed
 
     def status_counts(self, arrived: int) -> np.ndarray:
         """Issues per status among the first ``arrived`` issues (those opened so far)."""

@@ -28,6 +28,7 @@ the class alone (the build and the schedule) is about 470.
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 from mesa import Model
@@ -216,16 +217,15 @@ class StreetModel(Model):
 
     def arrive(self, t: int) -> None:
         """Issues opened before the end of this hour join the live set."""
-        end = self.arrived_by_hour[t]
-        if end > self.arrived:
-            fresh = np.arange(self.arrived, end, dtype=np.int64)
-            self.live = np.concatenate([self.live, fresh])
+        start, end = self.arrived, self.arrived_by_hour[t]
+        if end > start:
+            self.live = np.concatenate([self.live, np.arange(start, end, dtype=np.int64)])
             self.arrived = end
             log = self.issues
-            for issue in fresh.tolist():
-                for when in (log.incident_due[issue], log.lapse_at[issue]):
-                    if when < np.inf:
-                        heapq.heappush(self.close_events, (float(when), issue))
+            for issue in range(start, end):
+                for when in (float(log.incident_due[issue]), float(log.lapse_at[issue])):
+                    if when < math.inf:
+                        heapq.heappush(self.close_events, (when, issue))
 
     def escalate_and_lapse(self, t: int) -> None:
         """Incidents of unfixed issues, and lapse of unreported ones.
@@ -261,24 +261,15 @@ class StreetModel(Model):
                 escalating.append(issue)
             elif log.lapse_at[issue] < end and status <= IssueStatus.DETECTED:
                 lapsing.append(issue)
-        if not escalating and not lapsing:
-            return
-        esc = np.array(sorted(escalating), dtype=np.int64)
-        lapse = np.array(sorted(lapsing), dtype=np.int64)
-        for group, status_code, when in (
-            (esc, IssueStatus.ESCALATED, log.incident_due),
-            (lapse, IssueStatus.EXPIRED, log.lapse_at),
-        ):
-            if len(group) == 0:
-                continue
-            latest = np.fmax.reduce([log.times[name][group] for name in log.times], axis=0)
-            log.closed_at[group] = np.fmax(when[group], latest)
-            log.status[group] = status_code
-            if status_code == IssueStatus.ESCALATED:
-                log.incident_at[group] = when[group]
-                self.recorder.count_incidents(log.type[group])
-                for issue in group[log.n_reports[group] > 0]:
-                    self.learn_outcome(int(issue), float(log.closed_at[issue]), False)
+        if escalating:
+            escalating.sort()
+            closed = [log.close(issue, IssueStatus.ESCALATED) for issue in escalating]
+            self.recorder.count_incidents(log.type[escalating])
+            for issue, when in zip(escalating, closed, strict=True):
+                if log.n_reports[issue] > 0:
+                    self.learn_outcome(issue, when, False)
+        for issue in sorted(lapsing):
+            log.close(issue, IssueStatus.EXPIRED)
 
     def closed_unfixed_incidents(self, t: int) -> None:
         """Tickets closed unfixed whose incident hour has come become incidents."""
@@ -291,9 +282,9 @@ class StreetModel(Model):
 
     def watch_closed_unfixed(self, issue: int) -> None:
         """A ticket closed unfixed keeps its incident clock."""
-        due = self.issues.incident_due[issue]
-        if np.isfinite(due):
-            heapq.heappush(self.incident_watch, (float(due), issue))
+        due = float(self.issues.incident_due[issue])
+        if math.isfinite(due):
+            heapq.heappush(self.incident_watch, (due, issue))
 
     def detect_and_report(self, t: int, hour: int, office_open: bool) -> None:
         """Vectorised detection and report decisions; reports are filed one by one in time order.

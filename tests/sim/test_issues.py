@@ -189,3 +189,43 @@ def test_status_counts_and_table(generated) -> None:
     assert table.column("reported_at").to_pylist() == [None, None, 7.5, None]
     assert table.column("channel").to_pylist() == [None, None, "hotline", None]
     assert table.column("issue_id").to_pylist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("status", [IssueStatus.ESCALATED, IssueStatus.EXPIRED])
+def test_close_ends_an_issue_at_its_hour_or_its_latest_stage(status) -> None:
+    """An issue closes at its incident or lapse hour, or at a later stage of the same hour."""
+    n = 400
+    rng = np.random.default_rng(11)
+    opened = rng.uniform(0, 100, n)
+    escalate = opened + rng.uniform(0, 5, n)
+    lapse = opened + rng.uniform(0, 5, n)
+    log = IssueLog(
+        type=np.zeros(n, dtype=np.int8),
+        opened_at=opened,
+        cell=np.zeros(n, dtype=np.int64),
+        community=np.zeros(n, dtype=np.int64),
+        x=np.zeros(n, dtype=np.int64),
+        y=np.zeros(n, dtype=np.int64),
+        severity=np.full(n, 0.5),
+        indoor=np.zeros(n, dtype=bool),
+        escalate_at=escalate,
+        lapse_at=lapse,
+        department=np.zeros(n, dtype=np.int8),
+    )
+    for name in TIME_FIELDS[1:]:  # each stage happened or not, before or after the hour
+        happened = rng.random(n) < 0.5
+        log.times[name][happened] = (opened + rng.uniform(0, 6, n))[happened]
+    when = log.incident_due if status == IssueStatus.ESCALATED else log.lapse_at
+    issues = np.flatnonzero(np.isfinite(when))
+    assert len(issues) > n // 4
+    latest = np.fmax.reduce([log.times[name][issues] for name in TIME_FIELDS], axis=0)
+    expected = np.fmax(when[issues], latest)
+    assert np.any(expected > when[issues]) and np.any(expected == when[issues])
+    closed = [log.close(int(issue), status) for issue in issues]
+    assert np.array_equal(closed, expected)
+    assert np.array_equal(log.closed_at[issues], expected)
+    assert np.all(log.status[issues] == status)
+    if status == IssueStatus.ESCALATED:
+        assert np.array_equal(log.incident_at[issues], when[issues])
+    else:
+        assert np.all(np.isnan(log.incident_at))
