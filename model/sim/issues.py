@@ -19,6 +19,7 @@ hours since the start (NaN where a stage never happened).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,6 +84,69 @@ def location_weights(kind: str, layout: Layout) -> np.ndarray:
 
 
 @dataclass
+class ClosingHours:
+    """The issues to look at in each clock hour: those whose incident or lapse hour it is.
+
+    An issue is listed in the clock hour its ``incident_due`` falls in and in the one its
+    ``lapse_at`` falls in (once where both fall in the same hour; never before the hour it
+    arrives), in issue order within an hour, each with whether its incident hour has come
+    by the end of that hour (then it escalates if still open, else it may lapse). The hours
+    of every issue are known up front, so the whole calendar is built at once.
+
+    Attributes:
+        issue: the listed issues, hour by hour.
+        escalates: whether each listed issue's incident hour has come.
+        first_row: the first row of each listed hour, and then the number of rows.
+        place: the place of each listed clock hour in ``first_row`` (hours with no
+            issue are left out).
+    """
+
+    issue: list[int]
+    escalates: list[bool]
+    first_row: list[int]
+    place: dict[int, int]
+
+    def in_hour(self, hour: int) -> Iterator[tuple[int, bool]]:
+        """(issue, escalates) of the issues whose incident or lapse hour is ``hour``."""
+        place = self.place.get(hour)
+        if place is None:
+            return iter(())
+        rows = slice(self.first_row[place], self.first_row[place + 1])
+        return zip(self.issue[rows], self.escalates[rows], strict=True)
+
+
+def closing_hours(
+    opened_at: np.ndarray, incident_due: np.ndarray, lapse_at: np.ndarray
+) -> ClosingHours:
+    """The calendar of every issue's incident and lapse hours (:class:`ClosingHours`).
+
+    Args:
+        opened_at: opening hour of each issue.
+        incident_due: hour each issue becomes an incident unless fixed (``inf``: never).
+        lapse_at: hour each issue lapses (``inf``: never).
+    """
+    n = len(opened_at)
+    issue = np.tile(np.arange(n), 2)
+    arrival_hour = np.maximum(np.floor(opened_at), 0.0)
+    hour = np.maximum(np.floor(np.concatenate([incident_due, lapse_at])), arrival_hour[issue])
+    escalates = incident_due[issue] < hour + 1.0
+    listed = np.isfinite(hour)
+    issue, hour, escalates = issue[listed], hour[listed].astype(np.int64), escalates[listed]
+    order = np.lexsort((issue, hour))
+    issue, hour, escalates = issue[order], hour[order], escalates[order]
+    once = np.ones(len(issue), dtype=bool)  # an issue's two hours may be one
+    once[1:] = (hour[1:] != hour[:-1]) | (issue[1:] != issue[:-1])
+    issue, hour, escalates = issue[once], hour[once], escalates[once]
+    first_row = np.flatnonzero(np.diff(hour, prepend=-1) != 0)
+    return ClosingHours(
+        issue=issue.tolist(),
+        escalates=escalates.tolist(),
+        first_row=[*first_row.tolist(), len(issue)],
+        place=dict(zip(hour[first_row].tolist(), range(len(first_row)), strict=True)),
+    )
+
+
+@dataclass
 class IssueLog:
     """Column-wise record of every issue of a run.
 
@@ -99,6 +163,7 @@ class IssueLog:
         incident_due: hour the issue becomes an incident unless fixed before: its escalation
             hour where that comes no later than its lapse (same clock hour: escalation
             first), else ``inf``.
+        closing: the issues whose incident or lapse hour falls in each clock hour.
         incident_at: hour it became an incident, NaN = never.
         triaged_at: hour a person first took up its ticket (human acknowledgement; an
             automatic acknowledgement on arrival is ``acknowledged_at``), NaN = never.
@@ -143,6 +208,7 @@ class IssueLog:
             self.grid = np.zeros(n, dtype=np.int64)
         escalates = np.floor(self.escalate_at) <= np.floor(self.lapse_at)
         self.incident_due = np.where(escalates, self.escalate_at, np.inf)
+        self.closing = closing_hours(self.opened_at, self.incident_due, self.lapse_at)
         self.incident_at = np.full(n, np.nan)
         self.triaged_at = np.full(n, np.nan)
         self.times = {"opened_at": self.opened_at}

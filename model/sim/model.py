@@ -221,11 +221,6 @@ class StreetModel(Model):
         if end > start:
             self.live = np.concatenate([self.live, np.arange(start, end, dtype=np.int64)])
             self.arrived = end
-            log = self.issues
-            for issue in range(start, end):
-                for when in (float(log.incident_due[issue]), float(log.lapse_at[issue])):
-                    if when < math.inf:
-                        heapq.heappush(self.close_events, (when, issue))
 
     def escalate_and_lapse(self, t: int) -> None:
         """Incidents of unfixed issues, and lapse of unreported ones.
@@ -236,39 +231,29 @@ class StreetModel(Model):
         already closed unfixed keeps its status and its clock, and becomes an incident all
         the same (``incident_at``). Unreported issues whose lapse hour has come go away.
 
-        Each issue is looked at in the hour its incident or lapse hour falls in
-        (``close_events``): an issue's status never goes back, so one that is fixed or
-        reported by then neither escalates nor lapses later.
+        Each issue is looked at in the hour its incident or lapse hour falls in (the
+        calendar ``IssueLog.closing``): an issue's status never goes back, so one that is
+        fixed or reported by then neither escalates nor lapses later.
         """
         self.closed_unfixed_incidents(t)
-        events = self.close_events
-        if not events or events[0][0] >= t + 1.0:
-            return
         log = self.issues
-        end = t + 1.0
-        looked_at: set[int] = set()  # an issue can have both its hours in this hour
-        escalating: list[int] = []
+        escalating: list[int] = []  # in issue order, as the calendar lists them
         lapsing: list[int] = []
-        while events and events[0][0] < end:
-            issue = heapq.heappop(events)[1]
-            if issue in looked_at:
-                continue
-            looked_at.add(issue)
+        for issue, escalates in log.closing.in_hour(t):
             status = int(log.status[issue])  # a plain int compares fast with an enum
             if status >= IssueStatus.RESOLVED:
                 continue  # fixed or closed since: neither escalates nor lapses
-            if log.incident_due[issue] < end:
+            if escalates:
                 escalating.append(issue)
-            elif log.lapse_at[issue] < end and status <= IssueStatus.DETECTED:
+            elif status <= IssueStatus.DETECTED:
                 lapsing.append(issue)
         if escalating:
-            escalating.sort()
             closed = [log.close(issue, IssueStatus.ESCALATED) for issue in escalating]
             self.recorder.count_incidents(log.type[escalating])
             for issue, when in zip(escalating, closed, strict=True):
                 if log.n_reports[issue] > 0:
                     self.learn_outcome(issue, when, False)
-        for issue in sorted(lapsing):
+        for issue in lapsing:
             log.close(issue, IssueStatus.EXPIRED)
 
     def closed_unfixed_incidents(self, t: int) -> None:

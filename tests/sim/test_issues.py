@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pytest
 from conftest import layout_of, make_config
@@ -11,6 +13,7 @@ from model.config.codes import DEPARTMENTS, ISSUE_TYPES, STATUS_NAMES, IssueStat
 from model.sim.issues import (
     TIME_FIELDS,
     IssueLog,
+    closing_hours,
     escalation_age,
     generate_issues,
     location_weights,
@@ -229,3 +232,41 @@ def test_close_ends_an_issue_at_its_hour_or_its_latest_stage(status) -> None:
         assert np.array_equal(log.incident_at[issues], when[issues])
     else:
         assert np.all(np.isnan(log.incident_at))
+
+
+def test_closing_hours_list_what_an_hourly_queue_of_the_hours_would() -> None:
+    """The calendar is what a queue of each arrived issue's incident and lapse hours gives.
+
+    The queue: an issue's finite hours are queued when it arrives (the hour it opens in),
+    and every hour takes out those before the hour's end, each issue once an hour.
+    """
+    rng = np.random.default_rng(5)
+    n, horizon = 300, 120
+    opened = np.sort(rng.uniform(0, 100, n))
+    escalate = opened + rng.choice([0.0, 0.3, 2.0, 30.0, np.inf], n) * rng.random(n)
+    lapse = opened + rng.choice([0.0, 0.5, 3.0, 40.0, np.inf], n) * rng.random(n)
+    escalate[:10] = lapse[:10] = opened[:10]  # both in the hour it opens
+    escalate[10:20], lapse[10:20] = np.floor(opened[10:20]) + 5.9, np.floor(opened[10:20]) + 5.1
+    lapse[20:25] = opened[20:25] - 3.0  # an hour before it opens: looked at when it arrives
+    incident_due = np.where(np.floor(escalate) <= np.floor(lapse), escalate, np.inf)
+    calendar = closing_hours(opened, incident_due, lapse)
+
+    queue: list[tuple[float, int]] = []
+    arrived = 0
+    for hour in range(horizon):
+        while arrived < n and opened[arrived] < hour + 1:
+            for when in (incident_due[arrived], lapse[arrived]):
+                if when < np.inf:
+                    heapq.heappush(queue, (float(when), arrived))
+            arrived += 1
+        expected: dict[int, bool] = {}
+        while queue and queue[0][0] < hour + 1:
+            issue = heapq.heappop(queue)[1]
+            expected.setdefault(issue, bool(incident_due[issue] < hour + 1))
+        listed = list(calendar.in_hour(hour))
+        assert listed == sorted(expected.items()), hour
+    assert list(calendar.in_hour(-1)) == [] and list(calendar.in_hour(10**9)) == []
+    both = [dict(calendar.in_hour(int(np.floor(opened[i])))) for i in range(10)]
+    assert all(b[i] for i, b in enumerate(both))  # listed once, escalating
+    lapse_first = [dict(calendar.in_hour(int(np.floor(opened[i])) + 5)) for i in range(10, 20)]
+    assert all(b[i] for i, b in zip(range(10, 20), lapse_first, strict=True))
