@@ -204,7 +204,8 @@ class StreetModel(Model):
         office_open = self.office_open(hour, day)
         self.detect_and_report(t, hour, office_open)
         verified = self.service.work_hour(float(t), office_open)
-        self.reward_verified(verified)
+        if verified:
+            self.reward_verified(verified)
         for issue, when, fixed in self.service.complete_until(t + 1.0):
             if not fixed:
                 self.watch_closed_unfixed(issue)
@@ -235,7 +236,9 @@ class StreetModel(Model):
         calendar ``IssueLog.closing``): an issue's status never goes back, so one that is
         fixed or reported by then neither escalates nor lapses later.
         """
-        self.closed_unfixed_incidents(t)
+        watched = self.incident_watch
+        if watched and watched[0][0] < t + 1.0:
+            self.closed_unfixed_incidents(t)
         log = self.issues
         escalating: list[int] = []  # in issue order, as the calendar lists them
         lapsing: list[int] = []
@@ -382,9 +385,7 @@ class StreetModel(Model):
         ``noticed`` is when the reporter first noticed the problem (``when`` if omitted).
         """
         agent_id = self.agent_id_of(observer, slot)
-        before = len(self.service.reports.issue)
-        self.service.submit(issue, observer, slot, agent_id, channel, when, noticed)
-        if len(self.service.reports.issue) == before:
+        if not self.service.submit(issue, observer, slot, agent_id, channel, when, noticed):
             return
         if observer < len(WORKER_KINDS):
             self.workforce.reports_made[slot] += 1
@@ -397,8 +398,6 @@ class StreetModel(Model):
 
     def reward_verified(self, verified: list[int]) -> None:
         """Verified (dispatched) reports earn points and the waived delivery penalty."""
-        if not verified:
-            return
         reporters = self.service.reporters
         pol = self.config.policies
         levers.pay_points(

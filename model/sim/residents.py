@@ -150,7 +150,8 @@ class ResidentTable:
     def learn(self, slot: int, signal: float) -> None:
         """Trust and satisfaction move a share of the way to the outcome signal."""
         b = self.behaviour
-        self.trust[slot] += b.trust_learning_rate * (signal - self.trust[slot])
-        self.satisfaction[slot] += b.resident_satisfaction_learning * (
-            signal - self.satisfaction[slot]
+        trust, satisfaction = float(self.trust[slot]), float(self.satisfaction[slot])
+        self.trust[slot] = trust + b.trust_learning_rate * (signal - trust)
+        self.satisfaction[slot] = satisfaction + b.resident_satisfaction_learning * (
+            signal - satisfaction
         )

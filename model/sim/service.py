@@ -213,7 +213,7 @@ class ServiceChain:
         channel: int,
         t: float,
         noticed: float | None = None,
-    ):
+    ) -> bool:
         """File one report.
 
         The first report of an issue opens a ticket; later ones are duplicates that cost
@@ -229,15 +229,19 @@ class ServiceChain:
             t: time of the report, hours.
             noticed: when this reporter first noticed the problem, hours (``t`` when
                 omitted).
+
+        Returns:
+            Whether the report was filed (not for an issue closed, not yet detected, or
+            already reported by this agent, nor a staff report of a ticket they have).
         """
         log = self.issues
         status = int(log.status[issue])  # a plain int: a numpy scalar compares slowly with an enum
         if status >= IssueStatus.RESOLVED or status < IssueStatus.DETECTED:
-            return
+            return False
         if observer == Observer.STAFF and status >= IssueStatus.REPORTED:
-            return  # staff see the ticket is already in their system
+            return False  # staff see the ticket is already in their system
         if agent_id >= 0 and self.already_reported_by(issue, agent_id):
-            return
+            return False
         community = self.community_of[issue]
         duplicate = status >= IssueStatus.REPORTED
         self.reports.issue.append(issue)
@@ -278,6 +282,7 @@ class ServiceChain:
             self.overhead_minutes[community] += (
                 self.triage_minutes[channel] + self.service.verification_minutes
             )
+        return True
 
     def _intake_delay(self, issue: int, channel: int) -> float:
         """Hours until a ticket reaches staff.

@@ -286,6 +286,19 @@ def test_staff_patrol_files_one_ticket_per_issue() -> None:
     assert s.chain.overhead_minutes[0] == 0.0
 
 
+def test_submit_says_whether_the_report_was_filed() -> None:
+    s = Setup(n=3)
+    s.log.status[2] = IssueStatus.OPEN
+    chain = s.chain
+    assert chain.submit(0, RESIDENT, 1, 5001, HOT, 1.0)
+    assert chain.submit(0, RESIDENT, 2, 5002, HOT, 1.0)  # a duplicate is filed too
+    assert not chain.submit(0, RESIDENT, 1, 5001, HOT, 2.0)  # the same agent again
+    assert chain.submit(1, STAFF, -1, -1, PATROL, 1.0)
+    assert not chain.submit(1, STAFF, -1, -1, PATROL, 2.0)  # staff have their ticket
+    assert not chain.submit(2, RESIDENT, 1, 5001, HOT, 1.0)  # not detected yet
+    assert len(chain.reports.issue) == 3
+
+
 def test_reports_need_a_detected_unresolved_issue() -> None:
     s = Setup(n=3)
     s.log.status[0] = IssueStatus.OPEN
