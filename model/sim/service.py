@@ -51,12 +51,16 @@ class Reporter:
 
 @dataclass(slots=True)
 class Ticket:
-    """A ticket in a community's triage queue."""
+    """A ticket in a community's triage queue, with what staff read from it."""
 
     issue: int
+    channel: int
+    reported_at: float
     minutes_left: float
     arrival: float = 0.0
     acknowledged: bool = False
+    acknowledged_at: float = math.nan
+    triaged: bool = False
 
 
 @dataclass
@@ -153,13 +157,13 @@ class ServiceChain:
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
         self.overhead_minutes = [0.0] * n_communities  # minutes owed, per community
         self._minutes_worked = [0.0] * n_communities
-        self.intake: list[tuple[float, int, int]] = []  # (arrival time, seq, issue)
+        # (arrival time, seq, issue, channel, reported at) of the tickets on their way
+        self.intake: list[tuple[float, int, int, int, float]] = []
         self.completions: list[tuple[float, int, int, bool]] = []  # (time, seq, issue, fixed)
         self.crews_free = {
             d: [0.0] * service.departments[name].crews for d, name in enumerate(DEPARTMENTS)
         }
         self.reporters: dict[int, list[Reporter]] = {}
-        self.reporter_ids: dict[int, set[int]] = {}
         self.reports = ReportRecord()
         self.seq = 0
         self.false_reports = 0
@@ -178,6 +182,8 @@ class ServiceChain:
         self.department_of: list[int] = issues.department.tolist()
         self.triage_minutes: list[float] = rules.triage_minutes.tolist()
         self.feedback_probability: list[float] = rules.feedback_probability.tolist()
+        self.routing_accuracy: list[float] = rules.routing_accuracy.tolist()
+        self.auto_acknowledge: list[bool] = rules.auto_acknowledge.tolist()
         # the intake delay and service times the ticket draws give, for every issue at once
         # (the same numbers as one at a time): a ticket's intake delay is its channel's
         # median times ``intake_spread``; attempt ``a`` takes ``service_hours[a]``
@@ -202,7 +208,7 @@ class ServiceChain:
 
     def already_reported_by(self, issue: int, agent_id: int) -> bool:
         """The agent has already reported this issue."""
-        return agent_id in self.reporter_ids.get(issue, ())
+        return any(rep.agent_id == agent_id for rep in self.reporters.get(issue, ()))
 
     def submit(
         self,
@@ -259,8 +265,6 @@ class ServiceChain:
         self.reporters.setdefault(issue, []).append(
             Reporter(observer, slot, agent_id, channel, row)
         )
-        if agent_id >= 0:
-            self.reporter_ids.setdefault(issue, set()).add(agent_id)
         if duplicate:
             self.duplicates += 1
             self.overhead_minutes[community] += self.service.duplicate_minutes
@@ -273,7 +277,7 @@ class ServiceChain:
             log.first_reporter_noticed_at[issue] = t if noticed is None else min(noticed, t)
             delay = self._intake_delay(issue, channel)
             self.seq += 1
-            heapq.heappush(self.intake, (t + delay, self.seq, issue))
+            heapq.heappush(self.intake, (t + delay, self.seq, issue, channel, t))
         if observer != Observer.STAFF and (
             self.keyed.uniform_of("false_report", issue, observer, slot)
             < self.false_share[self.issue_type[issue]]
@@ -312,14 +316,13 @@ class ServiceChain:
         """
         log = self.issues
         while self.intake and self.intake[0][0] < t + 1.0:
-            arrival, _, issue = heapq.heappop(self.intake)
+            arrival, _, issue, channel, reported_at = heapq.heappop(self.intake)
             if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
-            channel = int(log.channel[issue])
-            ticket = Ticket(issue, self._ticket_minutes(issue, channel), arrival)
-            if self.rules.auto_acknowledge[channel]:
-                self._acknowledge(issue, max(arrival, float(log.times["reported_at"][issue])))
-                ticket.acknowledged = True
+            minutes = self._ticket_minutes(issue, channel)
+            ticket = Ticket(issue, channel, reported_at, minutes, arrival)
+            if self.auto_acknowledge[channel]:
+                self._acknowledge(ticket, max(arrival, reported_at))
             self.queues[self.community_of[issue]].append(ticket)
         dispatched: list[int] = []
         if not office_open or self.staff_capacity_per_hour <= 0:
@@ -339,17 +342,17 @@ class ServiceChain:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
-                if math.isnan(log.triaged_at[ticket.issue]):
-                    log.triaged_at[ticket.issue] = max(now, log.times["reported_at"][ticket.issue])
+                if not ticket.triaged:
+                    log.triaged_at[ticket.issue] = max(now, ticket.reported_at)
+                    ticket.triaged = True
                 if not ticket.acknowledged:
-                    self._acknowledge(ticket.issue, now)
-                    ticket.acknowledged = True
+                    self._acknowledge(ticket, now)
                 work = min(budget, ticket.minutes_left)
                 ticket.minutes_left -= work
                 budget -= work
                 if ticket.minutes_left <= 1e-9:
                     queue.popleft()
-                    self._dispatch(ticket.issue, max(t + (rate - budget) / rate, ticket.arrival))
+                    self._dispatch(ticket, max(t + (rate - budget) / rate, ticket.arrival))
                     dispatched.append(ticket.issue)
             self._minutes_worked[community] += rate - budget
         return dispatched
@@ -361,40 +364,42 @@ class ServiceChain:
             minutes += self.service.verification_minutes
         return float(minutes)
 
-    def _acknowledge(self, issue: int, now: float) -> None:
-        log = self.issues
+    def _acknowledge(self, ticket: Ticket, now: float) -> None:
+        """The ticket is acknowledged at ``now`` (never before it was reported)."""
+        log, issue = self.issues, ticket.issue
         if int(log.status[issue]) < IssueStatus.ACKNOWLEDGED:
             log.status[issue] = IssueStatus.ACKNOWLEDGED
-            log.times["acknowledged_at"][issue] = max(now, log.times["reported_at"][issue])
+            ticket.acknowledged_at = max(now, ticket.reported_at)
+            log.times["acknowledged_at"][issue] = ticket.acknowledged_at
+        ticket.acknowledged = True
 
-    def _dispatch(self, issue: int, now: float) -> None:
+    def _dispatch(self, ticket: Ticket, now: float) -> None:
         """Verified: dispatch to a department and schedule the outcome."""
-        log = self.issues
-        now = max(now, float(log.times["acknowledged_at"][issue]))
+        log, issue, channel = self.issues, ticket.issue, ticket.channel
+        now = max(now, ticket.acknowledged_at)
         log.status[issue] = IssueStatus.DISPATCHED
         log.times["dispatched_at"][issue] = now
-        channel = int(log.channel[issue])
         start = now
         dropped = False
-        if self.draws["route"][issue] >= self.rules.routing_accuracy[channel]:
+        if self.draws["route"][issue] >= self.routing_accuracy[channel]:
             start += self.channels.misroute_delay_hours
             dropped = self.draws["drop"][issue] < self.channels.misroute_drop_share
         self.dropped[issue] = dropped
-        self._serve(issue, start, dropped)
+        self._serve(issue, start, 0, dropped)
 
-    def _serve(self, issue: int, start: float, dropped: bool = False) -> None:
+    def _serve(self, issue: int, start: float, attempt: int, dropped: bool = False) -> None:
         """Queue a ticket at its department from ``start`` and schedule its outcome.
 
         The department works ``crews`` tickets at once; service time is lognormal around
         its median; the ticket is fixed with its resolution probability (never if dropped).
+        ``attempt`` is 0 for the first, 1 for the one after a reopening.
         """
         dept = self.department_of[issue]
         params = self.dept_params[dept]
         crews = self.crews_free[dept]
         free = heapq.heappop(crews)
         begin = max(start, free)
-        attempt = int(self.served[issue])
-        self.served[issue] += 1
+        self.served[issue] = attempt + 1
         self.department_attempts += 1
         done = begin + self.service_hours[attempt][issue]
         heapq.heappush(crews, done)
@@ -426,7 +431,7 @@ class ServiceChain:
                 continue
             if not fixed and self.reopens(issue):
                 self.reopened.add(issue)
-                self._serve(issue, when + self.service.feedback_delay_hours)
+                self._serve(issue, when + self.service.feedback_delay_hours, 1)
                 continue
             if fixed:
                 log.status[issue] = IssueStatus.RESOLVED

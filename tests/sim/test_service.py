@@ -246,6 +246,26 @@ def test_auto_acknowledged_channel() -> None:
     assert s.log.times["acknowledged_at"][0] == 3.25
 
 
+def test_a_ticket_worked_over_two_hours_is_triaged_and_acknowledged_once() -> None:
+    """Staff take a ticket up once: its triage and acknowledgement keep their first time."""
+    s = Setup({"issues": {"types": {"environment": {"verification_share": 1.0}}}}, n=3)
+    s.resident(0, 0.0, who=0)
+    s.resident(1, 0.0, who=1)  # 50 minutes each, 60 an hour: taken up at 0:50, done at 1:40
+    s.resident(2, 0.5, who=2, channel=IN_PERSON)  # acknowledged when it arrives
+    assert s.chain.work_hour(0.0, True) == [0]
+    assert s.chain.work_hour(1.0, True) == [1]
+    log = s.log
+    assert log.triaged_at[1] == pytest.approx(50 / 60)
+    assert log.times["acknowledged_at"][1] == pytest.approx(50 / 60)
+    assert log.times["dispatched_at"][1] == pytest.approx(1 + 40 / 60)
+    assert log.times["acknowledged_at"][2] == 0.5
+    assert log.triaged_at[2] == pytest.approx(1 + 40 / 60)  # a person took it up later
+    assert s.chain.work_hour(2.0, True) == [2]
+    assert log.times["dispatched_at"][2] == pytest.approx(2 + 30 / 60)  # 20 min left at 1:40
+    assert log.triaged_at[2] == pytest.approx(1 + 40 / 60)
+    assert log.times["acknowledged_at"][2] == 0.5
+
+
 def test_verification_adds_a_site_visit() -> None:
     s = Setup({"issues": {"types": {"environment": {"verification_share": 1.0}}}}, n=1)
     s.resident(0, 0.0)
