@@ -181,7 +181,8 @@ def pick_noticers(
         class covers the cell.
     """
     m, n_kinds = len(hit_issue), counts.shape[1]
-    cum_share = cumulative_shares(online, order)
+    cum_share = np.empty((counts.shape[0], len(order) + 1))
+    ready = np.zeros(counts.shape[0], dtype=np.bool_)  # the hours whose row is worked out
     cum = np.empty(counts.shape[2])
     slots = np.full(m, -1, dtype=np.int64)
     for j in range(m):
@@ -193,6 +194,9 @@ def pick_noticers(
         key = keyed_step(keyed_step(agent_state, hour_index[h]), issue_idx[at])
         u_second = keyed_unit(keyed_step(key, observer))
         if observer < n_kinds:
+            if not ready[h]:
+                cumulative_share(online, order, h, cum_share[h])
+                ready[h] = True
             door = 1 if at_the_door[at] else 0
             slots[j] = pick_worker(
                 observer,
@@ -213,24 +217,20 @@ def pick_noticers(
 
 
 @njit(cache=True)
-def cumulative_shares(online: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Each hour's cumulative share of the hour online, workers in ``order``, from 0.
+def cumulative_share(online: np.ndarray, order: np.ndarray, hour: int, out: np.ndarray) -> None:
+    """An hour's cumulative share of the hour online, workers in ``order``, from 0.
 
     Args:
         online: (n_workers, n_hours) share of each hour each worker is online.
         order: (n_workers,) worker slots in order of kind and base.
-
-    Returns:
-        (n_hours, n_workers + 1), added left to right as ``np.cumsum`` adds.
+        hour: the hour (a column of ``online``).
+        out: (n_workers + 1,) where to write it, added left to right as ``np.cumsum`` adds.
     """
-    n_workers, n_hours = online.shape
-    cum_share = np.zeros((n_hours, n_workers + 1))
-    for h in range(n_hours):
-        total = 0.0
-        for w in range(n_workers):
-            total += online[order[w], h]
-            cum_share[h, w + 1] = total
-    return cum_share
+    total = 0.0
+    out[0] = 0.0
+    for w in range(len(order)):
+        total += online[order[w], hour]
+        out[w + 1] = total
 
 
 @njit(cache=True)

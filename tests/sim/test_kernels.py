@@ -21,7 +21,7 @@ from numba import njit
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
 from model.sim.compiled_arithmetic import keyed_step, keyed_unit, last_at_or_below, numpy_sum
 from model.sim.detection_kernels import (
-    cumulative_shares,
+    cumulative_share,
     notice_hits,
     pick_resident,
     pick_worker,
@@ -35,7 +35,9 @@ from model.sim.streams import PURPOSES, KeyedDraws
 @njit
 def pick_workers(kind, field, hour, counts, online, order, starts, u_base, u_worker):
     """:func:`pick_worker` for each detection, as ``pick_noticers`` calls it (one batch)."""
-    cum_share = cumulative_shares(online, order)
+    cum_share = np.empty((online.shape[1], len(order) + 1))
+    for h in range(online.shape[1]):
+        cumulative_share(online, order, h, cum_share[h])
     cum = np.empty(field.shape[1])
     slots = np.empty(len(kind), dtype=np.int64)
     for j in range(len(kind)):
