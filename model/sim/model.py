@@ -98,8 +98,6 @@ class StreetModel(Model):
         self.arrived_by_hour = np.searchsorted(self.issues.opened_at, hour_ends).tolist()
         self.live = np.zeros(0, dtype=np.int64)  # arrived issues; pruned by open_issues()
         self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
-        # (hour, issue) of each live issue's incident and lapse hours, earliest first
-        self.close_events: list[tuple[float, int]] = []
         self.incident_watch: list[tuple[float, int]] = []  # (incident hour, closed issue)
 
         # people
