@@ -29,7 +29,7 @@ from model.config.scenario import ScenarioConfig
 from model.outcomes.contract import OUTCOME_NAMES, SHARE_OUTCOMES
 from model.sim.channels import ChannelRules, channel_rules
 from model.sim.issues import TIME_FIELDS
-from model.sim.model import run_model
+from model.sim.model import StreetModel, run_model
 from model.sim.output import RunOutput
 from model.sim.space import Layout, generate_layout
 
@@ -180,6 +180,19 @@ def every_lever_on() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def small_config() -> ScenarioConfig:
     return make_config()
+
+
+@pytest.fixture(scope="module")
+def model(small_config: ScenarioConfig) -> StreetModel:
+    """The small street, seed 3, built for four days and never stepped (a module may
+    define its own ``model``)."""
+    return StreetModel(small_config, seed=3, days=4)
+
+
+@pytest.fixture(scope="module")
+def shifts(model: StreetModel):
+    """One day's shifts of ``model``'s workers, drawn from a generator of their own."""
+    return model.workforce.draw_shifts(np.random.default_rng(0))
 
 
 @pytest.fixture(scope="session")

@@ -31,16 +31,6 @@ from model.sim.perception import office_open_at
 K = len(WORKER_KINDS)
 
 
-@pytest.fixture(scope="module")
-def model(small_config) -> StreetModel:
-    return StreetModel(small_config, seed=3, days=4)
-
-
-@pytest.fixture(scope="module")
-def shifts(model):
-    return model.workforce.draw_shifts(np.random.default_rng(0))
-
-
 def test_passes_hours_equal_passes_fast_hour_by_hour(model, shifts) -> None:
     detector, idx = model.detector, np.arange(len(model.issues))
     hours = np.arange(24)

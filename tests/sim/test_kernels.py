@@ -26,7 +26,6 @@ from model.sim.detection_kernels import (
     pick_resident,
     pick_worker,
 )
-from model.sim.model import StreetModel
 from model.sim.perception import office_open_at
 from model.sim.residents import ResidentTable
 from model.sim.streams import PURPOSES, KeyedDraws
@@ -289,16 +288,6 @@ def test_last_at_or_below_on_ties_and_empty_groups() -> None:
 
 
 # --------------------------------------------------------------------------- the picks
-
-
-@pytest.fixture(scope="module")
-def model(small_config) -> StreetModel:
-    return StreetModel(small_config, seed=3, days=4)
-
-
-@pytest.fixture(scope="module")
-def shifts(model):
-    return model.workforce.draw_shifts(np.random.default_rng(0))
 
 
 def day_online(model, shifts) -> tuple[np.ndarray, np.ndarray]:
