@@ -120,8 +120,6 @@ class Perception:
         self._off_shift_cost = decision.off_shift_cost(1)[0]
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
-        self._office_hours_only = np.zeros(len(rules.minutes), dtype=bool)
-        self._office_hours_only[rules.office_hours_only] = True
 
     # ------------------------------------------------------------------ terms
 
@@ -411,7 +409,7 @@ class Perception:
                 res.adopted_mini_program,
                 log.severity,
                 rules.open_residents,
-                self._office_hours_only,
+                rules.office_hours_only,
                 int(Channel.MINI_PROGRAM),
                 rules.minutes,
                 self._resident_weights,
