@@ -124,7 +124,7 @@ class KeyedDraws:
         :meth:`uniform` does; :func:`~model.sim.compiled_arithmetic.keyed_unit` turns the
         result into the uniform.
         """
-        return np.uint64(self._purpose_state[purpose])
+        return self._purpose_uint64[purpose]
 
     def uniform(self, purpose: str, *parts: np.ndarray | int | float) -> np.ndarray:
         """Uniforms in [0, 1), one per element of the broadcast ``parts``.
