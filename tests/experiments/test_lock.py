@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -165,7 +166,13 @@ def test_cli_refuses_a_folder_another_live_process_writes(tmp_path, capsys):
 
 
 def test_two_real_processes_one_runs_one_refuses(tmp_path):
-    """Start a real experiment, then a second one on the same folder while the first runs."""
+    """Start a real experiment, then a second one on the same folder while the first runs.
+
+    The first process is paused (SIGSTOP) once its lock file is readable and resumed after the
+    second has been refused: a paused process is alive, so the outcome does not depend on how
+    fast the first finishes against how fast the second starts (the model outran the start of
+    a fresh process once, and the second then found no lock).
+    """
     spec = small_experiment(tmp_path, days=30, replications=3)
     out = tmp_path / "out"
     args = [sys.executable, "-m", "model", "experiment", str(spec), "--out", str(out)]
@@ -176,13 +183,17 @@ def test_two_real_processes_one_runs_one_refuses(tmp_path):
         text=True,
         cwd=tmp_path,
     )
+    paused = False
     try:
         deadline = time.monotonic() + 60
-        while not (out / LOCK_NAME).exists() and first.poll() is None:
+        while read_owner(out / LOCK_NAME) is None and first.poll() is None:
             assert time.monotonic() < deadline, "the first process never took the lock"
-            time.sleep(0.05)
+            time.sleep(0.005)
+        first.send_signal(signal.SIGSTOP)
+        paused = True
         if first.poll() is not None:
             pytest.fail(f"the first process ended before a second could start: {first.stderr}")
+        assert read_owner(out / LOCK_NAME).pid == first.pid
         second = subprocess.run(
             [*args, "--executor", "serial"], capture_output=True, text=True, cwd=tmp_path
         )
@@ -190,6 +201,8 @@ def test_two_real_processes_one_runs_one_refuses(tmp_path):
         assert f"pid {first.pid}" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
+        if paused:
+            first.send_signal(signal.SIGCONT)
         _, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err
     assert not (out / LOCK_NAME).exists()
