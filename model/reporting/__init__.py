@@ -20,5 +20,10 @@
 - :mod:`~model.reporting.text` - every word a reader sees (``messages/``: one file per
   language and the glossary);
 - :mod:`~model.reporting.synthetic` - results folders with planted effects (tests);
-- :mod:`~model.reporting.paramdoc` - the parameter table of docs/ODD.md (``make docs``).
+- :mod:`~model.reporting.paramdoc` - the parameter table of docs/ODD.md (``make docs``);
+- :mod:`~model.reporting.deferred_imports` - a slow third-party import put off until used.
 """
+
+from model.reporting.deferred_imports import defer_iri_parser
+
+defer_iri_parser()
