@@ -1,8 +1,9 @@
-"""numpy's arithmetic, one number at a time, for the compiled kernels of the day plan.
+"""numpy's arithmetic, one number at a time, for the compiled kernels.
 
-The compiled kernels (:mod:`model.sim.detection_kernels`, :mod:`model.sim.decision_kernels`)
-must give exactly the numbers the vectorised forms give, bit for bit, so that the plain
-numpy forms stay the readable truth they are tested against. Two things need care:
+The compiled kernels (:mod:`model.sim.detection_kernels`, :mod:`model.sim.decision_kernels`,
+:mod:`model.sim.daily_kernels`) must give exactly the numbers the vectorised forms give, bit
+for bit, so that the plain numpy forms stay the readable truth they are tested against.
+Three things need care:
 
 - **Keyed draws.** :class:`model.sim.streams.KeyedDraws` mixes the parts of an event into
   a 64-bit state with SplitMix64 (wrap-around ``uint64`` arithmetic). :func:`keyed_step`
@@ -12,6 +13,8 @@ numpy forms stay the readable truth they are tested against. Two things need car
 - **Sums.** ``ndarray.sum`` adds a contiguous row pairwise (eight running sums for rows of
   8 to 128 numbers, halves above), not left to right, so a left-to-right loop can differ
   in the last bit. :func:`numpy_sum` is numpy's algorithm; ``np.cumsum`` is left to right.
+- **Clipping.** ``np.clip`` leaves a number equal to a bound as it is (``-0.0`` against a
+  bound of ``0.0``) and NaN as NaN; :func:`numpy_clip` does the same to one number.
 
 Every function here is tested against numpy on random inputs (``tests/sim/test_kernels.py``).
 """
@@ -126,3 +129,14 @@ def last_at_or_below(cumulative: np.ndarray, target: float, lo: int, hi: int) ->
     """
     found = np.searchsorted(cumulative, target, side="right") - 1
     return min(max(found, lo), hi - 1)
+
+
+@njit(cache=True)
+def numpy_clip(x: float, low: float, high: float) -> float:
+    """``np.clip`` of one number, as numpy (2.x) clips it.
+
+    ``low`` when ``x < low``, then ``high`` when that is ``> high``, else ``x`` itself: at a
+    tie (``-0.0`` against a bound of ``0.0``) the number stays as it is, and NaN stays NaN.
+    """
+    x = low if x < low else x
+    return high if x > high else x

@@ -35,9 +35,9 @@ holds each kernel to its form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
-machines; :func:`numpy_clip` is ``np.clip`` of one number. Arrays only (numba compiles
-them, cached on disk beside this file); the callers pass the per-slot terms the worker
-table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
+machines; :func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number.
+Arrays only (numba compiles them, cached on disk beside this file); the callers pass the
+per-slot terms the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import math
 import numpy as np
 from numba import njit
 
-from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_sum
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_clip, numpy_sum
 
 
 @njit(cache=True)
@@ -116,17 +116,6 @@ def shift_table(
             # so only the hours online are added, in the order bincount adds them
             counts[hour_group[i, h]] += share
     return online, counts, hours, end
-
-
-@njit(cache=True)
-def numpy_clip(x: float, low: float, high: float) -> float:
-    """``np.clip`` of one number, as numpy (2.x) clips it.
-
-    ``low`` when ``x < low``, then ``high`` when that is ``> high``, else ``x`` itself: at a
-    tie (``-0.0`` against a bound of ``0.0``) the number stays as it is, and NaN stays NaN.
-    """
-    x = low if x < low else x
-    return high if x > high else x
 
 
 @njit(cache=True)

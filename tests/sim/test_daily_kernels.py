@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.sim import levers
-from model.sim.daily_kernels import move_belonging, numpy_clip, station_visitors
+from model.sim.daily_kernels import move_belonging, station_visitors
 from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
 from model.sim.stations import StationReach, station_demand, visitors
@@ -274,15 +274,6 @@ def test_the_stations_expected_visitors_are_numpys_sum(n_stations: int, seed: in
         0.0,
     )
     assert np.array_equal(got, np.flatnonzero(np.arange(n) % 2 == 1))
-
-
-def test_numpy_clip_is_np_clip_number_by_number() -> None:
-    special = [-0.0, 0.0, 1.0, -1.0, 0.5, 2.0, np.nan, np.inf, -np.inf, 1e-300, 1.0 - 1e-16]
-    values = np.array(special + list(np.random.default_rng(0).normal(0.5, 1.0, 200)))
-    for low, high in [(0.0, 1.0), (-0.0, 1.0), (1.0, 16.0), (1e-12, 1.0 - 1e-12)]:
-        want = np.clip(values, low, high)
-        got = np.array([numpy_clip(v, low, high) for v in values])
-        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (low, high)
 
 
 @pytest.mark.parametrize("platform", [False, True])

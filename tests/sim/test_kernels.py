@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from numba import njit
 
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
-from model.sim.compiled_arithmetic import keyed_step, keyed_unit, last_at_or_below, numpy_sum
+from model.sim.compiled_arithmetic import (
+    keyed_step,
+    keyed_unit,
+    last_at_or_below,
+    numpy_clip,
+    numpy_sum,
+)
 from model.sim.detection_kernels import (
     cumulative_share,
     notice_hits,
@@ -706,3 +712,12 @@ def test_notice_hits_decided_by_the_last_bits_of_numpys_sum() -> None:
     assert np.all(u >= -np.expm1(-plain_loop))  # a left-to-right sum notices nothing
     assert len(expected[0]) > 0.9 * n * K  # numpy's sum notices (nearly) all
     assert_same_hits(compiled_hits(day, draws), expected)
+
+
+def test_numpy_clip_is_np_clip_number_by_number() -> None:
+    special = [-0.0, 0.0, 1.0, -1.0, 0.5, 2.0, np.nan, np.inf, -np.inf, 1e-300, 1.0 - 1e-16]
+    values = np.array(special + list(np.random.default_rng(0).normal(0.5, 1.0, 200)))
+    for low, high in [(0.0, 1.0), (-0.0, 1.0), (1.0, 16.0), (1e-12, 1.0 - 1e-12)]:
+        want = np.clip(values, low, high)
+        got = np.array([numpy_clip(v, low, high) for v in values])
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (low, high)
