@@ -14,6 +14,7 @@ The package is layered; a layer imports only the layers below it (checked by
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 SINGLE_THREAD_ENV: dict[str, str] = {
@@ -60,6 +61,32 @@ would run the old code. Keying the cache folder on every compiled file makes an 
 recompile everything (about 20 s, once). Set as ``NUMBA_CACHE_DIR`` before numba is first
 imported through the package, unless the user set it (worker processes inherit it)."""
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE_FOLDER / compiled_sources_digest()))
+
+def numba_cache_for(digest: str, folder: Path = NUMBA_CACHE_FOLDER) -> Path:
+    """The cache folder of the compiled sources ``digest``; the first time, the others go.
+
+    A folder of earlier sources is never used again once the files changed (about 2 MB
+    each), so when the folder of a new digest is first asked for, every other digest's
+    folder under ``folder`` is removed. A process still running the old code has loaded its
+    kernels already; one that has not recompiles them (numba treats a missing cache as a
+    miss). Nothing else lives there.
+
+    Args:
+        digest: :func:`compiled_sources_digest` of the sources now.
+        folder: the folder holding one subfolder per digest.
+
+    Returns:
+        ``folder / digest`` (numba creates it when it first writes a kernel).
+    """
+    current = folder / digest
+    if not current.exists() and folder.is_dir():
+        for old in folder.iterdir():
+            if old.is_dir() and old.name != digest:
+                shutil.rmtree(old, ignore_errors=True)
+    return current
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = str(numba_cache_for(compiled_sources_digest()))
 
 __version__ = "0.1.0"

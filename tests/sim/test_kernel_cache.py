@@ -62,3 +62,18 @@ def test_numba_caches_in_the_folder_of_the_digest_unless_the_user_chose_one(tmp_
         capture_output=True, text=True, check=True, cwd=REPO_ROOT,
     )  # fmt: skip
     assert chosen.stdout.strip() == mine
+
+
+def test_a_new_digest_removes_the_folders_of_earlier_sources(tmp_path) -> None:
+    cache = tmp_path / "numba"
+    for digest in ("aaaa", "bbbb"):
+        (cache / digest / "sim_x").mkdir(parents=True)
+        (cache / digest / "sim_x" / "kernel.nbi").write_bytes(b"old")
+    # the folder of the sources now exists: nothing is touched
+    assert model.numba_cache_for("bbbb", cache) == cache / "bbbb"
+    assert sorted(p.name for p in cache.iterdir()) == ["aaaa", "bbbb"]
+    # new sources: the earlier folders go, the new one is left for numba to create
+    assert model.numba_cache_for("cccc", cache) == cache / "cccc"
+    assert list(cache.iterdir()) == []
+    # no cache folder at all (a fresh clone): nothing to remove, no error
+    assert model.numba_cache_for("dddd", tmp_path / "none") == tmp_path / "none" / "dddd"
