@@ -61,9 +61,10 @@ def issue_arrays(issues: pd.DataFrame) -> IssueArrays:
         if pd.api.types.is_numeric_dtype(column):
             columns[name] = column.to_numpy(dtype=float, na_value=np.nan)
         else:
-            columns[name] = np.array(
-                ["" if pd.isna(value) else str(value) for value in column], dtype=object
-            )
+            # "" where missing, else str(value): whole columns at once (a loop over the
+            # values of a year's log took a fifth of the compare page's build)
+            text = column.astype(object).where(column.notna(), "").astype(str)
+            columns[name] = text.to_numpy(dtype=object)
     return IssueArrays(**columns)
 
 

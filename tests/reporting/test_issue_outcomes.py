@@ -95,3 +95,23 @@ def test_names_read_as_text_with_missing_as_empty():
     arrays = io.issue_arrays(issues)
     assert list(arrays.channel) == ["hotline", ""] and list(arrays.type) == ["environment"] * 2
     assert arrays.opened_at.dtype == float
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        pd.Series(pd.Categorical(["a", None, "b"])),
+        pd.Series(["a", pd.NA, "c"], dtype="string"),
+        pd.Series(["a", None, "c"], dtype="string[pyarrow]"),
+        pd.Series([1, None, "x"], dtype=object),
+        pd.Series([], dtype="string"),
+    ],
+    ids=["categorical", "string", "arrow", "mixed", "empty"],
+)
+def test_names_of_any_storage_read_as_str_of_each_value_or_empty(names):
+    issues = log([(START, START + 5, NAN, NAN)] * len(names))
+    issues["channel"] = names.to_numpy()
+    issues["channel"] = issues["channel"].astype(names.dtype)
+    got = io.issue_arrays(issues).channel
+    assert list(got) == ["" if pd.isna(value) else str(value) for value in names]
+    assert all(type(value) is str for value in got)
