@@ -102,11 +102,12 @@ def group_effects(
     Raises:
         KeyError: the reference arm has no issues.
     """
-    if reference not in set(issues["arm"]):
+    arms_present = [str(arm) for arm in issues["arm"].unique()]  # in order of appearance
+    if reference not in arms_present:
         raise KeyError(f"issue logs have no issues of the reference arm {reference!r}")
     values = group_outcomes(issues, by, start_hour, end_hour)
     if arms is None:
-        arms = [arm for arm in dict.fromkeys(issues["arm"]) if arm != reference]
+        arms = [arm for arm in arms_present if arm != reference]
     rows = []
     for outcome, direction in GROUP_OUTCOMES.items():
         wide = values.pivot_table(
