@@ -326,3 +326,15 @@ def test_calibration_targets_have_plain_names(t: Text):
         name = t.calibration_target(target.name, target.meaning)
         assert name[:1].isupper() and "_" not in name
     assert t.missing == set()
+
+
+def test_the_fast_loader_reads_every_messages_file_as_the_plain_safe_loader_does():
+    import yaml
+
+    from model.reporting import text as text_module
+
+    files = sorted(text_module.MESSAGES_DIR.glob("*.yaml"))
+    assert {"en.yaml", "zh.yaml", "glossary.yaml"} <= {path.name for path in files}
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        assert yaml.load(source, Loader=text_module.MESSAGES_LOADER) == yaml.safe_load(source)
