@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> M
     if n < 2:
         return MeanCI(n, mean, math.nan, math.inf, confidence)
     sd = float(x.std(ddof=1))
-    t = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1))
+    # Student's t quantile: scipy.stats.t.ppf is this function; scipy.special spares the
+    # command line the 1-2 s import of scipy.stats (the runner's stopping rule reads it)
+    t = float(stdtrit(n - 1, 0.5 + confidence / 2.0))
     return MeanCI(n, mean, sd, t * sd / math.sqrt(n), confidence)
 
 

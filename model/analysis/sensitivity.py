@@ -23,6 +23,11 @@ paired effect such as integrated - baseline):
 Rows are independent model runs, so wall time is about rows x minutes per run / workers; on
 a Dask cluster it falls in proportion to the number of workers until the scheduler overhead
 per run dominates.
+
+SALib and ``scipy.stats.qmc`` are imported by the functions that sample or analyse, not with
+the module: they take about 2 s to import (scipy.stats), which every ``streetwise
+experiment``, ``validate`` and ``report`` paid through the experiment design's import of this
+module, though only experiments with sampled worlds sample.
 """
 
 from __future__ import annotations
@@ -33,11 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample_module
-from SALib.sample import sobol as sobol_sample_module
-from scipy.stats import qmc
 
 Bounds = Mapping[str, tuple[float, float]]
 """Parameter name -> (low, high), uniform over the range."""
@@ -104,6 +104,8 @@ def morris_sample(
     Returns:
         The sample, rows in trajectory order (keep the order for the analysis).
     """
+    from SALib.sample import morris as morris_sample_module
+
     problem = salib_problem(bounds)
     matrix = morris_sample_module.sample(problem, n_trajectories, num_levels=num_levels, seed=rng)
     return pd.DataFrame(matrix, columns=problem["names"])
@@ -138,6 +140,8 @@ def morris_indices(
     Raises:
         ValueError: outputs missing, not finite, or of the wrong length.
     """
+    from SALib.analyze import morris as morris_analyze
+
     problem = salib_problem(bounds)
     matrix = sample[problem["names"]].to_numpy(dtype=float)
     values = _outputs(outputs, len(matrix))
@@ -184,6 +188,8 @@ def sobol_sample(
     """
     if n_base < 2 or n_base & (n_base - 1):
         raise ValueError(f"n_base must be a power of two (>= 2), got {n_base}")
+    from SALib.sample import sobol as sobol_sample_module
+
     problem = salib_problem(bounds)
     matrix = sobol_sample_module.sample(
         problem, n_base, calc_second_order=second_order, scramble=True, seed=rng
@@ -248,6 +254,8 @@ def sobol_indices(
         for column in ("S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"):
             table[column] = none
         return SobolIndices(table=table, second_order=None)
+    from SALib.analyze import sobol as sobol_analyze
+
     # an output without variance (or a bootstrap resample without any, at tiny budgets)
     # has no index: SALib divides by that variance, and the NaN it gives is kept as "no value"
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -304,6 +312,8 @@ def latin_hypercube(bounds: Bounds, n_samples: int, rng: np.random.Generator) ->
     Returns:
         ``n_samples`` rows, one column per parameter, uniform over each range.
     """
+    from scipy.stats import qmc
+
     problem = salib_problem(bounds)
     unit = qmc.LatinHypercube(d=problem["num_vars"], rng=rng).random(n_samples)
     bounds_array = np.asarray(problem["bounds"])

@@ -83,3 +83,12 @@ def test_next_replications_bounds():
     assert analysis.relative(0.0, 0.0) == 0.0
     assert analysis.relative(1.0, 0.0) == math.inf
     assert analysis.relative(1.0, -4.0) == 0.25
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.9, 0.95, 0.99])
+def test_the_interval_uses_students_t_quantile(confidence):
+    for n in (2, 3, 5, 10, 30, 200):
+        values = np.linspace(0.0, 1.0, n) ** 2
+        got = analysis.mean_ci(values, confidence)
+        t = stats.t.ppf(0.5 + confidence / 2.0, df=n - 1)
+        assert got.half_width == t * values.std(ddof=1) / np.sqrt(n)
