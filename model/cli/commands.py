@@ -189,12 +189,11 @@ def _run_profiles(
 def cmd_report(args: argparse.Namespace) -> int:
     """``streetwise report``: experiments -> notebooks -> HTML pages and ``reports/index.html``."""
     from model.experiments.store import check_writable_dir
-    from model.reporting import pipeline
-    from model.reporting.notebooks import REPORTS
+    from model.reporting.report_plan import REPORTS, plan
 
     reports_root = args.out or REPORTS
     check_writable_dir(reports_root)
-    plans = pipeline.plan(
+    plans = plan(
         args.files,
         results_root=args.results,
         reports_root=reports_root,
@@ -202,6 +201,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         arm=args.arm,
         lang=args.lang,
     )
+    from model.reporting import pipeline  # the notebooks and pages: only once the input is good
+
     pipeline.run_reports(
         plans,
         reports_root=reports_root,

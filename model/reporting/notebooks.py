@@ -37,9 +37,6 @@ from model.reporting.text import Text
 NOTEBOOKS = REPO_ROOT / "notebooks"
 """The parameterised notebooks (stored without outputs)."""
 
-REPORTS = REPO_ROOT / "reports"
-"""The default reports folder."""
-
 SCENARIOS = REPO_ROOT / "scenarios"
 """Scenario files; a bare file name is looked up here."""
 

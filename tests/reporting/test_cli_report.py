@@ -27,7 +27,7 @@ from model.cli import main
 from model.config.paths import REPO_ROOT
 from model.experiments.runner import run_experiment
 from model.reporting import issue_outcomes as io
-from model.reporting import pipeline, registry
+from model.reporting import pipeline, registry, report_plan
 from model.reporting.html import external_resources
 from model.reporting.results import ISSUE_COLUMNS, WORKER_COLUMNS, load_results
 
@@ -98,17 +98,17 @@ def test_an_invalid_experiment_file_is_one_line_and_exit_2(tmp_path: Path):
 
 def test_quick_runs_live_in_their_own_folders(tmp_path: Path):
     example = REPO_ROOT / "scenarios" / "experiments" / "example.yaml"
-    (full,) = pipeline.plan([example], results_root=tmp_path / "r", reports_root=tmp_path / "o")
-    (quick,) = pipeline.plan(
+    (full,) = report_plan.plan([example], results_root=tmp_path / "r", reports_root=tmp_path / "o")
+    (quick,) = report_plan.plan(
         [example], results_root=tmp_path / "r", reports_root=tmp_path / "o", quick=True
     )
     assert full.results == tmp_path / "r" / "example" and full.out == tmp_path / "o" / "example"
     assert quick.results == tmp_path / "r" / "quick" / "example"
     assert quick.out == tmp_path / "o" / "quick" / "example"
     assert full.experiment.days == 60 and full.experiment.spec.replications == 5
-    assert quick.experiment.days == pipeline.QUICK_DAYS
-    assert quick.experiment.spec.replications == pipeline.QUICK_REPLICATIONS
-    (default,) = pipeline.plan([example])
+    assert quick.experiment.days == report_plan.QUICK_DAYS
+    assert quick.experiment.spec.replications == report_plan.QUICK_REPLICATIONS
+    (default,) = report_plan.plan([example])
     assert default.results == Path("results") / "example"
     assert not full.factorial
 

@@ -16,7 +16,7 @@ import pytest
 
 from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
-from model.reporting import notebooks, pipeline
+from model.reporting import notebooks, pipeline, report_plan
 
 NOTEBOOK_FILES = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -124,13 +124,13 @@ def test_report_progress_a_line_per_notebook_and_the_calibration_runs(tmp_path, 
 
 
 def test_several_page_languages_are_read_and_each_is_checked():
-    assert pipeline.page_languages("en") == ["en"]
-    assert pipeline.page_languages("en, zh") == ["en", "zh"]
-    assert pipeline.page_languages("") == ["en"]
+    assert report_plan.page_languages("en") == ["en"]
+    assert report_plan.page_languages("en, zh") == ["en", "zh"]
+    assert report_plan.page_languages("") == ["en"]
     experiment = REPO_ROOT / "scenarios" / "experiments" / "example.yaml"
-    assert pipeline.plan([experiment], lang="en,zh")  # both known
+    assert report_plan.plan([experiment], lang="en,zh")  # both known
     with pytest.raises(ConfigError, match=r"--lang: unknown language 'xx'"):
-        pipeline.plan([experiment], lang="en,xx")
+        report_plan.plan([experiment], lang="en,xx")
 
 
 def test_a_calibration_of_another_scenario_names_it_in_title_and_method():
