@@ -19,7 +19,7 @@ hours since the start (NaN where a stage never happened).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,20 +99,26 @@ class ClosingHours:
         first_row: the first row of each listed hour, and then the number of rows.
         place: the place of each listed clock hour in ``first_row`` (hours with no
             issue are left out).
+        by_hour: the (issue, escalates) rows of each listed clock hour, as the
+            hourly events read them (hours with no issue are left out).
     """
 
     issue: list[int]
     escalates: list[bool]
     first_row: list[int]
     place: dict[int, int]
+    by_hour: dict[int, list[tuple[int, bool]]] = field(init=False, repr=False)
 
-    def in_hour(self, hour: int) -> Iterator[tuple[int, bool]]:
+    def __post_init__(self) -> None:
+        rows = list(zip(self.issue, self.escalates, strict=True))
+        self.by_hour = {
+            hour: rows[self.first_row[place] : self.first_row[place + 1]]
+            for hour, place in self.place.items()
+        }
+
+    def in_hour(self, hour: int) -> Sequence[tuple[int, bool]]:
         """(issue, escalates) of the issues whose incident or lapse hour is ``hour``."""
-        place = self.place.get(hour)
-        if place is None:
-            return iter(())
-        rows = slice(self.first_row[place], self.first_row[place + 1])
-        return zip(self.issue[rows], self.escalates[rows], strict=True)
+        return self.by_hour.get(hour, ())
 
 
 def closing_hours(

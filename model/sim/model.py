@@ -96,7 +96,10 @@ class StreetModel(Model):
         # issues opened before the end of each hour (an index into the log, hour by hour)
         hour_ends = np.arange(1, self.days * 24 + 1, dtype=float)
         self.arrived_by_hour = np.searchsorted(self.issues.opened_at, hour_ends).tolist()
-        self.live = np.zeros(0, dtype=np.int64)  # arrived issues; pruned by open_issues()
+        # arrived issues, pruned by open_issues(); those arrived since it last ran
+        # (``live_through`` on) join it there
+        self.live = np.zeros(0, dtype=np.int64)
+        self.live_through = 0
         self.day_plan: DayPlan | None = None  # the day's detections (model.sim.dayplan)
         self.incident_watch: list[tuple[float, int]] = []  # (incident hour, closed issue)
 
@@ -215,11 +218,11 @@ class StreetModel(Model):
             self.running = False
 
     def arrive(self, t: int) -> None:
-        """Issues opened before the end of this hour join the live set."""
-        start, end = self.arrived, self.arrived_by_hour[t]
-        if end > start:
-            self.live = np.concatenate([self.live, np.arange(start, end, dtype=np.int64)])
-            self.arrived = end
+        """Issues opened before the end of this hour arrive.
+
+        The live set takes them in when :meth:`open_issues` next reads it.
+        """
+        self.arrived = self.arrived_by_hour[t]
 
     def escalate_and_lapse(self, t: int) -> None:
         """Incidents of unfixed issues, and lapse of unreported ones.
@@ -238,10 +241,14 @@ class StreetModel(Model):
         if watched and watched[0][0] < t + 1.0:
             self.closed_unfixed_incidents(t)
         log = self.issues
+        listed = log.closing.in_hour(t)
+        if not listed:
+            return  # no issue's incident or lapse hour
+        status_of = log.status
         escalating: list[int] = []  # in issue order, as the calendar lists them
         lapsing: list[int] = []
-        for issue, escalates in log.closing.in_hour(t):
-            status = int(log.status[issue])  # a plain int compares fast with an enum
+        for issue, escalates in listed:
+            status = int(status_of[issue])  # a plain int compares fast with an enum
             if status >= IssueStatus.RESOLVED:
                 continue  # fixed or closed since: neither escalates nor lapses
             if escalates:
@@ -264,7 +271,7 @@ class StreetModel(Model):
             when, issue = heapq.heappop(self.incident_watch)
             if int(log.status[issue]) == IssueStatus.CLOSED_UNRESOLVED:
                 log.incident_at[issue] = when
-                self.recorder.count_incidents(log.type[[issue]])
+                self.recorder.count_incidents(log.type[issue : issue + 1])
 
     def watch_closed_unfixed(self, issue: int) -> None:
         """A ticket closed unfixed keeps its incident clock."""
@@ -340,7 +347,14 @@ class StreetModel(Model):
         log.status[newly] = int(IssueStatus.DETECTED)
 
     def open_issues(self) -> np.ndarray:
-        """The live issues not yet fixed, escalated or lapsed (``live`` pruned of the others)."""
+        """The live issues not yet fixed, escalated or lapsed (``live`` pruned of the others).
+
+        The issues arrived since the last call join ``live`` first, in issue order.
+        """
+        if self.arrived > self.live_through:
+            arrived = np.arange(self.live_through, self.arrived, dtype=np.int64)
+            self.live = np.concatenate([self.live, arrived])
+            self.live_through = self.arrived
         self.live = self.live[self.issues.status[self.live] < IssueStatus.RESOLVED]
         return self.live
 

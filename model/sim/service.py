@@ -152,6 +152,11 @@ class ServiceChain:
         column = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
         # the events read one number at a time: Python floats (a numpy scalar costs more)
         self.draws = {name: draws.tolist() for name, draws in column.items()}
+        self.visit_draw = self.draws["visit"]
+        self.route_draw = self.draws["route"]
+        self.drop_draw = self.draws["drop"]
+        self.fix_draw = (self.draws["fix_0"], self.draws["fix_1"])
+        self.callback_draw = self.draws["callback"]
         self.served = np.zeros(len(issues), dtype=np.int8)
         self.dropped = np.zeros(len(issues), dtype=bool)
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
@@ -164,6 +169,7 @@ class ServiceChain:
             d: [0.0] * service.departments[name].crews for d, name in enumerate(DEPARTMENTS)
         }
         self.reporters: dict[int, list[Reporter]] = {}
+        self.reported_by: set[tuple[int, int]] = set()  # (issue, agent_id) of every report
         self.reports = ReportRecord()
         self.seq = 0
         self.false_reports = 0
@@ -176,11 +182,13 @@ class ServiceChain:
             * false_report_factor
         ).tolist()
         self.dept_params = [service.departments[name] for name in DEPARTMENTS]
+        self.resolution_probability = [d.resolution_probability for d in self.dept_params]
         # what the events read per issue and per channel, as Python numbers
         self.issue_type: list[int] = issues.type.tolist()
         self.community_of: list[int] = issues.community.tolist()
         self.department_of: list[int] = issues.department.tolist()
         self.triage_minutes: list[float] = rules.triage_minutes.tolist()
+        self.intake_delay_hours: list[float] = rules.intake_delay_hours.tolist()
         self.feedback_probability: list[float] = rules.feedback_probability.tolist()
         self.routing_accuracy: list[float] = rules.routing_accuracy.tolist()
         self.auto_acknowledge: list[bool] = rules.auto_acknowledge.tolist()
@@ -208,7 +216,7 @@ class ServiceChain:
 
     def already_reported_by(self, issue: int, agent_id: int) -> bool:
         """The agent has already reported this issue."""
-        return any(rep.agent_id == agent_id for rep in self.reporters.get(issue, ()))
+        return (issue, agent_id) in self.reported_by
 
     def submit(
         self,
@@ -246,25 +254,31 @@ class ServiceChain:
             return False
         if observer == Observer.STAFF and status >= IssueStatus.REPORTED:
             return False  # staff see the ticket is already in their system
-        if agent_id >= 0 and self.already_reported_by(issue, agent_id):
-            return False
+        reported = (issue, agent_id)
+        if agent_id >= 0 and reported in self.reported_by:
+            return False  # already reported by this agent (already_reported_by)
+        self.reported_by.add(reported)
         community = self.community_of[issue]
         duplicate = status >= IssueStatus.REPORTED
-        self.reports.issue.append(issue)
-        self.reports.time.append(t)
-        self.reports.observer.append(observer)
-        self.reports.agent_id.append(agent_id)
-        self.reports.channel.append(channel)
-        self.reports.duplicate.append(duplicate)
-        self.reports.outcome_at.append(np.nan)
-        self.reports.fixed.append(False)
-        self.reports.told.append(False)
-        self.reports.satisfied.append(False)
+        rec = self.reports
+        row = len(rec.issue)
+        rec.issue.append(issue)
+        rec.time.append(t)
+        rec.observer.append(observer)
+        rec.agent_id.append(agent_id)
+        rec.channel.append(channel)
+        rec.duplicate.append(duplicate)
+        rec.outcome_at.append(math.nan)
+        rec.fixed.append(False)
+        rec.told.append(False)
+        rec.satisfied.append(False)
         log.n_reports[issue] += 1
-        row = len(self.reports.issue) - 1
-        self.reporters.setdefault(issue, []).append(
-            Reporter(observer, slot, agent_id, channel, row)
-        )
+        reporter = Reporter(observer, slot, agent_id, channel, row)
+        reporters = self.reporters.get(issue)
+        if reporters is None:
+            self.reporters[issue] = [reporter]
+        else:
+            reporters.append(reporter)
         if duplicate:
             self.duplicates += 1
             self.overhead_minutes[community] += self.service.duplicate_minutes
@@ -293,10 +307,10 @@ class ServiceChain:
 
         Lognormal around the channel's median, log-sd 0.5 (assumption).
         """
-        median = self.rules.intake_delay_hours[channel]
+        median = self.intake_delay_hours[channel]
         if median <= 0:
             return 0.0
-        return float(median * self.intake_spread[issue])
+        return median * self.intake_spread[issue]
 
     # ------------------------------------------------------------------ hourly work
 
@@ -315,8 +329,9 @@ class ServiceChain:
             Issues dispatched this hour.
         """
         log = self.issues
-        while self.intake and self.intake[0][0] < t + 1.0:
-            arrival, _, issue, channel, reported_at = heapq.heappop(self.intake)
+        intake = self.intake
+        while intake and intake[0][0] < t + 1.0:
+            arrival, _, issue, channel, reported_at = heapq.heappop(intake)
             if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
             minutes = self._ticket_minutes(issue, channel)
@@ -360,7 +375,7 @@ class ServiceChain:
     def _ticket_minutes(self, issue: int, channel: int) -> float:
         """Staff minutes a ticket needs: triage plus, for some, a site visit."""
         minutes = self.triage_minutes[channel]
-        if self.draws["visit"][issue] < self.verify_needed[self.issue_type[issue]]:
+        if self.visit_draw[issue] < self.verify_needed[self.issue_type[issue]]:
             minutes += self.service.verification_minutes
         return float(minutes)
 
@@ -369,8 +384,9 @@ class ServiceChain:
         log, issue = self.issues, ticket.issue
         if int(log.status[issue]) < IssueStatus.ACKNOWLEDGED:
             log.status[issue] = IssueStatus.ACKNOWLEDGED
-            ticket.acknowledged_at = max(now, ticket.reported_at)
-            log.times["acknowledged_at"][issue] = ticket.acknowledged_at
+            acknowledged_at = max(now, ticket.reported_at)
+            ticket.acknowledged_at = acknowledged_at
+            log.times["acknowledged_at"][issue] = acknowledged_at
         ticket.acknowledged = True
 
     def _dispatch(self, ticket: Ticket, now: float) -> None:
@@ -381,9 +397,9 @@ class ServiceChain:
         log.times["dispatched_at"][issue] = now
         start = now
         dropped = False
-        if self.draws["route"][issue] >= self.routing_accuracy[channel]:
+        if self.route_draw[issue] >= self.routing_accuracy[channel]:
             start += self.channels.misroute_delay_hours
-            dropped = self.draws["drop"][issue] < self.channels.misroute_drop_share
+            dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
         self.dropped[issue] = dropped
         self._serve(issue, start, 0, dropped)
 
@@ -395,17 +411,15 @@ class ServiceChain:
         ``attempt`` is 0 for the first, 1 for the one after a reopening.
         """
         dept = self.department_of[issue]
-        params = self.dept_params[dept]
         crews = self.crews_free[dept]
-        free = heapq.heappop(crews)
-        begin = max(start, free)
+        begin = max(start, heapq.heappop(crews))
         self.served[issue] = attempt + 1
         self.department_attempts += 1
         done = begin + self.service_hours[attempt][issue]
         heapq.heappush(crews, done)
-        fixed = (not dropped) and self.draws[f"fix_{attempt}"][
-            issue
-        ] < params.resolution_probability
+        fixed = (not dropped) and (
+            self.fix_draw[attempt][issue] < self.resolution_probability[dept]
+        )
         self.seq += 1
         heapq.heappush(self.completions, (done, self.seq, issue, fixed))
 
@@ -423,10 +437,13 @@ class ServiceChain:
         Returns:
             (issue, time, fixed) for each issue that reached an outcome.
         """
-        log = self.issues
         done: list[tuple[int, float, bool]] = []
-        while self.completions and self.completions[0][0] < t_end:
-            when, _, issue, fixed = heapq.heappop(self.completions)
+        completions = self.completions
+        if not completions or completions[0][0] >= t_end:
+            return done  # nothing due
+        log = self.issues
+        while completions and completions[0][0] < t_end:
+            when, _, issue, fixed = heapq.heappop(completions)
             if int(log.status[issue]) >= IssueStatus.RESOLVED:
                 continue
             if not fixed and self.reopens(issue):
@@ -453,7 +470,7 @@ class ServiceChain:
         channel = int(self.issues.channel[issue])
         if channel == Channel.STAFF_PATROL:
             return False
-        called_back = self.draws["callback"][issue] < self.rules.feedback_probability[channel]
+        called_back = self.callback_draw[issue] < self.feedback_probability[channel]
         return bool(called_back and self.draws["reject"][issue] < self.reopen_chance)
 
     def inform_reporters(self, issue: int, when: float, fixed: bool) -> list[tuple]:
@@ -477,14 +494,14 @@ class ServiceChain:
         draw = self.keyed.uniform_of
         dropped = bool(self.dropped[issue])
         learned = []
-        for i, rep in enumerate(self.reporters.get(issue, [])):
-            if rep.observer == Observer.STAFF:
+        for i, rep in enumerate(self.reporters.get(issue, ())):
+            observer, slot = rep.observer, rep.slot
+            if observer == Observer.STAFF:
                 continue
-            key = (issue, rep.observer, rep.slot)
             # the first reporter is the one the ticket's callback reaches (see reopens)
-            u_told = self.draws["callback"][issue] if i == 0 else draw("told", *key)
-            u_seen = draw("seen", *key)
-            u_satisfied = draw("satisfied", *key)
+            u_told = self.callback_draw[issue] if i == 0 else draw("told", issue, observer, slot)
+            u_seen = draw("seen", issue, observer, slot)
+            u_satisfied = draw("satisfied", issue, observer, slot)
             told = (not dropped) and (u_told < self.feedback_probability[rep.channel])
             seen = told or u_seen < self.channels.outcome_seen_without_feedback
             if told:
@@ -496,17 +513,19 @@ class ServiceChain:
             else:
                 chance = sv.satisfied_if_unfixed_untold
             # a report filed later in the hour the issue ended learns the outcome at once
-            learned_at = max(when, rec.time[rep.row])
-            chance *= 0.5 ** ((learned_at - rec.time[rep.row]) / sv.satisfaction_halving_hours)
-            rec.outcome_at[rep.row] = learned_at
-            rec.fixed[rep.row] = fixed
-            rec.told[rep.row] = bool(told)
-            rec.satisfied[rep.row] = bool(u_satisfied < chance)
+            row = rep.row
+            reported_at = rec.time[row]
+            learned_at = max(when, reported_at)
+            chance *= 0.5 ** ((learned_at - reported_at) / sv.satisfaction_halving_hours)
+            rec.outcome_at[row] = learned_at
+            rec.fixed[row] = fixed
+            rec.told[row] = bool(told)
+            rec.satisfied[row] = bool(u_satisfied < chance)
             if seen:
                 signal, known = (1.0 if fixed else 0.0), True
             else:
                 signal, known = self.silence_signal, False
-            learned.append((rep.observer, rep.slot, rep.agent_id, signal, known))
+            learned.append((observer, slot, rep.agent_id, signal, known))
         return learned
 
     def queue_length(self) -> int:
