@@ -245,8 +245,8 @@ class IssueLog:
         when = float(self.incident_due[issue] if escalates else self.lapse_at[issue])
         latest = math.nan  # the latest lifecycle time, NaN where none happened
         for times in self.times.values():
-            value = float(times[issue])
-            if math.isnan(latest) or value > latest:
+            value = times.item(issue)  # a Python float
+            if value > latest or latest != latest:  # later, or the first (NaN != NaN)
                 latest = value
         closed = latest if latest > when else when
         self.closed_at[issue] = closed
