@@ -329,10 +329,11 @@ class ServiceChain:
             Issues dispatched this hour.
         """
         log = self.issues
+        status_of = log.status
         intake = self.intake
         while intake and intake[0][0] < t + 1.0:
             arrival, _, issue, channel, reported_at = heapq.heappop(intake)
-            if int(log.status[issue]) >= IssueStatus.RESOLVED:
+            if int(status_of[issue]) >= IssueStatus.RESOLVED:
                 continue
             minutes = self._ticket_minutes(issue, channel)
             ticket = Ticket(issue, channel, reported_at, minutes, arrival)
@@ -344,6 +345,7 @@ class ServiceChain:
             return dispatched
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
+        triaged_at = log.triaged_at
         for community, queue in enumerate(self.queues):
             if not queue and overhead[community] == 0:
                 continue  # nothing to do: no minutes spent
@@ -353,12 +355,13 @@ class ServiceChain:
             budget -= spend
             while queue and budget > 0:
                 ticket = queue[0]
-                if int(log.status[ticket.issue]) >= IssueStatus.RESOLVED:
+                issue = ticket.issue
+                if int(status_of[issue]) >= IssueStatus.RESOLVED:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
                 if not ticket.triaged:
-                    log.triaged_at[ticket.issue] = max(now, ticket.reported_at)
+                    triaged_at[issue] = max(now, ticket.reported_at)
                     ticket.triaged = True
                 if not ticket.acknowledged:
                     self._acknowledge(ticket, now)
@@ -368,7 +371,7 @@ class ServiceChain:
                 if ticket.minutes_left <= 1e-9:
                     queue.popleft()
                     self._dispatch(ticket, max(t + (rate - budget) / rate, ticket.arrival))
-                    dispatched.append(ticket.issue)
+                    dispatched.append(issue)
             self._minutes_worked[community] += rate - budget
         return dispatched
 
@@ -391,17 +394,16 @@ class ServiceChain:
 
     def _dispatch(self, ticket: Ticket, now: float) -> None:
         """Verified: dispatch to a department and schedule the outcome."""
-        log, issue, channel = self.issues, ticket.issue, ticket.channel
+        log, issue = self.issues, ticket.issue
         now = max(now, ticket.acknowledged_at)
         log.status[issue] = IssueStatus.DISPATCHED
         log.times["dispatched_at"][issue] = now
-        start = now
-        dropped = False
-        if self.route_draw[issue] >= self.routing_accuracy[channel]:
-            start += self.channels.misroute_delay_hours
-            dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
+        if self.route_draw[issue] < self.routing_accuracy[ticket.channel]:
+            self._serve(issue, now, 0)
+            return
+        dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
         self.dropped[issue] = dropped
-        self._serve(issue, start, 0, dropped)
+        self._serve(issue, now + self.channels.misroute_delay_hours, 0, dropped)
 
     def _serve(self, issue: int, start: float, attempt: int, dropped: bool = False) -> None:
         """Queue a ticket at its department from ``start`` and schedule its outcome.
