@@ -158,6 +158,20 @@ class PlannedDetections:
     def __len__(self) -> int:
         return len(self.detections)
 
+    def reports(self, rows: np.ndarray) -> ReportEvents:
+        """The reports these rows file, in that order, on their expected channels."""
+        if len(rows) == 0:
+            return ReportEvents.empty()
+        det = self.detections
+        return ReportEvents(
+            det.issue[rows],
+            det.observer[rows],
+            det.slot[rows],
+            self.expected.channel[rows],
+            self.noticed_at[rows],
+            self.first_noticed[rows],
+        )
+
     def take(self, rows: np.ndarray | slice) -> PlannedDetections:
         """The rows at ``rows`` (indices, a mask or a slice), in that order."""
         return PlannedDetections(
@@ -212,6 +226,11 @@ class ChangedAgents:
     def any(self) -> bool:
         """Somebody has been announced since the last :meth:`clear`."""
         return bool(self._places)
+
+    @property
+    def announced(self) -> np.ndarray:
+        """(n_places,) whether each place has been announced (read it, do not write it)."""
+        return self._changed
 
     def at(self, places: np.ndarray) -> np.ndarray:
         """Whether each place has been announced (a boolean array)."""

@@ -289,7 +289,8 @@ class StreetModel(Model):
             reward = self.reward_while_budget_lasts
         else:
             reward = self.reward_once_budget_spent
-        events = [self.noticed(t, hour, office_open, reward), self.perception.due(t)]
+        noticed = self.noticed(t, hour, office_open, reward)
+        events = [noticed, self.perception.due(t)]
         if self.council is not None and self.council[0] == t:
             heard = deliberation.relay_opinions(
                 self.workforce,
@@ -306,7 +307,10 @@ class StreetModel(Model):
                 keys = self.perception.decision_keys(slots, issues)
                 self.day_plan.decided_at(keys, t, self.perception)
             self.council = None
-        reports = ReportEvents.joined(events)
+        if any(len(part) for part in events[1:]):
+            reports = ReportEvents.joined(events)
+        else:  # already in order of time: what joining them alone would give
+            reports = noticed
         if len(reports) == 0:
             return
         for issue, observer, slot, channel, when, noticed in zip(
@@ -324,7 +328,8 @@ class StreetModel(Model):
         """This hour's detections (from the day's plan), and the reports decided on the spot.
 
         The day's detections and the decisions they bring are planned at the first hour of
-        the day (:mod:`model.sim.dayplan`).
+        the day (:mod:`model.sim.dayplan`). The reports come in order of noticing time
+        (:meth:`detect_and_report` files them as they are when nothing else is due).
         """
         log = self.issues
         day = t // 24

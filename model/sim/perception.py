@@ -31,7 +31,7 @@ import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
 from model.config.people import StaffConfig
-from model.sim import decision_kernels
+from model.sim import decision_kernels, plan_kernels
 from model.sim.channels import ChannelRules
 from model.sim.decision_tables import (
     ChangedAgents,
@@ -276,7 +276,8 @@ class Perception:
         are still those it was drawn with; the others are decided now, with the same
         draws, and written over the plan's (each row is used once, in its hour). Workers
         who decide to report at the end of their shift are kept (:meth:`due`). The
-        reports are exactly those :meth:`decide` gives for the hour.
+        reports are exactly those :meth:`decide` gives for the hour, in order of noticing
+        time (ties in the order of the rows).
 
         Args:
             planned: the day's plan (:meth:`plan`).
@@ -286,26 +287,71 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
                 the year's points budget is spent).
         """
-        det, when, expected = planned.detections, planned.noticed_at, planned.expected
-        deciding = rows[planned.decides[rows]]
-        if len(deciding):
-            stale = self._stale(det, deciding, expected, reward)
-            if len(stale):
-                self._choose(det, when, stale, office_open, shifts, reward, expected)
-            later = deciding[expected.later[deciding]]
-            if len(later):
-                self._plan_end_of_shift(det, later, expected.shift_end[later], when)
-        filed = rows[expected.channel[rows] != NO_CHANNEL]
-        if len(filed) == 0:
-            return ReportEvents.empty()
-        return ReportEvents(
-            det.issue[filed],
-            det.observer[filed],
-            det.slot[filed],
-            expected.channel[filed],
-            when[filed],
-            planned.first_noticed[filed],
+        det, expected = planned.detections, planned.expected
+        stale, later, reports = self._hour_rows(planned, rows, self._may_be_stale(expected, reward))
+        if len(stale):
+            self._choose(det, planned.noticed_at, stale, office_open, shifts, reward, expected)
+            _, later, reports = self._hour_rows(planned, rows, plan_kernels.NOBODY_CHANGED)
+        if len(later):
+            self._plan_end_of_shift(det, later, expected.shift_end[later], planned.noticed_at)
+        return reports
+
+    def _may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
+        """Which planned decisions may no longer hold (as :meth:`_stale` compares them).
+
+        Returns:
+            ``plan_kernels.EVERY_ROW_STALE`` when the reward differs from the plan's,
+            ``plan_kernels.ANNOUNCED_CHANGED`` when some agent has been announced as
+            changed, else ``plan_kernels.NOBODY_CHANGED``.
+        """
+        if expected.reward is not reward and not np.array_equal(expected.reward, reward):
+            return plan_kernels.EVERY_ROW_STALE
+        if self.changed.any():
+            return plan_kernels.ANNOUNCED_CHANGED
+        return plan_kernels.NOBODY_CHANGED
+
+    def _hour_rows(
+        self, planned: PlannedDetections, rows: np.ndarray, compare: int
+    ) -> tuple[np.ndarray, np.ndarray, ReportEvents]:
+        """The stale rows; if none, the rows that report later and the reports filed now.
+
+        Compiled (:func:`model.sim.plan_kernels.hour_rows`): the rows :meth:`_stale`
+        gives (``compare``: which rows may be stale), and the rows
+        :meth:`filed_in_time_order` gives.
+        """
+        det, expected = planned.detections, planned.expected
+        stale, later, filed = plan_kernels.hour_rows(
+            rows,
+            planned.decides,
+            det.observer,
+            det.slot,
+            planned.noticed_at,
+            expected.channel,
+            expected.later,
+            expected.trust,
+            expected.belonging,
+            expected.agent,
+            self.changed.announced,
+            self.workforce.trust,
+            self.workforce.belonging,
+            self.residents.trust,
+            compare,
         )
+        return stale, later, planned.reports(filed)
+
+    @staticmethod
+    def filed_in_time_order(planned: PlannedDetections, rows: np.ndarray) -> np.ndarray:
+        """The rows that file a report now, in order of noticing time (ties: row order).
+
+        The plain numpy form of the rows :meth:`decide_planned` files (compiled,
+        :func:`model.sim.plan_kernels.hour_rows`).
+
+        Args:
+            planned: the day's plan, its decisions taken.
+            rows: rows of it, in order.
+        """
+        filed = rows[planned.expected.channel[rows] != NO_CHANNEL]
+        return filed[np.argsort(planned.noticed_at[filed], kind="stable")]
 
     def _stale(
         self, det: Detections, rows: np.ndarray, expected: ExpectedDecisions, reward: np.ndarray
@@ -427,8 +473,9 @@ class Perception:
         """Decisions of this hour's noticing agents, decided in the hour: the reports to file now.
 
         The readable hour-by-hour form of :meth:`plan` and :meth:`decide_planned`, which
-        the model uses and which are tested to give exactly these reports. Workers who
-        decide to report at the end of their shift are kept (:meth:`due`).
+        the model uses and which are tested to give exactly these reports, in order of
+        noticing time (ties in the order of the rows). Workers who decide to report at the
+        end of their shift are kept (:meth:`due`).
 
         Args:
             det: this hour's detections.
@@ -456,6 +503,7 @@ class Perception:
             noticed[rows] = self._resident_first_notice(det.slot[rows], det.issue[rows], when[rows])
             channel[rows] = self._resident_choices(det, rows, office_open, draws.take(rows))
         filed = np.flatnonzero(channel != NO_CHANNEL)
+        filed = filed[np.argsort(when[filed], kind="stable")]
         return ReportEvents(
             det.issue[filed],
             det.observer[filed],

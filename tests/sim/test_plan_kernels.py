@@ -1,0 +1,158 @@
+"""The compiled bookkeeping of a day's plan equals its plain numpy form, row for row.
+
+:func:`model.sim.plan_kernels.hour_rows` finds an hour's stale planned decisions, the rows
+that report at the end of the shift and those that file now, in order of noticing time;
+:meth:`Perception._stale`, ``decides & later`` and :meth:`Perception.filed_in_time_order`
+are the plain form it must give exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.config.codes import WORKER_KINDS, Observer
+from model.sim import plan_kernels
+from model.sim.decision_tables import PlannedDetections
+from model.sim.model import StreetModel
+from model.sim.perception import Perception
+
+K = len(WORKER_KINDS)
+
+
+def plain_hour_rows(
+    perception: Perception, planned: PlannedDetections, rows: np.ndarray, reward: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numpy form: stale rows; if none, the rows reporting later and filing now."""
+    deciding = rows[planned.decides[rows]]
+    stale = perception._stale(planned.detections, deciding, planned.expected, reward)
+    if len(stale):
+        return stale, rows[:0], rows[:0]
+    later = deciding[planned.expected.later[deciding]]
+    return stale, later, perception.filed_in_time_order(planned, rows)
+
+
+def compiled_hour_rows(
+    perception: Perception, planned: PlannedDetections, rows: np.ndarray, reward: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    compare = perception._may_be_stale(planned.expected, reward)
+    stale, later, reports = perception._hour_rows(planned, rows, compare)
+    _, _, filed = plan_kernels.hour_rows(
+        rows,
+        planned.decides,
+        planned.detections.observer,
+        planned.detections.slot,
+        planned.noticed_at,
+        planned.expected.channel,
+        planned.expected.later,
+        planned.expected.trust,
+        planned.expected.belonging,
+        planned.expected.agent,
+        perception.changed.announced,
+        perception.workforce.trust,
+        perception.workforce.belonging,
+        perception.residents.trust,
+        compare,
+    )
+    assert np.array_equal(reports.when, planned.noticed_at[filed])
+    assert np.array_equal(reports.issue, planned.detections.issue[filed])
+    return stale, later, filed
+
+
+def assert_same(perception, planned, rows, reward) -> tuple[int, int, int]:
+    plain = plain_hour_rows(perception, planned, rows, reward)
+    compiled = compiled_hour_rows(perception, planned, rows, reward)
+    for name, a, b in zip(("stale", "later", "filed"), plain, compiled, strict=True):
+        assert np.array_equal(a, b), name
+        assert b.dtype == np.int64, name
+    return tuple(len(part) for part in plain)
+
+
+def a_day_with_a_plan(small_config) -> StreetModel:
+    model = StreetModel(small_config, seed=11, days=8)
+    for _ in range(3 * 24):  # three days in: reporters have trust and belonging to change
+        model.step()
+    model.plan_day(model.hours_elapsed // 24, model.reward_while_budget_lasts)
+    return model
+
+
+def test_hour_rows_equal_the_numpy_form_as_agents_change_within_the_day(small_config) -> None:
+    """Stale rows (trust, belonging, reward), later and filed rows, hour by hour."""
+    model = a_day_with_a_plan(small_config)
+    perception, plan = model.perception, model.day_plan
+    planned, reward = plan.planned, plan.planned.expected.reward
+    det = planned.detections
+    rng = np.random.default_rng(3)
+    seen = np.zeros(6, dtype=int)  # stale (announced), stale (reward), later, filed, ...
+    for hour in range(24):
+        rows = np.arange(plan.bounds[hour], plan.bounds[hour + 1])
+        if len(rows) == 0:
+            continue
+        # nobody announced: nothing is stale, whatever the state
+        perception.changed.clear()
+        _, later, filed = assert_same(perception, planned, rows, reward)
+        seen[2] += later
+        seen[3] += filed
+        # some deciding agents announced; of those, some with another trust, some (workers)
+        # with another belonging only, some unchanged
+        deciding = rows[planned.decides[rows]]
+        for row in deciding[rng.random(len(deciding)) < 0.6].tolist():
+            observer, slot = int(det.observer[row]), int(det.slot[row])
+            perception.changed.announce(observer, slot)
+            change = rng.integers(3)
+            if observer < K and change == 1:
+                model.workforce.belonging[slot] += 0.01
+            elif change == 2:
+                table = model.workforce if observer < K else model.residents
+                table.trust[slot] += 0.01
+        stale, _, _ = assert_same(perception, planned, rows, reward)
+        seen[0] += stale
+        seen[4] += 0 < stale < len(deciding)
+        # another reward: every deciding row
+        stale, _, _ = assert_same(perception, planned, rows, reward + 1.0)
+        assert stale == len(deciding)
+        seen[1] += stale
+    perception.changed.clear()
+    assert seen[:4].min() > 0 and seen[4] > 0, seen
+    residents = det.observer == Observer.RESIDENT
+    assert residents.any() and (det.observer < K).any()
+
+
+def test_hour_rows_file_in_order_of_noticing_time_ties_in_order_of_rows(small_config) -> None:
+    """The filed rows are sorted by noticing time, stably (as joining the hour's parts does)."""
+    model = a_day_with_a_plan(small_config)
+    perception, plan = model.perception, model.day_plan
+    planned = plan.planned
+    reward = planned.expected.reward
+    perception.changed.clear()
+    unsorted = ties = 0
+    for hour in range(24):
+        rows = np.arange(plan.bounds[hour], plan.bounds[hour + 1])
+        filed = rows[planned.expected.channel[rows] != -1]
+        unsorted += np.any(np.diff(planned.noticed_at[filed]) < 0)
+        assert_same(perception, planned, rows, reward)
+        _, _, got = compiled_hour_rows(perception, planned, rows, reward)
+        assert np.all(np.diff(planned.noticed_at[got]) >= 0)
+        # the same rows noticed on the quarter hour: many ties, kept in the order of rows
+        coarse = PlannedDetections(
+            planned.detections,
+            np.floor(planned.noticed_at * 4.0) / 4.0,
+            planned.first_noticed,
+            planned.decides,
+            planned.expected,
+        )
+        _, _, got = compiled_hour_rows(perception, coarse, rows, reward)
+        assert np.array_equal(got, perception.filed_in_time_order(coarse, rows))
+        ties += len(np.unique(coarse.noticed_at[got])) < len(got)
+    assert unsorted > 0 and ties > 0
+    # the whole day's rows at once, noticed on the hour: long runs of ties
+    rows = np.arange(len(planned))
+    coarse = PlannedDetections(
+        planned.detections,
+        np.floor(planned.noticed_at[::-1]),
+        planned.first_noticed,
+        planned.decides,
+        planned.expected,
+    )
+    _, _, got = compiled_hour_rows(perception, coarse, rows, reward)
+    assert len(got) > 30
+    assert np.array_equal(got, perception.filed_in_time_order(coarse, rows))
