@@ -25,7 +25,6 @@ hour-by-hour form they are tested against. The tables they read and write are in
 from __future__ import annotations
 
 import heapq
-import itertools
 
 import numpy as np
 
@@ -47,6 +46,7 @@ from model.sim.decisions import (
 )
 from model.sim.detection import Detections
 from model.sim.issues import IssueLog
+from model.sim.key_table import KeyTable
 from model.sim.residents import ResidentTable
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
@@ -105,10 +105,12 @@ class Perception:
         self.station_in_reach = station_in_reach
         self.role_match = role_match
         self.draws = draws
-        self.decided: set[int] = set()  # agent_id * n_issues + issue
+        # the (worker, problem) pairs decided (agent_id * n_issues + issue): when, hours
+        self.decided = KeyTable()
         # (when, issue, slot, agent_id, noticed at)
         self.planned: list[tuple[float, int, int, int, float]] = []
-        self.resident_first_notice: dict[int, float] = {}  # slot * n_issues + issue
+        # when each resident first noticed each problem (slot * n_issues + issue), hours
+        self.resident_first_notice = KeyTable()
         # whose planned decisions may no longer hold (the model announces them)
         self.changed = ChangedAgents(len(workforce), len(residents))
         self.open_channels = WorkerChannelTable(rules, station_in_reach)
@@ -153,12 +155,18 @@ class Perception:
         """
         self.open_channels.refresh(self.workforce)
 
-    def _first_decisions(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
-        """Which (worker, issue) pairs are decided for the first time; marks them decided."""
-        keys, decided = self.decision_keys(slots, issues).tolist(), self.decided
-        fresh = [key not in decided for key in keys]
-        decided.update(itertools.compress(keys, fresh))
-        return np.array(fresh, dtype=bool)
+    def _first_decisions(
+        self, slots: np.ndarray, issues: np.ndarray, when: np.ndarray
+    ) -> np.ndarray:
+        """Which (worker, issue) pairs are decided for the first time; marks them decided.
+
+        Args:
+            slots: the workers' slots.
+            issues: the issues.
+            when: when each pair is decided, hours.
+        """
+        decided_before, _ = self.decided.first_values(self.decision_keys(slots, issues), when)
+        return ~decided_before
 
     # ------------------------------------------------------------------ the hour
 
@@ -202,6 +210,50 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report now, yuan.
         """
         self.changed.clear()
+        decides, first_noticed = self._plan_decisions(det, when)
+        expected = self.expect(det, when, shifts, reward, decides)
+        return PlannedDetections(det, when, first_noticed, decides, expected)
+
+    def _plan_decisions(self, det: Detections, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of a day's rows decide, and each row's first noticing (marks both).
+
+        Compiled (:func:`model.sim.plan_kernels.plan_decisions`): what
+        :meth:`_plain_plan_decisions` gives, row for row.
+
+        Args:
+            det: detections of the hours of one day, in order of hour.
+            when: time of each detection, hours.
+
+        Returns:
+            ``(decides, first_noticed)`` per row (see :class:`PlannedDetections`).
+        """
+        self.decided.reserve(len(det))
+        self.resident_first_notice.reserve(len(det))
+        decides, first_noticed, n_decided, n_first_noticed = plan_kernels.plan_decisions(
+            det.observer,
+            det.slot,
+            det.issue,
+            when,
+            self.workforce.agent_id,
+            len(self.issues),
+            self.decided.keys,
+            self.decided.values,
+            self.resident_first_notice.keys,
+            self.resident_first_notice.values,
+        )
+        self.decided.added(n_decided)
+        self.resident_first_notice.added(n_first_noticed)
+        return decides, first_noticed
+
+    def _plain_plan_decisions(
+        self, det: Detections, when: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The numpy form of :meth:`_plan_decisions` (marks both tables as it does).
+
+        Each (worker, problem) pair's first row of the day, looked up among the decided
+        pairs (:meth:`_first_decisions`); each resident row's first noticing
+        (:meth:`_resident_first_notice`).
+        """
         decides = det.observer == Observer.RESIDENT
         first_noticed = when.copy()
         workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
@@ -209,14 +261,14 @@ class Perception:
             keys = self.decision_keys(det.slot[workers], det.issue[workers])
             _, first = np.unique(keys, return_index=True)
             first = workers[np.sort(first)]  # each pair's first row of the day
-            decides[first[self._first_decisions(det.slot[first], det.issue[first])]] = True
+            fresh = self._first_decisions(det.slot[first], det.issue[first], when[first])
+            decides[first[fresh]] = True
         residents = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
         if len(residents):
             first_noticed[residents] = self._resident_first_notice(
                 det.slot[residents], det.issue[residents], when[residents]
             )
-        expected = self.expect(det, when, shifts, reward, decides)
-        return PlannedDetections(det, when, first_noticed, decides, expected)
+        return decides, first_noticed
 
     def expect(
         self,
@@ -491,7 +543,7 @@ class Perception:
         channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
         rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
         if len(rows):
-            rows = rows[self._first_decisions(det.slot[rows], det.issue[rows])]
+            rows = rows[self._first_decisions(det.slot[rows], det.issue[rows], when[rows])]
         if len(rows):
             channel[rows], later, shift_end = self._worker_choices(
                 rows, det, when, office_open, shifts, reward, draws.take(rows)
@@ -517,12 +569,9 @@ class Perception:
         self, slots: np.ndarray, issues: np.ndarray, when: np.ndarray
     ) -> np.ndarray:
         """When each noticing resident first noticed her issue (now, the first time)."""
-        first = self.resident_first_notice
         keys = slots * len(self.issues) + issues
-        return np.array(
-            [first.setdefault(k, w) for k, w in zip(keys.tolist(), when.tolist(), strict=True)],
-            dtype=float,
-        )
+        _, first = self.resident_first_notice.first_values(keys, when)
+        return first
 
     def _worker_choices(
         self,
@@ -662,7 +711,9 @@ class Perception:
             return ReportEvents.empty()
         issues = np.array([h[0] for h in heard], dtype=np.int64)
         slots = np.array([h[1] for h in heard], dtype=np.int64)
-        self.decided.update(int(k) for k in self.decision_keys(slots, issues))
+        self.decided.first_values(
+            self.decision_keys(slots, issues), np.full(len(heard), float(hour_index))
+        )
         utility, _ = self._worker_terms(slots, issues, reward)
         channel = self.decision.decide(
             utility,

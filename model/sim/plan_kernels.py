@@ -1,13 +1,20 @@
 """The bookkeeping of a day's plan, compiled: which rows decide, and the hour's reports.
 
-:meth:`model.sim.perception.Perception.decide_planned` hands an hour's rows of the day's
-plan to :func:`hour_reports`, which finds the planned decisions that no longer hold and,
-once none is left, the reports the rows file, in order of time. It does in one call what
-the plain numpy form does in a dozen (:meth:`~model.sim.perception.Perception._stale` and
-:meth:`~model.sim.perception.Perception.filed_in_time_order`, which the tests hold it to,
-row for row).
+- :func:`plan_decisions`: at midnight, which of the day's rows bring a report decision (a
+  worker's first noticing of a problem he has not decided about, every noticing of a
+  resident) and each resident's first noticing of her problem, marking both in the
+  run's tables (:class:`model.sim.key_table.KeyTable`), for
+  :meth:`~model.sim.perception.Perception.plan`; the plain form is
+  :meth:`~model.sim.perception.Perception._plain_plan_decisions`;
+- :func:`hour_rows`: each hour, the planned decisions that no longer hold and, once none
+  is left, the rows that report at the end of the shift and those that file now, in order
+  of time, for :meth:`~model.sim.perception.Perception.decide_planned`; the plain form is
+  :meth:`~model.sim.perception.Perception._stale` and
+  :meth:`~model.sim.perception.Perception.filed_in_time_order`.
 
-Arrays and numbers only (numba compiles them, cached on disk beside this file).
+Each does in one call what the plain form does in a dozen numpy calls or a Python loop;
+``tests/sim/test_plan_kernels.py`` holds them to it, row for row. Arrays and numbers only
+(numba compiles them, cached on disk).
 """
 
 from __future__ import annotations
@@ -15,12 +22,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, Observer
+from model.sim.key_table import first_value
 
 NOBODY_CHANGED = 0  # no planned decision can be stale
 ANNOUNCED_CHANGED = 1  # compare the rows of the agents announced as changed
 EVERY_ROW_STALE = 2  # the reward changed: every deciding row is decided anew
 N_WORKER_KINDS = len(WORKER_KINDS)  # observer classes below this are workers
+RESIDENT = int(Observer.RESIDENT)
 
 
 @njit(cache=True)
@@ -113,3 +122,62 @@ def hour_rows(
         later_rows[:n_later],
         filed[np.argsort(noticed_at[filed], kind="mergesort")],
     )
+
+
+@njit(cache=True)
+def plan_decisions(
+    observer: np.ndarray,
+    slot: np.ndarray,
+    issue: np.ndarray,
+    when: np.ndarray,
+    agent_id: np.ndarray,
+    n_issues: int,
+    decided_keys: np.ndarray,
+    decided_at: np.ndarray,
+    first_notice_keys: np.ndarray,
+    first_notice_at: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Which of a day's rows bring a decision, and when each resident first noticed hers.
+
+    In order of the rows: a worker's row decides if his (worker, problem) pair has not been
+    decided (``decided_keys``, keyed ``agent_id * n_issues + issue``), and the pair is then
+    decided (at its noticing time); a resident's row always decides, and her first noticing
+    of the problem (``first_notice_keys``, keyed ``slot * n_issues + issue``) is the
+    earliest kept, this one if none is; staff rows decide nothing. Both tables are
+    :class:`model.sim.key_table.KeyTable` arrays with room for every row.
+
+    Args:
+        observer: (n,) observer class of each row.
+        slot: (n,) worker or resident slot of each row.
+        issue: (n,) issue of each row.
+        when: (n,) noticing time of each row, hours.
+        agent_id: (n_worker_slots,) each worker slot's agent.
+        n_issues: issues in the log.
+        decided_keys: the decided pairs' table keys (added to).
+        decided_at: its values (when each pair was decided, hours).
+        first_notice_keys: the residents' first noticings' table keys (added to).
+        first_notice_at: its values (when each was first noticed, hours).
+
+    Returns:
+        ``(decides, first_noticed, n_decided, n_first_noticed)``: per row, and the keys
+        added to each table.
+    """
+    n = len(observer)
+    decides = np.zeros(n, dtype=np.bool_)
+    first_noticed = when.copy()
+    n_decided = 0
+    n_first_noticed = 0
+    for r in range(n):
+        if observer[r] < N_WORKER_KINDS:
+            key = agent_id[slot[r]] * n_issues + issue[r]
+            found, _ = first_value(decided_keys, decided_at, key, when[r])
+            if not found:
+                decides[r] = True
+                n_decided += 1
+        elif observer[r] == RESIDENT:
+            decides[r] = True
+            key = slot[r] * n_issues + issue[r]
+            found, first_noticed[r] = first_value(first_notice_keys, first_notice_at, key, when[r])
+            if not found:
+                n_first_noticed += 1
+    return decides, first_noticed, n_decided, n_first_noticed

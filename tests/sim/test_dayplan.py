@@ -270,7 +270,7 @@ def test_a_worker_decides_once_per_problem_in_the_plan(small_config) -> None:
     assert all(int(k) in perception.decided for k in keys)
     # a pair already decided before the plan decides nothing in it
     perception.decided.clear()
-    perception.decided.add(int(keys[0]))
+    perception.decided.first_values(keys[:1], np.zeros(1))
     again = perception.plan(det, planned.noticed_at, model.shifts, np.zeros(5))
     assert not again.decides[workers[keys == keys[0]]].any()
     assert again.decides[workers].sum() == len(np.unique(keys)) - 1

@@ -1,5 +1,8 @@
 """The compiled bookkeeping of a day's plan equals its plain numpy form, row for row.
 
+:func:`model.sim.plan_kernels.plan_decisions` settles at midnight which of the day's rows
+decide and when each resident first noticed her problem, marking the run's tables, as
+:meth:`Perception._plain_plan_decisions` does (``np.unique`` of the pairs, then lookups).
 :func:`model.sim.plan_kernels.hour_rows` finds an hour's stale planned decisions, the rows
 that report at the end of the shift and those that file now, in order of noticing time;
 :meth:`Perception._stale`, ``decides & later`` and :meth:`Perception.filed_in_time_order`
@@ -13,6 +16,7 @@ import numpy as np
 from model.config.codes import WORKER_KINDS, Observer
 from model.sim import plan_kernels
 from model.sim.decision_tables import PlannedDetections
+from model.sim.key_table import EMPTY, KeyTable
 from model.sim.model import StreetModel
 from model.sim.perception import Perception
 
@@ -156,3 +160,42 @@ def test_hour_rows_file_in_order_of_noticing_time_ties_in_order_of_rows(small_co
     _, _, got = compiled_hour_rows(perception, coarse, rows, reward)
     assert len(got) > 30
     assert np.array_equal(got, perception.filed_in_time_order(coarse, rows))
+
+
+def table_contents(table: KeyTable) -> dict[int, float]:
+    used = table.keys != EMPTY
+    return dict(zip(table.keys[used].tolist(), table.values[used].tolist(), strict=True))
+
+
+def test_plan_decisions_equal_the_numpy_form_day_after_day(small_config, monkeypatch) -> None:
+    """Which rows decide, each first noticing, and both tables as marked, every day of a run."""
+    compiled = Perception._plan_decisions
+    seen = np.zeros(4, dtype=int)  # repeated pair in a day, pair decided on an earlier day,
+    # resident noticing again, resident rows
+
+    def both_ways(self, det, when):
+        before = (self.decided.copy(), self.resident_first_notice.copy())
+        decides, first_noticed = compiled(self, det, when)
+        after = (self.decided, self.resident_first_notice)
+        self.decided, self.resident_first_notice = before
+        plain = self._plain_plan_decisions(det, when)
+        assert np.array_equal(decides, plain[0])
+        assert np.array_equal(first_noticed, plain[1])
+        assert table_contents(after[0]) == table_contents(self.decided)
+        assert table_contents(after[1]) == table_contents(self.resident_first_notice)
+        assert len(after[0]) == len(self.decided)
+        assert len(after[1]) == len(self.resident_first_notice)
+        workers = det.observer < K
+        keys = self.decision_keys(det.slot[workers], det.issue[workers])
+        seen[0] += len(np.unique(keys)) < len(keys)
+        seen[1] += any(int(k) in before[0] for k in keys)
+        residents = det.observer == Observer.RESIDENT
+        seen[2] += np.any(first_noticed[residents] < when[residents])
+        seen[3] += residents.sum()
+        self.decided, self.resident_first_notice = after
+        return decides, first_noticed
+
+    monkeypatch.setattr(Perception, "_plan_decisions", both_ways)
+    model = StreetModel(small_config, seed=11, days=12)
+    model.run()
+    assert seen.min() > 0, seen
