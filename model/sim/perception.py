@@ -67,6 +67,13 @@ def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
     )
 
 
+def _open_at(office_open: bool | np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """(len(rows),) the offices are open at these rows (one value for all, or one per row)."""
+    if isinstance(office_open, np.ndarray) and office_open.ndim:
+        return office_open[rows]
+    return np.full(len(rows), bool(office_open))
+
+
 class Perception:
     """The report decisions of the noticing agents, and the reports they plan for later.
 
@@ -292,6 +299,36 @@ class Perception:
             decides: the rows that bring a decision; staff rows file on patrol, other
                 rows file nothing.
         """
+        wf = self.workforce
+        channel, later, shift_end, trust, belonging, agent = plan_kernels.expected_before_choosing(
+            det.observer,
+            det.slot,
+            decides,
+            self.changed.n_worker_slots,
+            wf.trust,
+            wf.belonging,
+            self.residents.trust,
+        )
+        expected = ExpectedDecisions(
+            channel,
+            later,
+            shift_end,
+            trust,
+            belonging,
+            reward,  # never written to: the hour compares it with its own
+            agent,
+        )
+        office_open = self.offices_open(det.hour)
+        self._choose(det, when, np.flatnonzero(decides), office_open, shifts, reward, expected)
+        return expected
+
+    def _plain_expected_before_choosing(
+        self, det: Detections, decides: np.ndarray, reward: np.ndarray
+    ) -> ExpectedDecisions:
+        """The numpy form of the expected decisions before any is chosen (:meth:`expect`).
+
+        Compiled: :func:`model.sim.plan_kernels.expected_before_choosing`.
+        """
         n = len(det)
         channel = np.full(n, NO_CHANNEL, dtype=np.int64)
         channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
@@ -301,12 +338,10 @@ class Perception:
             shift_end=np.full(n, np.nan),
             trust=np.full(n, np.nan),
             belonging=np.full(n, np.nan),
-            reward=reward,  # never written to: the hour compares it with its own
+            reward=reward,
             agent=self.changed.places(det.observer, det.slot),
         )
         rows = np.flatnonzero(decides)
-        office_open = self.offices_open(det.hour)
-        self._choose(det, when, rows, office_open, shifts, reward, expected)
         mine = rows[det.observer[rows] < len(WORKER_KINDS)]
         expected.trust[mine] = self.workforce.trust[det.slot[mine]]
         expected.belonging[mine] = self.workforce.belonging[det.slot[mine]]
@@ -459,7 +494,6 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report, yuan.
             expected: the decisions to write (channel, later, shift_end).
         """
-        open_at = np.broadcast_to(np.asarray(office_open, dtype=bool), (len(det),))
         observer = det.observer[rows]
         wf, res, log, rules = self.workforce, self.residents, self.issues, self.rules
         mine = rows[observer < len(WORKER_KINDS)]
@@ -470,7 +504,7 @@ class Perception:
                     det.issue[mine],
                     det.hour[mine],
                     when[mine],
-                    open_at[mine],
+                    _open_at(office_open, mine),
                     self._decide_state,
                     self._channel_state,
                     wf.kind,
@@ -498,7 +532,7 @@ class Perception:
                 det.slot[mine],
                 det.issue[mine],
                 det.hour[mine],
-                open_at[mine],
+                _open_at(office_open, mine),
                 int(Observer.RESIDENT),
                 self._decide_state,
                 self._channel_state,

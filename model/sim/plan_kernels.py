@@ -6,6 +6,9 @@
   run's tables (:class:`model.sim.key_table.KeyTable`), for
   :meth:`~model.sim.perception.Perception.plan`; the plain form is
   :meth:`~model.sim.perception.Perception._plain_plan_decisions`;
+- :func:`expected_before_choosing`: the columns of the day's expected decisions before
+  the choices are drawn into them (:meth:`~model.sim.perception.Perception.expect`); the
+  plain form is :meth:`~model.sim.perception.Perception._plain_expected_before_choosing`;
 - :func:`hour_rows`: each hour, the planned decisions that no longer hold and, once none
   is left, the rows that report at the end of the shift and those that file now, in order
   of time, for :meth:`~model.sim.perception.Perception.decide_planned`; the plain form is
@@ -22,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, Observer
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
 from model.sim.key_table import first_value
 
 NOBODY_CHANGED = 0  # no planned decision can be stale
@@ -30,6 +33,8 @@ ANNOUNCED_CHANGED = 1  # compare the rows of the agents announced as changed
 EVERY_ROW_STALE = 2  # the reward changed: every deciding row is decided anew
 N_WORKER_KINDS = len(WORKER_KINDS)  # observer classes below this are workers
 RESIDENT = int(Observer.RESIDENT)
+STAFF = int(Observer.STAFF)
+STAFF_PATROL = int(Channel.STAFF_PATROL)
 
 
 @njit(cache=True)
@@ -181,3 +186,56 @@ def plan_decisions(
             if not found:
                 n_first_noticed += 1
     return decides, first_noticed, n_decided, n_first_noticed
+
+
+@njit(cache=True)
+def expected_before_choosing(
+    observer: np.ndarray,
+    slot: np.ndarray,
+    decides: np.ndarray,
+    n_worker_slots: int,
+    worker_trust: np.ndarray,
+    worker_belonging: np.ndarray,
+    resident_trust: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The columns of a day's expected decisions before any is chosen.
+
+    Staff rows file on patrol, other rows nothing yet; each deciding row keeps the trust
+    (and a worker's belonging) of now; each row its agent's place among those announced
+    as changed (:meth:`model.sim.decision_tables.ChangedAgents.places`).
+
+    Args:
+        observer: (n,) observer class of each row.
+        slot: (n,) worker or resident slot of each row.
+        decides: (n,) the row brings a report decision.
+        n_worker_slots: the street's worker slots (a resident's place follows them).
+        worker_trust: (n_worker_slots,) the workers' trust now.
+        worker_belonging: (n_worker_slots,) the workers' belonging now.
+        resident_trust: (n_residents,) the residents' trust now.
+
+    Returns:
+        ``(channel, later, shift_end, trust, belonging, agent)`` per row, as in
+        :class:`model.sim.decision_tables.ExpectedDecisions` (NaN where unknown).
+    """
+    n = len(observer)
+    channel = np.full(n, NO_CHANNEL, dtype=np.int64)
+    later = np.zeros(n, dtype=np.bool_)
+    shift_end = np.full(n, np.nan)
+    trust = np.full(n, np.nan)
+    belonging = np.full(n, np.nan)
+    agent = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        o, s = observer[r], slot[r]
+        if o < N_WORKER_KINDS:
+            agent[r] = s
+            if decides[r]:
+                trust[r] = worker_trust[s]
+                belonging[r] = worker_belonging[s]
+        elif o == STAFF:
+            agent[r] = -1
+            channel[r] = STAFF_PATROL
+        else:
+            agent[r] = n_worker_slots + s
+            if decides[r] and o == RESIDENT:
+                trust[r] = resident_trust[s]
+    return channel, later, shift_end, trust, belonging, agent

@@ -199,3 +199,39 @@ def test_plan_decisions_equal_the_numpy_form_day_after_day(small_config, monkeyp
     model = StreetModel(small_config, seed=11, days=12)
     model.run()
     assert seen.min() > 0, seen
+
+
+def test_expected_before_choosing_equals_the_numpy_form(small_config) -> None:
+    """Channel (staff on patrol), trust and belonging of deciding rows, places, NaN elsewhere."""
+    model = StreetModel(small_config, seed=11, days=8)
+    perception, checked = model.perception, 0
+    observers = set()
+    rng = np.random.default_rng(5)
+    while model.running:
+        model.step()
+        if model.hours_elapsed % 24 != 1:
+            continue
+        planned = model.day_plan.planned
+        det, reward = planned.detections, planned.expected.reward
+        # the plan's deciding rows, and any rows (a resident row that does not decide)
+        some = rng.random(len(det)) < 0.5
+        for decides in (planned.decides, some):
+            plain = perception._plain_expected_before_choosing(det, decides, reward)
+            compiled = plan_kernels.expected_before_choosing(
+                det.observer,
+                det.slot,
+                decides,
+                perception.changed.n_worker_slots,
+                model.workforce.trust,
+                model.workforce.belonging,
+                model.residents.trust,
+            )
+            names = ("channel", "later", "shift_end", "trust", "belonging", "agent")
+            for name, got in zip(names, compiled, strict=True):
+                want = getattr(plain, name)
+                assert got.dtype == want.dtype, name
+                assert np.array_equal(got, want, equal_nan=True), name
+            assert not np.isnan(plain.trust[decides]).all()
+        observers |= set(det.observer.tolist())
+        checked += 1
+    assert checked >= 6 and observers == set(range(len(Observer)))
