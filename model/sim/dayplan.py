@@ -28,9 +28,9 @@ from __future__ import annotations
 import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
-from model.sim import detection_kernels
+from model.sim import detection_kernels, plan_kernels
 from model.sim.decision_tables import PlannedDetections
-from model.sim.detection import Detector
+from model.sim.detection import Detections, Detector
 from model.sim.issues import IssueLog
 from model.sim.perception import Perception
 from model.sim.streams import KeyedDraws
@@ -166,10 +166,34 @@ def plan_day(
         draws,
         hour_index,
     )
-    opened = issues.opened_at[det.issue]
-    det = det.take(opened < det.hour + 1.0)  # an issue is noticed from its arrival hour on
-    opened = issues.opened_at[det.issue]
+    kept, noticed_at = plan_kernels.noticing_times(
+        det.issue, det.observer, det.hour, issues.opened_at, draws.state("notice_time")
+    )
+    det = det.take(kept)
+    return DayPlan(day, perception.plan(det, noticed_at, shifts, reward))
+
+
+def plain_noticing_times(
+    det: Detections, opened_at: np.ndarray, draws: KeyedDraws
+) -> tuple[np.ndarray, np.ndarray]:
+    """The detections of issues already there in their hour, and when each happened.
+
+    An issue is noticed from its arrival hour on; the noticing time is uniform over the
+    part of the hour the issue was there. The numpy form of
+    :func:`model.sim.plan_kernels.noticing_times`, which :func:`plan_day` calls.
+
+    Args:
+        det: the day's detections.
+        opened_at: (n_issues,) when each issue arrived, hours.
+        draws: the run's keyed draws.
+
+    Returns:
+        ``(kept, noticed_at)``: the rows of ``det`` kept, in order, and their noticing
+        times, hours.
+    """
+    kept = np.flatnonzero(opened_at[det.issue] < det.hour + 1.0)
+    det = det.take(kept)
+    opened = opened_at[det.issue]
     start = np.maximum(opened, det.hour.astype(float))
     u = draws.uniform("notice_time", det.hour, det.issue, det.observer)
-    noticed_at = start + (det.hour + 1.0 - start) * u
-    return DayPlan(day, perception.plan(det, noticed_at, shifts, reward))
+    return kept, start + (det.hour + 1.0 - start) * u

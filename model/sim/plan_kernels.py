@@ -1,5 +1,8 @@
 """The bookkeeping of a day's plan, compiled: which rows decide, and the hour's reports.
 
+- :func:`noticing_times`: the day's detections of issues already there in their hour, and
+  when each happened (:func:`model.sim.dayplan.plan_day`; the plain form is
+  :func:`model.sim.dayplan.plain_noticing_times`);
 - :func:`plan_decisions`: at midnight, which of the day's rows bring a report decision (a
   worker's first noticing of a problem he has not decided about, every noticing of a
   resident) and each resident's first noticing of her problem, marking both in the
@@ -26,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
+from model.sim.compiled_arithmetic import keyed_step, keyed_unit
 from model.sim.key_table import first_value
 
 NOBODY_CHANGED = 0  # no planned decision can be stale
@@ -239,3 +243,48 @@ def expected_before_choosing(
             if decides[r] and o == RESIDENT:
                 trust[r] = resident_trust[s]
     return channel, later, shift_end, trust, belonging, agent
+
+
+@njit(cache=True)
+def noticing_times(
+    issue: np.ndarray,
+    observer: np.ndarray,
+    hour: np.ndarray,
+    opened_at: np.ndarray,
+    notice_time_state: np.uint64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The day's detections of issues already there in their hour, and when each happened.
+
+    An issue is noticed from the hour it arrives on: a row is kept where the issue opened
+    before the end of its hour. Its noticing time is uniform over the part of the hour the
+    issue was there, drawn with the keyed ``notice_time`` uniform of (hour, issue,
+    observer class), as :func:`model.sim.dayplan.plain_noticing_times` draws it.
+
+    Args:
+        issue: (n,) issue of each detection.
+        observer: (n,) observer class of each detection.
+        hour: (n,) hour of each detection, hours since the start.
+        opened_at: (n_issues,) when each issue arrived, hours.
+        notice_time_state: the ``notice_time`` purpose's state
+            (:meth:`model.sim.streams.KeyedDraws.state`).
+
+    Returns:
+        ``(kept, noticed_at)``: the rows kept, in order, and their noticing times, hours.
+    """
+    n = len(issue)
+    kept = np.empty(n, dtype=np.int64)
+    noticed_at = np.empty(n, dtype=np.float64)
+    n_kept = 0
+    for r in range(n):
+        opened = opened_at[issue[r]]
+        end = hour[r] + 1.0
+        if not opened < end:
+            continue
+        start = max(opened, float(hour[r]))
+        state = keyed_step(
+            keyed_step(keyed_step(notice_time_state, hour[r]), issue[r]), observer[r]
+        )
+        kept[n_kept] = r
+        noticed_at[n_kept] = start + (end - start) * keyed_unit(state)
+        n_kept += 1
+    return kept[:n_kept], noticed_at[:n_kept]

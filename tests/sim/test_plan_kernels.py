@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config.codes import WORKER_KINDS, Observer
-from model.sim import plan_kernels
+from model.sim import dayplan, plan_kernels
 from model.sim.decision_tables import PlannedDetections
 from model.sim.key_table import EMPTY, KeyTable
 from model.sim.model import StreetModel
@@ -235,3 +235,27 @@ def test_expected_before_choosing_equals_the_numpy_form(small_config) -> None:
         observers |= set(det.observer.tolist())
         checked += 1
     assert checked >= 6 and observers == set(range(len(Observer)))
+
+
+def test_noticing_times_equal_the_numpy_form(small_config, monkeypatch) -> None:
+    """Rows of issues not yet there dropped, the rest noticed within their hour, bit for bit."""
+    compiled = plan_kernels.noticing_times
+    seen = np.zeros(3, dtype=int)  # rows dropped, rows of an issue arriving in its hour, rows
+
+    def both_ways(issue, observer, hour, opened_at, state):
+        kept, noticed_at = compiled(issue, observer, hour, opened_at, state)
+        det = dayplan.Detections(issue, observer, np.zeros_like(issue), hour)
+        plain_kept, plain_noticed = dayplan.plain_noticing_times(det, opened_at, model.draws)
+        assert kept.dtype == plain_kept.dtype and noticed_at.dtype == plain_noticed.dtype
+        assert np.array_equal(kept, plain_kept)
+        assert np.array_equal(noticed_at, plain_noticed)
+        assert np.all((noticed_at >= hour[kept]) & (noticed_at < hour[kept] + 1.0))
+        seen[0] += len(issue) - len(kept)
+        seen[1] += np.sum(opened_at[issue[kept]] > hour[kept])
+        seen[2] += len(kept)
+        return kept, noticed_at
+
+    monkeypatch.setattr(plan_kernels, "noticing_times", both_ways)
+    model = StreetModel(small_config, seed=11, days=10)
+    model.run()
+    assert seen.min() > 0, seen
