@@ -289,8 +289,9 @@ class StreetModel(Model):
             reward = self.reward_while_budget_lasts
         else:
             reward = self.reward_once_budget_spent
-        noticed = self.noticed(t, hour, office_open, reward)
-        events = [noticed, self.perception.due(t)]
+        on_the_spot = self.noticed(t, hour, office_open, reward)
+        due = self.perception.due(t)
+        events = [on_the_spot, due]
         if self.council is not None and self.council[0] == t:
             heard = deliberation.relay_opinions(
                 self.workforce,
@@ -307,10 +308,10 @@ class StreetModel(Model):
                 keys = self.perception.decision_keys(slots, issues)
                 self.day_plan.decided_at(keys, t, self.perception)
             self.council = None
-        if any(len(part) for part in events[1:]):
+        if len(events) == 2 and len(due) == 0:  # in order of time: what joining would give
+            reports = on_the_spot
+        else:
             reports = ReportEvents.joined(events)
-        else:  # already in order of time: what joining them alone would give
-            reports = noticed
         if len(reports) == 0:
             return
         for issue, observer, slot, channel, when, noticed in zip(
