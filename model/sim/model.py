@@ -290,7 +290,7 @@ class StreetModel(Model):
         else:
             reward = self.reward_once_budget_spent
         on_the_spot = self.noticed(t, hour, office_open, reward)
-        due = self.perception.due(t)
+        due = self.perception.shift_end.due(t)
         events = [on_the_spot, due]
         if self.council is not None and self.council[0] == t:
             heard = deliberation.relay_opinions(

@@ -19,12 +19,11 @@ same person noticing the same problem in the same hour decides alike in every ar
 The schedule plans a day's decisions at midnight (:meth:`Perception.plan`) and files each
 hour's from the plan (:meth:`Perception.decide_planned`); :meth:`Perception.decide` is the
 hour-by-hour form they are tested against. The tables they read and write are in
-:mod:`model.sim.decision_tables`.
+:mod:`model.sim.decision_tables`; the reports kept for the end of a shift in
+:mod:`model.sim.shift_end_reports`.
 """
 
 from __future__ import annotations
-
-import heapq
 
 import numpy as np
 
@@ -48,6 +47,7 @@ from model.sim.detection import Detections
 from model.sim.issues import IssueLog
 from model.sim.key_table import KeyTable
 from model.sim.residents import ResidentTable
+from model.sim.shift_end_reports import ShiftEndReports
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
 
@@ -114,8 +114,6 @@ class Perception:
         self.draws = draws
         # the (worker, problem) pairs decided (agent_id * n_issues + issue): when, hours
         self.decided = KeyTable()
-        # (when, issue, slot, agent_id, noticed at)
-        self.planned: list[tuple[float, int, int, int, float]] = []
         # when each resident first noticed each problem (slot * n_issues + issue), hours
         self.resident_first_notice = KeyTable()
         # whose planned decisions may no longer hold (the model announces them)
@@ -126,9 +124,16 @@ class Perception:
         self.office_hours_of_week = office_hours_of_week
         self._decide_state = draws.state("decide")
         self._channel_state = draws.state("channel")
-        self._off_shift_cost = decision.off_shift_cost(1)[0]
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
+        self.shift_end = ShiftEndReports(
+            workforce,
+            self.open_channels,
+            office_hours_of_week,
+            decision.off_shift_cost(1)[0],
+            decision.b.channel_choice_scale_yuan,
+            self._channel_state,
+        )
 
     # ------------------------------------------------------------------ terms
 
@@ -380,7 +385,7 @@ class Perception:
             self._choose(det, planned.noticed_at, stale, office_open, shifts, reward, expected)
             _, later, reports = self._hour_rows(planned, rows, plan_kernels.NOBODY_CHANGED)
         if len(later):
-            self._plan_end_of_shift(det, later, expected.shift_end[later], planned.noticed_at)
+            self.shift_end.keep(det, later, expected.shift_end[later], planned.noticed_at)
         return reports
 
     def _may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
@@ -582,7 +587,7 @@ class Perception:
             channel[rows], later, shift_end = self._worker_choices(
                 rows, det, when, office_open, shifts, reward, draws.take(rows)
             )
-            self._plan_end_of_shift(det, rows[later], shift_end[later], when)
+            self.shift_end.keep(det, rows[later], shift_end[later], when)
         noticed = when.copy()
         rows = np.flatnonzero(det.observer == Observer.RESIDENT)
         if len(rows):
@@ -649,25 +654,6 @@ class Perception:
         )
         return channel, later, shift_end
 
-    def _plan_end_of_shift(
-        self, det: Detections, rows: np.ndarray, shift_end: np.ndarray, when: np.ndarray
-    ) -> None:
-        """Keep the reports these workers will file at the end of their shift."""
-        slots, issues = det.slot[rows], det.issue[rows]
-        agents = self.workforce.agent_id[slots]
-        noticed = when[rows]
-        for i in range(len(rows)):
-            heapq.heappush(
-                self.planned,
-                (
-                    float(shift_end[i]),
-                    int(issues[i]),
-                    int(slots[i]),
-                    int(agents[i]),
-                    float(noticed[i]),
-                ),
-            )
-
     def _resident_choices(
         self,
         det: Detections,
@@ -683,48 +669,6 @@ class Perception:
         )
         available = resident_channels(self.rules, res.adopted_mini_program[slots], office_open)
         return self.decision.decide(utility, cost, available, draws.decide, draws.channel)
-
-    def due(self, hour_index: int) -> ReportEvents:
-        """The end-of-shift reports due in this hour, over the channels open then.
-
-        A worker who has left the street since (his slot holds someone else) files nothing.
-        """
-        if not self.planned or self.planned[0][0] >= hour_index + 1.0:
-            return ReportEvents.empty()
-        wf = self.workforce
-        due: list[tuple[float, int, int, float]] = []
-        while self.planned and self.planned[0][0] < hour_index + 1.0:
-            when, issue, slot, agent, noticed = heapq.heappop(self.planned)
-            if wf.agent_id[slot] == agent:
-                due.append((when, issue, slot, noticed))
-        if not due:
-            return ReportEvents.empty()
-        when = np.array([d[0] for d in due])
-        issues = np.array([d[1] for d in due], dtype=np.int64)
-        slots = np.array([d[2] for d in due], dtype=np.int64)
-        noticed = np.array([d[3] for d in due])
-        # the logit on cost over the channels open then (compiled: choose_channel with the
-        # keyed uniforms of (-1 - hour, issue, slot, channel), bit for bit)
-        channel = decision_kernels.end_of_shift_channels(
-            slots,
-            issues,
-            when,
-            hour_index,
-            *self.open_channels.tables(),
-            self.office_hours_of_week,
-            self._off_shift_cost,
-            self.decision.b.channel_choice_scale_yuan,
-            self._channel_state,
-        )
-        keep = channel != NO_CHANNEL
-        return ReportEvents(
-            issues[keep],
-            wf.kind[slots[keep]].astype(np.int64),
-            slots[keep],
-            channel[keep],
-            when[keep],
-            noticed[keep],
-        )
 
     def council_session(
         self,

@@ -220,7 +220,7 @@ def test_a_stale_expectation_is_decided_anew_and_a_fresh_one_is_used(small_confi
     shifts, office = model.shifts, model.office_open(t % 24, t // 24)
 
     def decide(planned):
-        perception.planned.clear()
+        perception.shift_end.pending.clear()
         rows = np.arange(len(planned))
         return perception.decide_planned(planned, rows, office, shifts, reward)
 
