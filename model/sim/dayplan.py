@@ -20,7 +20,7 @@ The decisions are drawn with the state at midnight; what *does* change within a 
 and belonging as reporters learn outcomes, the reward once the points budget is spent) is
 checked when the hour comes, and a row drawn with another state is decided anew
 (:meth:`model.sim.perception.Perception.decide_planned`). The hour-by-hour form,
-:meth:`model.sim.perception.Perception.decide`, is tested to give the same reports.
+:func:`model.sim.decision_forms.decide`, is tested to give the same reports.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :meth:`model.sim.perception.Perception.expect` (the day's plan) and
 :meth:`~model.sim.perception.Perception.decide_planned` (rows decided anew within the day)
 call these. They decide exactly as :class:`model.sim.decisions.ReportDecision` does on whole
-arrays (the plain form :meth:`~model.sim.perception.Perception.decide` uses), bit for bit:
+arrays (the plain form :func:`model.sim.decision_forms.decide` uses), bit for bit:
 the same terms added in the same order, numpy's ``logaddexp`` and ``clip`` written out, and
 ``exp``/``log`` from the same C library numpy calls for float64 on these machines
 (``tests/sim/test_dayplan.py`` and ``tests/sim/test_decisions.py`` hold them to it). The
@@ -72,7 +72,10 @@ class ResidentWeights(NamedTuple):
 def keyed_decision_draw(
     state: np.uint64, hour_index: int, issue: int, observer: int, slot: int
 ) -> float:
-    """The ``decide`` uniform of a noticing (:meth:`Perception.decision_draws`), one number."""
+    """The ``decide`` uniform of a noticing, one number.
+
+    As :func:`~model.sim.decision_forms.decision_draws` draws it.
+    """
     state = keyed_step(keyed_step(state, hour_index), issue)
     return keyed_unit(keyed_step(keyed_step(state, observer), slot))
 
@@ -84,7 +87,7 @@ def keyed_channel_draws(
     """The ``channel`` uniforms of a noticing, one per channel, written into ``out``.
 
     ``who`` is the worker's slot, or ``-1 - slot`` for a resident
-    (:meth:`Perception.decision_draws`).
+    (:func:`~model.sim.decision_forms.decision_draws`).
     """
     state = keyed_step(keyed_step(keyed_step(state, hour_index), issue), who)
     for c in range(len(out)):

@@ -17,8 +17,9 @@ Every decision draws keyed uniforms (the hour, the issue, the observer, the slot
 same person noticing the same problem in the same hour decides alike in every arm.
 
 The schedule plans a day's decisions at midnight (:meth:`Perception.plan`) and files each
-hour's from the plan (:meth:`Perception.decide_planned`); :meth:`Perception.decide` is the
-hour-by-hour form they are tested against. The tables they read and write are in
+hour's from the plan (:meth:`Perception.decide_planned`), through compiled kernels;
+:mod:`model.sim.decision_forms` holds their numpy forms, :func:`~model.sim.decision_forms.decide`
+the hour-by-hour form they are tested against. The tables they read and write are in
 :mod:`model.sim.decision_tables`; the reports kept for the end of a shift in
 :mod:`model.sim.shift_end_reports`.
 """
@@ -33,7 +34,6 @@ from model.sim import decision_kernels, plan_kernels
 from model.sim.channels import ChannelRules
 from model.sim.decision_tables import (
     ChangedAgents,
-    DecisionDraws,
     ExpectedDecisions,
     PlannedDetections,
     ReportEvents,
@@ -41,7 +41,6 @@ from model.sim.decision_tables import (
 from model.sim.decisions import (
     ReportDecision,
     WorkerChannelTable,
-    resident_channels,
 )
 from model.sim.detection import Detections
 from model.sim.issues import IssueLog
@@ -120,7 +119,7 @@ class Perception:
         self.changed = ChangedAgents(len(workforce), len(residents))
         self.open_channels = WorkerChannelTable(rules, station_in_reach)
         self.open_channels.refresh(workforce)
-        self._channels = np.arange(len(rules.minutes))
+        self.channels = np.arange(len(rules.minutes))
         self.office_hours_of_week = office_hours_of_week
         self._decide_state = draws.state("decide")
         self._channel_state = draws.state("channel")
@@ -137,9 +136,13 @@ class Perception:
 
     # ------------------------------------------------------------------ terms
 
-    def _worker_terms(
+    def worker_terms(
         self, slots: np.ndarray, issues: np.ndarray, reward: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        """A noticing worker's utility of reporting and his cost of a report now (yuan).
+
+        :meth:`model.sim.decisions.ReportDecision.worker_terms` of these workers and issues.
+        """
         wf, log = self.workforce, self.issues
         types = log.type[issues]
         return self.decision.worker_terms(
@@ -167,35 +170,7 @@ class Perception:
         """
         self.open_channels.refresh(self.workforce)
 
-    def _first_decisions(
-        self, slots: np.ndarray, issues: np.ndarray, when: np.ndarray
-    ) -> np.ndarray:
-        """Which (worker, issue) pairs are decided for the first time; marks them decided.
-
-        Args:
-            slots: the workers' slots.
-            issues: the issues.
-            when: when each pair is decided, hours.
-        """
-        decided_before, _ = self.decided.first_values(self.decision_keys(slots, issues), when)
-        return ~decided_before
-
     # ------------------------------------------------------------------ the hour
-
-    def decision_draws(self, det: Detections) -> DecisionDraws:
-        """The keyed uniforms of the decisions of these detections (any hours)."""
-        draws = self.draws
-        who = np.where(det.observer == Observer.RESIDENT, -1 - det.slot, det.slot)
-        return DecisionDraws(
-            decide=draws.uniform("decide", det.hour, det.issue, det.observer, det.slot),
-            channel=draws.uniform(
-                "channel",
-                det.hour[:, None],
-                det.issue[:, None],
-                who[:, None],
-                self._channels[None, :],
-            ),
-        )
 
     def decision_keys(self, slots: np.ndarray, issues: np.ndarray) -> np.ndarray:
         """Key of each (worker, problem) pair: a worker decides once per key."""
@@ -230,7 +205,7 @@ class Perception:
         """Which of a day's rows decide, and each row's first noticing (marks both).
 
         Compiled (:func:`model.sim.plan_kernels.plan_decisions`): what
-        :meth:`_plain_plan_decisions` gives, row for row.
+        :func:`model.sim.decision_forms.plan_decisions` gives, row for row.
 
         Args:
             det: detections of the hours of one day, in order of hour.
@@ -255,31 +230,6 @@ class Perception:
         )
         self.decided.added(n_decided)
         self.resident_first_notice.added(n_first_noticed)
-        return decides, first_noticed
-
-    def _plain_plan_decisions(
-        self, det: Detections, when: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The numpy form of :meth:`_plan_decisions` (marks both tables as it does).
-
-        Each (worker, problem) pair's first row of the day, looked up among the decided
-        pairs (:meth:`_first_decisions`); each resident row's first noticing
-        (:meth:`_resident_first_notice`).
-        """
-        decides = det.observer == Observer.RESIDENT
-        first_noticed = when.copy()
-        workers = np.flatnonzero(det.observer < len(WORKER_KINDS))
-        if len(workers):
-            keys = self.decision_keys(det.slot[workers], det.issue[workers])
-            _, first = np.unique(keys, return_index=True)
-            first = workers[np.sort(first)]  # each pair's first row of the day
-            fresh = self._first_decisions(det.slot[first], det.issue[first], when[first])
-            decides[first[fresh]] = True
-        residents = np.flatnonzero(decides & (det.observer == Observer.RESIDENT))
-        if len(residents):
-            first_noticed[residents] = self._resident_first_notice(
-                det.slot[residents], det.issue[residents], when[residents]
-            )
         return decides, first_noticed
 
     def expect(
@@ -327,33 +277,6 @@ class Perception:
         self._choose(det, when, np.flatnonzero(decides), office_open, shifts, reward, expected)
         return expected
 
-    def _plain_expected_before_choosing(
-        self, det: Detections, decides: np.ndarray, reward: np.ndarray
-    ) -> ExpectedDecisions:
-        """The numpy form of the expected decisions before any is chosen (:meth:`expect`).
-
-        Compiled: :func:`model.sim.plan_kernels.expected_before_choosing`.
-        """
-        n = len(det)
-        channel = np.full(n, NO_CHANNEL, dtype=np.int64)
-        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
-        expected = ExpectedDecisions(
-            channel=channel,
-            later=np.zeros(n, dtype=bool),
-            shift_end=np.full(n, np.nan),
-            trust=np.full(n, np.nan),
-            belonging=np.full(n, np.nan),
-            reward=reward,
-            agent=self.changed.places(det.observer, det.slot),
-        )
-        rows = np.flatnonzero(decides)
-        mine = rows[det.observer[rows] < len(WORKER_KINDS)]
-        expected.trust[mine] = self.workforce.trust[det.slot[mine]]
-        expected.belonging[mine] = self.workforce.belonging[det.slot[mine]]
-        mine = rows[det.observer[rows] == Observer.RESIDENT]
-        expected.trust[mine] = self.residents.trust[det.slot[mine]]
-        return expected
-
     def decide_planned(
         self,
         planned: PlannedDetections,
@@ -367,9 +290,9 @@ class Perception:
         A planned decision is used where the agent's trust and belonging and the reward
         are still those it was drawn with; the others are decided now, with the same
         draws, and written over the plan's (each row is used once, in its hour). Workers
-        who decide to report at the end of their shift are kept (:meth:`due`). The
-        reports are exactly those :meth:`decide` gives for the hour, in order of noticing
-        time (ties in the order of the rows).
+        who decide to report at the end of their shift are kept (:attr:`shift_end`). The
+        reports are exactly those :func:`~model.sim.decision_forms.decide` gives for the
+        hour, in order of noticing time (ties in the order of the rows).
 
         Args:
             planned: the day's plan (:meth:`plan`).
@@ -389,7 +312,9 @@ class Perception:
         return reports
 
     def _may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
-        """Which planned decisions may no longer hold (as :meth:`_stale` compares them).
+        """Which planned decisions may no longer hold.
+
+        As :func:`~model.sim.decision_forms.stale_rows` compares them.
 
         Returns:
             ``plan_kernels.EVERY_ROW_STALE`` when the reward differs from the plan's,
@@ -407,9 +332,10 @@ class Perception:
     ) -> tuple[np.ndarray, np.ndarray, ReportEvents]:
         """The stale rows; if none, the rows that report later and the reports filed now.
 
-        Compiled (:func:`model.sim.plan_kernels.hour_rows`): the rows :meth:`_stale`
-        gives (``compare``: which rows may be stale), and the rows
-        :meth:`filed_in_time_order` gives.
+        Compiled (:func:`model.sim.plan_kernels.hour_rows`): the rows
+        :func:`~model.sim.decision_forms.stale_rows` gives (``compare``: which rows may be
+        stale), and the rows
+        :func:`~model.sim.decision_forms.filed_in_time_order` gives.
         """
         det, expected = planned.detections, planned.expected
         stale, later, filed = plan_kernels.hour_rows(
@@ -431,49 +357,6 @@ class Perception:
         )
         return stale, later, planned.reports(filed)
 
-    @staticmethod
-    def filed_in_time_order(planned: PlannedDetections, rows: np.ndarray) -> np.ndarray:
-        """The rows that file a report now, in order of noticing time (ties: row order).
-
-        The plain numpy form of the rows :meth:`decide_planned` files (compiled,
-        :func:`model.sim.plan_kernels.hour_rows`).
-
-        Args:
-            planned: the day's plan, its decisions taken.
-            rows: rows of it, in order.
-        """
-        filed = rows[planned.expected.channel[rows] != NO_CHANNEL]
-        return filed[np.argsort(planned.noticed_at[filed], kind="stable")]
-
-    def _stale(
-        self, det: Detections, rows: np.ndarray, expected: ExpectedDecisions, reward: np.ndarray
-    ) -> np.ndarray:
-        """The deciding rows whose planned decision no longer holds (state changed).
-
-        Within a day only the reward (once the points budget is spent) and the trust and
-        belonging of reporters who learn an outcome change (:class:`ChangedAgents`, which
-        the model fills), so only those agents' rows are compared.
-        """
-        if expected.reward is not reward and not np.array_equal(expected.reward, reward):
-            return rows
-        if not self.changed.any():
-            return rows[:0]
-        rows = rows[self.changed.at(expected.agent[rows])]
-        if len(rows) == 0:
-            return rows
-        worker = det.observer[rows] < len(WORKER_KINDS)
-        changed = np.zeros(len(rows), dtype=bool)
-        mine = rows[worker]
-        if len(mine):
-            slots = det.slot[mine]
-            changed[worker] = (expected.trust[mine] != self.workforce.trust[slots]) | (
-                expected.belonging[mine] != self.workforce.belonging[slots]
-            )
-        mine = rows[~worker]
-        if len(mine):
-            changed[~worker] = expected.trust[mine] != self.residents.trust[det.slot[mine]]
-        return rows[changed]
-
     def _choose(
         self,
         det: Detections,
@@ -487,8 +370,10 @@ class Perception:
         """Decide ``rows`` of ``det`` with the state of now, writing into ``expected``.
 
         Compiled (:mod:`model.sim.decision_kernels`): the same choices as
-        :meth:`_worker_choices` and :meth:`_resident_choices` make with the draws of
-        :meth:`decision_draws`, bit for bit (the kernels draw the same keyed uniforms).
+        :func:`~model.sim.decision_forms.worker_choices` and
+        :func:`~model.sim.decision_forms.resident_choices` make with the draws of
+        :func:`~model.sim.decision_forms.decision_draws`, bit for bit (the kernels draw the
+        same keyed uniforms).
 
         Args:
             det: the detections.
@@ -552,124 +437,6 @@ class Perception:
                 self._resident_weights,
             )
 
-    def decide(
-        self,
-        det: Detections,
-        when: np.ndarray,
-        hour_index: int,
-        office_open: bool,
-        shifts: Shifts,
-        reward: np.ndarray,
-    ) -> ReportEvents:
-        """Decisions of this hour's noticing agents, decided in the hour: the reports to file now.
-
-        The readable hour-by-hour form of :meth:`plan` and :meth:`decide_planned`, which
-        the model uses and which are tested to give exactly these reports, in order of
-        noticing time (ties in the order of the rows). Workers who decide to report at the
-        end of their shift are kept (:meth:`due`).
-
-        Args:
-            det: this hour's detections.
-            when: time of each detection, hours.
-            hour_index: hours since the start.
-            office_open: the community offices are open this hour.
-            shifts: today's shifts (when each worker's shift ends).
-            reward: (n_issue_types,) expected reward of a verified report, yuan (0 once
-                the year's points budget is spent).
-        """
-        draws = self.decision_draws(det)
-        channel = np.full(len(det), NO_CHANNEL, dtype=np.int64)
-        channel[det.observer == Observer.STAFF] = Channel.STAFF_PATROL
-        rows = np.flatnonzero(det.observer < len(WORKER_KINDS))
-        if len(rows):
-            rows = rows[self._first_decisions(det.slot[rows], det.issue[rows], when[rows])]
-        if len(rows):
-            channel[rows], later, shift_end = self._worker_choices(
-                rows, det, when, office_open, shifts, reward, draws.take(rows)
-            )
-            self.shift_end.keep(det, rows[later], shift_end[later], when)
-        noticed = when.copy()
-        rows = np.flatnonzero(det.observer == Observer.RESIDENT)
-        if len(rows):
-            noticed[rows] = self._resident_first_notice(det.slot[rows], det.issue[rows], when[rows])
-            channel[rows] = self._resident_choices(det, rows, office_open, draws.take(rows))
-        filed = np.flatnonzero(channel != NO_CHANNEL)
-        filed = filed[np.argsort(when[filed], kind="stable")]
-        return ReportEvents(
-            det.issue[filed],
-            det.observer[filed],
-            det.slot[filed],
-            channel[filed],
-            when[filed],
-            noticed[filed],
-        )
-
-    def _resident_first_notice(
-        self, slots: np.ndarray, issues: np.ndarray, when: np.ndarray
-    ) -> np.ndarray:
-        """When each noticing resident first noticed her issue (now, the first time)."""
-        keys = slots * len(self.issues) + issues
-        _, first = self.resident_first_notice.first_values(keys, when)
-        return first
-
-    def _worker_choices(
-        self,
-        rows: np.ndarray,
-        det: Detections,
-        when: np.ndarray,
-        office_open: bool | np.ndarray,
-        shifts: Shifts,
-        reward: np.ndarray,
-        draws: DecisionDraws,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each noticing worker's choice: channel now, report at the shift's end, its hour.
-
-        Args:
-            rows: the rows of ``det`` to decide (workers, all of one day).
-            det: the detections.
-            when: time of each detection, hours.
-            office_open: the offices are open at each row's hour (one value or per row).
-            shifts: today's shifts.
-            reward: (n_issue_types,) expected reward of a verified report, yuan.
-            draws: the decision draws of ``rows``.
-
-        Returns:
-            ``(channel_now, later, shift_end)`` per row (see
-            :meth:`ReportDecision.decide_now_or_later`); ``shift_end`` in hours since the
-            start, never before the noticing.
-        """
-        slots, issues = det.slot[rows], det.issue[rows]
-        utility, cost_now = self._worker_terms(slots, issues, reward)
-        day_start = (det.hour[rows] // 24) * 24.0
-        shift_end = np.maximum(day_start + np.nan_to_num(shifts.end[slots], nan=0.0), when[rows])
-        later_open = self.open_channels.of(slots, self.offices_open(np.floor(shift_end)))
-        channel, later = self.decision.decide_now_or_later(
-            utility,
-            cost_now,
-            self.open_channels.of(slots, office_open),
-            self.decision.off_shift_cost(len(rows)),
-            later_open,
-            draws.decide,
-            draws.channel,
-        )
-        return channel, later, shift_end
-
-    def _resident_choices(
-        self,
-        det: Detections,
-        rows: np.ndarray,
-        office_open: bool | np.ndarray,
-        draws: DecisionDraws,
-    ) -> np.ndarray:
-        """Each noticing resident's channel (NO_CHANNEL: she does not report)."""
-        res, log = self.residents, self.issues
-        slots, issues = det.slot[rows], det.issue[rows]
-        utility, cost = self.decision.resident_terms(
-            propensity=res.propensity[slots], trust=res.trust[slots], severity=log.severity[issues]
-        )
-        available = resident_channels(self.rules, res.adopted_mini_program[slots], office_open)
-        return self.decision.decide(utility, cost, available, draws.decide, draws.channel)
-
     def council_session(
         self,
         heard: list[tuple[int, int]],
@@ -692,14 +459,14 @@ class Perception:
         self.decided.first_values(
             self.decision_keys(slots, issues), np.full(len(heard), float(hour_index))
         )
-        utility, _ = self._worker_terms(slots, issues, reward)
+        utility, _ = self.worker_terms(slots, issues, reward)
         channel = self.decision.decide(
             utility,
             self.decision.off_shift_cost(len(heard)),
             self.open_channels.of(slots, office_open),
             self.draws.uniform("relay", hour_index, issues, slots, -1),
             self.draws.uniform(
-                "relay", hour_index, issues[:, None], slots[:, None], self._channels[None, :]
+                "relay", hour_index, issues[:, None], slots[:, None], self.channels[None, :]
             ),
         )
         when = hour_index + self.draws.uniform("relay", hour_index, issues, slots, -2)

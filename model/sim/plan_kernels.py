@@ -8,15 +8,15 @@
   resident) and each resident's first noticing of her problem, marking both in the
   run's tables (:class:`model.sim.key_table.KeyTable`), for
   :meth:`~model.sim.perception.Perception.plan`; the plain form is
-  :meth:`~model.sim.perception.Perception._plain_plan_decisions`;
+  :func:`model.sim.decision_forms.plan_decisions`;
 - :func:`expected_before_choosing`: the columns of the day's expected decisions before
   the choices are drawn into them (:meth:`~model.sim.perception.Perception.expect`); the
-  plain form is :meth:`~model.sim.perception.Perception._plain_expected_before_choosing`;
+  plain form is :func:`model.sim.decision_forms.expected_before_choosing`;
 - :func:`hour_rows`: each hour, the planned decisions that no longer hold and, once none
   is left, the rows that report at the end of the shift and those that file now, in order
   of time, for :meth:`~model.sim.perception.Perception.decide_planned`; the plain form is
-  :meth:`~model.sim.perception.Perception._stale` and
-  :meth:`~model.sim.perception.Perception.filed_in_time_order`.
+  :func:`model.sim.decision_forms.stale_rows` and
+  :func:`model.sim.decision_forms.filed_in_time_order`.
 
 Each does in one call what the plain form does in a dozen numpy calls or a Python loop;
 ``tests/sim/test_plan_kernels.py`` holds them to it, row for row. Arrays and numbers only

@@ -21,6 +21,7 @@ from model.config.codes import (
     Observer,
     Role,
 )
+from model.sim import decision_forms
 from model.sim import deliberation as deliberation_module
 from model.sim.dayplan import DayPlan
 from model.sim.decision_tables import ExpectedDecisions, PlannedDetections, ReportEvents
@@ -155,7 +156,9 @@ class DecidedHourByHour(StreetModel):
         if len(det) == 0:
             return ReportEvents.empty()
         self.mark_detected(det.issue, when)
-        return self.perception.decide(det, when, t, office_open, self.shifts, reward)
+        return decision_forms.decide(
+            self.perception, det, when, t, office_open, self.shifts, reward
+        )
 
 
 @pytest.mark.parametrize(
@@ -345,7 +348,7 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
     resident_row = later[det.observer[later] == Observer.RESIDENT][0]
     worker_row = later[det.observer[later] < K][0]
     rows = np.array([resident_row, worker_row])
-    assert len(perception._stale(det, rows, expected, expected.reward)) == 0
+    assert len(decision_forms.stale_rows(perception, det, rows, expected, expected.reward)) == 0
     for row in rows:  # each reporter files a report and learns that it was fixed
         issue, observer, slot = int(det.issue[row]), int(det.observer[row]), int(det.slot[row])
         model.mark_detected(np.array([issue]), np.array([float(t)]))
@@ -354,7 +357,9 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
     assert perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))
     assert perception.changed.has_changed(int(det.observer[worker_row]), int(det.slot[worker_row]))
     assert not perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]) + 1)
-    assert np.array_equal(perception._stale(det, rows, expected, expected.reward), rows)
+    assert np.array_equal(
+        decision_forms.stale_rows(perception, det, rows, expected, expected.reward), rows
+    )
     # a new day's plan starts with nobody changed
     model.plan_day(t // 24 + 1, expected.reward)
     assert not perception.changed.has_changed(Observer.RESIDENT, int(det.slot[resident_row]))

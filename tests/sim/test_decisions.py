@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.config.codes import CHANNELS, NO_CHANNEL, Channel, Observer
-from model.sim import decision_kernels
+from model.sim import decision_forms, decision_kernels
 from model.sim.channels import channel_rules
 from model.sim.decisions import (
     ReportDecision,
@@ -567,17 +567,24 @@ def test_compiled_choices_equal_the_numpy_choices(behaviour) -> None:
             np.full(n, NO_CHANNEL), np.zeros(n, bool), np.full(n, np.nan), None, None, reward, None
         )
         perception._choose(det, when, rows, office, model.shifts, reward, got)
-        draws = perception.decision_draws(det)
+        draws = decision_forms.decision_draws(perception, det)
         workers = rows[det.observer[rows] < 3]
-        channel, later, shift_end = perception._worker_choices(
-            workers, det, when, office[workers], model.shifts, reward, draws.take(workers)
+        channel, later, shift_end = decision_forms.worker_choices(
+            perception,
+            workers,
+            det,
+            when,
+            office[workers],
+            model.shifts,
+            reward,
+            draws.take(workers),
         )
         assert np.array_equal(got.channel[workers], channel)
         assert np.array_equal(got.later[workers], later)
         assert np.array_equal(got.shift_end[workers], shift_end)
         residents = rows[det.observer[rows] == Observer.RESIDENT]
-        chosen = perception._resident_choices(
-            det, residents, office[residents], draws.take(residents)
+        chosen = decision_forms.resident_choices(
+            perception, det, residents, office[residents], draws.take(residents)
         )
         assert np.array_equal(got.channel[residents], chosen)
         compared["workers"] += len(workers)

@@ -2,10 +2,11 @@
 
 :func:`model.sim.plan_kernels.plan_decisions` settles at midnight which of the day's rows
 decide and when each resident first noticed her problem, marking the run's tables, as
-:meth:`Perception._plain_plan_decisions` does (``np.unique`` of the pairs, then lookups).
+:func:`model.sim.decision_forms.plan_decisions` does (``np.unique`` of the pairs, then lookups).
 :func:`model.sim.plan_kernels.hour_rows` finds an hour's stale planned decisions, the rows
 that report at the end of the shift and those that file now, in order of noticing time;
-:meth:`Perception._stale`, ``decides & later`` and :meth:`Perception.filed_in_time_order`
+:func:`~model.sim.decision_forms.stale_rows`, ``decides & later`` and
+:func:`~model.sim.decision_forms.filed_in_time_order`
 are the plain form it must give exactly.
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config.codes import WORKER_KINDS, Observer
-from model.sim import dayplan, plan_kernels
+from model.sim import dayplan, decision_forms, plan_kernels
 from model.sim.decision_tables import PlannedDetections
 from model.sim.key_table import EMPTY, KeyTable
 from model.sim.model import StreetModel
@@ -28,11 +29,13 @@ def plain_hour_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The numpy form: stale rows; if none, the rows reporting later and filing now."""
     deciding = rows[planned.decides[rows]]
-    stale = perception._stale(planned.detections, deciding, planned.expected, reward)
+    stale = decision_forms.stale_rows(
+        perception, planned.detections, deciding, planned.expected, reward
+    )
     if len(stale):
         return stale, rows[:0], rows[:0]
     later = deciding[planned.expected.later[deciding]]
-    return stale, later, perception.filed_in_time_order(planned, rows)
+    return stale, later, decision_forms.filed_in_time_order(planned, rows)
 
 
 def compiled_hour_rows(
@@ -145,7 +148,7 @@ def test_hour_rows_file_in_order_of_noticing_time_ties_in_order_of_rows(small_co
             planned.expected,
         )
         _, _, got = compiled_hour_rows(perception, coarse, rows, reward)
-        assert np.array_equal(got, perception.filed_in_time_order(coarse, rows))
+        assert np.array_equal(got, decision_forms.filed_in_time_order(coarse, rows))
         ties += len(np.unique(coarse.noticed_at[got])) < len(got)
     assert unsorted > 0 and ties > 0
     # the whole day's rows at once, noticed on the hour: long runs of ties
@@ -159,7 +162,7 @@ def test_hour_rows_file_in_order_of_noticing_time_ties_in_order_of_rows(small_co
     )
     _, _, got = compiled_hour_rows(perception, coarse, rows, reward)
     assert len(got) > 30
-    assert np.array_equal(got, perception.filed_in_time_order(coarse, rows))
+    assert np.array_equal(got, decision_forms.filed_in_time_order(coarse, rows))
 
 
 def table_contents(table: KeyTable) -> dict[int, float]:
@@ -178,7 +181,7 @@ def test_plan_decisions_equal_the_numpy_form_day_after_day(small_config, monkeyp
         decides, first_noticed = compiled(self, det, when)
         after = (self.decided, self.resident_first_notice)
         self.decided, self.resident_first_notice = before
-        plain = self._plain_plan_decisions(det, when)
+        plain = decision_forms.plan_decisions(self, det, when)
         assert np.array_equal(decides, plain[0])
         assert np.array_equal(first_noticed, plain[1])
         assert table_contents(after[0]) == table_contents(self.decided)
@@ -216,7 +219,7 @@ def test_expected_before_choosing_equals_the_numpy_form(small_config) -> None:
         # the plan's deciding rows, and any rows (a resident row that does not decide)
         some = rng.random(len(det)) < 0.5
         for decides in (planned.decides, some):
-            plain = perception._plain_expected_before_choosing(det, decides, reward)
+            plain = decision_forms.expected_before_choosing(perception, det, decides, reward)
             compiled = plan_kernels.expected_before_choosing(
                 det.observer,
                 det.slot,
