@@ -346,11 +346,13 @@ def profile_default(days: int, seed: int, top: int) -> tuple[dict[str, Any], str
         "day plan, once a day (detection: Detector.detect_day; decisions: Perception.plan)": (
             edge(sim, "plan_day", sim, "noticed")
         ),
-        "the hour's detections and decisions (DayPlan.rows_at, mark_detected, "
-        "Perception.decide_planned)": edge(plan, "rows_at", sim, "noticed")
-        + edge(sim, "mark_detected", sim, "noticed")
-        + edge(perception, "decide_planned", sim, "noticed"),
-        "end-of-shift reports (Perception.due)": edge(perception, "due", sim, "detect_and_report"),
+        "the hour's detections and decisions (DayPlan.take_hour, Perception.decide_planned)": (
+            edge(plan, "take_hour", sim, "noticed")
+            + edge(perception, "decide_planned", sim, "noticed")
+        ),
+        "end-of-shift reports (ShiftEndReports.due)": edge(
+            "model/sim/shift_end_reports.py", "due", sim, "detect_and_report"
+        ),
         "report events (file_report -> ServiceChain.submit)": edge(
             sim, "file_report", sim, "detect_and_report"
         ),
