@@ -51,7 +51,15 @@ from model.sim.dayplan import DayPlan, plan_day
 from model.sim.decision_tables import ReportEvents
 from model.sim.decisions import ReportDecision
 from model.sim.detection import Detector
-from model.sim.issues import IssueLog, generate_issues
+from model.sim.issues import (
+    CLOSED_UNRESOLVED_CODE,
+    DETECTED_CODE,
+    ESCALATED_CODE,
+    EXPIRED_CODE,
+    RESOLVED_CODE,
+    IssueLog,
+    generate_issues,
+)
 from model.sim.output import RunOutput, report_table, worker_table
 from model.sim.perception import Perception, office_hours_of_week
 from model.sim.recorder import Recorder
@@ -248,34 +256,35 @@ class StreetModel(Model):
         escalating: list[int] = []  # in issue order, as the calendar lists them
         lapsing: list[int] = []
         for issue, escalates in listed:
-            status = int(status_of[issue])  # a plain int compares fast with an enum
-            if status >= IssueStatus.RESOLVED:
+            status = status_of.item(issue)  # a plain int (status codes: see model.sim.issues)
+            if status >= RESOLVED_CODE:
                 continue  # fixed or closed since: neither escalates nor lapses
             if escalates:
                 escalating.append(issue)
-            elif status <= IssueStatus.DETECTED:
+            elif status <= DETECTED_CODE:
                 lapsing.append(issue)
         if escalating:
-            closed = [log.close(issue, IssueStatus.ESCALATED) for issue in escalating]
-            self.recorder.count_incidents(log.type[escalating])
+            closed = [log.close(issue, ESCALATED_CODE) for issue in escalating]
+            type_of = log.type_of
+            self.recorder.count_incidents([type_of[issue] for issue in escalating])
             for issue, when in zip(escalating, closed, strict=True):
-                if log.n_reports[issue] > 0:
+                if log.n_reports.item(issue) > 0:
                     self.learn_outcome(issue, when, False)
         for issue in lapsing:
-            log.close(issue, IssueStatus.EXPIRED)
+            log.close(issue, EXPIRED_CODE)
 
     def closed_unfixed_incidents(self, t: int) -> None:
         """Tickets closed unfixed whose incident hour has come become incidents."""
         log = self.issues
         while self.incident_watch and self.incident_watch[0][0] < t + 1.0:
             when, issue = heapq.heappop(self.incident_watch)
-            if int(log.status[issue]) == IssueStatus.CLOSED_UNRESOLVED:
+            if log.status.item(issue) == CLOSED_UNRESOLVED_CODE:
                 log.incident_at[issue] = when
-                self.recorder.count_incidents(log.type[issue : issue + 1])
+                self.recorder.count_incidents([log.type_of[issue]])
 
     def watch_closed_unfixed(self, issue: int) -> None:
         """A ticket closed unfixed keeps its incident clock."""
-        due = float(self.issues.incident_due[issue])
+        due = self.issues.incident_due_of[issue]
         if math.isfinite(due):
             heapq.heappush(self.incident_watch, (due, issue))
 
@@ -419,7 +428,7 @@ class StreetModel(Model):
         reporters = self.service.reporters
         pol = self.config.policies
         levers.pay_points(
-            verified, reporters, self.issues.type, self.points, self.ledger, self.workforce
+            verified, reporters, self.issues.type_of, self.points, self.ledger, self.workforce
         )
         levers.waive_penalties(verified, reporters, pol.waiver, self.ledger)
 

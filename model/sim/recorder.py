@@ -92,6 +92,7 @@ class Recorder:
         self.residents = residents
         self.ledger = ledger
         self.harm_by_type = harm_yuan_by_type
+        self._harm_of_type: list[float] = harm_yuan_by_type.tolist()
         self.rider = rider
         self.service_config = service_config
         self.leavers_total = 0
@@ -150,9 +151,16 @@ class Recorder:
         self.leavers_total += len(slots)
         self.leavers_by_kind += np.bincount(self.workforce.kind[slots], minlength=len(WORKER_KINDS))
 
-    def count_incidents(self, types: np.ndarray) -> None:
-        """Issues of these types became incidents: add their harm."""
-        self.harm_yuan += float(self.harm_by_type[types].sum())
+    def count_incidents(self, types: list[int]) -> None:
+        """Issues of these types became incidents: add their harm.
+
+        The harm of several is their sum as numpy adds it (``ndarray.sum``); of one, its
+        type's harm read from a Python list (the same number, without numpy's cost).
+        """
+        if len(types) == 1:
+            self.harm_yuan += self._harm_of_type[types[0]]
+        else:
+            self.harm_yuan += float(self.harm_by_type[types].sum())
         self.incidents_total += len(types)
 
     # ------------------------------------------------------------------ the daily series

@@ -29,12 +29,20 @@ import numpy as np
 from scipy.special import ndtri
 
 from model.config.channels import ChannelsConfig
-from model.config.codes import DEPARTMENTS, ISSUE_TYPES, Channel, IssueStatus, Observer
+from model.config.codes import DEPARTMENTS, ISSUE_TYPES, Channel, Observer
 from model.config.issue_types import IssuesConfig
 from model.config.people import StaffConfig
 from model.config.service import ServiceConfig
 from model.sim.channels import ChannelRules
-from model.sim.issues import IssueLog
+from model.sim.issues import (
+    ACKNOWLEDGED_CODE,
+    CLOSED_UNRESOLVED_CODE,
+    DETECTED_CODE,
+    DISPATCHED_CODE,
+    REPORTED_CODE,
+    RESOLVED_CODE,
+    IssueLog,
+)
 from model.sim.streams import KeyedDraws
 
 
@@ -157,8 +165,8 @@ class ServiceChain:
         self.drop_draw = self.draws["drop"]
         self.fix_draw = (self.draws["fix_0"], self.draws["fix_1"])
         self.callback_draw = self.draws["callback"]
-        self.served = np.zeros(len(issues), dtype=np.int8)
-        self.dropped = np.zeros(len(issues), dtype=bool)
+        self.served = [0] * len(issues)  # department attempts per issue (lists: read one at a time)
+        self.dropped = [False] * len(issues)
         self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
         self.overhead_minutes = [0.0] * n_communities  # minutes owed, per community
         self._minutes_worked = [0.0] * n_communities
@@ -202,6 +210,12 @@ class ServiceChain:
             (median * np.exp(sigma * normals(column["service_0"]))).tolist(),
             (median * np.exp(sigma * normals(column["service_1"]))).tolist(),
         )
+        # the log's time columns the chain writes (changed in place)
+        self.reported_at = issues.times["reported_at"]
+        self.acknowledged_at = issues.times["acknowledged_at"]
+        self.dispatched_at = issues.times["dispatched_at"]
+        self.resolved_at = issues.times["resolved_at"]
+        self.feedback_at = issues.times["feedback_at"]
         self.reopened: set[int] = set()
         self.reopen_chance = service.reopen_share_of_dissatisfied * (
             1.0 - service.satisfied_if_unresolved
@@ -249,17 +263,17 @@ class ServiceChain:
             already reported by this agent, nor a staff report of a ticket they have).
         """
         log = self.issues
-        status = int(log.status[issue])  # a plain int: a numpy scalar compares slowly with an enum
-        if status >= IssueStatus.RESOLVED or status < IssueStatus.DETECTED:
+        status = log.status.item(issue)  # a plain int (status codes: see model.sim.issues)
+        if status >= RESOLVED_CODE or status < DETECTED_CODE:
             return False
-        if observer == Observer.STAFF and status >= IssueStatus.REPORTED:
+        if observer == Observer.STAFF and status >= REPORTED_CODE:
             return False  # staff see the ticket is already in their system
         reported = (issue, agent_id)
         if agent_id >= 0 and reported in self.reported_by:
             return False  # already reported by this agent (already_reported_by)
         self.reported_by.add(reported)
         community = self.community_of[issue]
-        duplicate = status >= IssueStatus.REPORTED
+        duplicate = status >= REPORTED_CODE
         rec = self.reports
         row = len(rec.issue)
         rec.issue.append(issue)
@@ -283,8 +297,8 @@ class ServiceChain:
             self.duplicates += 1
             self.overhead_minutes[community] += self.service.duplicate_minutes
         else:
-            log.status[issue] = IssueStatus.REPORTED
-            log.times["reported_at"][issue] = t
+            log.status[issue] = REPORTED_CODE
+            self.reported_at[issue] = t
             log.channel[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
@@ -333,7 +347,7 @@ class ServiceChain:
         intake = self.intake
         while intake and intake[0][0] < t + 1.0:
             arrival, _, issue, channel, reported_at = heapq.heappop(intake)
-            if int(status_of[issue]) >= IssueStatus.RESOLVED:
+            if status_of.item(issue) >= RESOLVED_CODE:
                 continue
             minutes = self._ticket_minutes(issue, channel)
             ticket = Ticket(issue, channel, reported_at, minutes, arrival)
@@ -356,7 +370,7 @@ class ServiceChain:
             while queue and budget > 0:
                 ticket = queue[0]
                 issue = ticket.issue
-                if int(status_of[issue]) >= IssueStatus.RESOLVED:
+                if status_of.item(issue) >= RESOLVED_CODE:
                     queue.popleft()
                     continue
                 now = max(t + (rate - budget) / rate, ticket.arrival)
@@ -385,19 +399,19 @@ class ServiceChain:
     def _acknowledge(self, ticket: Ticket, now: float) -> None:
         """The ticket is acknowledged at ``now`` (never before it was reported)."""
         log, issue = self.issues, ticket.issue
-        if int(log.status[issue]) < IssueStatus.ACKNOWLEDGED:
-            log.status[issue] = IssueStatus.ACKNOWLEDGED
+        if log.status.item(issue) < ACKNOWLEDGED_CODE:
+            log.status[issue] = ACKNOWLEDGED_CODE
             acknowledged_at = max(now, ticket.reported_at)
             ticket.acknowledged_at = acknowledged_at
-            log.times["acknowledged_at"][issue] = acknowledged_at
+            self.acknowledged_at[issue] = acknowledged_at
         ticket.acknowledged = True
 
     def _dispatch(self, ticket: Ticket, now: float) -> None:
         """Verified: dispatch to a department and schedule the outcome."""
         log, issue = self.issues, ticket.issue
         now = max(now, ticket.acknowledged_at)
-        log.status[issue] = IssueStatus.DISPATCHED
-        log.times["dispatched_at"][issue] = now
+        log.status[issue] = DISPATCHED_CODE
+        self.dispatched_at[issue] = now
         if self.route_draw[issue] < self.routing_accuracy[ticket.channel]:
             self._serve(issue, now, 0)
             return
@@ -446,17 +460,17 @@ class ServiceChain:
         log = self.issues
         while completions and completions[0][0] < t_end:
             when, _, issue, fixed = heapq.heappop(completions)
-            if int(log.status[issue]) >= IssueStatus.RESOLVED:
+            if log.status.item(issue) >= RESOLVED_CODE:
                 continue
             if not fixed and self.reopens(issue):
                 self.reopened.add(issue)
                 self._serve(issue, when + self.service.feedback_delay_hours, 1)
                 continue
             if fixed:
-                log.status[issue] = IssueStatus.RESOLVED
-                log.times["resolved_at"][issue] = when
+                log.status[issue] = RESOLVED_CODE
+                self.resolved_at[issue] = when
             else:
-                log.status[issue] = IssueStatus.CLOSED_UNRESOLVED
+                log.status[issue] = CLOSED_UNRESOLVED_CODE
                 log.closed_at[issue] = when
             done.append((issue, when, fixed))
         return done
@@ -469,7 +483,7 @@ class ServiceChain:
         """
         if self.dropped[issue] or issue in self.reopened:
             return False
-        channel = int(self.issues.channel[issue])
+        channel = self.issues.channel.item(issue)  # a Python int
         if channel == Channel.STAFF_PATROL:
             return False
         called_back = self.callback_draw[issue] < self.feedback_probability[channel]
@@ -494,7 +508,7 @@ class ServiceChain:
         sv = self.service
         rec = self.reports
         draw = self.keyed.uniform_of
-        dropped = bool(self.dropped[issue])
+        dropped = self.dropped[issue]
         learned = []
         for i, rep in enumerate(self.reporters.get(issue, ())):
             observer, slot = rep.observer, rep.slot
@@ -508,7 +522,7 @@ class ServiceChain:
             seen = told or u_seen < self.channels.outcome_seen_without_feedback
             if told:
                 if i == 0:
-                    self.issues.times["feedback_at"][issue] = when + sv.feedback_delay_hours
+                    self.feedback_at[issue] = when + sv.feedback_delay_hours
                 chance = sv.satisfied_if_resolved if fixed else sv.satisfied_if_unresolved
             elif seen and fixed:
                 chance = sv.satisfied_if_fixed_untold

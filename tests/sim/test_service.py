@@ -111,7 +111,7 @@ class Setup:
         verified = self.chain.work_hour(t, True)
         reporters = self.chain.reporters
         levers.pay_points(
-            verified, reporters, self.log.type, self.points, self.ledger, self.workforce
+            verified, reporters, self.log.type_of, self.points, self.ledger, self.workforce
         )
         levers.waive_penalties(verified, reporters, self.config.policies.waiver, self.ledger)
         return verified
@@ -722,7 +722,7 @@ def test_reopen_frequency_is_callback_times_dissatisfied_times_rejecting() -> No
     done = serve_to_the_end(s)
     assert len(done) == n
     assert len(s.chain.reopened) / n == pytest.approx(0.6 * 0.8 * 0.5, abs=0.03)
-    assert np.all(s.chain.served[sorted(s.chain.reopened)] == 2)
+    assert np.all(np.array(s.chain.served)[sorted(s.chain.reopened)] == 2)
 
 
 def test_reporter_draws_are_keyed_on_the_issue_and_the_reporter() -> None:
