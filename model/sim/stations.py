@@ -82,6 +82,49 @@ class StationReach:
         for name, table in derived.items():
             object.__setattr__(self, name, table)  # frozen: set once, here
 
+    def visitors(
+        self,
+        u_visit: np.ndarray,
+        u_station: np.ndarray,
+        group: np.ndarray,
+        works: np.ndarray,
+        visit_daily_probability: float,
+        capacity_visits_per_day: float,
+        belonging: np.ndarray,
+        bump: float,
+    ) -> np.ndarray:
+        """The day's visitors over these reach tables, their belonging bumped in place.
+
+        :func:`model.sim.daily_kernels.station_visitors` with this reach's per-group tables.
+
+        Args:
+            u_visit: (n_workers,) uniform of each worker's wish to visit.
+            u_station: (n_workers,) uniform of the station he heads for.
+            group: (n_workers,) each worker's group (kind x base).
+            works: (n_workers,) the worker is online today.
+            visit_daily_probability: ``policies.stations.visit_daily_probability``.
+            capacity_visits_per_day: ``policies.stations.capacity_visits_per_day``.
+            belonging: (n_workers,) belonging, share 0-1 (visitors' raised by ``bump``).
+            bump: belonging a visit adds, share.
+
+        Returns:
+            Slots of the workers who visited.
+        """
+        return station_visitors(
+            u_visit,
+            u_station,
+            group,
+            works,
+            self.reach_by_group,
+            self.share_by_group,
+            self.cumulative_share_by_station,
+            self.pulled_by_group,
+            visit_daily_probability,
+            capacity_visits_per_day,
+            belonging,
+            bump,
+        )
+
 
 def station_reach(
     worker_passes: np.ndarray,
@@ -164,15 +207,11 @@ def station_visits(
     )
     # the compiled form of station_demand and visitors, followed by wf.bump_belonging(visits,
     # bump): the same numbers (tests/sim/test_daily_kernels.py)
-    return station_visitors(
+    return reach.visitors(
         u_visit,
         u_station,
         wf.group,
         works,
-        reach.reach_by_group,
-        reach.share_by_group,
-        reach.cumulative_share_by_station,
-        reach.pulled_by_group,
         stations.visit_daily_probability,
         stations.capacity_visits_per_day,
         wf.belonging,

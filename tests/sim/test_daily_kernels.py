@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.sim import levers
-from model.sim.daily_kernels import move_belonging, station_visitors
+from model.sim.daily_kernels import move_belonging
 from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
 from model.sim.stations import StationReach, station_demand, visitors
@@ -218,15 +218,11 @@ def test_station_visitors_equal_the_vectorised_form(n_stations: int, seed: int, 
     belonging[want_visits[::2]] = 0.995  # a visit lifts these to the cap of 1
     want_belonging = belonging.copy()
     want_belonging[want_visits] = np.clip(want_belonging[want_visits] + 0.01, 0.0, 1.0)
-    got_visits = station_visitors(
+    got_visits = reach.visitors(
         u_visit,
         u_station,
         group,
         works,
-        reach.reach_by_group,
-        reach.share_by_group,
-        reach.cumulative_share_by_station,
-        reach.pulled_by_group,
         policy.visit_daily_probability,
         policy.capacity_visits_per_day,
         belonging,
@@ -259,20 +255,7 @@ def test_the_stations_expected_visitors_are_numpys_sum(n_stations: int, seed: in
     u_station = np.where(heading == 0, 0.0, running[np.maximum(heading - 1, 0)])
     on_room = wants * room[heading]
     u_visit = np.where(np.arange(n) % 2 == 0, on_room, np.nextafter(on_room, 0.0))
-    got = station_visitors(
-        u_visit,
-        u_station,
-        group,
-        works,
-        reach.reach_by_group,
-        reach.share_by_group,
-        reach.cumulative_share_by_station,
-        reach.pulled_by_group,
-        1.0,
-        1e-3,
-        np.zeros(n),
-        0.0,
-    )
+    got = reach.visitors(u_visit, u_station, group, works, 1.0, 1e-3, np.zeros(n), 0.0)
     assert np.array_equal(got, np.flatnonzero(np.arange(n) % 2 == 1))
 
 
