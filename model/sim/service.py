@@ -268,10 +268,9 @@ class ServiceChain:
             return False
         if observer == Observer.STAFF and status >= REPORTED_CODE:
             return False  # staff see the ticket is already in their system
-        reported = (issue, agent_id)
-        if agent_id >= 0 and reported in self.reported_by:
-            return False  # already reported by this agent (already_reported_by)
-        self.reported_by.add(reported)
+        if agent_id >= 0 and self.already_reported_by(issue, agent_id):
+            return False
+        self.reported_by.add((issue, agent_id))
         community = self.community_of[issue]
         duplicate = status >= REPORTED_CODE
         rec = self.reports
