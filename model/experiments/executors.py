@@ -65,6 +65,7 @@ import pyarrow as pa
 from model.config.errors import ConfigError
 from model.config.paths import REPO_ROOT
 from model.config.scenario import ScenarioConfig
+from model.experiments.collector import freeze_long_lived, long_lived_frozen
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 """Executor names accepted by :func:`make_executor` and ``--executor``."""
@@ -268,9 +269,10 @@ class SerialExecutor(Executor):
         super().__init__(1)
 
     def run(self, tasks: Sequence[RunTask]) -> Iterator[RunResult]:
-        """Run the tasks one after another."""
-        for task in tasks:
-            yield execute_run(task)
+        """Run the tasks one after another, the objects alive before them frozen meanwhile."""
+        with long_lived_frozen():
+            for task in tasks:
+                yield execute_run(task)
 
 
 def default_start_method() -> str:
@@ -279,7 +281,13 @@ def default_start_method() -> str:
 
 
 def _start_worker(environment: dict[str, str], package_file: str) -> None:
-    """Worker initializer: the parent's environment, and Ctrl-C is the parent's to handle.
+    """Worker initializer: the parent's environment, Ctrl-C ignored, long-lived objects frozen.
+
+    Ctrl-C is the parent's to handle. Every object the worker holds at its start is frozen
+    out of the garbage collector's walks (:mod:`model.experiments.collector`): in a forked
+    worker that is the whole model stack and its loaded kernels; a spawned one (Windows)
+    imports the model later, with its first task, and only the objects of that moment are
+    frozen.
 
     Args:
         environment: the parent's ``os.environ`` when the pool was created. A forked worker
@@ -307,6 +315,7 @@ def _start_worker(environment: dict[str, str], package_file: str) -> None:
     for name, value in SINGLE_THREAD_ENV.items():
         os.environ.setdefault(name, value)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    freeze_long_lived()
 
 
 def _broken_pool_error(error: BrokenProcessPool) -> BrokenProcessPool:

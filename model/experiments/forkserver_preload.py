@@ -5,7 +5,10 @@ the model stack (Mesa, numpy, pandas, pyarrow, the configuration layer and the m
 it loads the model's compiled kernels (numba, :mod:`model.sim.detection_kernels` and
 :mod:`model.sim.decision_kernels`) from their cache on disk by running the default street
 for two days. Every worker forked from the server inherits them ready to call; without this,
-each worker would load them itself on its first run (a few tenths of a second each). A
+each worker would load them itself on its first run (a few tenths of a second each). Then it
+freezes what it holds out of the garbage collector's walks
+(:func:`model.experiments.collector.freeze_long_lived`), so the workers forked from it
+inherit those objects frozen. A
 failure here (a missing scenario file, say) only costs the workers that time: it is logged
 and the server goes on.
 """
@@ -16,6 +19,7 @@ import logging
 
 from model.config.loading import load_scenario
 from model.config.paths import SCENARIOS_DIR
+from model.experiments.collector import freeze_long_lived
 from model.sim.model import run_model
 
 WARM_UP_DAYS = 2
@@ -36,3 +40,4 @@ def load_compiled_kernels() -> bool:
 
 
 load_compiled_kernels()
+freeze_long_lived()
