@@ -73,8 +73,10 @@ report: venv
 lab: venv
 	$(VPY) -m model.reporting.kernel --lab
 
+# The test files are spread over the cores (pytest-xdist), each file whole on one worker:
+# a file's tests share its module fixtures and, where they say so, this process's forkserver.
 test: lint
-	$(VPY) -m pytest
+	$(VPY) -m pytest -n auto --dist loadfile
 	@$(REACH)
 
 lint: venv
