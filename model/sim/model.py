@@ -265,8 +265,7 @@ class StreetModel(Model):
                 lapsing.append(issue)
         if escalating:
             closed = [log.close(issue, ESCALATED_CODE) for issue in escalating]
-            type_of = log.type_of
-            self.recorder.count_incidents([type_of[issue] for issue in escalating])
+            self.recorder.count_incidents([log.type_of[issue] for issue in escalating])
             for issue, when in zip(escalating, closed, strict=True):
                 if log.n_reports.item(issue) > 0:
                     self.learn_outcome(issue, when, False)
@@ -393,9 +392,9 @@ class StreetModel(Model):
     def agent_id_of(self, observer: int, slot: int) -> int:
         """Mesa unique_id of a worker or resident slot (-1 for staff)."""
         if observer < len(WORKER_KINDS):
-            return int(self.workforce.agent_id[slot])
+            return self.workforce.agent_id.item(slot)  # a Python int
         if observer == Observer.RESIDENT:
-            return int(self.residents.agent_id[slot])
+            return self.residents.agent_id.item(slot)
         return -1
 
     def file_report(
@@ -415,11 +414,12 @@ class StreetModel(Model):
         if not self.service.submit(issue, observer, slot, agent_id, channel, when, noticed):
             return
         if observer < len(WORKER_KINDS):
-            self.workforce.reports_made[slot] += 1
-            self.workforce.reports_by_channel[slot, channel] += 1
-            self.workforce.reports_month[slot] += 1
-            self.workforce.last_report_at[slot] = when
-            self.recorder.count_worker_report(slot, bool(self.workforce.registered[slot]))
+            wf = self.workforce
+            wf.reports_made[slot] += 1
+            wf.reports_by_channel[slot, channel] += 1
+            wf.reports_month[slot] += 1
+            wf.last_report_at[slot] = when
+            self.recorder.count_worker_report(slot, wf.registered.item(slot))
         elif observer == Observer.RESIDENT:
             self.residents.reports_made[slot] += 1
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
@@ -43,6 +43,7 @@ from model.sim.issues import (
     RESOLVED_CODE,
     IssueLog,
 )
+from model.sim.report_log import ReportRecord
 from model.sim.streams import KeyedDraws
 
 
@@ -71,22 +72,6 @@ class Ticket:
     triaged: bool = False
 
 
-@dataclass
-class ReportRecord:
-    """Columns of the report log (one row per report, duplicates included)."""
-
-    issue: list[int] = field(default_factory=list)
-    time: list[float] = field(default_factory=list)
-    observer: list[int] = field(default_factory=list)
-    agent_id: list[int] = field(default_factory=list)
-    channel: list[int] = field(default_factory=list)
-    duplicate: list[bool] = field(default_factory=list)
-    outcome_at: list[float] = field(default_factory=list)  # NaN until the issue ends
-    fixed: list[bool] = field(default_factory=list)
-    told: list[bool] = field(default_factory=list)
-    satisfied: list[bool] = field(default_factory=list)
-
-
 TICKET_DRAWS: tuple[str, ...] = (
     "intake",
     "visit",
@@ -102,6 +87,9 @@ TICKET_DRAWS: tuple[str, ...] = (
 """Uniform draws taken per issue up front: intake delay, site visit, routing, drop, service
 time and fix of the first attempt and of the reopened second one, and whether the first
 reporter is called back about a closure unfixed and rejects it."""
+
+
+STAFF = int(Observer.STAFF)  # a plain int compares faster than the enum member
 
 
 def normals(u: np.ndarray) -> np.ndarray:
@@ -266,7 +254,7 @@ class ServiceChain:
         status = log.status.item(issue)  # a plain int (status codes: see model.sim.issues)
         if status >= RESOLVED_CODE or status < DETECTED_CODE:
             return False
-        if observer == Observer.STAFF and status >= REPORTED_CODE:
+        if observer == STAFF and status >= REPORTED_CODE:
             return False  # staff see the ticket is already in their system
         if agent_id >= 0 and self.already_reported_by(issue, agent_id):
             return False
@@ -285,13 +273,15 @@ class ServiceChain:
         rec.fixed.append(False)
         rec.told.append(False)
         rec.satisfied.append(False)
-        log.n_reports[issue] += 1
         reporter = Reporter(observer, slot, agent_id, channel, row)
         reporters = self.reporters.get(issue)
         if reporters is None:
-            self.reporters[issue] = [reporter]
+            reporters = self.reporters[issue] = [reporter]
         else:
             reporters.append(reporter)
+        # every report filed is one of the issue's reporters: storing the count is cheaper
+        # than adding one to the array's element (a numpy scalar read, added and written)
+        log.n_reports[issue] = len(reporters)
         if duplicate:
             self.duplicates += 1
             self.overhead_minutes[community] += self.service.duplicate_minutes
@@ -301,11 +291,13 @@ class ServiceChain:
             log.channel[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
-            log.first_reporter_noticed_at[issue] = t if noticed is None else min(noticed, t)
+            # min(noticed, t) written out (NaN-alike: ``noticed`` unless ``t`` is smaller)
+            first_noticed = t if noticed is None or t < noticed else noticed
+            log.first_reporter_noticed_at[issue] = first_noticed
             delay = self._intake_delay(issue, channel)
             self.seq += 1
             heapq.heappush(self.intake, (t + delay, self.seq, issue, channel, t))
-        if observer != Observer.STAFF and (
+        if observer != STAFF and (
             self.keyed.uniform_of("false_report", issue, observer, slot)
             < self.false_share[self.issue_type[issue]]
         ):
@@ -351,7 +343,7 @@ class ServiceChain:
             minutes = self._ticket_minutes(issue, channel)
             ticket = Ticket(issue, channel, reported_at, minutes, arrival)
             if self.auto_acknowledge[channel]:
-                self._acknowledge(ticket, max(arrival, reported_at))
+                self._acknowledge(ticket, reported_at if reported_at > arrival else arrival)
             self.queues[self.community_of[issue]].append(ticket)
         dispatched: list[int] = []
         if not office_open or self.staff_capacity_per_hour <= 0:
@@ -359,11 +351,14 @@ class ServiceChain:
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
         triaged_at = log.triaged_at
+        # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
+        # ``b if b < a else a``: the same numbers (NaN too), without a builtin call per ticket
         for community, queue in enumerate(self.queues):
             if not queue and overhead[community] == 0:
                 continue  # nothing to do: no minutes spent
             budget = rate
-            spend = min(budget, overhead[community])
+            owed = overhead[community]
+            spend = owed if owed < budget else budget
             overhead[community] -= spend
             budget -= spend
             while queue and budget > 0:
@@ -372,18 +367,24 @@ class ServiceChain:
                 if status_of.item(issue) >= RESOLVED_CODE:
                     queue.popleft()
                     continue
-                now = max(t + (rate - budget) / rate, ticket.arrival)
+                arrival = ticket.arrival
+                now = t + (rate - budget) / rate
+                if arrival > now:
+                    now = arrival
                 if not ticket.triaged:
-                    triaged_at[issue] = max(now, ticket.reported_at)
+                    reported_at = ticket.reported_at
+                    triaged_at[issue] = reported_at if reported_at > now else now
                     ticket.triaged = True
                 if not ticket.acknowledged:
                     self._acknowledge(ticket, now)
-                work = min(budget, ticket.minutes_left)
-                ticket.minutes_left -= work
+                minutes_left = ticket.minutes_left
+                work = minutes_left if minutes_left < budget else budget
+                ticket.minutes_left = minutes_left = minutes_left - work
                 budget -= work
-                if ticket.minutes_left <= 1e-9:
+                if minutes_left <= 1e-9:
                     queue.popleft()
-                    self._dispatch(ticket, max(t + (rate - budget) / rate, ticket.arrival))
+                    done_at = t + (rate - budget) / rate
+                    self._dispatch(ticket, arrival if arrival > done_at else done_at)
                     dispatched.append(issue)
             self._minutes_worked[community] += rate - budget
         return dispatched
@@ -400,7 +401,8 @@ class ServiceChain:
         log, issue = self.issues, ticket.issue
         if log.status.item(issue) < ACKNOWLEDGED_CODE:
             log.status[issue] = ACKNOWLEDGED_CODE
-            acknowledged_at = max(now, ticket.reported_at)
+            reported_at = ticket.reported_at
+            acknowledged_at = reported_at if reported_at > now else now  # max(now, reported_at)
             ticket.acknowledged_at = acknowledged_at
             self.acknowledged_at[issue] = acknowledged_at
         ticket.acknowledged = True
@@ -408,7 +410,9 @@ class ServiceChain:
     def _dispatch(self, ticket: Ticket, now: float) -> None:
         """Verified: dispatch to a department and schedule the outcome."""
         log, issue = self.issues, ticket.issue
-        now = max(now, ticket.acknowledged_at)
+        acknowledged_at = ticket.acknowledged_at
+        if acknowledged_at > now:  # max(now, acknowledged_at): NaN (never) leaves ``now``
+            now = acknowledged_at
         log.status[issue] = DISPATCHED_CODE
         self.dispatched_at[issue] = now
         if self.route_draw[issue] < self.routing_accuracy[ticket.channel]:
@@ -427,11 +431,12 @@ class ServiceChain:
         """
         dept = self.department_of[issue]
         crews = self.crews_free[dept]
-        begin = max(start, heapq.heappop(crews))
+        crew_free_at = crews[0]  # the crew free first
+        begin = crew_free_at if crew_free_at > start else start
         self.served[issue] = attempt + 1
         self.department_attempts += 1
         done = begin + self.service_hours[attempt][issue]
-        heapq.heappush(crews, done)
+        heapq.heapreplace(crews, done)  # that crew is busy until ``done``
         fixed = (not dropped) and (
             self.fix_draw[attempt][issue] < self.resolution_probability[dept]
         )
@@ -508,17 +513,19 @@ class ServiceChain:
         rec = self.reports
         draw = self.keyed.uniform_of
         dropped = self.dropped[issue]
+        feedback_probability = self.feedback_probability
+        seen_untold = self.channels.outcome_seen_without_feedback
         learned = []
         for i, rep in enumerate(self.reporters.get(issue, ())):
             observer, slot = rep.observer, rep.slot
-            if observer == Observer.STAFF:
+            if observer == STAFF:
                 continue
             # the first reporter is the one the ticket's callback reaches (see reopens)
             u_told = self.callback_draw[issue] if i == 0 else draw("told", issue, observer, slot)
             u_seen = draw("seen", issue, observer, slot)
             u_satisfied = draw("satisfied", issue, observer, slot)
-            told = (not dropped) and (u_told < self.feedback_probability[rep.channel])
-            seen = told or u_seen < self.channels.outcome_seen_without_feedback
+            told = (not dropped) and (u_told < feedback_probability[rep.channel])
+            seen = told or u_seen < seen_untold
             if told:
                 if i == 0:
                     self.feedback_at[issue] = when + sv.feedback_delay_hours
@@ -530,7 +537,7 @@ class ServiceChain:
             # a report filed later in the hour the issue ended learns the outcome at once
             row = rep.row
             reported_at = rec.time[row]
-            learned_at = max(when, reported_at)
+            learned_at = reported_at if reported_at > when else when  # max(when, reported_at)
             chance *= 0.5 ** ((learned_at - reported_at) / sv.satisfaction_halving_hours)
             rec.outcome_at[row] = learned_at
             rec.fixed[row] = fixed
@@ -548,17 +555,5 @@ class ServiceChain:
         return sum(len(q) for q in self.queues) + len(self.intake)
 
     def report_log(self) -> dict[str, np.ndarray]:
-        """The report log as arrays."""
-        r = self.reports
-        return {
-            "issue_id": np.asarray(r.issue, dtype=np.int64),
-            "time": np.asarray(r.time, dtype=float),
-            "reporter_kind": np.asarray(r.observer, dtype=np.int8),
-            "reporter_id": np.asarray(r.agent_id, dtype=np.int64),
-            "channel": np.asarray(r.channel, dtype=np.int8),
-            "duplicate": np.asarray(r.duplicate, dtype=bool),
-            "outcome_at": np.asarray(r.outcome_at, dtype=float),
-            "fixed": np.asarray(r.fixed, dtype=bool),
-            "told": np.asarray(r.told, dtype=bool),
-            "satisfied": np.asarray(r.satisfied, dtype=bool),
-        }
+        """The report log as arrays (:meth:`ReportRecord.arrays`)."""
+        return self.reports.arrays()

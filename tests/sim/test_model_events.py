@@ -52,3 +52,19 @@ def test_reported_by_holds_each_reporter_of_each_issue_once() -> None:
         for agent_id in agents:
             scanned = any(reporter.agent_id == agent_id for reporter in reporters)
             assert chain.already_reported_by(issue, agent_id) == scanned, (issue, agent_id)
+
+
+def test_reports_received_are_the_report_log_rows_of_each_issue() -> None:
+    """``n_reports`` counts every report filed of an issue, duplicates included.
+
+    Through a run with every lever on, it equals the issue's rows in the report log and its
+    reporters; issues never reported count none.
+    """
+    model = StreetModel(make_config(every_lever_on()), seed=7, days=12)
+    model.run()
+    chain, log = model.service, model.issues
+    rows = np.bincount(np.asarray(chain.reports.issue, dtype=np.int64), minlength=len(log))
+    assert rows.max() > 1  # some issues were reported more than once
+    np.testing.assert_array_equal(log.n_reports, rows)
+    for issue, reporters in chain.reporters.items():
+        assert log.n_reports[issue] == len(reporters)

@@ -808,3 +808,45 @@ def test_an_issue_is_served_alike_whatever_the_staffing() -> None:
     for i in range(300):
         assert bool(slow_done[i][1]) == bool(fast_done[i][1]), i
         assert slow_done[i][0] - slow_disp[i] == pytest.approx(fast_done[i][0] - fast_disp[i]), i
+
+
+# ---------------------------------------------------------------- event arithmetic
+
+
+def test_first_reporter_noticed_at_is_the_earlier_of_noticing_and_reporting() -> None:
+    """The first reporter's noticing time is ``min(noticed, reported)``; reported if unknown."""
+    s = Setup(n=3)
+    s.chain.submit(0, RESIDENT, 0, 5000, HOT, 5.0, noticed=2.0)
+    s.chain.submit(1, RESIDENT, 1, 5001, HOT, 5.0, noticed=7.0)
+    s.chain.submit(2, RESIDENT, 2, 5002, HOT, 5.0)
+    s.chain.submit(0, RESIDENT, 3, 5003, HOT, 6.0, noticed=1.0)  # a duplicate: no change
+    assert list(s.log.first_reporter_noticed_at) == [2.0, 5.0, 5.0]
+
+
+@pytest.mark.parametrize("crews", [2, 3])
+def test_a_ticket_waits_for_the_crew_free_first(crews: int) -> None:
+    """Each ticket starts when it reaches the department or the first crew comes free.
+
+    Tickets dispatched over a few days with service times of their own go to a
+    ``crews``-crew department; their completion times are those of a plain simulation that
+    keeps each crew's free time and hands every ticket to the crew free first.
+    """
+    n = 12
+    s = Setup(
+        {"service": {"departments": {"sanitation": {"crews": crews, "service_sigma": 0.8}}}},
+        n=n,
+    )
+    for i in range(n):
+        s.resident(i, 2.5 * i, who=i)  # some find every crew busy, some find one idle
+    done = {}
+    for hour in range(24 * 60):
+        s.chain.work_hour(float(hour), True)
+        done.update({issue: when for issue, when, _ in s.chain.complete_until(hour + 1.0)})
+    assert done.keys() == set(range(n))
+    free_at = [0.0] * crews
+    dispatched = s.log.times["dispatched_at"]
+    for i in np.argsort(dispatched, kind="stable"):
+        crew = int(np.argmin(free_at))
+        free_at[crew] = max(free_at[crew], dispatched[i]) + s.chain.service_hours[0][i]
+        assert done[int(i)] == pytest.approx(free_at[crew], abs=0), i
+    assert any(done[i] - dispatched[i] > s.chain.service_hours[0][i] + 1e-9 for i in range(n))
