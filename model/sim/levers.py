@@ -374,12 +374,12 @@ def pay_points(
         reward = scheme.reward_yuan[issue_type[issue]]
         if not reward > 0:
             continue
-        for i, reporter in enumerate(reporters.get(issue, [])):
-            if reporter.observer >= len(WorkerKind) or (i > 0 and not scheme.duplicates_paid):
+        for i, (observer, slot, agent_id, _channel, _row) in enumerate(reporters.get(issue, [])):
+            if observer >= len(WorkerKind) or (i > 0 and not scheme.duplicates_paid):
                 continue
-            if wf.agent_id[reporter.slot] == reporter.agent_id:  # still in the street
+            if wf.agent_id[slot] == agent_id:  # still in the street
                 paid = ledger.pay_points(reward)
-                wf.points[reporter.slot] += paid / max(scheme.yuan_per_point, 1e-12)
+                wf.points[slot] += paid / max(scheme.yuan_per_point, 1e-12)
 
 
 def waive_penalties(
@@ -398,5 +398,5 @@ def waive_penalties(
         return
     for issue in verified:
         first = reporters.get(issue, [])[:1]
-        if first and first[0].observer < len(WorkerKind):
+        if first and first[0][0] < len(WorkerKind):  # the first reporter's observer class
             ledger.book("waiver", waiver.yuan_per_waived_report)

@@ -46,16 +46,10 @@ from model.sim.issues import (
 from model.sim.report_log import ReportRecord
 from model.sim.streams import KeyedDraws
 
-
-@dataclass(slots=True)
-class Reporter:
-    """Who filed a report of an issue, and through which channel."""
-
-    observer: int
-    slot: int
-    agent_id: int
-    channel: int
-    row: int  # row of the report log
+Reporter = tuple[int, int, int, int, int]
+"""Who filed a report of an issue, and through which channel: (observer class, table slot,
+Mesa unique_id, channel, row of the report log). A plain tuple: a report builds one far
+faster than a dataclass instance (9 ns against some 500), and its readers unpack it."""
 
 
 @dataclass(slots=True)
@@ -273,7 +267,7 @@ class ServiceChain:
         rec.fixed.append(False)
         rec.told.append(False)
         rec.satisfied.append(False)
-        reporter = Reporter(observer, slot, agent_id, channel, row)
+        reporter = (observer, slot, agent_id, channel, row)  # a Reporter
         reporters = self.reporters.get(issue)
         if reporters is None:
             reporters = self.reporters[issue] = [reporter]
@@ -516,15 +510,14 @@ class ServiceChain:
         feedback_probability = self.feedback_probability
         seen_untold = self.channels.outcome_seen_without_feedback
         learned = []
-        for i, rep in enumerate(self.reporters.get(issue, ())):
-            observer, slot = rep.observer, rep.slot
+        for i, (observer, slot, agent_id, channel, row) in enumerate(self.reporters.get(issue, ())):
             if observer == STAFF:
                 continue
             # the first reporter is the one the ticket's callback reaches (see reopens)
             u_told = self.callback_draw[issue] if i == 0 else draw("told", issue, observer, slot)
             u_seen = draw("seen", issue, observer, slot)
             u_satisfied = draw("satisfied", issue, observer, slot)
-            told = (not dropped) and (u_told < feedback_probability[rep.channel])
+            told = (not dropped) and (u_told < feedback_probability[channel])
             seen = told or u_seen < seen_untold
             if told:
                 if i == 0:
@@ -535,7 +528,6 @@ class ServiceChain:
             else:
                 chance = sv.satisfied_if_unfixed_untold
             # a report filed later in the hour the issue ended learns the outcome at once
-            row = rep.row
             reported_at = rec.time[row]
             learned_at = reported_at if reported_at > when else when  # max(when, reported_at)
             chance *= 0.5 ** ((learned_at - reported_at) / sv.satisfaction_halving_hours)
@@ -547,7 +539,7 @@ class ServiceChain:
                 signal, known = (1.0 if fixed else 0.0), True
             else:
                 signal, known = self.silence_signal, False
-            learned.append((observer, slot, rep.agent_id, signal, known))
+            learned.append((observer, slot, agent_id, signal, known))
         return learned
 
     def queue_length(self) -> int:

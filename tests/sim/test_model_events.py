@@ -41,16 +41,16 @@ def test_reported_by_holds_each_reporter_of_each_issue_once() -> None:
     model.run()
     chain = model.service
     filed = {
-        (issue, reporter.agent_id)
+        (issue, agent_id)
         for issue, reporters in chain.reporters.items()
-        for reporter in reporters
+        for _, _, agent_id, _, _ in reporters
     }
     assert chain.reported_by == filed
     assert len(chain.reports.issue) > len(chain.reporters)  # duplicates were filed
     agents = {agent_id for _, agent_id in filed}
     for issue, reporters in chain.reporters.items():
         for agent_id in agents:
-            scanned = any(reporter.agent_id == agent_id for reporter in reporters)
+            scanned = any(filer == agent_id for _, _, filer, _, _ in reporters)
             assert chain.already_reported_by(issue, agent_id) == scanned, (issue, agent_id)
 
 
