@@ -23,7 +23,6 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
@@ -50,20 +49,6 @@ Reporter = tuple[int, int, int, int, int]
 """Who filed a report of an issue, and through which channel: (observer class, table slot,
 Mesa unique_id, channel, row of the report log). A plain tuple: a report builds one far
 faster than a dataclass instance (9 ns against some 500), and its readers unpack it."""
-
-
-@dataclass(slots=True)
-class Ticket:
-    """A ticket in a community's triage queue, with what staff read from it."""
-
-    issue: int
-    channel: int
-    reported_at: float
-    minutes_left: float
-    arrival: float = 0.0
-    acknowledged: bool = False
-    acknowledged_at: float = math.nan
-    triaged: bool = False
 
 
 TICKET_DRAWS: tuple[str, ...] = (
@@ -149,7 +134,12 @@ class ServiceChain:
         self.callback_draw = self.draws["callback"]
         self.served = [0] * len(issues)  # department attempts per issue (lists: read one at a time)
         self.dropped = [False] * len(issues)
-        self.queues: list[deque[Ticket]] = [deque() for _ in range(n_communities)]
+        # each community's triage queue holds issues (an issue has one ticket at most); what
+        # staff read from a ticket is kept by issue: when it reached them and the minutes it
+        # still needs (its channel, report time, triage and acknowledgement are the log's)
+        self.queues: list[deque[int]] = [deque() for _ in range(n_communities)]
+        self.reached_staff_at = [math.nan] * len(issues)
+        self.minutes_left = [0.0] * len(issues)
         self.overhead_minutes = [0.0] * n_communities  # minutes owed, per community
         self._minutes_worked = [0.0] * n_communities
         # (arrival time, seq, issue, channel, reported at) of the tickets on their way
@@ -334,17 +324,18 @@ class ServiceChain:
             arrival, _, issue, channel, reported_at = heapq.heappop(intake)
             if status_of.item(issue) >= RESOLVED_CODE:
                 continue
-            minutes = self._ticket_minutes(issue, channel)
-            ticket = Ticket(issue, channel, reported_at, minutes, arrival)
+            self.reached_staff_at[issue] = arrival
+            self.minutes_left[issue] = self._ticket_minutes(issue, channel)
             if self.auto_acknowledge[channel]:
-                self._acknowledge(ticket, reported_at if reported_at > arrival else arrival)
-            self.queues[self.community_of[issue]].append(ticket)
+                self._acknowledge(issue, reported_at if reported_at > arrival else arrival)
+            self.queues[self.community_of[issue]].append(issue)
         dispatched: list[int] = []
         if not office_open or self.staff_capacity_per_hour <= 0:
             return dispatched
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
         triaged_at = log.triaged_at
+        reached_staff_at, minutes_left = self.reached_staff_at, self.minutes_left
         # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
         # ``b if b < a else a``: the same numbers (NaN too), without a builtin call per ticket
         for community, queue in enumerate(self.queues):
@@ -356,29 +347,28 @@ class ServiceChain:
             overhead[community] -= spend
             budget -= spend
             while queue and budget > 0:
-                ticket = queue[0]
-                issue = ticket.issue
-                if status_of.item(issue) >= RESOLVED_CODE:
+                issue = queue[0]
+                status = status_of.item(issue)
+                if status >= RESOLVED_CODE:
                     queue.popleft()
                     continue
-                arrival = ticket.arrival
+                arrival = reached_staff_at[issue]
                 now = t + (rate - budget) / rate
                 if arrival > now:
                     now = arrival
-                if not ticket.triaged:
-                    reported_at = ticket.reported_at
+                if math.isnan(triaged_at.item(issue)):  # a person takes the ticket up now
+                    reported_at = self.reported_at.item(issue)
                     triaged_at[issue] = reported_at if reported_at > now else now
-                    ticket.triaged = True
-                if not ticket.acknowledged:
-                    self._acknowledge(ticket, now)
-                minutes_left = ticket.minutes_left
-                work = minutes_left if minutes_left < budget else budget
-                ticket.minutes_left = minutes_left = minutes_left - work
+                if status < ACKNOWLEDGED_CODE:
+                    self._acknowledge(issue, now)
+                left = minutes_left[issue]
+                work = left if left < budget else budget
+                minutes_left[issue] = left = left - work
                 budget -= work
-                if minutes_left <= 1e-9:
+                if left <= 1e-9:
                     queue.popleft()
                     done_at = t + (rate - budget) / rate
-                    self._dispatch(ticket, arrival if arrival > done_at else done_at)
+                    self._dispatch(issue, arrival if arrival > done_at else done_at)
                     dispatched.append(issue)
             self._minutes_worked[community] += rate - budget
         return dispatched
@@ -390,26 +380,23 @@ class ServiceChain:
             minutes += self.service.verification_minutes
         return float(minutes)
 
-    def _acknowledge(self, ticket: Ticket, now: float) -> None:
-        """The ticket is acknowledged at ``now`` (never before it was reported)."""
-        log, issue = self.issues, ticket.issue
+    def _acknowledge(self, issue: int, now: float) -> None:
+        """The issue's ticket is acknowledged at ``now`` (never before it was reported)."""
+        log = self.issues
         if log.status.item(issue) < ACKNOWLEDGED_CODE:
             log.status[issue] = ACKNOWLEDGED_CODE
-            reported_at = ticket.reported_at
-            acknowledged_at = reported_at if reported_at > now else now  # max(now, reported_at)
-            ticket.acknowledged_at = acknowledged_at
-            self.acknowledged_at[issue] = acknowledged_at
-        ticket.acknowledged = True
+            reported_at = self.reported_at.item(issue)
+            self.acknowledged_at[issue] = reported_at if reported_at > now else now  # max()
 
-    def _dispatch(self, ticket: Ticket, now: float) -> None:
-        """Verified: dispatch to a department and schedule the outcome."""
-        log, issue = self.issues, ticket.issue
-        acknowledged_at = ticket.acknowledged_at
+    def _dispatch(self, issue: int, now: float) -> None:
+        """Verified: dispatch the issue's ticket to a department and schedule the outcome."""
+        log = self.issues
+        acknowledged_at = self.acknowledged_at.item(issue)
         if acknowledged_at > now:  # max(now, acknowledged_at): NaN (never) leaves ``now``
             now = acknowledged_at
         log.status[issue] = DISPATCHED_CODE
         self.dispatched_at[issue] = now
-        if self.route_draw[issue] < self.routing_accuracy[ticket.channel]:
+        if self.route_draw[issue] < self.routing_accuracy[log.channel.item(issue)]:
             self._serve(issue, now, 0)
             return
         dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
