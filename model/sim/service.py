@@ -33,6 +33,7 @@ from model.config.issue_types import IssuesConfig
 from model.config.people import StaffConfig
 from model.config.service import ServiceConfig
 from model.sim.channels import ChannelRules
+from model.sim.feedback_draws import FeedbackDraws
 from model.sim.issues import (
     ACKNOWLEDGED_CODE,
     CLOSED_UNRESOLVED_CODE,
@@ -123,6 +124,7 @@ class ServiceChain:
         self.channels = channels
         self.silence_signal = silence_signal
         self.keyed = draws
+        self.feedback_draws = FeedbackDraws(draws)
         table = ticket_rng.random((len(issues), len(TICKET_DRAWS)))
         column = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
         # the events read one number at a time: Python floats (a numpy scalar costs more)
@@ -483,16 +485,17 @@ class ServiceChain:
         with a chance that depends on what they know (told of a fix, told of no fix, saw the
         fix untold, saw nothing or no fix) and halves with every
         ``satisfaction_halving_hours`` from their report to the outcome. Three keyed draws
-        per reporter (issue, reporter class and slot), whatever happens; whether the first
-        reporter is told is the ticket's callback draw, the same that decides a reopening,
-        so a reporter who rejected a closure is always one who was told.
+        per reporter (issue, reporter class and slot; :class:`FeedbackDraws`), whatever
+        happens; whether the first reporter is told is the ticket's callback draw, the same
+        that decides a reopening, so a reporter who rejected a closure is always one who was
+        told.
 
         Returns:
             (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
         """
         sv = self.service
         rec = self.reports
-        draw = self.keyed.uniform_of
+        reporter_draws = self.feedback_draws.of
         dropped = self.dropped[issue]
         feedback_probability = self.feedback_probability
         seen_untold = self.channels.outcome_seen_without_feedback
@@ -501,9 +504,9 @@ class ServiceChain:
             if observer == STAFF:
                 continue
             # the first reporter is the one the ticket's callback reaches (see reopens)
-            u_told = self.callback_draw[issue] if i == 0 else draw("told", issue, observer, slot)
-            u_seen = draw("seen", issue, observer, slot)
-            u_satisfied = draw("satisfied", issue, observer, slot)
+            u_told, u_seen, u_satisfied = reporter_draws(issue, observer, slot)
+            if i == 0:
+                u_told = self.callback_draw[issue]
             told = (not dropped) and (u_told < feedback_probability[channel])
             seen = told or u_seen < seen_untold
             if told:
