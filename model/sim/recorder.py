@@ -25,6 +25,7 @@ from model.config.service import ServiceConfig
 from model.outcomes.contract import RunRecord
 from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
+from model.sim.record_kernels import day_numbers
 from model.sim.residents import ResidentTable
 from model.sim.service import ServiceChain
 from model.sim.workforce import Shifts, WorkerTable
@@ -40,6 +41,11 @@ def mean(values: np.ndarray) -> float:
     return float(np.add.reduce(values)) / n if n else float("nan")
 
 
+def ratio(total: float, n: int) -> float:
+    """``float(total) / n``, NaN for ``n == 0``: a mean from its sum, a share from its count."""
+    return float(total) / n if n else float("nan")
+
+
 def share(flags: np.ndarray) -> float:
     """``float(flags.mean())`` of a boolean array (share true), NaN for none.
 
@@ -48,6 +54,110 @@ def share(flags: np.ndarray) -> float:
     """
     n = len(flags)
     return float(np.count_nonzero(flags)) / n if n else float("nan")
+
+
+ACTIVE_WINDOW_HOURS = 30 * 24.0
+"""A worker who reported within this many hours before the end of a day is an active
+participant that day, hours."""
+
+
+def day_numbers_of(
+    hours: np.ndarray,
+    is_rider: np.ndarray,
+    last_report_at: np.ndarray,
+    active_since: float,
+    registered: np.ndarray,
+    insured: np.ndarray,
+    role: np.ndarray,
+    belonging: np.ndarray,
+    trust: np.ndarray,
+    satisfaction: np.ndarray,
+) -> dict[str, float]:
+    """The day's numbers of the workers and residents, vectorised (see :meth:`Recorder.record_day`).
+
+    The model runs the compiled form, :func:`day_numbers_compiled`.
+
+    Args:
+        hours: (n_workers,) hours online today.
+        is_rider: (n_workers,) the slot is a rider's.
+        last_report_at: (n_workers,) hour of each worker's latest report (-inf = none).
+        active_since: hour from which a report makes a worker an active participant.
+        registered: (n_workers,) registered (报到).
+        insured: (n_workers,) insured.
+        role: (n_workers,) designated post code.
+        belonging: (n_workers,) belonging, share.
+        trust: (n_workers,) workers' trust, share.
+        satisfaction: (n_residents,) residents' satisfaction, share.
+
+    Returns:
+        ``rider_online_hours`` (mean hours of the riders online today, NaN for none),
+        ``active_participants`` (workers who reported since ``active_since``),
+        ``registered_share``, ``insured_share``, ``post_holders``, ``mean_belonging``,
+        ``mean_worker_trust`` and ``mean_resident_satisfaction``.
+    """
+    return {
+        "rider_online_hours": mean(hours[is_rider & (hours > 0)]),
+        "active_participants": int(np.count_nonzero(last_report_at >= active_since)),
+        "registered_share": share(registered),
+        "insured_share": share(insured),
+        "post_holders": int(np.count_nonzero(role != Role.NONE)),
+        "mean_belonging": mean(belonging),
+        "mean_worker_trust": mean(trust),
+        "mean_resident_satisfaction": mean(satisfaction),
+    }
+
+
+def day_numbers_compiled(
+    hours: np.ndarray,
+    is_rider: np.ndarray,
+    last_report_at: np.ndarray,
+    active_since: float,
+    registered: np.ndarray,
+    insured: np.ndarray,
+    role: np.ndarray,
+    belonging: np.ndarray,
+    trust: np.ndarray,
+    satisfaction: np.ndarray,
+) -> dict[str, float]:
+    """:func:`day_numbers_of`, from the compiled :func:`model.sim.record_kernels.day_numbers`.
+
+    The kernel reads the tables in one pass and gives the sums and counts; the means and
+    shares are divided out here, as ``ndarray.mean`` divides: the same numbers.
+    """
+    (
+        rider_hours,
+        riders_working,
+        active,
+        n_registered,
+        n_insured,
+        post_holders,
+        belonging_sum,
+        trust_sum,
+        satisfaction_sum,
+    ) = day_numbers(
+        hours,
+        is_rider,
+        last_report_at,
+        active_since,
+        registered,
+        insured,
+        role,
+        int(Role.NONE),
+        belonging,
+        trust,
+        satisfaction,
+    )
+    n_workers, n_residents = len(hours), len(satisfaction)
+    return {
+        "rider_online_hours": ratio(rider_hours, riders_working),
+        "active_participants": active,
+        "registered_share": ratio(n_registered, n_workers),
+        "insured_share": ratio(n_insured, n_workers),
+        "post_holders": post_holders,
+        "mean_belonging": ratio(belonging_sum, n_workers),
+        "mean_worker_trust": ratio(trust_sum, n_workers),
+        "mean_resident_satisfaction": ratio(satisfaction_sum, n_residents),
+    }
 
 
 class Recorder:
@@ -110,7 +220,8 @@ class Recorder:
         self._terminal_before = [0] * len(IssueStatus)  # issues per status, as ints
         self._false_before = 0
         self._leavers_before = 0
-        self._leavers_kind_before = np.zeros(len(WORKER_KINDS), dtype=np.int64)
+        self._rider_leavers_before = 0  # rider leavers up to the last row
+        self._channel_keys = [f"reports_{name}" for name in CHANNELS]
         self._arrived_before = 0
         self._detections_before = 0
         self._registered_reports_before = 0
@@ -188,11 +299,22 @@ class Recorder:
         by_channel = [new_channels.count(code) for code in range(len(CHANNELS))]
         n_kinds = len(WORKER_KINDS)
         wf = self.workforce
-        riders = self._is_rider & (shifts.hours > 0)
-        rider_hours = mean(shifts.hours[riders])
-        rider = self.rider
         end = (day + 1) * 24.0
-        leavers_kind = self.leavers_by_kind - self._leavers_kind_before
+        numbers = day_numbers_compiled(
+            shifts.hours,
+            self._is_rider,
+            wf.last_report_at,
+            end - ACTIVE_WINDOW_HOURS,
+            wf.registered,
+            wf.insured,
+            wf.role,
+            wf.belonging,
+            wf.trust,
+            self.residents.satisfaction,
+        )
+        rider_hours = numbers["rider_online_hours"]
+        rider = self.rider
+        rider_leavers = int(self.leavers_by_kind[WorkerKind.RIDER])
         resolved = IssueStatus.RESOLVED
         terminal = self._terminal_before
         row: dict[str, float] = {
@@ -201,7 +323,7 @@ class Recorder:
             "open_issues": sum(counts[:resolved]),
             "detections": self.detections_total - self._detections_before,
             "reports_total": len(new_channels),
-            **{f"reports_{name}": by_channel[i] for i, name in enumerate(CHANNELS)},
+            **dict(zip(self._channel_keys, by_channel, strict=True)),
             "worker_reports": sum(1 for observer in new_kinds if observer < n_kinds),
             "registered_worker_reports": self.registered_reports_total
             - self._registered_reports_before,
@@ -216,15 +338,15 @@ class Recorder:
             "staff_queue": self.service.queue_length(),
             "workforce": len(wf),
             "leavers": self.leavers_total - self._leavers_before,
-            "rider_leavers": int(leavers_kind[WorkerKind.RIDER]),
+            "rider_leavers": rider_leavers - self._rider_leavers_before,
             "riders": self._riders,
-            "active_participants": int(np.count_nonzero(wf.last_report_at >= end - 30 * 24.0)),
-            "registered_share": share(wf.registered),
-            "insured_share": share(wf.insured),
-            "post_holders": int(np.count_nonzero(wf.role != Role.NONE)),
-            "mean_belonging": mean(wf.belonging),
-            "mean_worker_trust": mean(wf.trust),
-            "mean_resident_satisfaction": mean(self.residents.satisfaction),
+            "active_participants": numbers["active_participants"],
+            "registered_share": numbers["registered_share"],
+            "insured_share": numbers["insured_share"],
+            "post_holders": numbers["post_holders"],
+            "mean_belonging": numbers["mean_belonging"],
+            "mean_worker_trust": numbers["mean_worker_trust"],
+            "mean_resident_satisfaction": numbers["mean_resident_satisfaction"],
             "rider_online_hours": rider_hours,
             "rider_orders": rider_hours * rider.orders_per_hour,
             "rider_km": rider_hours * rider.speed_kmh,
@@ -238,7 +360,7 @@ class Recorder:
         self._terminal_before = counts
         self._false_before = self.service.false_reports
         self._leavers_before = self.leavers_total
-        self._leavers_kind_before = self.leavers_by_kind.copy()
+        self._rider_leavers_before = rider_leavers
         self._arrived_before = arrived
         self._detections_before = self.detections_total
         self._incidents_before = self.incidents_total
