@@ -320,7 +320,7 @@ class WorkerTable:
     def retire(self, slots: np.ndarray, now: float) -> None:
         """Keep the records of the workers in ``slots``, who leave at hour ``now``."""
         if len(slots):
-            self.retired.append(self._records(slots, np.full(len(slots), now)))
+            self.retired.append(self._records(slots, np.array([now] * len(slots))))
 
     def roster(self) -> dict[str, np.ndarray]:
         """Every worker ever present, leavers first (in order of leaving), then those present.
