@@ -30,7 +30,8 @@ holds each kernel to its form:
 - :func:`own_problem_bumps` (for :func:`model.sim.levers.own_problems`; form:
   :func:`model.sim.levers.own_problem_changes`): workers' own problems and their belonging.
 - :func:`newcomer_traits` (for :meth:`~model.sim.workforce.WorkerTable.renew`; form:
-  :meth:`~model.sim.workforce.WorkerTable.newcomer_traits_of`): a newcomer's drawn traits.
+  :meth:`~model.sim.workforce.WorkerTable.newcomer_traits_of`): a newcomer's drawn traits
+  and his clean record.
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
@@ -344,8 +345,22 @@ def newcomer_traits(
     registered: np.ndarray,
     insured: np.ndarray,
     adopted_mini_program: np.ndarray,
+    trust_initial: float,
+    now: float,
+    trust: np.ndarray,
+    role: np.ndarray,
+    subsidized: np.ndarray,
+    seat: np.ndarray,
+    points: np.ndarray,
+    reports_made: np.ndarray,
+    reports_month: np.ndarray,
+    last_report_at: np.ndarray,
+    arrived_at: np.ndarray,
+    days_online: np.ndarray,
+    reports_by_channel: np.ndarray,
+    honours: np.ndarray,
 ) -> None:
-    """Write the drawn traits of the newcomers in ``slots`` into the worker table's arrays.
+    """Write the newcomers in ``slots`` into the worker table's arrays: drawn traits, clean record.
 
     :meth:`model.sim.workforce.WorkerTable.newcomer_traits_of` is the vectorised form. For
     newcomer ``i`` in slot ``s`` of kind ``k``: his base is the count of his kind's running
@@ -354,7 +369,9 @@ def newcomer_traits(
     baseline belonging are ``clip(mean + sd * z, 0, 1)`` (``z`` the normals of his second
     and third uniforms), and belonging starts at the baseline; he is registered, insured and
     would use the mini-program when his fourth, fifth and sixth uniforms fall below their
-    shares.
+    shares. Nothing is learned yet: trust is ``trust_initial``, he arrives at ``now`` (hours)
+    with no post (code 0), no subsidy, no seat, no points, reports, days online or honours,
+    and no report yet (his latest at -inf).
     """
     n_communities = base_cumulative.shape[1]
     for i in range(len(slots)):
@@ -377,6 +394,18 @@ def newcomer_traits(
         registered[slot] = draws[i, 3] < registered_at_entry
         insured[slot] = draws[i, 4] < insured_share
         adopted_mini_program[slot] = draws[i, 5] < mini_program_adoption
+        trust[slot] = trust_initial
+        role[slot] = 0
+        subsidized[slot] = False
+        seat[slot] = False
+        points[slot] = 0.0
+        reports_made[slot] = 0
+        reports_month[slot] = 0
+        last_report_at[slot] = -np.inf
+        arrived_at[slot] = now
+        days_online[slot] = 0
+        reports_by_channel[slot, :] = 0
+        honours[slot] = 0
 
 
 @njit(cache=True)

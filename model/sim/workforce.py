@@ -220,14 +220,12 @@ class WorkerTable:
                 on the same day gets the same newcomer in every arm).
             now: hour of arrival.
         """
-        n = len(slots)
-        if n == 0:
+        if len(slots) == 0:
             return
         w = self.workers
         # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
         z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
-        # the drawn traits, compiled (the numbers of newcomer_traits_of); base is written
-        # only here, and with it the group and the hour bins of the slots are kept in step
+        # compiled: newcomer_traits_of's numbers (base, group, hour bins in step), a clean record
         newcomer_traits(
             np.asarray(slots, dtype=np.int64),
             draws,
@@ -252,19 +250,21 @@ class WorkerTable:
             self.registered,
             self.insured,
             self.adopted_mini_program,
+            w.trust_initial,  # trust starts here; role NONE, nothing else yet
+            float(now),
+            self.trust,
+            self.role,
+            self.subsidized,
+            self.seat,
+            self.points,
+            self.reports_made,
+            self.reports_month,
+            self.last_report_at,
+            self.arrived_at,
+            self.days_online,
+            self.reports_by_channel,
+            self.honours,
         )
-        self.trust[slots] = w.trust_initial
-        self.role[slots] = Role.NONE
-        self.subsidized[slots] = False
-        self.seat[slots] = False
-        self.points[slots] = 0.0
-        self.reports_made[slots] = 0
-        self.reports_month[slots] = 0
-        self.last_report_at[slots] = -np.inf
-        self.arrived_at[slots] = now
-        self.days_online[slots] = 0
-        self.reports_by_channel[slots] = 0
-        self.honours[slots] = 0
 
     def newcomer_traits_of(self, slots: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
         """The drawn traits of newcomers in ``slots``, vectorised (see :meth:`renew`).

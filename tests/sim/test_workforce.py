@@ -307,12 +307,23 @@ def test_renew_resets_a_slot() -> None:
     table.role[3] = 1
     table.points[3] = 50
     table.reports_made[3] = 4
+    table.reports_month[3] = 2
     table.trust[3] = 0.9
     table.seat[3] = True
+    table.subsidized[3] = True
+    table.last_report_at[3] = 80.0
+    table.days_online[3] = 3
+    table.reports_by_channel[3] = [1, 2, 3, 4]
+    table.honours[3] = 1
+    table.points[4], table.reports_by_channel[4] = 7.0, 5  # a neighbour keeps his record
     table.renew(np.array([3]), np.random.default_rng(10).random((1, NEWCOMER_DRAWS)), now=100.0)
     assert table.role[3] == 0 and table.points[3] == 0 and table.reports_made[3] == 0
+    assert table.reports_month[3] == 0 and table.days_online[3] == 0 and table.honours[3] == 0
     assert table.trust[3] == table.workers.trust_initial
-    assert not table.seat[3] and table.arrived_at[3] == 100.0
+    assert not table.seat[3] and not table.subsidized[3] and table.arrived_at[3] == 100.0
+    assert table.last_report_at[3] == -np.inf
+    assert not table.reports_by_channel[3].any()
+    assert table.points[4] == 7.0 and (table.reports_by_channel[4] == 5).all()
     assert table.kind[3] == 0  # the slot keeps its kind
 
 
