@@ -50,6 +50,28 @@ def keyed_unit(state: np.uint64) -> float:
 
 
 @njit(cache=True)
+def keyed_units(state: np.uint64, added: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = keyed_unit(keyed_step(state, part_i))`` for parts given as ``added``.
+
+    ``added[i]`` is ``(part_i + 1) * GOLDEN`` (wrapping), worked out once by the caller for
+    parts drawn again and again with other states. Straight-line arithmetic over the whole
+    row, which the compiler runs several numbers at a time; the top 53 bits are converted
+    as a signed integer (exact below 2**53, the same float).
+
+    Args:
+        state: the mixed state the parts are mixed into.
+        added: (n,) each part's ``(part + 1) * GOLDEN``, ``uint64``.
+        out: (n,) where to write the uniforms in [0, 1).
+    """
+    for i in range(len(added)):
+        z = state + added[i]
+        z = (z ^ (z >> np.uint64(30))) * _MIX_1
+        z = (z ^ (z >> np.uint64(27))) * _MIX_2
+        z = z ^ (z >> np.uint64(31))
+        out[i] = float(np.int64(z >> np.uint64(11))) * _TO_UNIT
+
+
+@njit(cache=True)
 def numpy_sum(values: np.ndarray, start: int, n: int) -> float:
     """``values[start:start + n].sum()`` exactly as numpy adds a contiguous row (pairwise).
 

@@ -31,7 +31,14 @@ import math
 import numpy as np
 from numba import njit
 
-from model.sim.compiled_arithmetic import keyed_step, keyed_unit, last_at_or_below, numpy_sum
+from model.sim.compiled_arithmetic import (
+    GOLDEN,
+    keyed_step,
+    keyed_unit,
+    keyed_units,
+    last_at_or_below,
+    numpy_sum,
+)
 
 KEY_STRIDE = 8
 """An issue's key in the noticing draw is ``issue * 8 + observer class``."""
@@ -72,6 +79,8 @@ def notice_hits(
     """
     n_hours, n = len(hour_index), len(issue_idx)
     n_kinds, n_bases = worker_rows.shape[1], worker_rows.shape[2]
+    n_observers = n_kinds + 2
+    staff = n_kinds + 1
     # A draw notices where u < 1 - exp(-intensity), which is never more than the intensity,
     # and a kind's intensity in any hour is at most its passes at the day's peak online
     # counts (floating-point sums and products of larger nonnegative terms are never
@@ -84,47 +93,67 @@ def notice_hits(
             for b in range(n_bases):
                 peak[k, b] = max(peak[k, b], counts[h, k, b])
     products = np.empty(n_bases)
-    ceiling = np.empty((n, n_kinds))
+    ceiling = np.empty((n_kinds, n))
     for i in range(n):
         for k in range(n_kinds):
             for b in range(n_bases):
                 products[b] = worker_rows[i, k, b] * peak[k, b]
-            ceiling[i, k] = numpy_sum(products, 0, n_bases) * relay[i] * margin
+            ceiling[k, i] = numpy_sum(products, 0, n_bases) * relay[i] * margin
+    # Each draw is keyed_unit(keyed_step(hour's state, issue * 8 + class)): the part each
+    # (class, issue) adds to the hour's state, (key + 1) * golden, is worked out once, and
+    # an hour's draws of one class are made in a loop of their own over the issues (plain
+    # arithmetic the compiler runs several issues at a time), before any is compared.
+    added = np.empty((n_observers, n), dtype=np.uint64)
+    for observer in range(n_observers):
+        for i in range(n):
+            key = np.uint64(issue_idx[i] * KEY_STRIDE + observer)
+            added[observer, i] = (key + np.uint64(1)) * GOLDEN
+    u = np.empty(n)
     hit_hour = np.empty(256, dtype=np.int64)
     hit_issue = np.empty(256, dtype=np.int64)
     hit_observer = np.empty(256, dtype=np.int64)
+    hour_hits = np.empty(n * n_observers, dtype=np.int64)  # issue * n_observers + class
     hits = 0
     for h in range(n_hours):
         hour_state = keyed_step(notice_state, hour_index[h])
-        for i in range(n):
-            key = issue_idx[i] * KEY_STRIDE
-            for observer in range(n_kinds + 2):
+        n_hour_hits = 0
+        for observer in range(n_observers):
+            if observer == staff and not staff_on_duty[h] > 0.0:
+                continue  # off duty: every staff intensity is 0, no draw
+            keyed_units(hour_state, added[observer], u)
+            for i in range(n):
                 if observer < n_kinds:
-                    bound = ceiling[i, observer]
+                    bound = ceiling[observer, i]
                 elif observer == n_kinds:
                     bound = resident_looks[i] * resident_hour_factor[h]
                 else:
                     bound = staff_looks[i] * staff_on_duty[h]
                 if not bound > 0.0:
                     continue  # no draw can fall below an intensity of 0
-                u = keyed_unit(keyed_step(hour_state, key + observer))
                 if observer < n_kinds:
-                    if not u < bound:
+                    if not u[i] < bound:
                         continue
                     for b in range(n_bases):
                         products[b] = worker_rows[i, observer, b] * counts[h, observer, b]
                     intensity = numpy_sum(products, 0, n_bases) * relay[i]
                 else:
                     intensity = bound
-                    if not u < intensity * margin:
+                    if not u[i] < intensity * margin:
                         continue
-                if u < -math.expm1(-intensity):
-                    if hits == len(hit_hour):
-                        hit_hour = _grown(hit_hour)
-                        hit_issue = _grown(hit_issue)
-                        hit_observer = _grown(hit_observer)
-                    hit_hour[hits], hit_issue[hits], hit_observer[hits] = h, i, observer
-                    hits += 1
+                if u[i] < -math.expm1(-intensity):
+                    hour_hits[n_hour_hits] = i * n_observers + observer
+                    n_hour_hits += 1
+        # the hour's hits were found class by class: put them in order of issue, then class
+        hour_hits[:n_hour_hits].sort()
+        for j in range(n_hour_hits):
+            if hits == len(hit_hour):
+                hit_hour = _grown(hit_hour)
+                hit_issue = _grown(hit_issue)
+                hit_observer = _grown(hit_observer)
+            hit_hour[hits] = h
+            hit_issue[hits] = hour_hits[j] // n_observers
+            hit_observer[hits] = hour_hits[j] % n_observers
+            hits += 1
     return hit_hour[:hits].copy(), hit_issue[:hits].copy(), hit_observer[:hits].copy()
 
 
