@@ -63,6 +63,7 @@ class DayPlan:
         self.planned = planned
         hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY + 1)
         self.bounds = np.searchsorted(planned.detections.hour, hours, side="left").tolist()
+        self._taken = np.empty(len(planned), dtype=np.int64)  # each hour's rows kept
 
     def rows_at(self, hour_index: int, status: np.ndarray) -> np.ndarray:
         """This hour's rows of the plan, of the issues still open (status before RESOLVED).
@@ -88,12 +89,16 @@ class DayPlan:
         Args:
             hour_index: hours since the start (an hour of this plan's day).
             log: the issue log (its status and first detection times are updated).
+
+        Returns:
+            The rows kept, in order: a view of the hour's own part of the plan's buffer
+            (each hour of the plan is taken once).
         """
         hour = hour_index - self.day * HOURS_PER_DAY
         first, end = self.bounds[hour], self.bounds[hour + 1]
         if first == end:
             return _NO_ROWS
-        return detection_kernels.take_hour(
+        kept = detection_kernels.take_hour(
             first,
             end,
             self.planned.detections.issue,
@@ -103,7 +108,9 @@ class DayPlan:
             _RESOLVED,
             _OPEN,
             _DETECTED,
+            self._taken,
         )
+        return self._taken[first : first + kept]
 
     def decided_at(self, keys: np.ndarray, hour_index: int, perception: Perception) -> None:
         """Workers decided about these (worker, problem) pairs in this hour (a council session).

@@ -376,7 +376,8 @@ def take_hour(
     resolved: int,
     open_: int,
     detected: int,
-) -> np.ndarray:
+    out: np.ndarray,
+) -> int:
     """An hour's rows of the day's plan, of issues still open, each marked as a detection.
 
     The rows ``first`` to ``end - 1`` of the plan are the hour's; those of issues fixed,
@@ -395,17 +396,19 @@ def take_hour(
         resolved: the status code from which an issue is closed (``IssueStatus.RESOLVED``).
         open_: the status code of an issue nobody has noticed (``IssueStatus.OPEN``).
         detected: the status code of a noticed issue (``IssueStatus.DETECTED``).
+        out: (n_rows,) where the rows kept are written, in order, from ``out[first]`` on
+            (the hour's own part: an array handed back costs a few microseconds, a count
+            almost nothing).
 
     Returns:
-        The rows kept, in order.
+        How many rows are kept (``out[first:first + kept]``).
     """
-    rows = np.empty(end - first, dtype=np.int64)
     kept = 0
     for r in range(first, end):
         if status[issue[r]] < resolved:
-            rows[kept] = r
+            out[first + kept] = r
             kept += 1
-    for r in rows[:kept]:
+    for r in out[first : first + kept]:
         i = issue[r]
         when = noticed_at[r]
         # np.fmin: NaN loses to a number
@@ -413,4 +416,4 @@ def take_hour(
             first_detected_at[i] = when
         if status[i] == open_:
             status[i] = detected
-    return rows[:kept]
+    return kept

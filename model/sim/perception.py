@@ -51,6 +51,8 @@ from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
 
 HOURS_PER_WEEK = 7 * 24
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.flags.writeable = False
 
 
 def office_hours_of_week(staff: StaffConfig) -> np.ndarray:
@@ -125,6 +127,7 @@ class Perception:
         self._channel_state = draws.state("channel")
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
+        self._hour_scratch = np.empty((3, 64), dtype=np.int64)  # hour_rows' lists of rows
         self.shift_end = ShiftEndReports(
             workforce,
             self.open_channels,
@@ -338,7 +341,10 @@ class Perception:
         :func:`~model.sim.decision_forms.filed_in_time_order` gives.
         """
         det, expected = planned.detections, planned.expected
-        stale, later, filed = plan_kernels.hour_rows(
+        if self._hour_scratch.shape[1] < len(rows):
+            self._hour_scratch = np.empty((3, 2 * len(rows)), dtype=np.int64)
+        out = self._hour_scratch
+        n_stale, n_later, n_filed = plan_kernels.hour_rows(
             rows,
             planned.decides,
             det.observer,
@@ -354,8 +360,13 @@ class Perception:
             self.workforce.belonging,
             self.residents.trust,
             compare,
+            out,
         )
-        return stale, later, planned.reports(filed)
+        # copies (the scratch rows are written again at the next call); the filed rows are
+        # read at once
+        stale = out[0, :n_stale].copy() if n_stale else _NO_ROWS
+        later = out[1, :n_later].copy() if n_later else _NO_ROWS
+        return stale, later, planned.reports(out[2, :n_filed])
 
     def _choose(
         self,

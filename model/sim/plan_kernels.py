@@ -58,7 +58,8 @@ def hour_rows(
     worker_belonging: np.ndarray,
     resident_trust: np.ndarray,
     compare: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    out: np.ndarray,
+) -> tuple[int, int, int]:
     """The stale rows of an hour of the plan; once there are none, the rows that report.
 
     A deciding row is stale where its agent's state is no longer the one its decision was
@@ -86,14 +87,17 @@ def hour_rows(
         worker_belonging: (n_worker_slots,) the workers' belonging now.
         resident_trust: (n_residents,) the residents' trust now.
         compare: ``NOBODY_CHANGED``, ``ANNOUNCED_CHANGED`` or ``EVERY_ROW_STALE``.
+        out: (3, at least len(rows)) where the three lists of rows are written, each from
+            the start of its row of ``out`` (arrays handed back cost a few microseconds
+            each, counts almost nothing; the caller reads them before the next call).
 
     Returns:
-        ``(stale, later_rows, filed)``: the stale rows; then (both empty if there are stale
-        rows) the rows that report at the end of the shift, and those that file now, in
-        order of noticing time.
+        ``(n_stale, n_later, n_filed)``: how many rows ``out[0]`` (the stale rows), then
+        (none if there are stale rows) ``out[1]`` (the rows that report at the end of the
+        shift) and ``out[2]`` (those that file now, in order of noticing time) hold.
     """
     n = len(rows)
-    stale = np.empty(n, dtype=np.int64)
+    stale = out[0]
     n_stale = 0
     if compare != NOBODY_CHANGED:
         for r in rows:
@@ -114,8 +118,8 @@ def hour_rows(
             stale[n_stale] = r
             n_stale += 1
     n_out = n if n_stale == 0 else 0
-    later_rows = np.empty(n_out, dtype=np.int64)
-    filed = np.empty(n_out, dtype=np.int64)
+    later_rows = out[1]
+    filed = out[2]
     n_later = 0
     n_filed = 0
     for r in rows[:n_out]:
@@ -125,12 +129,10 @@ def hour_rows(
         if channel[r] != NO_CHANNEL:
             filed[n_filed] = r
             n_filed += 1
-    filed = filed[:n_filed]
-    return (
-        stale[:n_stale],
-        later_rows[:n_later],
-        filed[np.argsort(noticed_at[filed], kind="mergesort")],
-    )
+    if n_filed > 1:
+        order = np.argsort(noticed_at[filed[:n_filed]], kind="mergesort")
+        filed[:n_filed] = filed[:n_filed][order]
+    return n_stale, n_later, n_filed
 
 
 @njit(cache=True)

@@ -43,7 +43,8 @@ def compiled_hour_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     compare = perception._may_be_stale(planned.expected, reward)
     stale, later, reports = perception._hour_rows(planned, rows, compare)
-    _, _, filed = plan_kernels.hour_rows(
+    out = np.full((3, len(rows)), -7, dtype=np.int64)
+    _, _, n_filed = plan_kernels.hour_rows(
         rows,
         planned.decides,
         planned.detections.observer,
@@ -59,7 +60,9 @@ def compiled_hour_rows(
         perception.workforce.belonging,
         perception.residents.trust,
         compare,
+        out,
     )
+    filed = out[2, :n_filed]
     assert np.array_equal(reports.when, planned.noticed_at[filed])
     assert np.array_equal(reports.issue, planned.detections.issue[filed])
     return stale, later, filed
