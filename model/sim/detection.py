@@ -124,8 +124,8 @@ class Detector:
         """Precompute the per-issue parts of :meth:`passes` for the fast hourly path.
 
         For every issue of the run: its cell's row of worker passes per (kind, base),
-        already scaled by building access and visibility, and the resident and staff
-        looks times visibility. The hourly work is then one gather and one product.
+        scaled by building access and visibility, the resident and staff looks times
+        visibility, and the field a noticing worker's base is picked by (:meth:`detect_day`).
 
         Args:
             issues: the run's :class:`model.sim.issues.IssueLog`.
@@ -150,6 +150,8 @@ class Detector:
         self._issue_staff = self.staff_looks[cells] * staff_inside * vis[:, Observer.STAFF]
         self._issue_opinion = opinion
         self._issue_community = issues.community
+        door, kinds = opinion.astype(np.intp)[:, None], np.arange(n_kinds)  # (N, K, B):
+        self._issue_pick_field = self._field_by_cell[door, kinds, cells[:, None]]  # base picks
 
     def passes_fast(
         self, issue_idx: np.ndarray, online_counts: np.ndarray, hour: int, staff_on_duty: bool
@@ -403,9 +405,8 @@ class Detector:
             hit_observer,
             issue_idx,
             cells,
-            opinion,
             hour_index,
-            self._field_by_cell,
+            self._issue_pick_field[issue_idx],
             counts,
             np.asarray(online, dtype=float),
             order,
@@ -494,9 +495,8 @@ class Detector:
         if self._day_order is None:
             n_bases = self.layout.n_communities
             group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
-            # (a stable sort of small integers: a radix sort, the same order as any stable
-            # sort; kinds x communities is at most 3 x 400 by the street's schema, well
-            # inside int16)
+            # (a stable sort of small integers, a radix sort, the same order as any stable sort:
+            # kinds x communities is at most 3 x 400 by the street's schema, inside int16)
             order = np.argsort(group.astype(np.int16), kind="stable")
             starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
             self._day_order = (order, starts)

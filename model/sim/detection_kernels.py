@@ -164,9 +164,8 @@ def pick_noticers(
     hit_observer: np.ndarray,
     issue_idx: np.ndarray,
     cells: np.ndarray,
-    at_the_door: np.ndarray,
     hour_index: np.ndarray,
-    field_by_cell: np.ndarray,
+    pick_field: np.ndarray,
     counts: np.ndarray,
     online: np.ndarray,
     order: np.ndarray,
@@ -190,10 +189,11 @@ def pick_noticers(
         hit_observer: (m,) observer class of each hit (worker kinds, residents, staff).
         issue_idx: (n,) issue indices.
         cells: (n,) flat cell of each issue.
-        at_the_door: (n,) the issue is an opinion, heard at the door.
         hour_index: (n_hours,) hours since the start.
-        field_by_cell: (2, n_kinds, n_cells, n_bases) each base's passes at each cell ([0])
-            and door contacts ([1]).
+        pick_field: (n, n_kinds, n_bases) each base's passes at each issue's cell (its door
+            contacts there, for an opinion heard at the door), by kind: the rows of the
+            issues alone, gathered beside each other (the street's whole field by cell is
+            some megabytes, read a few hundred times a day at random).
         counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
         online: (n_workers, n_hours) share of each hour each worker is online.
         order: (n_workers,) worker slots in order of kind and base (a stable sort).
@@ -226,10 +226,9 @@ def pick_noticers(
             if not ready[h]:
                 cumulative_share(online, order, h, cum_share[h])
                 ready[h] = True
-            door = 1 if at_the_door[at] else 0
             slots[j] = pick_worker(
                 observer,
-                field_by_cell[door, observer, cells[at]],
+                pick_field[at, observer],
                 counts[h, observer],
                 cum_share[h],
                 order,
