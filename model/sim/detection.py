@@ -492,14 +492,11 @@ class Detector:
 
     def _order_by_group(self) -> tuple[np.ndarray, np.ndarray]:
         """Worker slots in order of kind and base, and where each group starts (kept a day)."""
-        if self._day_order is None:
+        if self._day_order is None:  # a counting sort, compiled (the order of a stable sort)
             n_bases = self.layout.n_communities
-            group = self.workforce.kind.astype(np.int64) * n_bases + self.workforce.base
-            # (a stable sort of small integers, a radix sort, the same order as any stable sort:
-            # kinds x communities is at most 3 x 400 by the street's schema, inside int16)
-            order = np.argsort(group.astype(np.int16), kind="stable")
-            starts = np.searchsorted(group[order], np.arange(len(WORKER_KINDS) * n_bases + 1))
-            self._day_order = (order, starts)
+            self._day_order = detection_kernels.order_by_group(
+                self.workforce.kind, self.workforce.base, n_bases, len(WORKER_KINDS) * n_bases
+            )
         return self._day_order
 
     def _pick_workers(

@@ -357,6 +357,39 @@ def pick_resident(
 
 
 @njit(cache=True)
+def order_by_group(
+    kind: np.ndarray, base: np.ndarray, n_bases: int, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Worker slots in order of group (kind, then base), and where each group starts.
+
+    A counting sort: the order of a stable sort of ``kind * n_bases + base`` (slots of a
+    group in increasing order), and ``starts[g]`` the number of slots of the groups
+    before ``g``, as ``np.searchsorted(sorted_groups, np.arange(n_groups + 1))`` gives.
+
+    Args:
+        kind: (n_workers,) each slot's kind.
+        base: (n_workers,) each slot's base community, 0 to ``n_bases - 1``.
+        n_bases: communities.
+        n_groups: kinds times communities.
+
+    Returns:
+        ``(order, starts)``: (n_workers,) slots, and (n_groups + 1,) group starts in it.
+    """
+    starts = np.zeros(n_groups + 1, dtype=np.int64)
+    for w in range(len(kind)):
+        starts[np.int64(kind[w]) * n_bases + base[w] + 1] += 1
+    for g in range(n_groups):
+        starts[g + 1] += starts[g]
+    next_place = starts[:n_groups].copy()
+    order = np.empty(len(kind), dtype=np.int64)
+    for w in range(len(kind)):
+        g = np.int64(kind[w]) * n_bases + base[w]
+        order[next_place[g]] = w
+        next_place[g] += 1
+    return order, starts
+
+
+@njit(cache=True)
 def _grown(values: np.ndarray) -> np.ndarray:
     """A copy twice as long (the first half ``values``)."""
     longer = np.empty(2 * len(values), dtype=values.dtype)
