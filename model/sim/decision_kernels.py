@@ -156,11 +156,14 @@ def logaddexp(x: float, y: float) -> float:
 
 @njit(cache=True)
 def worker_choices(
-    slot: np.ndarray,
-    issue: np.ndarray,
-    hour_index: np.ndarray,
-    when: np.ndarray,
+    rows: np.ndarray,
+    observer: np.ndarray,
+    det_slot: np.ndarray,
+    det_issue: np.ndarray,
+    det_hour: np.ndarray,
+    det_when: np.ndarray,
     office_open: np.ndarray,
+    office_open_by_row: bool,
     decide_state: np.uint64,
     channel_state: np.uint64,
     kind: np.ndarray,
@@ -181,15 +184,27 @@ def worker_choices(
     minutes: np.ndarray,
     office_hours_of_week: np.ndarray,
     weights: WorkerWeights,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    channel: np.ndarray,
+    later: np.ndarray,
+    shift_end: np.ndarray,
+) -> None:
     """Each noticing worker's one decision: report now, at the end of his shift, or never.
 
+    The rows of the detections are read and the decisions written in place (arrays handed
+    back, or gathered and scattered around the call, cost microseconds each); rows of
+    other observer classes are left alone.
+
     Args:
-        slot: (m,) per row to decide: the worker's slot.
-        issue: (m,) the issue noticed.
-        hour_index: (m,) the hour of the noticing, hours since the start.
-        when: (m,) the time of the noticing, hours since the start.
-        office_open: (m,) the offices are open in that hour.
+        rows: the rows of the detections to decide (the workers' among them are decided).
+        observer: (n_det,) the detections' observer class (below ``len(pressure)``: a
+            worker kind).
+        det_slot: (n_det,) the worker's slot.
+        det_issue: (n_det,) the issue noticed.
+        det_hour: (n_det,) the hour of the noticing, hours since the start.
+        det_when: (n_det,) the time of the noticing, hours since the start.
+        office_open: the offices are open in the row's hour: (n_det,) by row if
+            ``office_open_by_row``, else one value for all, ``office_open[0]``.
+        office_open_by_row: how ``office_open`` is read.
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, kind (observer class) and slot.
         channel_state: the keyed state of the ``channel`` purpose: the row's uniform of each
@@ -214,23 +229,23 @@ def worker_choices(
         office_hours_of_week: (168,) the offices are open in each hour of the week.
         weights: the decision's weights.
 
-    Returns:
-        ``(channel_now, later, shift_end)`` per row: the channel of a report filed now
-        (``NO_CHANNEL``: none now), whether he reports at the end of his shift instead,
-        and when that is (hours since the start, never before the noticing).
+        channel: (n_det,) written at the worker rows: the channel of a report filed now
+            (``NO_CHANNEL``: none now).
+        later: (n_det,) written there: he reports at the end of his shift instead.
+        shift_end: (n_det,) written there: when that is (hours since the start, never
+            before the noticing).
     """
     w = weights
-    m, n_channels = len(slot), len(minutes)
-    channel = np.full(m, NO_CHANNEL, dtype=np.int64)
-    later = np.zeros(m, dtype=np.bool_)
-    shift_end = np.empty(m)
+    n_kinds, n_channels = len(pressure), len(minutes)
     cost_now = np.empty(n_channels)
     cost_later = np.empty(n_channels)
     u_channel = np.empty(n_channels)
     for c in range(n_channels):
         cost_later[c] = minutes[c] * w.off_shift_minute_value
-    for j in range(m):
-        s, i = slot[j], issue[j]
+    for j in rows:
+        if observer[j] >= n_kinds:
+            continue  # a resident or staff
+        s, i = det_slot[j], det_issue[j]
         k, t = kind[s], issue_type[i]
         utility = (
             w.intercept
@@ -248,9 +263,12 @@ def worker_choices(
         for c in range(n_channels):
             cost_now[c] = minutes[c] * pressure[k]
         end_of_day = shift_end_hour[s]
-        day_start = (hour_index[j] // 24) * 24.0
-        shift_end[j] = max(day_start + (end_of_day if not math.isnan(end_of_day) else 0.0), when[j])
-        available_now = open_with_office[s] if office_open[j] else open_without_office[s]
+        day_start = (det_hour[j] // 24) * 24.0
+        shift_end[j] = max(
+            day_start + (end_of_day if not math.isnan(end_of_day) else 0.0), det_when[j]
+        )
+        open_now = office_open[j] if office_open_by_row else office_open[0]
+        available_now = open_with_office[s] if open_now else open_without_office[s]
         open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
         available_later = open_with_office[s] if open_later else open_without_office[s]
         c_now = expected_cost(cost_now, available_now, w.scale_yuan)
@@ -263,12 +281,12 @@ def worker_choices(
         log_total = logaddexp(0.0, logaddexp(v_now, v_later))
         p_now = math.exp(v_now - log_total)
         p_later = math.exp(v_later - log_total)
-        u = keyed_decision_draw(decide_state, hour_index[j], i, k, s)
+        u = keyed_decision_draw(decide_state, det_hour[j], i, k, s)
+        channel[j] = NO_CHANNEL
         if u < p_now:
-            keyed_channel_draws(channel_state, hour_index[j], i, s, u_channel)
+            keyed_channel_draws(channel_state, det_hour[j], i, s, u_channel)
             channel[j] = choose_channel(cost_now, available_now, w.scale_yuan, u_channel)
         later[j] = u >= p_now and u < p_now + p_later
-    return channel, later, shift_end
 
 
 @njit(cache=True)
@@ -320,10 +338,13 @@ def end_of_shift_channels(
 
 @njit(cache=True)
 def resident_choices(
-    slot: np.ndarray,
-    issue: np.ndarray,
-    hour_index: np.ndarray,
+    rows: np.ndarray,
+    observer: np.ndarray,
+    det_slot: np.ndarray,
+    det_issue: np.ndarray,
+    det_hour: np.ndarray,
     office_open: np.ndarray,
+    office_open_by_row: bool,
     resident: int,
     decide_state: np.uint64,
     channel_state: np.uint64,
@@ -336,14 +357,22 @@ def resident_choices(
     mini_program: int,
     minutes: np.ndarray,
     weights: ResidentWeights,
-) -> np.ndarray:
+    channel: np.ndarray,
+) -> None:
     """Each noticing resident's channel: she reports with ``sigmoid(u - cost)``.
 
+    The rows of the detections are read and the channels written in place, as
+    :func:`worker_choices` does; rows of other observer classes are left alone.
+
     Args:
-        slot: (m,) per row to decide: the resident's slot.
-        issue: (m,) the issue noticed.
-        hour_index: (m,) the hour of the noticing, hours since the start.
-        office_open: (m,) the offices are open in that hour.
+        rows: the rows of the detections to decide (the residents' among them are decided).
+        observer: (n_det,) the detections' observer class.
+        det_slot: (n_det,) the resident's slot.
+        det_issue: (n_det,) the issue noticed.
+        det_hour: (n_det,) the hour of the noticing, hours since the start.
+        office_open: the offices are open in the row's hour: (n_det,) by row if
+            ``office_open_by_row``, else one value for all, ``office_open[0]``.
+        office_open_by_row: how ``office_open`` is read.
         resident: the residents' observer class (a key of the decision's draw).
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, observer class and slot.
@@ -358,38 +387,39 @@ def resident_choices(
         mini_program: the mini-program's channel code (only for those who adopted it).
         minutes: (n_channels,) minutes to file on each channel.
         weights: the decision's weights.
-
-    Returns:
-        (m,) the chosen channel, ``NO_CHANNEL`` where she does not report.
+        channel: (n_det,) written at the resident rows: the chosen channel, ``NO_CHANNEL``
+            where she does not report.
     """
     w = weights
-    m, n_channels = len(slot), len(minutes)
-    channel = np.full(m, NO_CHANNEL, dtype=np.int64)
+    n_channels = len(minutes)
     cost = np.empty(n_channels)
     for c in range(n_channels):
         cost[c] = minutes[c] * w.minute_value
     available = np.empty(n_channels, dtype=np.bool_)
     u_channel = np.empty(n_channels)
-    for j in range(m):
-        s = slot[j]
+    for j in rows:
+        if observer[j] != resident:
+            continue
+        s = det_slot[j]
+        open_now = office_open[j] if office_open_by_row else office_open[0]
         for c in range(n_channels):
             available[c] = (
                 open_residents[c]
                 and (c != mini_program or adopted_mini_program[s])
-                and (office_open[j] or not office_hours_only[c])
+                and (open_now or not office_hours_only[c])
             )
         utility = (
             w.intercept
             + w.propensity * propensity[s]
             + w.trust * trust[s]
-            + w.severity * severity[issue[j]]
+            + w.severity * severity[det_issue[j]]
         )
+        channel[j] = NO_CHANNEL
         expected = expected_cost(cost, available, w.scale_yuan)
         if not math.isfinite(expected):
             continue  # no open channel: she cannot report
         x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)
-        u = keyed_decision_draw(decide_state, hour_index[j], issue[j], resident, s)
+        u = keyed_decision_draw(decide_state, det_hour[j], det_issue[j], resident, s)
         if u < 1.0 / (1.0 + math.exp(-x)):
-            keyed_channel_draws(channel_state, hour_index[j], issue[j], -1 - s, u_channel)
+            keyed_channel_draws(channel_state, det_hour[j], det_issue[j], -1 - s, u_channel)
             channel[j] = choose_channel(cost, available, w.scale_yuan, u_channel)
-    return channel

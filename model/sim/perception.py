@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
+from model.config.codes import NO_CHANNEL, Channel, Observer
 from model.config.people import StaffConfig
 from model.sim import decision_kernels, plan_kernels
 from model.sim.channels import ChannelRules
@@ -53,6 +53,8 @@ from model.sim.workforce import Shifts, WorkerTable
 HOURS_PER_WEEK = 7 * 24
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
+_OPEN, _CLOSED = np.array([True]), np.array([False])  # one value for all rows
+_OPEN.flags.writeable = _CLOSED.flags.writeable = False
 
 
 def office_hours_of_week(staff: StaffConfig) -> np.ndarray:
@@ -66,13 +68,6 @@ def office_open_at(staff: StaffConfig, hour_index: np.ndarray) -> np.ndarray:
     return (day % 7 < staff.workdays_per_week) & (
         (hour >= staff.workday_start_hour) & (hour < staff.workday_end_hour)
     )
-
-
-def _open_at(office_open: bool | np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """(len(rows),) the offices are open at these rows (one value for all, or one per row)."""
-    if isinstance(office_open, np.ndarray) and office_open.ndim:
-        return office_open[rows]
-    return np.full(len(rows), bool(office_open))
 
 
 class Perception:
@@ -395,58 +390,66 @@ class Perception:
             reward: (n_issue_types,) expected reward of a verified report, yuan.
             expected: the decisions to write (channel, later, shift_end).
         """
-        observer = det.observer[rows]
         wf, res, log, rules = self.workforce, self.residents, self.issues, self.rules
-        mine = rows[observer < len(WORKER_KINDS)]
-        if len(mine):
-            expected.channel[mine], expected.later[mine], expected.shift_end[mine] = (
-                decision_kernels.worker_choices(
-                    det.slot[mine],
-                    det.issue[mine],
-                    det.hour[mine],
-                    when[mine],
-                    _open_at(office_open, mine),
-                    self._decide_state,
-                    self._channel_state,
-                    wf.kind,
-                    wf.motivation,
-                    wf.belonging,
-                    wf.trust,
-                    wf.registered,
-                    wf.insured,
-                    wf.role,
-                    shifts.end,
-                    *self.open_channels.tables(),
-                    log.type,
-                    log.severity,
-                    self.role_match,
-                    self.decision.reward_term(reward),
-                    self.decision.pressure,
-                    rules.minutes,
-                    self.office_hours_of_week,
-                    self._worker_weights,
-                )
-            )
-        mine = rows[observer == Observer.RESIDENT]
-        if len(mine):
-            expected.channel[mine] = decision_kernels.resident_choices(
-                det.slot[mine],
-                det.issue[mine],
-                det.hour[mine],
-                _open_at(office_open, mine),
-                int(Observer.RESIDENT),
-                self._decide_state,
-                self._channel_state,
-                res.propensity,
-                res.trust,
-                res.adopted_mini_program,
-                log.severity,
-                rules.open_residents,
-                rules.office_hours_only,
-                int(Channel.MINI_PROGRAM),
-                rules.minutes,
-                self._resident_weights,
-            )
+        if isinstance(office_open, np.ndarray) and office_open.ndim:
+            open_by_row = True
+        else:
+            office_open, open_by_row = (_OPEN if office_open else _CLOSED), False
+        # the kernels read the rows of det and write the decisions into expected in place
+        decision_kernels.worker_choices(
+            rows,
+            det.observer,
+            det.slot,
+            det.issue,
+            det.hour,
+            when,
+            office_open,
+            open_by_row,
+            self._decide_state,
+            self._channel_state,
+            wf.kind,
+            wf.motivation,
+            wf.belonging,
+            wf.trust,
+            wf.registered,
+            wf.insured,
+            wf.role,
+            shifts.end,
+            *self.open_channels.tables(),
+            log.type,
+            log.severity,
+            self.role_match,
+            self.decision.reward_term(reward),
+            self.decision.pressure,
+            rules.minutes,
+            self.office_hours_of_week,
+            self._worker_weights,
+            expected.channel,
+            expected.later,
+            expected.shift_end,
+        )
+        decision_kernels.resident_choices(
+            rows,
+            det.observer,
+            det.slot,
+            det.issue,
+            det.hour,
+            office_open,
+            open_by_row,
+            int(Observer.RESIDENT),
+            self._decide_state,
+            self._channel_state,
+            res.propensity,
+            res.trust,
+            res.adopted_mini_program,
+            log.severity,
+            rules.open_residents,
+            rules.office_hours_only,
+            int(Channel.MINI_PROGRAM),
+            rules.minutes,
+            self._resident_weights,
+            expected.channel,
+        )
 
     def council_session(
         self,
