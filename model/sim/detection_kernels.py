@@ -88,10 +88,12 @@ def notice_hits(
     # below that bound, a few draws in a hundred. The margin covers the last bit of exp.
     margin = 1.0 + 1e-9
     peak = np.zeros((n_kinds, n_bases))
+    online = np.zeros((n_hours, n_kinds), dtype=np.bool_)  # any worker of the kind online
     for h in range(n_hours):
         for k in range(n_kinds):
             for b in range(n_bases):
                 peak[k, b] = max(peak[k, b], counts[h, k, b])
+                online[h, k] = online[h, k] or counts[h, k, b] > 0.0
     products = np.empty(n_bases)
     ceiling = np.empty((n_kinds, n))
     for i in range(n):
@@ -120,6 +122,8 @@ def notice_hits(
         for observer in range(n_observers):
             if observer == staff and not staff_on_duty[h] > 0.0:
                 continue  # off duty: every staff intensity is 0, no draw
+            if observer < n_kinds and not online[h, observer]:
+                continue  # nobody of the kind online: every intensity of the kind is 0
             keyed_units(hour_state, added[observer], u)
             for i in range(n):
                 if observer < n_kinds:
