@@ -8,7 +8,7 @@ what the per-worker references are compared with); ``tests/sim/test_daily_kernel
 holds each kernel to its form:
 
 - :func:`shift_table` (for :meth:`~model.sim.workforce.WorkerTable.draw_shifts`; form:
-  :meth:`~model.sim.workforce.WorkerTable.shifts_of`): a worker works today when his
+  :func:`~model.sim.workforce_forms.shifts_of`): a worker works today when his
   uniform falls below his kind's chance to work; his start is his kind's start option
   ``offset + int(u * n_options)``; his hours are ``clip(mean + sd * z, 1, 16)``, at most
   ``24 - start``, 0 off work; his share of hour ``h`` online is ``clip(start + hours - h,
@@ -18,9 +18,9 @@ holds each kernel to its form:
   (adding 0.0 to a count, which is never -0.0, changes no bit), so a worker off work or an
   hour outside his shift costs nothing.
 - :func:`leaving_slots` (for :meth:`~model.sim.workforce.WorkerTable.leaving`; form:
-  :meth:`~model.sim.workforce.WorkerTable.leaving_hazard`): who leaves today.
+  :func:`~model.sim.workforce_forms.leaving_hazard`): who leaves today.
 - :func:`move_belonging` (for :meth:`~model.sim.workforce.WorkerTable.update_belonging`;
-  form: :meth:`~model.sim.workforce.WorkerTable.belonging_target`): belonging moves towards
+  form: :func:`~model.sim.workforce_forms.belonging_target`): belonging moves towards
   its target.
 - :func:`newcomer_uniforms` (for :func:`model.sim.model.newcomer_draws`; form:
   :meth:`model.sim.streams.KeyedDraws.uniform`): the keyed draws of the day's newcomers.
@@ -30,7 +30,7 @@ holds each kernel to its form:
 - :func:`own_problem_bumps` (for :func:`model.sim.levers.own_problems`; form:
   :func:`model.sim.levers.own_problem_changes`): workers' own problems and their belonging.
 - :func:`newcomer_traits` (for :meth:`~model.sim.workforce.WorkerTable.renew`; form:
-  :meth:`~model.sim.workforce.WorkerTable.newcomer_traits_of`): a newcomer's drawn traits
+  :func:`~model.sim.workforce_forms.newcomer_traits_of`): a newcomer's drawn traits
   and his clean record.
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
@@ -131,7 +131,7 @@ def leaving_slots(
 ) -> np.ndarray:
     """Slots whose worker leaves today: ``u < hazard``.
 
-    :meth:`model.sim.workforce.WorkerTable.leaving_hazard` is the vectorised hazard.
+    :func:`model.sim.workforce_forms.leaving_hazard` is the vectorised hazard.
 
     The hazard of slot ``i`` is ``daily_turnover[i] * (exp(-elasticity * (belonging[i] -
     belonging_initial)) * (insured_factor if insured[i] else 1.0))``, in that order.
@@ -167,7 +167,7 @@ def move_belonging(
 ) -> None:
     """Belonging moves a share of the way to its target, in place.
 
-    :meth:`model.sim.workforce.WorkerTable.belonging_target` is the vectorised target.
+    :func:`model.sim.workforce_forms.belonging_target` is the vectorised target.
 
     Target ``base + registered_gain * registered + role_gain * (role != 0) + insured_gain *
     insured`` (each flag as 1.0 or 0.0, added left to right), ``+ honours_spillover *
@@ -362,7 +362,7 @@ def newcomer_traits(
 ) -> None:
     """Write the newcomers in ``slots`` into the worker table's arrays: drawn traits, clean record.
 
-    :meth:`model.sim.workforce.WorkerTable.newcomer_traits_of` is the vectorised form. For
+    :func:`model.sim.workforce_forms.newcomer_traits_of` is the vectorised form. For
     newcomer ``i`` in slot ``s`` of kind ``k``: his base is the count of his kind's running
     base shares his first uniform exceeds, at most the last community; his group is
     ``group_of_kind[k] + base`` and his hour bins ``h * n_groups + group``; motivation and

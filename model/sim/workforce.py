@@ -5,7 +5,10 @@ The daily submodels — shifts (who is online when), turnover and replacement, r
 the belonging (归属感) dynamics — work on whole arrays. Per-worker Python runs only on
 events (a report, an outcome, a departure), through :class:`model.sim.agents.Worker`.
 What the levers add to these dynamics (posts, insurance enrolment, the one-stop platform)
-is in :mod:`model.sim.levers`, station visits in :mod:`model.sim.stations`.
+is in :mod:`model.sim.levers`, station visits in :mod:`model.sim.stations`. Shifts, turnover,
+belonging and the newcomers' traits are worked out by compiled kernels
+(:mod:`model.sim.daily_kernels`); their readable numpy forms are in
+:mod:`model.sim.workforce_forms`.
 """
 
 from __future__ import annotations
@@ -150,7 +153,6 @@ class WorkerTable:
         self._hour_group = np.zeros((n, 24), dtype=np.int64)
         self._n_groups = n_groups
         self._group_of_kind = np.arange(len(WORKER_KINDS), dtype=np.int64) * self.n_communities
-        self._hour_offsets = HOURS[None, :] * n_groups  # first bin of each hour
         self._profiles = [getattr(workers, k) for k in WORKER_KINDS]
         self._kind_terms()
         self.renew(np.arange(n), rng.random((n, NEWCOMER_DRAWS)), now=0.0)
@@ -182,8 +184,6 @@ class WorkerTable:
         # online hours a working day: mean and standard deviation, hours
         self._hours_mean = np.array([p.online_hours_mean for p in profiles])[kind]
         self._hours_sd = np.array([p.online_hours_sd for p in profiles])[kind]
-        # hour of day of each cell of the (n, 24) online table, flattened row by row
-        self._hour_of_cell = np.tile(HOURS.astype(float), len(self))
         # daily turnover hazard 1 - (1 - m) ** (1 / 30) from the monthly turnover m, share
         # (computed on the per-slot array, as the daily formula did before it was cached)
         monthly = np.array([p.monthly_turnover for p in profiles])[kind]
@@ -225,7 +225,8 @@ class WorkerTable:
         w = self.workers
         # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
         z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
-        # compiled: newcomer_traits_of's numbers (base, group, hour bins in step), a clean record
+        # compiled: the numbers of workforce_forms.newcomer_traits_of (base, group, hour bins in
+        # step), and a clean record
         newcomer_traits(
             np.asarray(slots, dtype=np.int64),
             draws,
@@ -265,35 +266,6 @@ class WorkerTable:
             self.reports_by_channel,
             self.honours,
         )
-
-    def newcomer_traits_of(self, slots: np.ndarray, draws: np.ndarray) -> dict[str, np.ndarray]:
-        """The drawn traits of newcomers in ``slots``, vectorised (see :meth:`renew`).
-
-        The model runs the compiled form, :func:`model.sim.daily_kernels.newcomer_traits`.
-
-        Returns:
-            Arrays by trait, one value per newcomer: ``base``, ``group``, ``hour_group``
-            (len(slots), 24), ``motivation``, ``belonging_base``, ``registered``,
-            ``insured`` and ``adopted_mini_program``.
-        """
-        w = self.workers
-        kinds = self.kind[slots]
-        cum = self._base_cumulative[kinds]
-        base = np.minimum((draws[:, 0][:, None] > cum).sum(axis=1), self.n_communities - 1)
-        group = self._group_of_kind[kinds] + base
-        z = ndtri(np.clip(draws[:, 1:3], 1e-12, 1.0 - 1e-12))
-        return {
-            "base": base,
-            "group": group,
-            "hour_group": self._hour_offsets + group[:, None],
-            "motivation": np.clip(w.motivation_mean + w.motivation_sd * z[:, 0], 0, 1),
-            "belonging_base": np.clip(
-                w.belonging_initial + self.behaviour.belonging_sd * z[:, 1], 0, 1
-            ),
-            "registered": draws[:, 3] < w.registered_at_entry,
-            "insured": draws[:, 4] < w.insured_share,
-            "adopted_mini_program": draws[:, 5] < self.mini_program_adoption,
-        }
 
     # ------------------------------------------------------------------ the roster
 
@@ -346,7 +318,8 @@ class WorkerTable:
         1-16; source: ``daily_online_hours_rider`` for riders). Shifts end at midnight.
 
         The shifts are worked out by the compiled :func:`model.sim.daily_kernels.shift_table`,
-        which gives the numbers of the vectorised form :meth:`shifts_of`, bit for bit.
+        which gives the numbers of the vectorised form
+        :func:`model.sim.workforce_forms.shifts_of`, bit for bit.
 
         Args:
             rng: the ``movement`` stream.
@@ -375,49 +348,14 @@ class WorkerTable:
         counts = counts.reshape(24, len(WORKER_KINDS), self.n_communities)
         return Shifts(online=online, counts=counts, hours=hours, end=end)
 
-    def shifts_of(self, u_work: np.ndarray, u_start: np.ndarray, z: np.ndarray) -> Shifts:
-        """Today's shifts from the day's draws, vectorised (see :meth:`draw_shifts`).
-
-        The readable form of :func:`model.sim.daily_kernels.shift_table`, which the model
-        runs.
-
-        Args:
-            u_work: (n_workers,) uniforms: works today.
-            u_start: (n_workers,) uniforms: the start option.
-            z: (n_workers,) standard normals: the length of the shift.
-        """
-        n = len(self)
-        # the kind's terms gathered per slot (see _kind_terms): the same comparisons and
-        # arithmetic, element by element, as one pass over each kind's slots
-        works = u_work < self._work_chance
-        option = self._start_offset + (u_start * self._n_start_options).astype(np.int64)
-        start = self._start_options[option]
-        hours = np.clip(self._hours_mean + self._hours_sd * z, 1.0, 16.0)
-        hours = np.where(works, np.minimum(hours, 24.0 - start), 0.0)
-        shift_end = start + hours
-        # online[i, h] = clip(shift_end[i] - h, 0, 1) from the start hour on, else 0,
-        # computed on the flat (n * 24) table: whole-array operations instead of n short
-        # broadcast rows; the hours before the start are zeroed by multiplying with the
-        # start option's row of 1.0 / 0.0 (the same numbers as with a boolean mask)
-        online = np.repeat(shift_end, 24)
-        np.subtract(online, self._hour_of_cell, out=online)
-        np.clip(online, 0.0, 1.0, out=online)
-        online = online.reshape(n, 24)
-        np.multiply(online, np.take(self._from_start_hour, option, axis=0), out=online)
-        # per-hour sums by group without a matrix product (no BLAS threads in the hot path);
-        # the bins (hour x group) of each slot are kept by renew
-        counts = np.bincount(
-            self._hour_group.ravel(), weights=online.ravel(), minlength=24 * self._n_groups
-        )
-        counts = counts.reshape(24, len(WORKER_KINDS), self.n_communities)
-        end = np.where(works, shift_end, np.nan)
-        return Shifts(online=online, counts=counts, hours=hours, end=end)
-
     def leaving(self, rng: np.random.Generator) -> np.ndarray:
         """Slots whose worker leaves today (turnover).
 
-        A worker leaves when his uniform falls below his hazard (:meth:`leaving_hazard`),
-        compared by the compiled :func:`model.sim.daily_kernels.leaving_slots`.
+        A worker leaves when his uniform falls below his daily hazard ``1 - (1 - m) ** (1 /
+        30)`` from the kind's monthly turnover ``m`` (source: ``monthly_turnover_crowdsourced``
+        for riders), times ``exp(-e * (belonging - belonging_initial))`` and the insured factor
+        (assumption), compared by the compiled :func:`model.sim.daily_kernels.leaving_slots`;
+        the numpy form of the hazard is :func:`model.sim.workforce_forms.leaving_hazard`.
 
         Args:
             rng: the ``turnover`` stream.
@@ -435,22 +373,6 @@ class WorkerTable:
             self.workers.belonging_initial,
             b.turnover_insured_factor,
         )
-
-    def leaving_hazard(self) -> np.ndarray:
-        """(n_workers,) today's chance to leave, vectorised (see :meth:`leaving`).
-
-        Daily hazard ``1 - (1 - m) ** (1 / 30)`` from the kind's monthly turnover ``m``
-        (source: ``monthly_turnover_crowdsourced`` for riders), times
-        ``exp(-e * (belonging - belonging_initial))`` and the insured factor (assumption).
-        The hazard is not clipped to [0, 1]: a uniform in [0, 1) falls below it exactly when
-        it falls below the clipped hazard.
-        """
-        b = self.behaviour
-        factor = np.exp(
-            -b.turnover_belonging_elasticity * (self.belonging - self.workers.belonging_initial)
-        )
-        factor *= np.where(self.insured, b.turnover_insured_factor, 1.0)
-        return self._daily_turnover * factor
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
         """Unregistered workers who register (报到) today.
@@ -489,10 +411,13 @@ class WorkerTable:
         return chosen
 
     def update_belonging(self, honours_spillover: float) -> None:
-        """Move belonging a share of the way to its target (:meth:`belonging_target`).
+        """Move belonging a share of the way to its target.
 
-        Worked out by the compiled :func:`model.sim.daily_kernels.move_belonging`, the
-        numbers of ``belonging += belonging_adjust_per_day * (target - belonging)``.
+        Target = individual baseline + gains from registration, a post, insurance and the
+        publicity of honours for registered workers, clipped to [0, 1] (assumptions; its
+        numpy form is :func:`model.sim.workforce_forms.belonging_target`). Worked out by the
+        compiled :func:`model.sim.daily_kernels.move_belonging`, the numbers of ``belonging +=
+        belonging_adjust_per_day * (target - belonging)``.
         """
         b = self.behaviour
         move_belonging(
@@ -507,27 +432,6 @@ class WorkerTable:
             honours_spillover,
             b.belonging_adjust_per_day,
         )
-
-    def belonging_target(self, honours_spillover: float) -> np.ndarray:
-        """(n_workers,) the target belonging moves to, vectorised (see :meth:`update_belonging`).
-
-        Target = individual baseline + gains from registration, a post, insurance and the
-        publicity of honours for registered workers (assumptions; belonging dynamics of the
-        design brief), clipped to [0, 1]. Event bumps (outcomes, visits, honours, meetings)
-        are added apart.
-        """
-        b = self.behaviour
-        target = (
-            self.belonging_base
-            + b.belonging_registered_gain * self.registered
-            + b.belonging_role_gain * (self.role != Role.NONE)
-            + b.belonging_insured_gain * self.insured
-        )
-        # without honours the publicity term is +0.0 for all, which changes no sum here
-        # (a sum of non-negative terms is never -0.0): skip it
-        if honours_spillover != 0.0:
-            target += honours_spillover * self.registered
-        return np.clip(target, 0, 1)
 
     def bump_belonging(self, slots: np.ndarray, amount: float | np.ndarray) -> None:
         """Add ``amount`` of belonging to ``slots`` (negative lowers), kept within [0, 1]."""

@@ -16,6 +16,12 @@ from model.sim.space import generate_layout
 from model.sim.stations import StationReach, station_demand, visitors
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import NEWCOMER_DRAWS, Shifts, WorkerTable
+from model.sim.workforce_forms import (
+    belonging_target,
+    leaving_hazard,
+    newcomer_traits_of,
+    shifts_of,
+)
 
 ODD_SHIFTS = {"workers": {"driver": {"shift_start_hours": [0, 13, 20, 23], "online_hours_sd": 4.0}}}
 
@@ -59,7 +65,7 @@ def test_draw_shifts_equals_the_vectorised_form(table: WorkerTable, seed: int) -
     got = table.draw_shifts(rng)
     rng = np.random.default_rng(seed)
     n = len(table)
-    want = table.shifts_of(rng.random(n), rng.random(n), rng.standard_normal(n))
+    want = shifts_of(table, rng.random(n), rng.random(n), rng.standard_normal(n))
     assert_same_bits(got, want)
     assert got.counts.sum() > 0 and np.isnan(got.end).any()
 
@@ -68,7 +74,7 @@ def test_draw_shifts_equals_the_vectorised_form(table: WorkerTable, seed: int) -
 @given(seed=st.integers(0, 2**32 - 1))
 def test_shift_table_equals_the_vectorised_form_at_the_edges(table: WorkerTable, seed) -> None:
     draws = edge_draws(len(table), seed)
-    want = table.shifts_of(*draws)
+    want = shifts_of(table, *draws)
     # draw_shifts with a stream that yields exactly these draws
     got = table.draw_shifts(ReplayStream(*draws))
     assert_same_bits(got, want)
@@ -104,7 +110,9 @@ def test_draw_shifts_after_turnover_equals_the_vectorised_form() -> None:
         got = table.draw_shifts(np.random.default_rng(30 + day))
         rng = np.random.default_rng(30 + day)
         n = len(table)
-        assert_same_bits(got, table.shifts_of(rng.random(n), rng.random(n), rng.standard_normal(n)))
+        assert_same_bits(
+            got, shifts_of(table, rng.random(n), rng.random(n), rng.standard_normal(n))
+        )
 
 
 def scramble(table: WorkerTable, seed: int) -> None:
@@ -126,7 +134,7 @@ def test_leaving_equals_the_vectorised_hazard(table: WorkerTable, seed: int) -> 
     scramble(table, seed)
     u = np.random.default_rng(seed).random(len(table))
     u[::3] *= 0.02  # many leave: the comparison is tested on both sides
-    want = np.flatnonzero(u < table.leaving_hazard())
+    want = np.flatnonzero(u < leaving_hazard(table))
     got = table.leaving(ReplayStream(u, np.zeros(0), np.zeros(0)))
     assert got.dtype == np.int64 and np.array_equal(got, want) and len(want) > 0
 
@@ -140,7 +148,7 @@ def test_update_belonging_equals_the_vectorised_target(
     scramble(table, seed)
     before = table.belonging.copy()
     rate = table.behaviour.belonging_adjust_per_day
-    want = before + rate * (table.belonging_target(spillover) - before)
+    want = before + rate * (belonging_target(table, spillover) - before)
     table.update_belonging(spillover)
     assert np.array_equal(table.belonging.view(np.uint64), want.view(np.uint64))
 
@@ -183,7 +191,7 @@ def test_the_compiled_target_is_the_vectorised_target(
         spillover,
         1.0,
     )
-    want = table.belonging_target(spillover)
+    want = belonging_target(table, spillover)
     assert np.array_equal(moved.view(np.uint64), want.view(np.uint64))
 
 
@@ -309,7 +317,7 @@ def test_renew_writes_the_vectorised_newcomer_traits(table: WorkerTable, seed, n
     draws[ties, 0] = table._base_cumulative[kinds[ties], on_share[ties]]
     draws[::5, 1] = 0.0  # normals clipped: motivation at 0
     draws[1::5, 2] = np.nextafter(1.0, 0.0)  # and belonging at 1
-    want = table.newcomer_traits_of(slots, draws)
+    want = newcomer_traits_of(table, slots, draws)
     table.renew(slots, draws, now=24.0)
     for name, values in want.items():
         got = table._hour_group[slots] if name == "hour_group" else getattr(table, name)[slots]
