@@ -19,6 +19,8 @@ holds each kernel to its form:
   hour outside his shift costs nothing.
 - :func:`leaving_slots` (for :meth:`~model.sim.workforce.WorkerTable.leaving`; form:
   :func:`~model.sim.workforce_forms.leaving_hazard`): who leaves today.
+- :func:`registering_slots` (for :meth:`~model.sim.workforce.WorkerTable.register`; form:
+  :func:`~model.sim.workforce_forms.newly_registered`): who registers (报到) today.
 - :func:`move_belonging` (for :meth:`~model.sim.workforce.WorkerTable.update_belonging`;
   form: :func:`~model.sim.workforce_forms.belonging_target`): belonging moves towards
   its target.
@@ -147,6 +149,35 @@ def leaving_slots(
         factor = math.exp(minus_elasticity * (belonging[i] - belonging_initial))
         factor *= insured_factor if insured[i] else 1.0
         if u[i] < daily_turnover[i] * factor:
+            slots[k] = i
+            k += 1
+    return slots[:k].copy()
+
+
+@njit(cache=True)
+def registering_slots(
+    u: np.ndarray, registered: np.ndarray, base_hazard: float, extra_hazard: np.ndarray
+) -> np.ndarray:
+    """Unregistered slots that register today, marked registered in place.
+
+    :func:`model.sim.workforce_forms.newly_registered` is the vectorised form: slot ``i``
+    registers when it is not registered yet and ``u[i] < base_hazard + extra_hazard[i]``.
+
+    Args:
+        u: (n_workers,) the day's uniforms.
+        registered: (n_workers,) registered (报到) already; the slots that register are set.
+        base_hazard: daily registration hazard of every worker, share.
+        extra_hazard: (n_workers,) extra daily hazard from the levers, share.
+
+    Returns:
+        Indices of the slots that register, ascending (as ``np.flatnonzero``).
+    """
+    n = len(u)
+    slots = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if not registered[i] and u[i] < base_hazard + extra_hazard[i]:
+            registered[i] = True
             slots[k] = i
             k += 1
     return slots[:k].copy()

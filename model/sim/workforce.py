@@ -25,6 +25,7 @@ from model.sim.daily_kernels import (
     leaving_slots,
     move_belonging,
     newcomer_traits,
+    registering_slots,
     shift_table,
 )
 from model.sim.space import Layout
@@ -379,17 +380,25 @@ class WorkerTable:
 
         Daily hazard ``registration_daily_hazard`` (fitted to ``registered_share``) plus
         ``extra_hazard`` from the levers (posts drive, publicists, upgraded stations; see
-        :mod:`model.sim.levers` and :mod:`model.sim.stations`).
+        :mod:`model.sim.levers` and :mod:`model.sim.stations`). The hazard is not clipped to
+        [0, 1]: a uniform in [0, 1) falls below it exactly when it falls below the clipped
+        hazard. Worked out by the compiled :func:`model.sim.daily_kernels.registering_slots`;
+        the numpy form is :func:`model.sim.workforce_forms.newly_registered`.
+
+        Args:
+            rng: the ``registration`` stream.
+            extra_hazard: (n_workers,) extra daily hazard per worker (or one for all), share.
 
         Returns:
             Indices of newly registered slots.
         """
-        hazard = self.workers.registration_daily_hazard + extra_hazard
-        # not clipped to [0, 1]: a uniform in [0, 1) falls below the hazard exactly when it
-        # falls below the clipped hazard
-        joins = (~self.registered) & (rng.random(len(self)) < hazard)
-        self.registered |= joins
-        return np.flatnonzero(joins)
+        n = len(self)
+        if not isinstance(extra_hazard, np.ndarray):  # one hazard for all
+            extra_hazard = np.full(n, float(extra_hazard))
+        # compiled: the slots of workforce_forms.newly_registered, marked registered
+        return registering_slots(
+            rng.random(n), self.registered, self.workers.registration_daily_hazard, extra_hazard
+        )
 
     def assign_posts(
         self, slots: np.ndarray, rng: np.random.Generator, share: float, matching: bool

@@ -1,11 +1,12 @@
 """The numpy forms of the daily workforce submodels that the model runs compiled.
 
-:class:`~model.sim.workforce.WorkerTable` draws shifts, turnover, belonging and newcomers
-through compiled kernels (:mod:`model.sim.daily_kernels`). These functions are the same
-steps written plainly with numpy on the same table and the same draws: :func:`shifts_of`
-(today's shifts), :func:`leaving_hazard` (today's chance to leave), :func:`belonging_target`
-(the belonging each worker moves towards) and :func:`newcomer_traits_of` (a newcomer's drawn
-traits). The tests hold every kernel to its form here, bit for bit
+:class:`~model.sim.workforce.WorkerTable` draws shifts, turnover, registration, belonging and
+newcomers through compiled kernels (:mod:`model.sim.daily_kernels`). These functions are the
+same steps written plainly with numpy on the same table and the same draws:
+:func:`shifts_of` (today's shifts), :func:`leaving_hazard` (today's chance to leave),
+:func:`newly_registered` (who registers today), :func:`belonging_target` (the belonging each
+worker moves towards) and :func:`newcomer_traits_of` (a newcomer's drawn traits). The tests
+hold every kernel to its form here, bit for bit
 (``tests/sim/test_daily_kernels.py``); the model itself never calls them.
 """
 
@@ -81,6 +82,26 @@ def leaving_hazard(table: WorkerTable) -> np.ndarray:
     )
     factor *= np.where(table.insured, b.turnover_insured_factor, 1.0)
     return table._daily_turnover * factor
+
+
+def newly_registered(table: WorkerTable, u: np.ndarray, extra_hazard: np.ndarray) -> np.ndarray:
+    """Unregistered workers who register (报到) today (see :meth:`WorkerTable.register`).
+
+    The readable form of :func:`model.sim.daily_kernels.registering_slots`, which the model
+    runs (and which also marks them registered): daily hazard ``registration_daily_hazard``
+    plus the levers' ``extra_hazard``, not clipped to [0, 1] (a uniform in [0, 1) falls below
+    it exactly when it falls below the clipped hazard).
+
+    Args:
+        table: the worker table (registration is read, not changed).
+        u: (n_workers,) the day's uniforms.
+        extra_hazard: (n_workers,) extra daily hazard from the levers, share.
+
+    Returns:
+        Indices of the slots that register, ascending.
+    """
+    hazard = table.workers.registration_daily_hazard + extra_hazard
+    return np.flatnonzero(~table.registered & (u < hazard))
 
 
 def belonging_target(table: WorkerTable, honours_spillover: float) -> np.ndarray:

@@ -1,5 +1,5 @@
 """The compiled daily submodels (model/sim/daily_kernels.py) equal their vectorised forms bit
-for bit: shifts, turnover, belonging, the newcomers' draws, station visits."""
+for bit: shifts, turnover, registration, belonging, the newcomers' draws, station visits."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from model.sim.workforce_forms import (
     belonging_target,
     leaving_hazard,
     newcomer_traits_of,
+    newly_registered,
     shifts_of,
 )
 
@@ -137,6 +138,33 @@ def test_leaving_equals_the_vectorised_hazard(table: WorkerTable, seed: int) -> 
     want = np.flatnonzero(u < leaving_hazard(table))
     got = table.leaving(ReplayStream(u, np.zeros(0), np.zeros(0)))
     assert got.dtype == np.int64 and np.array_equal(got, want) and len(want) > 0
+
+
+@pytest.mark.parametrize("one_for_all", [False, True])
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_register_equals_the_vectorised_form(
+    table: WorkerTable, one_for_all: bool, seed: int
+) -> None:
+    scramble(table, seed)
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    base = table.workers.registration_daily_hazard
+    extra = np.full(n, 0.03) if one_for_all else rng.random(n) * 0.1
+    if not one_for_all:
+        extra[::9] = -base  # a hazard of 0: nobody registers
+    u = rng.random(n)
+    u[::3] *= 0.1  # many register: the comparison is tested on both sides
+    u[1::4] = base + extra[1::4]  # right on the hazard: not below it, no registration
+    before = table.registered.copy()
+    want = newly_registered(table, u, extra)
+    stream = ReplayStream(u, np.zeros(0), np.zeros(0))
+    got = table.register(stream, 0.03 if one_for_all else extra)
+    assert got.dtype == np.int64 and np.array_equal(got, want) and len(want) > 0
+    joined = np.zeros(n, dtype=bool)
+    joined[want] = True
+    assert np.array_equal(table.registered, before | joined)
+    assert not np.any(before[want])  # the registered stay out of the newcomers to it
 
 
 @pytest.mark.parametrize("spillover", [0.0, 0.05])
