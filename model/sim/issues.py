@@ -34,6 +34,7 @@ from model.config.codes import (
     IssueStatus,
 )
 from model.config.issue_types import IssuesConfig
+from model.sim.daily_kernels import code_counts
 from model.sim.space import Layout
 
 TIME_FIELDS: tuple[str, ...] = (
@@ -58,6 +59,8 @@ RESOLVED_CODE = int(IssueStatus.RESOLVED)
 CLOSED_UNRESOLVED_CODE = int(IssueStatus.CLOSED_UNRESOLVED)
 ESCALATED_CODE = int(IssueStatus.ESCALATED)
 EXPIRED_CODE = int(IssueStatus.EXPIRED)
+N_STATUSES = len(IssueStatus)
+"""How many status codes there are (the length of :meth:`IssueLog.status_counts`)."""
 
 
 def escalation_age(
@@ -277,8 +280,15 @@ class IssueLog:
         return closed
 
     def status_counts(self, arrived: int) -> np.ndarray:
-        """Issues per status among the first ``arrived`` issues (those opened so far)."""
-        return np.bincount(self.status[:arrived], minlength=len(IssueStatus))
+        """Issues per status among the first ``arrived`` issues (those opened so far).
+
+        ``np.bincount(self.status[:arrived], minlength=len(IssueStatus))``, counted by the
+        compiled :func:`model.sim.daily_kernels.code_counts` (the same numbers in one pass).
+
+        Returns:
+            (len(IssueStatus),) issues per ``IssueStatus`` code, int64.
+        """
+        return code_counts(self.status, arrived, N_STATUSES)
 
     def to_table(self, arrived: int) -> pa.Table:
         """The issue log of the issues opened so far, one row per issue.
