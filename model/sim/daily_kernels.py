@@ -36,8 +36,6 @@ holds each kernel to its form:
   and his clean record.
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
-- :func:`code_counts` (for :meth:`model.sim.issues.IssueLog.status_counts`; form:
-  ``np.bincount``): the issues per status, for the daily record.
 
 ``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
 machines; :func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number.
@@ -475,41 +473,3 @@ def channel_rows(
             office_open[i, c] = rows_office_open[code, c]
             office_closed[i, c] = rows_office_closed[code, c]
     return office_open, office_closed
-
-
-@njit(cache=True)
-def code_counts(codes: np.ndarray, n: int, n_codes: int) -> np.ndarray:
-    """How often each code occurs among ``codes[:n]``.
-
-    The numbers of ``np.bincount(codes[:n], minlength=n_codes)``, for
-    :meth:`model.sim.issues.IssueLog.status_counts` (the issues per status, read each day by
-    the recorder), in one pass without the copy to ``intp`` and the range check that
-    ``np.bincount`` makes first. The code at position ``i`` is tallied in row ``i % 4`` of
-    four rows of counters, so that a run of equal codes does not wait on one counter; the
-    rows are added at the end. Counts are exact: the same numbers as ``np.bincount``.
-
-    Args:
-        codes: small non-negative codes (e.g. the issue log's ``IssueStatus`` codes), each
-            below ``n_codes`` (not checked).
-        n: how many of the first codes to count, 0 or more (all of them where ``n`` is
-            larger, as the slice ``codes[:n]``).
-        n_codes: the length of the result.
-
-    Returns:
-        (n_codes,) counts, int64.
-    """
-    n = min(max(n, 0), len(codes))
-    rows = np.zeros((4, n_codes), dtype=np.int64)
-    whole = n - n % 4
-    for i in range(0, whole, 4):
-        rows[0, codes[i]] += 1
-        rows[1, codes[i + 1]] += 1
-        rows[2, codes[i + 2]] += 1
-        rows[3, codes[i + 3]] += 1
-    for i in range(whole, n):
-        rows[0, codes[i]] += 1
-    counts = np.zeros(n_codes, dtype=np.int64)
-    for r in range(4):
-        for c in range(n_codes):
-            counts[c] += rows[r, c]
-    return counts

@@ -34,7 +34,7 @@ from model.config.codes import (
     IssueStatus,
 )
 from model.config.issue_types import IssuesConfig
-from model.sim.daily_kernels import code_counts
+from model.sim.compiled_arithmetic import code_counts
 from model.sim.space import Layout
 
 TIME_FIELDS: tuple[str, ...] = (
@@ -283,7 +283,7 @@ class IssueLog:
         """Issues per status among the first ``arrived`` issues (those opened so far).
 
         ``np.bincount(self.status[:arrived], minlength=len(IssueStatus))``, counted by the
-        compiled :func:`model.sim.daily_kernels.code_counts` (the same numbers in one pass).
+        compiled :func:`model.sim.compiled_arithmetic.code_counts` (the same numbers in one pass).
 
         Returns:
             (len(IssueStatus),) issues per ``IssueStatus`` code, int64.

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.sim import levers
-from model.sim.daily_kernels import code_counts, move_belonging
+from model.sim.daily_kernels import move_belonging
 from model.sim.model import build_workforce, newcomer_draws
 from model.sim.space import generate_layout
 from model.sim.stations import StationReach, station_demand, visitors
@@ -359,20 +359,3 @@ def test_renew_writes_the_vectorised_newcomer_traits(table: WorkerTable, seed, n
     assert np.array_equal(
         table.group, table.kind.astype(np.int64) * table.n_communities + table.base
     )
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    codes=st.lists(st.integers(0, 8), max_size=70),
-    run=st.integers(0, 40),
-    extra=st.integers(0, 5),
-    data=st.data(),
-)
-def test_code_counts_are_bincount(codes: list[int], run: int, extra: int, data) -> None:
-    # a run of one code (a day's many resolved issues in a row) and lengths on and off
-    # the four rows of counters; counted up to n, at most the whole (as a slice)
-    codes = np.array(codes + [codes[0] if codes else 5] * run, dtype=np.int8)
-    n = data.draw(st.integers(0, len(codes) + extra))
-    want = np.bincount(codes[:n], minlength=9)
-    got = code_counts(codes, n, 9)
-    assert got.dtype == want.dtype and np.array_equal(got, want)

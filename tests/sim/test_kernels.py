@@ -20,6 +20,7 @@ from numba import njit
 
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
 from model.sim.compiled_arithmetic import (
+    code_counts,
     keyed_step,
     keyed_unit,
     last_at_or_below,
@@ -721,3 +722,20 @@ def test_numpy_clip_is_np_clip_number_by_number() -> None:
         want = np.clip(values, low, high)
         got = np.array([numpy_clip(v, low, high) for v in values])
         assert np.array_equal(got.view(np.uint64), want.view(np.uint64)), (low, high)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    codes=st.lists(st.integers(0, 8), max_size=70),
+    run=st.integers(0, 40),
+    extra=st.integers(0, 5),
+    data=st.data(),
+)
+def test_code_counts_are_bincount(codes: list[int], run: int, extra: int, data) -> None:
+    # a run of one code (a day's many resolved issues in a row) and lengths on and off
+    # the four rows of counters; counted up to n, at most the whole (as a slice)
+    codes = np.array(codes + [codes[0] if codes else 5] * run, dtype=np.int8)
+    n = data.draw(st.integers(0, len(codes) + extra))
+    want = np.bincount(codes[:n], minlength=9)
+    got = code_counts(codes, n, 9)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
