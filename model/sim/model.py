@@ -482,10 +482,10 @@ class StreetModel(Model):
         wf.update_belonging(levers.honours_spillover(pol.honours))
         if day > 0 and day % 30 == 0:
             self.monthly(day)
-        # Python ints (the ledger's yuan stay floats), counted only while their lever is on
-        subsidized = int(np.count_nonzero(wf.subsidized)) if pol.insurance.enabled else 0
-        post_holders = int(np.count_nonzero(wf.role != Role.NONE)) if pol.posts.enabled else 0
-        self.ledger.book_daily_running_costs(subsidized, post_holders)
+        # Python ints (count_nonzero gives numpy's): the ledger's yuan stay Python floats
+        self.ledger.book_daily_running_costs(
+            int(np.count_nonzero(wf.subsidized)), int(np.count_nonzero(wf.role != Role.NONE))
+        )
         self.perception.refresh_worker_channels()
 
     def turnover(self, day: int) -> None:
