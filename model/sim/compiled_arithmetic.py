@@ -34,15 +34,20 @@ _TO_UNIT = 2.0**-53
 
 
 @njit(cache=True)
+def splitmix(z: np.uint64) -> np.uint64:
+    """SplitMix64's mixing of a state that has had a part added (wrap-around ``uint64``)."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
 def keyed_step(state: np.uint64, part: np.int64) -> np.uint64:
     """Mix one part of an event's key into the state: ``mix(state + (part + 1) * golden)``.
 
     Negative parts wrap as in numpy's ``int64 -> uint64`` view.
     """
-    z = state + (np.uint64(part) + np.uint64(1)) * GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX_1
-    z = (z ^ (z >> np.uint64(27))) * _MIX_2
-    return z ^ (z >> np.uint64(31))
+    return splitmix(state + (np.uint64(part) + np.uint64(1)) * GOLDEN)
 
 
 @njit(cache=True)
@@ -57,8 +62,9 @@ def keyed_units(state: np.uint64, added: np.ndarray, out: np.ndarray) -> None:
 
     ``added[i]`` is ``(part_i + 1) * GOLDEN`` (wrapping), worked out once by the caller for
     parts drawn again and again with other states. Straight-line arithmetic over the whole
-    row, which the compiler runs several numbers at a time; the top 53 bits are converted
-    as a signed integer (exact below 2**53, the same float).
+    row (:func:`splitmix`, as :func:`keyed_step` mixes), which the compiler runs several
+    numbers at a time; the top 53 bits are converted as a signed integer (exact below
+    2**53, the same float).
 
     Args:
         state: the mixed state the parts are mixed into.
@@ -66,10 +72,7 @@ def keyed_units(state: np.uint64, added: np.ndarray, out: np.ndarray) -> None:
         out: (n,) where to write the uniforms in [0, 1).
     """
     for i in range(len(added)):
-        z = state + added[i]
-        z = (z ^ (z >> np.uint64(30))) * _MIX_1
-        z = (z ^ (z >> np.uint64(27))) * _MIX_2
-        z = z ^ (z >> np.uint64(31))
+        z = splitmix(state + added[i])
         out[i] = float(np.int64(z >> np.uint64(11))) * _TO_UNIT
 
 
