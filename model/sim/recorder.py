@@ -90,13 +90,13 @@ def day_numbers_of(
         satisfaction: (n_residents,) residents' satisfaction, share.
 
     Returns:
-        ``rider_online_hours`` (mean hours of the riders online today, NaN for none),
-        ``active_participants`` (workers who reported since ``active_since``),
-        ``registered_share``, ``insured_share``, ``post_holders``, ``mean_belonging``,
-        ``mean_worker_trust`` and ``mean_resident_satisfaction``.
+        In the order of the daily series' columns: ``active_participants`` (workers who
+        reported since ``active_since``), ``registered_share``, ``insured_share``,
+        ``post_holders``, ``mean_belonging``, ``mean_worker_trust``,
+        ``mean_resident_satisfaction`` and ``rider_online_hours`` (mean hours of the riders
+        online today, NaN for none).
     """
     return {
-        "rider_online_hours": mean(hours[is_rider & (hours > 0)]),
         "active_participants": int(np.count_nonzero(last_report_at >= active_since)),
         "registered_share": share(registered),
         "insured_share": share(insured),
@@ -104,6 +104,7 @@ def day_numbers_of(
         "mean_belonging": mean(belonging),
         "mean_worker_trust": mean(trust),
         "mean_resident_satisfaction": mean(satisfaction),
+        "rider_online_hours": mean(hours[is_rider & (hours > 0)]),
     }
 
 
@@ -149,7 +150,6 @@ def day_numbers_compiled(
     )
     n_workers, n_residents = len(hours), len(satisfaction)
     return {
-        "rider_online_hours": ratio(rider_hours, riders_working),
         "active_participants": active,
         "registered_share": ratio(n_registered, n_workers),
         "insured_share": ratio(n_insured, n_workers),
@@ -157,6 +157,7 @@ def day_numbers_compiled(
         "mean_belonging": ratio(belonging_sum, n_workers),
         "mean_worker_trust": ratio(trust_sum, n_workers),
         "mean_resident_satisfaction": ratio(satisfaction_sum, n_residents),
+        "rider_online_hours": ratio(rider_hours, riders_working),
     }
 
 
@@ -340,14 +341,7 @@ class Recorder:
             "leavers": self.leavers_total - self._leavers_before,
             "rider_leavers": rider_leavers - self._rider_leavers_before,
             "riders": self._riders,
-            "active_participants": numbers["active_participants"],
-            "registered_share": numbers["registered_share"],
-            "insured_share": numbers["insured_share"],
-            "post_holders": numbers["post_holders"],
-            "mean_belonging": numbers["mean_belonging"],
-            "mean_worker_trust": numbers["mean_worker_trust"],
-            "mean_resident_satisfaction": numbers["mean_resident_satisfaction"],
-            "rider_online_hours": rider_hours,
+            **numbers,  # active_participants ... rider_online_hours, in the series' order
             "rider_orders": rider_hours * rider.orders_per_hour,
             "rider_km": rider_hours * rider.speed_kmh,
             "cost_to_date_yuan": self.ledger.total,
