@@ -248,6 +248,7 @@ def timed_run(config, seed: int, days: int) -> dict[str, Any]:
         "mesa_agents": mesa_agents,
         "issues": int(output.outcomes["issues_total"]),
         "steps": model.hours_elapsed,
+        "mesa_steps": int(model.time),  # one Mesa step is one simulated day
     }
 
 
@@ -274,6 +275,7 @@ def bench_default(repeats: int, days: int, seed: int) -> dict[str, Any]:
         "mesa_agents": best["mesa_agents"],
         "fixed_place_agents": best["mesa_agents"] - best["people"],
         "simulated_hours": hours,
+        "mesa_steps": best["mesa_steps"],
         "agent_hours_per_second": best["people"] * hours / best["total_s"],
         "mesa_agent_hours_per_second": best["mesa_agents"] * hours / best["total_s"],
         "issues": best["issues"],
@@ -1191,7 +1193,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"| Streetwise agent-hours per second (all {sw['mesa_agents']} Mesa agents incl. "
         f"{sw['fixed_place_agents']} fixed places) | "
         f"{_fmt(sw['mesa_agent_hours_per_second'], 0)} |",
-        f"| Mesa step machinery alone (empty `Model.step`, {sw['simulated_hours']} steps) | "
+        f"| Mesa step machinery alone (empty `Model.step`, {sw['mesa_steps']} steps: "
+        "one a simulated day) | "
         f"{_fmt(sw['mesa_step_overhead']['seconds'], 3)} s "
         f"({_fmt(sw['mesa_step_overhead']['microseconds_per_step'], 1)} us per step) |",
         f"| **throughput ratio vs Mesa Schelling** (people agents) | "
@@ -1428,9 +1431,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{sw['agent_hours_per_second']:,.0f} agent-hours/s; all {sw['mesa_agents']} Mesa "
         f"agents incl. fixed places: {sw['mesa_agent_hours_per_second']:,.0f} agent-hours/s"
     )
-    overhead = sw["mesa_step_overhead"] = bench_mesa_step_overhead(sw["simulated_hours"])
+    overhead = sw["mesa_step_overhead"] = bench_mesa_step_overhead(sw["mesa_steps"])
     say(
-        f"  Mesa's own step machinery (empty Model.step, {overhead['steps']} steps): "
+        f"  Mesa's own step machinery (empty Model.step, {overhead['steps']} steps, one a "
+        "simulated day): "
         f"{overhead['seconds']:.3f} s = {overhead['microseconds_per_step']:.1f} us per step, "
         f"{overhead['seconds'] / sw['seconds']:.1%} of the run"
     )

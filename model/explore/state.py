@@ -4,7 +4,7 @@ Everything the page shows comes through here as plain numpy snapshots; ``drawing
 ``app`` never touch the model. A move of the model to another package changes only the
 imports and the few lines that read it. What this module reads:
 
-- ``model.sim.model.StreetModel(config, seed=...)`` and its ``step()``; ``.config``,
+- ``model.sim.model.StreetModel(config, seed=...)`` and its ``advance_hour()``; ``.config``,
   ``.seed``, ``.days`` (the simulated horizon), ``.hours_elapsed`` and ``.running`` (which
   SolaraViz reads); ``.results().outcomes`` for the rates to date (the tests also read
   ``.streams``, ``.rng``, ``.random`` and ``.results()``'s tables);
@@ -542,8 +542,12 @@ class ExplorerStreet(StreetModel):
         self.plan = street_plan(self)
 
     def step(self) -> None:
-        """Advance one hour; at the end of a day, add the day to the series."""
-        super().step()
+        """Advance one hour; at the end of a day, add the day to the series.
+
+        The page shows the street hour by hour, so its Mesa step is an hour
+        (``advance_hour``); a batch run's is a day (``StreetModel.step``).
+        """
+        self.advance_hour()
         if self.hours_elapsed % 24 == 0:
             self.series.append_day(self)
 

@@ -191,7 +191,7 @@ def first_hour_with_workers(model: StreetModel):
     """Step a fresh model to the first hour whose planned detections include workers."""
     while True:
         t = model.hours_elapsed
-        model.step()
+        model.advance_hour()
         if model.day_plan is None:
             continue
         rows = model.day_plan.rows_at(t, np.zeros_like(model.issues.status))
@@ -280,7 +280,7 @@ def test_a_worker_decides_once_per_problem_in_the_plan(small_config) -> None:
     # residents decide at every noticing, staff never (they file on patrol)
     seen = {Observer.RESIDENT: 0, Observer.STAFF: 0}
     while model.running:
-        model.step()
+        model.advance_hour()
         det, decides = model.day_plan.planned.detections, model.day_plan.planned.decides
         for observer, expected in ((Observer.RESIDENT, True), (Observer.STAFF, False)):
             rows = det.observer == observer
@@ -338,7 +338,7 @@ def test_reporters_who_learn_an_outcome_have_their_later_rows_decided_anew(small
     model = StreetModel(small_config, seed=11, days=5)
     while True:  # an hour with deciding rows of a resident and a worker later that day
         t = model.hours_elapsed
-        model.step()
+        model.advance_hour()
         day = model.day_plan.planned
         det = day.detections
         later = np.flatnonzero(day.decides & (det.hour > t))
@@ -401,7 +401,7 @@ def test_take_hour_keeps_the_open_issues_rows_and_marks_them_as_mark_detected_do
     model = StreetModel(small_config, seed=5, days=3)
     t = 0
     while model.day_plan is None or len(model.day_plan.planned) < 40:
-        model.step()
+        model.advance_hour()
         t = model.hours_elapsed
     plan, log = model.day_plan, model.issues
     checked = 0

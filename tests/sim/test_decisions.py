@@ -556,7 +556,7 @@ def test_compiled_choices_equal_the_numpy_choices(behaviour) -> None:
     office_rng = np.random.default_rng(0)
     compared = {"workers": 0, "residents": 0, "reporting": 0, "later": 0}
     while model.running:
-        model.step()
+        model.advance_hour()
         if model.hours_elapsed % 24 != 1:
             continue  # the hour after midnight: a fresh plan
         planned, perception = model.day_plan.planned, model.perception

@@ -144,6 +144,25 @@ def test_same_config_and_seed_same_everything(small_config, small_run) -> None:
         assert getattr(small_run, name).equals(getattr(again, name)), name
 
 
+def test_a_mesa_step_is_a_day_of_hours(small_config, small_run) -> None:
+    """``step`` (Mesa's time unit: a day) runs 24 ``advance_hour`` calls, nothing else."""
+    by_day = StreetModel(small_config, seed=1, days=20)
+    by_day.step()
+    assert (by_day.hours_elapsed, by_day.time) == (24, 1.0)
+    by_hour = StreetModel(small_config, seed=1, days=20)
+    for _ in range(24):
+        by_hour.advance_hour()
+    assert by_hour.hours_elapsed == 24 and by_hour.time == 0.0  # Mesa's clock not moved
+    while by_hour.running:
+        by_hour.advance_hour()
+    hourly, daily = by_hour.results(), by_day.run()
+    assert by_day.time == 20.0 and by_day.hours_elapsed == by_hour.hours_elapsed == 20 * 24
+    for run in (hourly, daily):
+        assert same_outcomes(small_run.outcomes, run.outcomes)
+        for name in ("daily", "issues", "reports", "workers"):
+            assert getattr(small_run, name).equals(getattr(run, name)), name
+
+
 def test_different_seeds_differ(small_config, small_run) -> None:
     other = run_model(small_config, seed=2, days=20)
     assert not small_run.issues.equals(other.issues)

@@ -20,7 +20,7 @@ def test_open_issues_are_the_arrived_issues_not_yet_closed(small_config) -> None
     read_at = {5, 6, 7, 30, 31, 80, 140, 141, 142, 143}
     opened_at = model.issues.opened_at
     while model.running:
-        model.step()
+        model.advance_hour()
         hour = model.hours_elapsed - 1
         assert model.arrived == np.searchsorted(opened_at, hour + 1.0, side="left")
         if hour in read_at:

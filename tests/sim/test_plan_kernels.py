@@ -80,7 +80,7 @@ def assert_same(perception, planned, rows, reward) -> tuple[int, int, int]:
 def a_day_with_a_plan(small_config) -> StreetModel:
     model = StreetModel(small_config, seed=11, days=8)
     for _ in range(3 * 24):  # three days in: reporters have trust and belonging to change
-        model.step()
+        model.advance_hour()
     model.plan_day(model.hours_elapsed // 24, model.reward_while_budget_lasts)
     return model
 
@@ -214,7 +214,7 @@ def test_expected_before_choosing_equals_the_numpy_form(small_config) -> None:
     observers = set()
     rng = np.random.default_rng(5)
     while model.running:
-        model.step()
+        model.advance_hour()
         if model.hours_elapsed % 24 != 1:
             continue
         planned = model.day_plan.planned
