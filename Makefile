@@ -9,6 +9,10 @@ STAMP   := $(VENV)/.installed
 PIP_ENV := PIP_DISABLE_PIP_VERSION_CHECK=1
 EXPLORE_HOST := 127.0.0.1
 EXPLORE_PORT ?= 8765
+# numpy's AVX-512 float64 code off, so that a seed gives the same tables on any x86-64
+# machine (model/__init__.py, PORTABLE_NUMERICS_ENV, says why; the package sets it too, but
+# only a process that imports it before numpy).
+export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 # How to reach the command after a target: printed at the end of report, test and a fresh install.
 REACH := echo "The streetwise command is in $(VENV): run 'source $(VENV)/bin/activate' (then 'streetwise --help'), or call '$(VENV)/bin/streetwise' directly."
 

@@ -33,6 +33,26 @@ numpy is first imported through the package, so the command line, the worker pro
 for _name, _value in SINGLE_THREAD_ENV.items():
     os.environ.setdefault(_name, _value)
 
+PORTABLE_NUMERICS_ENV: dict[str, str] = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+}
+"""numpy's float64 code for processors with AVX-512, off, unless the user set the variable.
+
+On a processor with AVX-512 (numpy's ``X86_V4`` level and above) numpy computes ``exp``,
+``log`` and other float64 functions with its own vectorised code, which differs from the C
+library's in the last bit for about 5 % of ``exp``'s arguments (measured with numpy 2.5.5);
+on other processors numpy calls the C library, as the compiled kernels (numba) always do. A
+draw compared with ``1 - exp(-x)`` then goes the other way now and then, and a run's tables
+differ from machine to machine. With these levels off a seed gives the same tables on any
+x86-64 machine, and the kernels equal their numpy forms bit for bit (tested in
+``tests/test_portable_numerics.py``); the arrays here are short, so the vectorised code bought
+no measurable speed. Like the thread settings, it must be set before numpy is first imported:
+the package sets it, the Makefile exports it for every command, and worker processes inherit
+it. (The feature names are numpy 2.4's and later.)"""
+
+for _name, _value in PORTABLE_NUMERICS_ENV.items():
+    os.environ.setdefault(_name, _value)
+
 
 def compiled_sources_digest(folder: Path | None = None) -> str:
     """A digest of every module of ``folder`` (default ``model/sim``) that numba compiles.

@@ -19,6 +19,9 @@ import subprocess
 from functools import cache
 from typing import Any
 
+import model as _streetwise  # noqa: F401 - its environment settings precede numpy's import
+
+# isort: split
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
