@@ -41,7 +41,7 @@ KERNELS = (
     ("model.sim.detection_kernels", "notice_hits"),
     ("model.sim.detection_kernels", "pick_noticers"),
     ("model.sim.decision_kernels", "end_of_shift_channels"),
-    ("model.sim.detection_kernels", "take_hour"),
+    ("model.sim.plan_kernels", "take_hour_rows"),
     ("model.sim.decision_kernels", "worker_choices"),
     ("model.sim.decision_kernels", "resident_choices"),
 )
