@@ -146,6 +146,7 @@ def notice_hits(
                 limit[observer, j] = _units_limit(ceiling)
                 drawn[observer] = j + 1
     top = np.empty(n, dtype=np.uint64)
+    flags = np.zeros(8 * (n // 8 + 1), dtype=np.uint8)
     chosen = np.empty(n, dtype=np.int64)
     hit_hour = np.empty(256, dtype=np.int64)
     hit_issue = np.empty(256, dtype=np.int64)
@@ -167,7 +168,7 @@ def notice_hits(
             # the draws of the hour and class, straight-line arithmetic the compiler runs
             # several issues at a time, then the few below their ceiling looked at closely
             below = keyed_below(
-                hour_state, added[observer], limit[observer], drawn[observer], top, chosen
+                hour_state, added[observer], limit[observer], drawn[observer], top, flags, chosen
             )
             for c in range(below):
                 j = chosen[c]
@@ -290,20 +291,39 @@ def keyed_below(
     limit: np.ndarray,
     m: int,
     top: np.ndarray,
+    flags: np.ndarray,
     chosen: np.ndarray,
 ) -> int:
     """The draws of the first ``m`` parts whose top 53 bits are below their limit.
 
-    Writes the top bits of every draw to ``top`` (:func:`keyed_tops`) and the positions of
-    those below their limit, in order, to ``chosen``; returns how many. The positions are
-    written without a branch (each position is written, and the count moves on by the
-    comparison), as most draws are far above their limit.
+    Writes the top bits of every draw to ``top`` and the positions of those below their
+    limit, in order, to ``chosen``; returns how many. The draws and their comparisons run
+    in one loop the compiler runs several parts at a time (a byte per part in ``flags``),
+    and the flags are then read eight at a time (as one 64-bit word, almost always 0: most
+    draws are far above their limit).
+
+    Args:
+        state: the mixed state the parts are mixed into.
+        added: (>= m,) each part's ``(part + 1) * golden``.
+        limit: (>= m,) each part's limit (:func:`_units_limit`).
+        m: how many parts.
+        top: (>= m,) where the top bits are written.
+        flags: (a multiple of 8, >= m) scratch bytes (those past ``m`` are not read as
+            flags, only as part of the last word).
+        chosen: (>= m,) where the positions below their limit are written.
     """
-    keyed_tops(state, added, m, top)
-    below = 0
     for j in range(m):
-        chosen[below] = j
-        below += top[j] < limit[j]
+        z = splitmix(state + added[j]) >> np.uint64(11)
+        top[j] = z
+        flags[j] = z < limit[j]
+    words = flags.view(np.uint64)
+    below = 0
+    for w in range((m + 7) // 8):
+        if words[w] != 0:
+            for j in range(8 * w, min(8 * w + 8, m)):
+                if flags[j]:
+                    chosen[below] = j
+                    below += 1
     return below
 
 
