@@ -22,9 +22,11 @@ from numba import njit
 
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
 from model.sim.compiled_arithmetic import (
+    GOLDEN,
     code_counts,
     keyed_step,
     keyed_unit,
+    keyed_units,
     last_at_or_below,
     numpy_clip,
     numpy_sum,
@@ -32,6 +34,7 @@ from model.sim.compiled_arithmetic import (
 from model.sim.detection_kernels import (
     cumulative_share,
     cumulative_shares,
+    keyed_below,
     notice_hits,
     noticed,
     pick_resident,
@@ -850,3 +853,39 @@ def test_cumulative_shares_are_cumulative_share_of_every_hour(model, shifts) -> 
         cumulative_share(online, order, h, want)
         assert np.array_equal(got[:, h], want)
         assert np.array_equal(want[1:], np.cumsum(online[order, h]))
+
+
+@njit
+def below_of(state, added, limit, m):
+    top = np.empty(len(added), dtype=np.uint64)
+    flags = np.full(8 * (len(added) // 8 + 1), 1, dtype=np.uint8)  # stale flags past m
+    chosen = np.empty(len(added), dtype=np.int64)
+    below = keyed_below(state, added, limit, m, top, flags, chosen)
+    return top[:m].copy(), chosen[:below].copy()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.integers(0, 2**64 - 1),
+    hour=st.integers(0, 10**5),
+    n=st.integers(1, 70),
+    cut=st.integers(0, 70),
+    share=st.sampled_from([0.0, 0.03, 0.5, 1.0]),
+)
+def test_keyed_below_gives_keyed_units_and_the_draws_below_their_limits(
+    key, hour, n, cut, share
+) -> None:
+    """The draws' top bits are ``keyed_units`` times 2**53 (the same uniforms), and the
+    positions chosen are those below their limit, in order, whatever the flags held past
+    the parts drawn."""
+    rng = np.random.default_rng(key % 2**32)
+    m = min(cut, n)
+    parts = rng.integers(0, 10**7, n).astype(np.uint64)
+    added = (parts + np.uint64(1)) * GOLDEN
+    state = np.uint64(keyed_step(KeyedDraws(key).state("notice"), hour))
+    units = np.empty(n)
+    keyed_units(state, added, units)
+    limit = (rng.random(n) * share * 2.0**53).astype(np.uint64)
+    top, chosen = below_of(state, added, limit, m)
+    assert np.array_equal(top * 2.0**-53, units[:m])
+    assert np.array_equal(chosen, np.flatnonzero(top < limit[:m]))
