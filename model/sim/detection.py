@@ -362,8 +362,9 @@ class Detector:
         The same detections, bit for bit: each (hour, issue, class) intensity is summed as
         :meth:`passes_hours` sums it and drawn with the same keyed uniform, and the
         noticing agents are picked as :meth:`_noticers` picks them; only no draw is made
-        where an intensity is 0 (it could not fall below it, and the draws are keyed, so
-        the others are the same numbers).
+        where an intensity is 0 all day (it could not fall below it, and the draws are
+        keyed, so the others are the same numbers). The kernels read the prepared tables
+        at the issues' rows, and the relay factor by community, as they are (no copies).
 
         Args:
             issue_idx: issue indices (into the prepared IssueLog).
@@ -379,34 +380,33 @@ class Detector:
             The detections, as :meth:`detect_hours` gives them.
         """
         n_kinds, n_bases = len(WORKER_KINDS), self.layout.n_communities
-        n_hours, n = len(hours_of_day), len(issue_idx)
-        counts = np.asarray(online_counts, dtype=float).reshape(n_hours, n_kinds, n_bases)
-        relay = np.ones(n)
-        opinion = self._issue_opinion[issue_idx]
-        if opinion.any():
-            relay[opinion] = self.relay_factor[self._issue_community[issue_idx[opinion]]]
+        counts = np.asarray(online_counts, dtype=float).reshape(len(hour_index), n_kinds, n_bases)
         hit_hour, hit_issue, hit_observer = detection_kernels.notice_hits(
             issue_idx,
+            issue_idx,
             hour_index,
-            self._issue_worker_rows[issue_idx].reshape(n, n_kinds, n_bases),
-            relay,
+            self._issue_worker_rows.reshape(-1, n_kinds, n_bases),
+            self._issue_opinion,
+            self._issue_community,
+            self.relay_factor,
             counts,
-            self._issue_resident[issue_idx],
+            self._issue_resident,
             self.resident_hour_factor[hours_of_day],
-            self._issue_staff[issue_idx],
-            np.asarray(staff_on_duty, dtype=float),
+            self._issue_staff,
+            staff_on_duty,
             draws.state("notice"),
         )
         order, starts = self._order_by_group()
         res = self.residents
-        slots = detection_kernels.pick_noticers(
+        issue, observer, slot, hour = detection_kernels.pick_noticers(
             hit_hour,
             hit_issue,
             hit_observer,
             issue_idx,
+            issue_idx,
             cells,
             hour_index,
-            self._issue_pick_field[issue_idx],
+            self._issue_pick_field,
             counts,
             np.asarray(online, dtype=float),
             order,
@@ -418,11 +418,7 @@ class Detector:
             draws.state("pick_base"),
             draws.state("pick_agent"),
         )
-        issue, hours = issue_idx[hit_issue], hour_index[hit_hour]
-        keep = (slots >= 0) | (hit_observer == Observer.STAFF)
-        return Detections(
-            issue=issue[keep], observer=hit_observer[keep], slot=slots[keep], hour=hours[keep]
-        )
+        return Detections(issue=issue, observer=observer, slot=slot, hour=hour)
 
     def _notice_draws(
         self,

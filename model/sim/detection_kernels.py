@@ -11,17 +11,23 @@ it. The model is the one described in :mod:`model.sim.detection`:
   (workers: their passes at the issue's cell times the online counts by kind and base,
   summed as numpy sums, times the relay factor for opinions heard at the door; residents and
   staff: their looks), and the keyed noticing draw ``u < 1 - exp(-intensity)``. No draw is
-  made where the intensity is 0 (it could not fall below it; every draw is keyed on its
-  hour, issue and class, so the others are the same numbers).
+  made where the intensity is 0 all day (it could not fall below it; every draw is keyed on
+  its hour, issue and class, so the others are the same numbers), and the intensity and its
+  exponential are worked out only for the few draws below the day's ceiling of it.
 - :func:`pick_noticers`: the agent of each hit, with :func:`pick_worker` (the base community
   by its share of the passes at the cell, then the worker of that kind and base by the share
   of the hour each is online) and :func:`pick_resident` (the home cell within the watch
-  window by activity, then the resident of that cell by activity).
+  window by activity, then the resident of that cell by activity); the hits nobody made
+  (no worker or resident of the class within reach) are dropped, and the detections come
+  back as one array.
 - :func:`take_hour`: an hour's rows of the day's plan, of issues still open, marked as
   detections.
 
-Arrays only (numba compiles them, cached on disk beside this file); the caller gathers the
-inputs from the detector, the worker table and the resident table.
+Arrays only (numba compiles them, cached on disk beside this file); the caller passes the
+detector's per-issue tables whole (the kernels read the rows of the day's issues), the
+worker table's and the resident table's arrays. The small helpers the loops call
+(:func:`weighted_sum`, :func:`noticed`, :func:`keyed_below`, :func:`pick_worker`,
+:func:`pick_resident`) are inlined: a call that passes arrays costs more than their work.
 """
 
 from __future__ import annotations
@@ -35,21 +41,26 @@ from model.sim.compiled_arithmetic import (
     GOLDEN,
     keyed_step,
     keyed_unit,
-    keyed_units,
     last_at_or_below,
     numpy_sum,
+    splitmix,
 )
 
 KEY_STRIDE = 8
 """An issue's key in the noticing draw is ``issue * 8 + observer class``."""
+_TO_UNIT = 2.0**-53
+"""A draw's top 53 bits, read as a whole number, times this: the uniform in [0, 1)."""
 
 
 @njit(cache=True)
 def notice_hits(
     issue_idx: np.ndarray,
+    rows: np.ndarray,
     hour_index: np.ndarray,
     worker_rows: np.ndarray,
-    relay: np.ndarray,
+    opinion: np.ndarray,
+    community: np.ndarray,
+    relay_factor: np.ndarray,
     counts: np.ndarray,
     resident_looks: np.ndarray,
     resident_hour_factor: np.ndarray,
@@ -59,17 +70,25 @@ def notice_hits(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The noticing draws of a day's hours: which (hour, issue, class) notice.
 
+    The per-issue inputs are the detector's tables for the whole issue log, read at each
+    issue's row (no copies of the day's rows are made).
+
     Args:
         issue_idx: (n,) issue indices (the draws' keys).
+        rows: (n,) each issue's row in the tables below (its index in the prepared log).
         hour_index: (n_hours,) hours since the start (the draws' keys).
-        worker_rows: (n, n_kinds, n_bases) each issue's worker passes per kind and base,
+        worker_rows: (N, n_kinds, n_bases) each issue's worker passes per kind and base,
             scaled by building access and visibility (the detector's prepared rows).
-        relay: (n,) the relay factor of opinions heard at the door, 1 for other issues.
+        opinion: (N,) the issue is an opinion heard at the door (its workers' passes are
+            scaled by the relay factor of its community).
+        community: (N,) each issue's community.
+        relay_factor: (n_communities,) the relay factor of opinions heard at the door.
         counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
-        resident_looks: (n,) residents' looks at each issue, times visibility and access.
+        resident_looks: (N,) residents' looks at each issue, times visibility and access.
         resident_hour_factor: (n_hours,) residents' activity in each hour.
-        staff_looks: (n,) staff patrol looks at each issue, times visibility and access.
-        staff_on_duty: (n_hours,) 1.0 where the offices are open (staff on patrol), else 0.0.
+        staff_looks: (N,) staff patrol looks at each issue, times visibility and access.
+        staff_on_duty: (n_hours,) the offices are open (staff on patrol): 1.0 or 0.0 (or
+            True and False).
         notice_state: the keyed state of the ``notice`` purpose.
 
     Returns:
@@ -80,37 +99,55 @@ def notice_hits(
     n_hours, n = len(hour_index), len(issue_idx)
     n_kinds, n_bases = worker_rows.shape[1], worker_rows.shape[2]
     n_observers = n_kinds + 2
-    staff = n_kinds + 1
+    resident = n_kinds  # then staff
     # A draw notices where u < 1 - exp(-intensity), which is never more than the intensity,
-    # and a kind's intensity in any hour is at most its passes at the day's peak online
-    # counts (floating-point sums and products of larger nonnegative terms are never
+    # and a class's intensity in any hour is at most its ceiling of the day: its passes at
+    # the day's peak online counts (looks at the day's peak activity, for residents and
+    # staff; floating-point sums and products of larger nonnegative terms are never
     # smaller). So the exact intensity and its exp are worked out only where the draw falls
-    # below that bound, a few draws in a hundred. The margin covers the last bit of exp.
+    # below that ceiling, a few draws in a hundred, and no draw is made at all where the
+    # ceiling is 0. The margin covers the last bit of exp.
     margin = 1.0 + 1e-9
     peak = np.zeros((n_kinds, n_bases))
     online = np.zeros((n_hours, n_kinds), dtype=np.bool_)  # any worker of the kind online
+    resident_peak, staff_peak = 0.0, 0.0
     for h in range(n_hours):
         for k in range(n_kinds):
             for b in range(n_bases):
                 peak[k, b] = max(peak[k, b], counts[h, k, b])
                 online[h, k] = online[h, k] or counts[h, k, b] > 0.0
-    products = np.empty(n_bases)
-    ceiling = np.empty((n_kinds, n))
-    for i in range(n):
-        for k in range(n_kinds):
-            for b in range(n_bases):
-                products[b] = worker_rows[i, k, b] * peak[k, b]
-            ceiling[k, i] = numpy_sum(products, 0, n_bases) * relay[i] * margin
-    # Each draw is keyed_unit(keyed_step(hour's state, issue * 8 + class)): the part each
-    # (class, issue) adds to the hour's state, (key + 1) * golden, is worked out once, and
-    # an hour's draws of one class are made in a loop of their own over the issues (plain
-    # arithmetic the compiler runs several issues at a time), before any is compared.
+        resident_peak = max(resident_peak, resident_hour_factor[h])
+        staff_peak = max(staff_peak, staff_on_duty[h] * 1.0)
+    # Each class's issues with a ceiling above 0, in order, with the part each adds to the
+    # hour's state in its draw, (issue * 8 + class + 1) * golden, and its ceiling as a
+    # whole number of 2**-53: the draw u is the top 53 bits of the mixed state times
+    # 2**-53, so u < ceiling only if those bits, read as a whole number, are below it.
+    position = np.empty((n_observers, n), dtype=np.int64)
     added = np.empty((n_observers, n), dtype=np.uint64)
-    for observer in range(n_observers):
-        for i in range(n):
-            key = np.uint64(issue_idx[i] * KEY_STRIDE + observer)
-            added[observer, i] = (key + np.uint64(1)) * GOLDEN
-    u = np.empty(n)
+    limit = np.empty((n_observers, n), dtype=np.uint64)
+    drawn = np.zeros(n_observers, dtype=np.int64)
+    relay = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        relay[i] = relay_factor[community[r]] if opinion[r] else 1.0
+        for observer in range(n_observers):
+            if observer < n_kinds:
+                passes = weighted_sum(worker_rows[r, observer], peak[observer])
+                ceiling = passes * relay[i] * margin
+            elif observer == resident:
+                ceiling = resident_looks[r] * resident_peak * margin
+            else:
+                ceiling = staff_looks[r] * staff_peak * margin
+            if ceiling > 0.0:  # (not NaN either)
+                j = drawn[observer]
+                position[observer, j] = i
+                key = np.uint64(issue_idx[i] * KEY_STRIDE + observer)
+                added[observer, j] = (key + np.uint64(1)) * GOLDEN
+                limit[observer, j] = _units_limit(ceiling)
+                drawn[observer] = j + 1
+    top = np.empty(n, dtype=np.uint64)
+    flags = np.zeros(8 * (n // 8 + 1), dtype=np.uint8)
+    chosen = np.empty(n, dtype=np.int64)
     hit_hour = np.empty(256, dtype=np.int64)
     hit_issue = np.empty(256, dtype=np.int64)
     hit_observer = np.empty(256, dtype=np.int64)
@@ -120,35 +157,36 @@ def notice_hits(
         hour_state = keyed_step(notice_state, hour_index[h])
         n_hour_hits = 0
         for observer in range(n_observers):
-            if observer == staff and not staff_on_duty[h] > 0.0:
+            if observer < n_kinds:
+                if not online[h, observer]:
+                    continue  # nobody of the kind online: every intensity of the kind is 0
+            elif observer == resident:
+                if not resident_hour_factor[h] > 0.0:
+                    continue  # every resident intensity is 0 (or NaN): nothing noticed
+            elif not staff_on_duty[h] > 0.0:
                 continue  # off duty: every staff intensity is 0, no draw
-            if observer < n_kinds and not online[h, observer]:
-                continue  # nobody of the kind online: every intensity of the kind is 0
-            keyed_units(hour_state, added[observer], u)
-            for i in range(n):
+            # the draws of the hour and class, straight-line arithmetic the compiler runs
+            # several issues at a time, then the few below their ceiling looked at closely
+            below = keyed_below(
+                hour_state, added[observer], limit[observer], drawn[observer], top, flags, chosen
+            )
+            for c in range(below):
+                j = chosen[c]
+                i = position[observer, j]
+                r = rows[i]
                 if observer < n_kinds:
-                    bound = ceiling[observer, i]
-                elif observer == n_kinds:
-                    bound = resident_looks[i] * resident_hour_factor[h]
+                    passes = weighted_sum(worker_rows[r, observer], counts[h, observer])
+                    intensity = passes * relay[i]
+                elif observer == resident:
+                    intensity = resident_looks[r] * resident_hour_factor[h]
                 else:
-                    bound = staff_looks[i] * staff_on_duty[h]
-                if not bound > 0.0:
-                    continue  # no draw can fall below an intensity of 0
-                if observer < n_kinds:
-                    if not u[i] < bound:
-                        continue
-                    for b in range(n_bases):
-                        products[b] = worker_rows[i, observer, b] * counts[h, observer, b]
-                    intensity = numpy_sum(products, 0, n_bases) * relay[i]
-                else:
-                    intensity = bound
-                    if not u[i] < intensity * margin:
-                        continue
-                if u[i] < -math.expm1(-intensity):
+                    intensity = staff_looks[r] * staff_on_duty[h]
+                u = float(np.int64(top[j])) * _TO_UNIT  # keyed_unit's number
+                if noticed(u, intensity):
                     hour_hits[n_hour_hits] = i * n_observers + observer
                     n_hour_hits += 1
         # the hour's hits were found class by class: put them in order of issue, then class
-        hour_hits[:n_hour_hits].sort()
+        insertion_sort(hour_hits, n_hour_hits)
         for j in range(n_hour_hits):
             if hits == len(hit_hour):
                 hit_hour = _grown(hit_hour)
@@ -161,12 +199,152 @@ def notice_hits(
     return hit_hour[:hits].copy(), hit_issue[:hits].copy(), hit_observer[:hits].copy()
 
 
+@njit(cache=True, inline="always")
+def noticed(u: float, intensity: float) -> bool:
+    """``u < -math.expm1(-intensity)``, the noticing draw, with exp worked out only near it.
+
+    For ``x >= 0``, ``x - x**2 / 2 <= 1 - exp(-x) <= x``, and ``-expm1(-x)`` is within a
+    unit in the last place of it: a draw below the lower bound (less a margin of 1e-9 of
+    it, far more than the rounding of either side) is below ``-expm1(-x)`` too, and one at
+    or above the upper bound (plus the margin) is not. Only a draw between the two, one in
+    about ``2 / x`` of those below ``x``, needs the exponential; NaN goes there too (and is
+    never noticed).
+    """
+    if u < (intensity - 0.5 * intensity * intensity) * (1.0 - 1e-9):
+        return True
+    if u >= intensity * (1.0 + 1e-9):
+        return False
+    return u < -math.expm1(-intensity)
+
+
+@njit(cache=True, inline="always")
+def weighted_sum(values: np.ndarray, weights: np.ndarray) -> float:
+    """``(values * weights).sum()`` as numpy adds the products of two rows of equal length.
+
+    The products summed in numpy's pairwise order (:func:`numpy_sum`: eight running sums
+    from 8 numbers on), without a row of products in memory, for rows of at most 128 (the
+    street's bases); a longer row is summed by :func:`numpy_sum`. Inlined: a call with
+    arrays in the hot loop costs more than the sum.
+    """
+    n = len(values)
+    if n > 128:
+        products = np.empty(n)
+        for i in range(n):
+            products[i] = values[i] * weights[i]
+        return numpy_sum(products, 0, n)
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += values[i] * weights[i]
+        return 0.0 + total  # numpy starts from 0: -0.0 sums to +0.0
+    r0, r1 = values[0] * weights[0], values[1] * weights[1]
+    r2, r3 = values[2] * weights[2], values[3] * weights[3]
+    r4, r5 = values[4] * weights[4], values[5] * weights[5]
+    r6, r7 = values[6] * weights[6], values[7] * weights[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[i] * weights[i]
+        r1 += values[i + 1] * weights[i + 1]
+        r2 += values[i + 2] * weights[i + 2]
+        r3 += values[i + 3] * weights[i + 3]
+        r4 += values[i + 4] * weights[i + 4]
+        r5 += values[i + 5] * weights[i + 5]
+        r6 += values[i + 6] * weights[i + 6]
+        r7 += values[i + 7] * weights[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += values[i] * weights[i]
+        i += 1
+    return 0.0 + total
+
+
+@njit(cache=True)
+def _units_limit(ceiling: float) -> np.uint64:
+    """A whole-number limit of the draws' top bits that lets every draw below ``ceiling`` in.
+
+    The least ``L`` with ``t < L`` for every whole ``t`` below 2**53 with ``t * 2**-53 <
+    ceiling``, so that ``top < L`` lets every draw below the ceiling through (and a few
+    more; the exact comparison follows). ``ceiling`` is above 0.
+    """
+    if ceiling >= 1.0:
+        return np.uint64(2**53)  # every draw
+    return np.uint64(ceiling * 2.0**53) + np.uint64(1)  # exact scaling, then its floor + 1
+
+
+@njit(cache=True, inline="always")
+def insertion_sort(values: np.ndarray, n: int) -> None:
+    """Sort ``values[:n]`` in place (a few dozen numbers: no call, no recursion)."""
+    for i in range(1, n):
+        value = values[i]
+        j = i - 1
+        while j >= 0 and values[j] > value:
+            values[j + 1] = values[j]
+            j -= 1
+        values[j + 1] = value
+
+
+@njit(cache=True, inline="always")
+def keyed_below(
+    state: np.uint64,
+    added: np.ndarray,
+    limit: np.ndarray,
+    m: int,
+    top: np.ndarray,
+    flags: np.ndarray,
+    chosen: np.ndarray,
+) -> int:
+    """The draws of the first ``m`` parts whose top 53 bits are below their limit.
+
+    Writes the top bits of every draw to ``top`` and the positions of those below their
+    limit, in order, to ``chosen``; returns how many. The draws and their comparisons run
+    in one loop the compiler runs several parts at a time (a byte per part in ``flags``),
+    and the flags are then read eight at a time (as one 64-bit word, almost always 0: most
+    draws are far above their limit).
+
+    Args:
+        state: the mixed state the parts are mixed into.
+        added: (>= m,) each part's ``(part + 1) * golden``.
+        limit: (>= m,) each part's limit (:func:`_units_limit`).
+        m: how many parts.
+        top: (>= m,) where the top bits are written.
+        flags: (a multiple of 8, >= m) scratch bytes (those past ``m`` are not read as
+            flags, only as part of the last word).
+        chosen: (>= m,) where the positions below their limit are written.
+    """
+    for j in range(m):
+        z = splitmix(state + added[j]) >> np.uint64(11)
+        top[j] = z
+        flags[j] = z < limit[j]
+    words = flags.view(np.uint64)
+    below = 0
+    for w in range((m + 7) // 8):
+        if words[w] != 0:
+            for j in range(8 * w, min(8 * w + 8, m)):
+                if flags[j]:
+                    chosen[below] = j
+                    below += 1
+    return below
+
+
+@njit(cache=True, inline="always")
+def keyed_tops(state: np.uint64, added: np.ndarray, m: int, out: np.ndarray) -> None:
+    """The top 53 bits of the keyed draws of the first ``m`` parts, as whole numbers.
+
+    Those of ``keyed_step(state, part_i)`` for parts given as ``added`` (``(part + 1) *
+    golden``): :func:`~model.sim.compiled_arithmetic.keyed_units` times 2**53.
+    """
+    for i in range(m):
+        out[i] = splitmix(state + added[i]) >> np.uint64(11)
+
+
 @njit(cache=True)
 def pick_noticers(
     hit_hour: np.ndarray,
     hit_issue: np.ndarray,
     hit_observer: np.ndarray,
     issue_idx: np.ndarray,
+    rows: np.ndarray,
     cells: np.ndarray,
     hour_index: np.ndarray,
     pick_field: np.ndarray,
@@ -185,19 +363,21 @@ def pick_noticers(
 
     Two keyed uniforms per hit (``pick_base`` and ``pick_agent``, keyed on the hour, the
     issue and the observer class) pick a worker (:func:`pick_worker`) or a resident
-    (:func:`pick_resident`); staff are not picked one by one.
+    (:func:`pick_resident`); staff are not picked one by one. A hit by a worker or a
+    resident where nobody of the class covers the cell is no detection.
 
     Args:
         hit_hour: (m,) position of each hit's hour in ``hour_index``.
         hit_issue: (m,) position of each hit's issue in ``issue_idx``.
         hit_observer: (m,) observer class of each hit (worker kinds, residents, staff).
         issue_idx: (n,) issue indices.
+        rows: (n,) each issue's row in ``pick_field`` (its index in the prepared log).
         cells: (n,) flat cell of each issue.
         hour_index: (n_hours,) hours since the start.
-        pick_field: (n, n_kinds, n_bases) each base's passes at each issue's cell (its door
-            contacts there, for an opinion heard at the door), by kind: the rows of the
-            issues alone, gathered beside each other (the street's whole field by cell is
-            some megabytes, read a few hundred times a day at random).
+        pick_field: (N, n_kinds, n_bases) each base's passes at each issue's cell (its door
+            contacts there, for an opinion heard at the door), by kind, for the whole log
+            (the street's whole field by cell is some megabytes, read a few hundred times a
+            day at random; the rows of the log's issues are beside each other).
         counts: (n_hours, n_kinds, n_bases) online workers per hour, kind and base.
         online: (n_workers, n_hours) share of each hour each worker is online.
         order: (n_workers,) worker slots in order of kind and base (a stable sort).
@@ -210,42 +390,78 @@ def pick_noticers(
         agent_state: the keyed state of the ``pick_agent`` purpose.
 
     Returns:
-        (m,) the slot of each hit's worker or resident; -1 for staff, and where nobody of the
-        class covers the cell.
+        (4, m') the detections: the hits in their order, less those by a worker or a
+        resident where nobody of the class covers the cell; rows the issue index, the
+        observer class, the slot of the worker or resident (-1 for staff) and the hour
+        since the start.
     """
-    m, n_kinds = len(hit_issue), counts.shape[1]
-    cum_share = np.empty((counts.shape[0], len(order) + 1))
-    ready = np.zeros(counts.shape[0], dtype=np.bool_)  # the hours whose row is worked out
+    m, n_hours, n_kinds = len(hit_issue), counts.shape[0], counts.shape[1]
+    cum_share = np.empty((len(order) + 1, n_hours))  # by worker, then hour
+    cumulative_shares(online, order, cum_share)
+    base_hour = np.empty(n_hours, dtype=np.uint64)  # each hour's part of the keys, mixed
+    agent_hour = np.empty(n_hours, dtype=np.uint64)
+    for h in range(n_hours):
+        base_hour[h] = keyed_step(base_state, hour_index[h])
+        agent_hour[h] = keyed_step(agent_state, hour_index[h])
     cum = np.empty(counts.shape[2])
-    slots = np.full(m, -1, dtype=np.int64)
+    out = np.empty((4, m), dtype=np.int64)
+    kept = 0
     for j in range(m):
         h, at, observer = hit_hour[j], hit_issue[j], hit_observer[j]
-        if observer > n_kinds:
-            continue  # staff
-        key = keyed_step(keyed_step(base_state, hour_index[h]), issue_idx[at])
-        u_first = keyed_unit(keyed_step(key, observer))
-        key = keyed_step(keyed_step(agent_state, hour_index[h]), issue_idx[at])
-        u_second = keyed_unit(keyed_step(key, observer))
-        if observer < n_kinds:
-            if not ready[h]:
-                cumulative_share(online, order, h, cum_share[h])
-                ready[h] = True
-            slots[j] = pick_worker(
-                observer,
-                pick_field[at, observer],
-                counts[h, observer],
-                cum_share[h],
-                order,
-                starts,
-                u_first,
-                u_second,
-                cum,
-            )
-        else:
-            slots[j] = pick_resident(
-                cells[at], window_cells, window_cum, cell_start, cum_activity, u_first, u_second
-            )
-    return slots
+        slot = -1
+        if observer <= n_kinds:  # not staff
+            key = keyed_step(base_hour[h], issue_idx[at])
+            u_first = keyed_unit(keyed_step(key, observer))
+            key = keyed_step(agent_hour[h], issue_idx[at])
+            u_second = keyed_unit(keyed_step(key, observer))
+            if observer < n_kinds:
+                slot = pick_worker(
+                    observer,
+                    pick_field[rows[at], observer],
+                    counts[h, observer],
+                    cum_share[:, h],
+                    order,
+                    starts,
+                    u_first,
+                    u_second,
+                    cum,
+                )
+            else:
+                slot = pick_resident(
+                    cells[at], window_cells, window_cum, cell_start, cum_activity, u_first, u_second
+                )
+            if slot < 0:
+                continue  # nobody of the class covers the cell
+        out[0, kept] = issue_idx[at]
+        out[1, kept] = observer
+        out[2, kept] = slot
+        out[3, kept] = hour_index[h]
+        kept += 1
+    return out[:, :kept].copy()
+
+
+@njit(cache=True)
+def cumulative_shares(online: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
+    """:func:`cumulative_share` of every hour at once, in one pass over the workers.
+
+    Each worker's row of ``online`` is read once (its hours are beside each other) and
+    added to the running sums of all the hours together; each hour's column is added left
+    to right as :func:`cumulative_share` adds it.
+
+    Args:
+        online: (n_workers, n_hours) share of each hour each worker is online.
+        order: (n_workers,) worker slots in order of kind and base.
+        out: (n_workers + 1, n_hours) where to write them: ``out[:, h]`` is the hour's.
+    """
+    n_hours = online.shape[1]
+    total = np.zeros(n_hours)
+    out[0] = 0.0
+    for w in range(len(order)):
+        worker = order[w]
+        for h in range(n_hours):  # (two loops, each the compiler runs several hours at a time)
+            total[h] += online[worker, h]
+        for h in range(n_hours):
+            out[w + 1, h] = total[h]
 
 
 @njit(cache=True)
@@ -265,7 +481,7 @@ def cumulative_share(online: np.ndarray, order: np.ndarray, hour: int, out: np.n
         out[w + 1] = total
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pick_worker(
     kind: int,
     field: np.ndarray,
@@ -316,7 +532,7 @@ def pick_worker(
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pick_resident(
     cell: int,
     window_cells: np.ndarray,

@@ -11,6 +11,8 @@ equal: :class:`~model.sim.streams.KeyedDraws`, ``ndarray.sum``, ``np.searchsorte
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from conftest import make_config
@@ -20,18 +22,24 @@ from numba import njit
 
 from model.config.codes import OBSERVERS, WORKER_KINDS, IssueType
 from model.sim.compiled_arithmetic import (
+    GOLDEN,
     code_counts,
     keyed_step,
     keyed_unit,
+    keyed_units,
     last_at_or_below,
     numpy_clip,
     numpy_sum,
 )
 from model.sim.detection_kernels import (
     cumulative_share,
+    cumulative_shares,
+    keyed_below,
     notice_hits,
+    noticed,
     pick_resident,
     pick_worker,
+    weighted_sum,
 )
 from model.sim.perception import office_open_at
 from model.sim.residents import ResidentTable
@@ -495,10 +503,16 @@ def plain_hits(day: dict, draws: KeyedDraws) -> tuple[np.ndarray, ...]:
 
 
 def compiled_hits(day: dict, draws: KeyedDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`notice_hits` of the day's rows, in the day's order (row ``i`` of the tables is
+    issue ``i``'s; every issue takes its own relay factor, 1 where none is relayed)."""
+    n = len(day["issue_idx"])
     return notice_hits(
         day["issue_idx"],
+        np.arange(n),
         day["hour_index"],
         day["worker_rows"],
+        np.ones(n, dtype=bool),
+        np.arange(n),
         day["relay"],
         day["counts"],
         day["resident_looks"],
@@ -641,6 +655,27 @@ def test_notice_hits_equal_the_plain_form_on_the_model(model, shifts) -> None:
         assert_same_hits(model_hits, expected)
         assert opinion.any() and len(expected[0]) > 50
         assert_same_hits(compiled_hits(day, draws), expected)
+        # as detect_day calls it: the detector's tables read at rows of a subset of issues,
+        # relay factors by community, the offices' hours as they are (True and False)
+        some = np.flatnonzero(np.arange(len(log)) % 3 != 1)
+        got = notice_hits(
+            some,
+            some,
+            hour_index,
+            detector._issue_worker_rows.reshape(len(idx), K, n_bases),
+            detector._issue_opinion,
+            detector._issue_community,
+            detector.relay_factor,
+            counts,
+            detector._issue_resident,
+            detector.resident_hour_factor[hours],
+            detector._issue_staff,
+            duty,
+            draws.state("notice"),
+        )
+        mine = np.isin(expected[1], some)
+        at = np.searchsorted(some, expected[1][mine])
+        assert_same_hits(got, (expected[0][mine], at, expected[2][mine]))
     finally:
         detector.relay_factor = relay
 
@@ -739,3 +774,118 @@ def test_code_counts_are_bincount(codes: list[int], run: int, extra: int, data) 
     want = np.bincount(codes[:n], minlength=9)
     got = code_counts(codes, n, 9)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+# ------------------------------------------- weighted_sum, noticed, cumulative_shares
+
+
+@njit
+def weighted_sums(values, weights, width):
+    """:func:`weighted_sum` of each row of ``width`` (inlined, as notice_hits calls it)."""
+    out = np.empty(len(values) // width)
+    for r in range(len(out)):
+        row = slice(r * width, (r + 1) * width)
+        out[r] = weighted_sum(values[row], weights[row])
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.integers(1, 300))
+def test_weighted_sum_is_numpys_sum_of_the_products(seed, width) -> None:
+    """Rows of every length up to 300 (numpy's eight running sums from 8 on, halves past
+    128), products of mixed signs and magnitudes: the bits of ``(values * weights).sum()``
+    (each product rounded once: no fused multiply-add)."""
+    rng = np.random.default_rng(seed)
+    values = mixed_magnitudes(rng, 5 * width)
+    weights = rng.random(5 * width) * rng.choice([1.0, 3.0, 0.75], 5 * width)
+    weights[rng.random(5 * width) < 0.2] = 0.0
+    got = weighted_sums(values, weights, width)
+    want = (values * weights).reshape(5, width).sum(axis=1)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))
+
+
+@njit
+def noticed_each(u, intensity):
+    out = np.empty(len(u), dtype=np.bool_)
+    for i in range(len(u)):
+        out[i] = noticed(u[i], intensity[i])
+    return out
+
+
+@njit
+def expm1_each(intensity):
+    return np.array([-math.expm1(-x) for x in intensity])
+
+
+def test_noticed_is_the_comparison_with_expm1() -> None:
+    """The shortcut gives ``u < -expm1(-x)`` for intensities from 0 to huge (and NaN), and
+    draws at the comparison's edge: the value itself and its neighbours either side."""
+    rng = np.random.default_rng(4)
+    x = np.concatenate(
+        [
+            [0.0, np.nan, np.inf, 1e-300, 5e-324, 2.0, 1.0],
+            10.0 ** rng.uniform(-12, 2.5, 20000),
+            rng.random(5000) * 3.0,
+        ]
+    )
+    edge = expm1_each(x)  # the kernel's own expm1 (numba's), which the shortcut must equal
+    with np.errstate(invalid="ignore"):  # inf - inf
+        lower = x - 0.5 * x * x
+    for u in (
+        edge,
+        np.nextafter(edge, -np.inf),
+        np.nextafter(edge, np.inf),
+        np.minimum(x, 1.0 - 2.0**-53),
+        lower,
+        rng.random(len(x)) * np.minimum(x, 1.0),
+    ):
+        u = np.clip(np.nan_to_num(u, nan=0.5), 0.0, 1.0 - 2.0**-53)
+        assert np.array_equal(noticed_each(u, x), u < edge)
+
+
+def test_cumulative_shares_are_cumulative_share_of_every_hour(model, shifts) -> None:
+    order, _ = model.detector._order_by_group()
+    online = shifts.online * np.random.default_rng(2).choice([1.0, 0.3, 0.0], shifts.online.shape)
+    got = np.empty((len(order) + 1, online.shape[1]))
+    cumulative_shares(online, order, got)
+    for h in range(online.shape[1]):
+        want = np.empty(len(order) + 1)
+        cumulative_share(online, order, h, want)
+        assert np.array_equal(got[:, h], want)
+        assert np.array_equal(want[1:], np.cumsum(online[order, h]))
+
+
+@njit
+def below_of(state, added, limit, m):
+    top = np.empty(len(added), dtype=np.uint64)
+    flags = np.full(8 * (len(added) // 8 + 1), 1, dtype=np.uint8)  # stale flags past m
+    chosen = np.empty(len(added), dtype=np.int64)
+    below = keyed_below(state, added, limit, m, top, flags, chosen)
+    return top[:m].copy(), chosen[:below].copy()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.integers(0, 2**64 - 1),
+    hour=st.integers(0, 10**5),
+    n=st.integers(1, 70),
+    cut=st.integers(0, 70),
+    share=st.sampled_from([0.0, 0.03, 0.5, 1.0]),
+)
+def test_keyed_below_gives_keyed_units_and_the_draws_below_their_limits(
+    key, hour, n, cut, share
+) -> None:
+    """The draws' top bits are ``keyed_units`` times 2**53 (the same uniforms), and the
+    positions chosen are those below their limit, in order, whatever the flags held past
+    the parts drawn."""
+    rng = np.random.default_rng(key % 2**32)
+    m = min(cut, n)
+    parts = rng.integers(0, 10**7, n).astype(np.uint64)
+    added = (parts + np.uint64(1)) * GOLDEN
+    state = np.uint64(keyed_step(KeyedDraws(key).state("notice"), hour))
+    units = np.empty(n)
+    keyed_units(state, added, units)
+    limit = (rng.random(n) * share * 2.0**53).astype(np.uint64)
+    top, chosen = below_of(state, added, limit, m)
+    assert np.array_equal(top * 2.0**-53, units[:m])
+    assert np.array_equal(chosen, np.flatnonzero(top < limit[:m]))
