@@ -107,12 +107,23 @@ def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> floa
         ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
         ``low`` their lowest cost; ``inf`` where none is open.
     """
+    return smooth_minimum(cost, available, scale, np.empty(len(cost)))
+
+
+@njit(cache=True)
+def smooth_minimum(
+    cost: np.ndarray, available: np.ndarray, scale: float, terms: np.ndarray
+) -> float:
+    """:func:`expected_cost`, its terms written into ``terms`` (n_channels,), a scratch row.
+
+    The kernels deciding row after row hand the same scratch row to each call (an array
+    made per call costs more than the arithmetic of a few channels).
+    """
     low = math.inf
     for c in range(len(cost)):
         if available[c] and cost[c] < low:
             low = cost[c]
     shift = low if math.isfinite(low) else 0.0
-    terms = np.empty(len(cost))
     for c in range(len(cost)):
         open_cost = cost[c] if available[c] else math.inf
         terms[c] = math.exp(-(open_cost - shift) / scale)
@@ -240,6 +251,7 @@ def worker_choices(
     cost_now = np.empty(n_channels)
     cost_later = np.empty(n_channels)
     u_channel = np.empty(n_channels)
+    terms = np.empty(n_channels)  # smooth_minimum's scratch row
     for c in range(n_channels):
         cost_later[c] = minutes[c] * w.off_shift_minute_value
     for j in rows:
@@ -271,8 +283,8 @@ def worker_choices(
         available_now = open_with_office[s] if open_now else open_without_office[s]
         open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
         available_later = open_with_office[s] if open_later else open_without_office[s]
-        c_now = expected_cost(cost_now, available_now, w.scale_yuan)
-        c_later = expected_cost(cost_later, available_later, w.scale_yuan)
+        c_now = smooth_minimum(cost_now, available_now, w.scale_yuan, terms)
+        c_later = smooth_minimum(cost_later, available_later, w.scale_yuan, terms)
         v_now = utility - w.cost_per_yuan * c_now if math.isfinite(c_now) else -math.inf
         if math.isfinite(c_later) and w.recall_positive:
             v_later = utility - w.cost_per_yuan * c_later + w.log_recall
@@ -397,6 +409,7 @@ def resident_choices(
         cost[c] = minutes[c] * w.minute_value
     available = np.empty(n_channels, dtype=np.bool_)
     u_channel = np.empty(n_channels)
+    terms = np.empty(n_channels)  # smooth_minimum's scratch row
     for j in rows:
         if observer[j] != resident:
             continue
@@ -415,7 +428,7 @@ def resident_choices(
             + w.severity * severity[det_issue[j]]
         )
         channel[j] = NO_CHANNEL
-        expected = expected_cost(cost, available, w.scale_yuan)
+        expected = smooth_minimum(cost, available, w.scale_yuan, terms)
         if not math.isfinite(expected):
             continue  # no open channel: she cannot report
         x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import WORKER_KINDS, Observer
+from model.config.codes import WORKER_KINDS, IssueStatus, Observer
 from model.sim import dayplan, decision_forms, plan_kernels
-from model.sim.decision_tables import PlannedDetections
+from model.sim.decision_tables import PlannedDetections, ReportEvents
 from model.sim.key_table import EMPTY, KeyTable
 from model.sim.model import StreetModel
 from model.sim.perception import Perception
@@ -264,4 +264,63 @@ def test_noticing_times_equal_the_numpy_form(small_config, monkeypatch) -> None:
     monkeypatch.setattr(plan_kernels, "noticing_times", both_ways)
     model = StreetModel(small_config, seed=11, days=10)
     model.run()
+    assert seen.min() > 0, seen
+
+
+def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> None:
+    """:meth:`Perception.take_hour` (one compiled call) gives what ``DayPlan.take_hour``
+    then ``decide_planned`` give: the rows kept, the issue log marked, the reports, the
+    reports kept for the end of the shift; with issues closed and agents changed meanwhile
+    (stale rows decided anew)."""
+    one, two = a_day_with_a_plan(small_config), a_day_with_a_plan(small_config)
+    rng_one, rng_two = np.random.default_rng(5), np.random.default_rng(5)
+    seen = np.zeros(5, dtype=int)  # hours with rows, rows dropped, reports, stale hours, not
+
+    def meddle(model, rng, hour) -> None:
+        """Close some issues and change some agents, alike in both models."""
+        plan, log = model.day_plan, model.issues
+        issues = plan.planned.detections.issue[plan.bounds[hour] : plan.bounds[hour + 1]]
+        for issue in issues[rng.random(len(issues)) < 0.15].tolist():
+            log.status[issue] = IssueStatus.RESOLVED
+        if hour % 3:  # two hours in three nobody has changed since (nothing stale)
+            model.perception.changed.clear()
+            return
+        det = plan.planned.detections
+        for row in np.flatnonzero(plan.planned.decides & (rng.random(len(det)) < 0.05)):
+            observer, slot = int(det.observer[row]), int(det.slot[row])
+            model.perception.changed.announce(observer, slot)
+            table = model.workforce if observer < K else model.residents
+            table.trust[slot] += 0.01
+
+    day = one.day_plan.day
+    for hour in range(24):
+        t = day * 24 + hour
+        office = one.office_open(hour, day)
+        meddle(one, rng_one, hour)
+        meddle(two, rng_two, hour)
+        stale = one.perception._may_be_stale(
+            one.day_plan.planned.expected, one.reward_while_budget_lasts
+        )
+        rows = one.day_plan.take_hour(t, one.issues)
+        expected = ReportEvents.empty()
+        if len(rows):
+            expected = one.perception.decide_planned(
+                one.day_plan.planned, rows, office, one.shifts, one.reward_while_budget_lasts
+            )
+        kept, got = two.perception.take_hour(
+            two.day_plan, t, two.issues, office, two.shifts, two.reward_while_budget_lasts
+        )
+        assert kept == len(rows)
+        for name in ("issue", "observer", "slot", "channel", "when", "noticed"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+        assert np.array_equal(one.issues.status, two.issues.status)
+        times = "first_detected_at"
+        assert np.array_equal(one.issues.times[times], two.issues.times[times], equal_nan=True)
+        assert one.perception.shift_end.pending == two.perception.shift_end.pending
+        assert np.array_equal(
+            one.day_plan.planned.expected.channel, two.day_plan.planned.expected.channel
+        )
+        bounds = one.day_plan.bounds
+        seen[:3] += (len(rows) > 0, bounds[hour + 1] - bounds[hour] - len(rows), len(got))
+        seen[3 if stale != plan_kernels.NOBODY_CHANGED else 4] += len(rows) > 0
     assert seen.min() > 0, seen
