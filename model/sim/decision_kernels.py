@@ -107,17 +107,27 @@ def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> floa
         ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
         ``low`` their lowest cost; ``inf`` where none is open.
     """
-    return smooth_minimum(cost, available, scale, np.empty(len(cost)))
+    return smooth_minimum(cost, available, scale, np.empty(len(cost)), closed_term(scale))
+
+
+@njit(cache=True)
+def closed_term(scale: float) -> float:
+    """A closed channel's term of :func:`expected_cost`: ``exp(-(inf - shift) / scale)``.
+
+    The same for every (finite) shift: ``inf - shift`` is ``inf``.
+    """
+    return math.exp(-math.inf / scale)
 
 
 @njit(cache=True)
 def smooth_minimum(
-    cost: np.ndarray, available: np.ndarray, scale: float, terms: np.ndarray
+    cost: np.ndarray, available: np.ndarray, scale: float, terms: np.ndarray, closed: float
 ) -> float:
     """:func:`expected_cost`, its terms written into ``terms`` (n_channels,), a scratch row.
 
     The kernels deciding row after row hand the same scratch row to each call (an array
-    made per call costs more than the arithmetic of a few channels).
+    made per call costs more than the arithmetic of a few channels), and a closed channel's
+    term worked out once (``closed``: :func:`closed_term` of ``scale``).
     """
     low = math.inf
     for c in range(len(cost)):
@@ -125,8 +135,7 @@ def smooth_minimum(
             low = cost[c]
     shift = low if math.isfinite(low) else 0.0
     for c in range(len(cost)):
-        open_cost = cost[c] if available[c] else math.inf
-        terms[c] = math.exp(-(open_cost - shift) / scale)
+        terms[c] = math.exp(-(cost[c] - shift) / scale) if available[c] else closed
     total = numpy_sum(terms, 0, len(cost))
     if total > 0:
         return low - scale * math.log(total)
@@ -252,6 +261,7 @@ def worker_choices(
     cost_later = np.empty(n_channels)
     u_channel = np.empty(n_channels)
     terms = np.empty(n_channels)  # smooth_minimum's scratch row
+    closed = closed_term(w.scale_yuan)
     for c in range(n_channels):
         cost_later[c] = minutes[c] * w.off_shift_minute_value
     for j in rows:
@@ -283,13 +293,13 @@ def worker_choices(
         available_now = open_with_office[s] if open_now else open_without_office[s]
         open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
         available_later = open_with_office[s] if open_later else open_without_office[s]
-        c_now = smooth_minimum(cost_now, available_now, w.scale_yuan, terms)
-        c_later = smooth_minimum(cost_later, available_later, w.scale_yuan, terms)
+        c_now = smooth_minimum(cost_now, available_now, w.scale_yuan, terms, closed)
         v_now = utility - w.cost_per_yuan * c_now if math.isfinite(c_now) else -math.inf
-        if math.isfinite(c_later) and w.recall_positive:
-            v_later = utility - w.cost_per_yuan * c_later + w.log_recall
-        else:
-            v_later = -math.inf
+        v_later = -math.inf  # no recall, or no channel open then
+        if w.recall_positive:
+            c_later = smooth_minimum(cost_later, available_later, w.scale_yuan, terms, closed)
+            if math.isfinite(c_later):
+                v_later = utility - w.cost_per_yuan * c_later + w.log_recall
         log_total = logaddexp(0.0, logaddexp(v_now, v_later))
         p_now = math.exp(v_now - log_total)
         p_later = math.exp(v_later - log_total)
@@ -410,6 +420,7 @@ def resident_choices(
     available = np.empty(n_channels, dtype=np.bool_)
     u_channel = np.empty(n_channels)
     terms = np.empty(n_channels)  # smooth_minimum's scratch row
+    closed = closed_term(w.scale_yuan)
     for j in rows:
         if observer[j] != resident:
             continue
@@ -428,7 +439,7 @@ def resident_choices(
             + w.severity * severity[det_issue[j]]
         )
         channel[j] = NO_CHANNEL
-        expected = smooth_minimum(cost, available, w.scale_yuan, terms)
+        expected = smooth_minimum(cost, available, w.scale_yuan, terms, closed)
         if not math.isfinite(expected):
             continue  # no open channel: she cannot report
         x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)
