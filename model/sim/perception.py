@@ -131,6 +131,9 @@ class Perception:
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
         self._hour_scratch = np.empty((3, 64), dtype=np.int64)  # hour_rows' lists of rows
+        # the reward's logit term and the reward it is of (_reward_term)
+        self._reward_key: tuple | None = None
+        self._reward_logit = np.zeros(0)
         self.shift_end = ShiftEndReports(
             workforce,
             self.open_channels,
@@ -501,7 +504,7 @@ class Perception:
             log.type,
             log.severity,
             self.role_match,
-            self.decision.reward_term(reward),
+            self._reward_term(reward),
             self.decision.pressure,
             rules.minutes,
             self.office_hours_of_week,
@@ -532,6 +535,19 @@ class Perception:
             self._resident_weights,
             expected.channel,
         )
+
+    def _reward_term(self, reward: np.ndarray) -> np.ndarray:
+        """:meth:`ReportDecision.reward_term` of ``reward``, kept while the reward is the same.
+
+        The reward changes at most once a run (when the points budget is spent); the term
+        is worked out again for any other values (compared byte for byte, with the dtype).
+        """
+        reward = np.asarray(reward)
+        key = (reward.dtype.str, reward.shape, reward.tobytes())
+        if key != self._reward_key:
+            self._reward_key = key
+            self._reward_logit = self.decision.reward_term(reward)
+        return self._reward_logit
 
     def council_session(
         self,

@@ -20,7 +20,8 @@
 - :func:`take_hour_rows`: each hour in one call, its rows taken from the plan and marked
   as detections (:func:`model.sim.detection_kernels.take_hour`), then :func:`hour_rows` of
   them, the reports filed now written into the day's report columns, for
-  :meth:`~model.sim.perception.Perception.take_hour`.
+  :meth:`~model.sim.perception.Perception.take_hour`; :func:`day_columns` stacks the
+  columns it reads once a day (:class:`model.sim.dayplan.DayPlan`).
 
 Each does in one call what the plain form does in a dozen numpy calls or a Python loop;
 ``tests/sim/test_plan_kernels.py`` holds them to it, row for row. Arrays and numbers only
@@ -255,6 +256,63 @@ def take_hour_rows(
         report_times[0, first + k] = noticed_at[r]
         report_times[1, first + k] = first_noticed[r]
     return kept, n_stale, n_later, n_filed
+
+
+@njit(cache=True)
+def day_columns(
+    first_hour: int,
+    n_hours: int,
+    hour: np.ndarray,
+    issue: np.ndarray,
+    observer: np.ndarray,
+    slot: np.ndarray,
+    agent: np.ndarray,
+    noticed_at: np.ndarray,
+    first_noticed: np.ndarray,
+    trust: np.ndarray,
+    belonging: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each hour's rows of a day's plan start, and the columns :func:`take_hour_rows` reads.
+
+    Args:
+        first_hour: the day's first hour, hours since the start.
+        n_hours: hours in the day.
+        hour: (n,) the plan's hour of each row, in increasing order.
+        issue: (n,) issue of each row.
+        observer: (n,) observer class of each row.
+        slot: (n,) worker or resident slot of each row.
+        agent: (n,) the deciding agent's place among the announced.
+        noticed_at: (n,) noticing time of each row, hours.
+        first_noticed: (n,) when the reporter first noticed the problem, hours.
+        trust: (n,) the trust each decision was drawn with.
+        belonging: (n,) the belonging each worker's decision was drawn with.
+
+    Returns:
+        ``(bounds, fixed, times)``: (n_hours + 1,) the first row of each hour and one past
+        the last (``np.searchsorted(hour, first_hour + arange(n_hours + 1), "left")``), and
+        the stacked columns of :func:`take_hour_rows` (``fixed``: ``ISSUE``, ``OBSERVER``,
+        ``SLOT``, ``AGENT``; ``times``: ``NOTICED_AT``, ``FIRST_NOTICED``, ``TRUST``,
+        ``BELONGING``).
+    """
+    n = len(hour)
+    bounds = np.empty(n_hours + 1, dtype=np.int64)
+    r = 0
+    for h in range(n_hours + 1):
+        while r < n and hour[r] < first_hour + h:
+            r += 1
+        bounds[h] = r
+    fixed = np.empty((4, n), dtype=np.int64)
+    times = np.empty((4, n), dtype=np.float64)
+    for r in range(n):
+        fixed[ISSUE, r] = issue[r]
+        fixed[OBSERVER, r] = observer[r]
+        fixed[SLOT, r] = slot[r]
+        fixed[AGENT, r] = agent[r]
+        times[NOTICED_AT, r] = noticed_at[r]
+        times[FIRST_NOTICED, r] = first_noticed[r]
+        times[TRUST, r] = trust[r]
+        times[BELONGING, r] = belonging[r]
+    return bounds, fixed, times
 
 
 @njit(cache=True)

@@ -324,3 +324,32 @@ def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> No
         seen[:3] += (len(rows) > 0, bounds[hour + 1] - bounds[hour] - len(rows), len(got))
         seen[3 if stale != plan_kernels.NOBODY_CHANGED else 4] += len(rows) > 0
     assert seen.min() > 0, seen
+
+
+def test_day_columns_equal_searchsorted_and_stacked_columns(small_config) -> None:
+    """The day's hour bounds are numpy's searchsorted of the hours; the columns are stacked."""
+    model = a_day_with_a_plan(small_config)
+    plan = model.day_plan
+    planned = plan.planned
+    det, expected = planned.detections, planned.expected
+    hours = plan.day * 24 + np.arange(25)
+    assert plan.bounds == np.searchsorted(det.hour, hours, side="left").tolist()
+    assert len(set(plan.bounds)) > 5  # rows in several hours
+    fixed = np.stack((det.issue, det.observer, det.slot, expected.agent))
+    times = np.stack(
+        (planned.noticed_at, planned.first_noticed, expected.trust, expected.belonging)
+    )
+    assert plan.fixed.dtype == np.int64 and np.array_equal(plan.fixed, fixed)
+    assert np.array_equal(plan.times, times, equal_nan=True)
+    # a day with no rows, and hours before and after all of them
+    bounds, fixed, times = plan_kernels.day_columns(
+        48,
+        24,
+        np.array([], dtype=np.int64),
+        *([np.array([], dtype=np.int64)] * 4),
+        *([np.array([])] * 4),
+    )
+    assert bounds.tolist() == [0] * 25 and fixed.shape == (4, 0) and times.shape == (4, 0)
+    hour = np.array([40, 50, 50, 71, 80])
+    bounds, _, _ = plan_kernels.day_columns(48, 24, hour, *([hour] * 4), *([hour * 1.0] * 4))
+    assert bounds.tolist() == np.searchsorted(hour, 48 + np.arange(25), side="left").tolist()
