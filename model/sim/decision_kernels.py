@@ -32,6 +32,10 @@ from model.config.codes import NO_CHANNEL, Role
 from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_sum
 
 _LOG_2 = 0.693147180559945309417232121458176568  # numpy's NPY_LOGE2
+# how the choice kernels read ``office_open``
+OFFICE_ONE_VALUE = 0  # office_open[0] for every row
+OFFICE_BY_ROW = 1  # office_open[row]
+OFFICE_BY_HOUR_OF_WEEK = 2  # office_open[hour of the row % 168]: the week's office hours
 
 
 class WorkerWeights(NamedTuple):
@@ -175,6 +179,16 @@ def logaddexp(x: float, y: float) -> float:
 
 
 @njit(cache=True)
+def office_open_now(office_open: np.ndarray, office_mode: int, row: int, hour: int) -> bool:
+    """The offices are open in a row's hour, read from ``office_open`` as ``office_mode`` says."""
+    if office_mode == OFFICE_BY_ROW:
+        return office_open[row]
+    if office_mode == OFFICE_BY_HOUR_OF_WEEK:
+        return office_open[hour % 168]
+    return office_open[0]
+
+
+@njit(cache=True)
 def worker_choices(
     rows: np.ndarray,
     observer: np.ndarray,
@@ -183,7 +197,7 @@ def worker_choices(
     det_hour: np.ndarray,
     det_when: np.ndarray,
     office_open: np.ndarray,
-    office_open_by_row: bool,
+    office_mode: int,
     decide_state: np.uint64,
     channel_state: np.uint64,
     kind: np.ndarray,
@@ -222,9 +236,11 @@ def worker_choices(
         det_issue: (n_det,) the issue noticed.
         det_hour: (n_det,) the hour of the noticing, hours since the start.
         det_when: (n_det,) the time of the noticing, hours since the start.
-        office_open: the offices are open in the row's hour: (n_det,) by row if
-            ``office_open_by_row``, else one value for all, ``office_open[0]``.
-        office_open_by_row: how ``office_open`` is read.
+        office_open: the offices are open in the row's hour: (n_det,) by row
+            (``office_mode`` ``OFFICE_BY_ROW``), (168,) by hour of the week
+            (``OFFICE_BY_HOUR_OF_WEEK``: ``office_open[det_hour % 168]``), or one value for
+            all, ``office_open[0]`` (``OFFICE_ONE_VALUE``).
+        office_mode: how ``office_open`` is read.
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, kind (observer class) and slot.
         channel_state: the keyed state of the ``channel`` purpose: the row's uniform of each
@@ -289,7 +305,7 @@ def worker_choices(
         shift_end[j] = max(
             day_start + (end_of_day if not math.isnan(end_of_day) else 0.0), det_when[j]
         )
-        open_now = office_open[j] if office_open_by_row else office_open[0]
+        open_now = office_open_now(office_open, office_mode, j, det_hour[j])
         available_now = open_with_office[s] if open_now else open_without_office[s]
         open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
         available_later = open_with_office[s] if open_later else open_without_office[s]
@@ -366,7 +382,7 @@ def resident_choices(
     det_issue: np.ndarray,
     det_hour: np.ndarray,
     office_open: np.ndarray,
-    office_open_by_row: bool,
+    office_mode: int,
     resident: int,
     decide_state: np.uint64,
     channel_state: np.uint64,
@@ -392,9 +408,11 @@ def resident_choices(
         det_slot: (n_det,) the resident's slot.
         det_issue: (n_det,) the issue noticed.
         det_hour: (n_det,) the hour of the noticing, hours since the start.
-        office_open: the offices are open in the row's hour: (n_det,) by row if
-            ``office_open_by_row``, else one value for all, ``office_open[0]``.
-        office_open_by_row: how ``office_open`` is read.
+        office_open: the offices are open in the row's hour: (n_det,) by row
+            (``office_mode`` ``OFFICE_BY_ROW``), (168,) by hour of the week
+            (``OFFICE_BY_HOUR_OF_WEEK``: ``office_open[det_hour % 168]``), or one value for
+            all, ``office_open[0]`` (``OFFICE_ONE_VALUE``).
+        office_mode: how ``office_open`` is read.
         resident: the residents' observer class (a key of the decision's draw).
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, observer class and slot.
@@ -425,7 +443,7 @@ def resident_choices(
         if observer[j] != resident:
             continue
         s = det_slot[j]
-        open_now = office_open[j] if office_open_by_row else office_open[0]
+        open_now = office_open_now(office_open, office_mode, j, det_hour[j])
         for c in range(n_channels):
             available[c] = (
                 open_residents[c]

@@ -63,6 +63,7 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
 _OPEN, _CLOSED = np.array([True]), np.array([False])  # one value for all rows
 _OPEN.flags.writeable = _CLOSED.flags.writeable = False
+_BY_HOUR_OF_WEEK = "by hour of the week"  # _choose: the offices as in each row's hour
 
 
 def office_hours_of_week(staff: StaffConfig) -> np.ndarray:
@@ -282,8 +283,9 @@ class Perception:
             reward,  # never written to: the hour compares it with its own
             agent,
         )
-        office_open = self.offices_open(det.hour)
-        self._choose(det, when, np.flatnonzero(decides), office_open, shifts, reward, expected)
+        # the offices are open or not in each row's hour: the kernels read the week's hours
+        rows = np.flatnonzero(decides)
+        self._choose(det, when, rows, _BY_HOUR_OF_WEEK, shifts, reward, expected)
         return expected
 
     def decide_planned(
@@ -453,7 +455,7 @@ class Perception:
         det: Detections,
         when: np.ndarray,
         rows: np.ndarray,
-        office_open: bool | np.ndarray,
+        office_open: bool | np.ndarray | str,
         shifts: Shifts,
         reward: np.ndarray,
         expected: ExpectedDecisions,
@@ -470,16 +472,23 @@ class Perception:
             det: the detections.
             when: time of each detection, hours.
             rows: the rows to decide (workers and residents).
-            office_open: the offices are open (one value, or one per row of ``det``).
+            office_open: the offices are open (one value, or one per row of ``det``, or
+                ``_BY_HOUR_OF_WEEK``: in each row's hour, :meth:`offices_open`).
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report, yuan.
             expected: the decisions to write (channel, later, shift_end).
         """
         wf, res, log, rules = self.workforce, self.residents, self.issues, self.rules
-        if isinstance(office_open, np.ndarray) and office_open.ndim:
-            open_by_row = True
+        if office_open is _BY_HOUR_OF_WEEK:
+            office_open, office_mode = (
+                self.office_hours_of_week,
+                decision_kernels.OFFICE_BY_HOUR_OF_WEEK,
+            )
+        elif isinstance(office_open, np.ndarray) and office_open.ndim:
+            office_mode = decision_kernels.OFFICE_BY_ROW
         else:
-            office_open, open_by_row = (_OPEN if office_open else _CLOSED), False
+            office_open = _OPEN if office_open else _CLOSED
+            office_mode = decision_kernels.OFFICE_ONE_VALUE
         # the kernels read the rows of det and write the decisions into expected in place
         decision_kernels.worker_choices(
             rows,
@@ -489,7 +498,7 @@ class Perception:
             det.hour,
             when,
             office_open,
-            open_by_row,
+            office_mode,
             self._decide_state,
             self._channel_state,
             wf.kind,
@@ -520,7 +529,7 @@ class Perception:
             det.issue,
             det.hour,
             office_open,
-            open_by_row,
+            office_mode,
             int(Observer.RESIDENT),
             self._decide_state,
             self._channel_state,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import WORKER_KINDS, IssueStatus, Observer
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, Observer
 from model.sim import dayplan, decision_forms, plan_kernels
 from model.sim.decision_tables import PlannedDetections, ReportEvents
 from model.sim.key_table import EMPTY, KeyTable
@@ -353,3 +353,38 @@ def test_day_columns_equal_searchsorted_and_stacked_columns(small_config) -> Non
     hour = np.array([40, 50, 50, 71, 80])
     bounds, _, _ = plan_kernels.day_columns(48, 24, hour, *([hour] * 4), *([hour * 1.0] * 4))
     assert bounds.tolist() == np.searchsorted(hour, 48 + np.arange(25), side="left").tolist()
+
+
+def test_choices_read_the_week_office_hours_as_offices_open_by_row(small_config) -> None:
+    """Perception._choose with the week's office hours decides as with offices_open by row."""
+    from model.sim import perception as perception_module
+    from model.sim.decision_tables import ExpectedDecisions
+
+    model = a_day_with_a_plan(small_config)
+    perception, planned = model.perception, model.day_plan.planned
+    det, when, n = planned.detections, planned.noticed_at, len(model.day_plan.planned)
+    # the day's rows, and the same rows moved to the hours of other days of the week
+    reward = np.full(len(model.config.issues.types), 3.0)
+    rows = np.flatnonzero(det.observer != Observer.STAFF)
+    for shift in (0, 24, 5 * 24 + 7, 6 * 24 + 13):
+        moved = det.take(slice(None))
+        moved.hour = det.hour + shift
+        both = []
+        for office in (perception.offices_open(moved.hour), perception_module._BY_HOUR_OF_WEEK):
+            got = ExpectedDecisions(
+                np.full(n, NO_CHANNEL),
+                np.zeros(n, bool),
+                np.full(n, np.nan),
+                None,
+                None,
+                None,
+                None,
+            )
+            perception._choose(moved, when + shift, rows, office, model.shifts, reward, got)
+            both.append(got)
+        by_row, by_week = both
+        assert np.array_equal(by_row.channel, by_week.channel)
+        assert np.array_equal(by_row.later, by_week.later)
+        assert np.array_equal(by_row.shift_end, by_week.shift_end, equal_nan=True)
+    offices = perception.offices_open(det.hour + np.arange(n) % 168)
+    assert offices.any() and not offices.all()
