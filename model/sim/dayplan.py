@@ -61,9 +61,29 @@ class DayPlan:
         """Index the rows by hour."""
         self.day = day
         self.planned = planned
-        hours = day * HOURS_PER_DAY + np.arange(HOURS_PER_DAY + 1)
-        self.bounds = np.searchsorted(planned.detections.hour, hours, side="left").tolist()
-        self._taken = np.empty(len(planned), dtype=np.int64)  # each hour's rows kept
+        det, expected = planned.detections, planned.expected
+        # where each hour's rows start (np.searchsorted of the hours), and the columns the
+        # hours read that stay as planned all day, stacked for the kernel
+        # (Perception.take_hour; plan_kernels.take_hour_rows names the rows)
+        bounds, self.fixed, self.times = plan_kernels.day_columns(
+            day * HOURS_PER_DAY,
+            HOURS_PER_DAY,
+            det.hour,
+            det.issue,
+            det.observer,
+            det.slot,
+            expected.agent,
+            planned.noticed_at,
+            planned.first_noticed,
+            expected.trust,
+            expected.belonging,
+        )
+        self.bounds = bounds.tolist()
+        n = len(planned)
+        # each hour's rows kept, lists of rows and reports, and its reports' times
+        self.work = np.empty((8, n), dtype=np.int64)
+        self.report_times = np.empty((2, n))
+        self._taken = self.work[0]  # each hour's rows kept, from its first row on
 
     def rows_at(self, hour_index: int, status: np.ndarray) -> np.ndarray:
         """This hour's rows of the plan, of the issues still open (status before RESOLVED).

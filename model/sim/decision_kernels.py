@@ -32,6 +32,10 @@ from model.config.codes import NO_CHANNEL, Role
 from model.sim.compiled_arithmetic import keyed_step, keyed_unit, numpy_sum
 
 _LOG_2 = 0.693147180559945309417232121458176568  # numpy's NPY_LOGE2
+# how the choice kernels read ``office_open``
+OFFICE_ONE_VALUE = 0  # office_open[0] for every row
+OFFICE_BY_ROW = 1  # office_open[row]
+OFFICE_BY_HOUR_OF_WEEK = 2  # office_open[hour of the row % 168]: the week's office hours
 
 
 class WorkerWeights(NamedTuple):
@@ -107,15 +111,35 @@ def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> floa
         ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
         ``low`` their lowest cost; ``inf`` where none is open.
     """
+    return smooth_minimum(cost, available, scale, np.empty(len(cost)), closed_term(scale))
+
+
+@njit(cache=True)
+def closed_term(scale: float) -> float:
+    """A closed channel's term of :func:`expected_cost`: ``exp(-(inf - shift) / scale)``.
+
+    The same for every (finite) shift: ``inf - shift`` is ``inf``.
+    """
+    return math.exp(-math.inf / scale)
+
+
+@njit(cache=True)
+def smooth_minimum(
+    cost: np.ndarray, available: np.ndarray, scale: float, terms: np.ndarray, closed: float
+) -> float:
+    """:func:`expected_cost`, its terms written into ``terms`` (n_channels,), a scratch row.
+
+    The kernels deciding row after row hand the same scratch row to each call (an array
+    made per call costs more than the arithmetic of a few channels), and a closed channel's
+    term worked out once (``closed``: :func:`closed_term` of ``scale``).
+    """
     low = math.inf
     for c in range(len(cost)):
         if available[c] and cost[c] < low:
             low = cost[c]
     shift = low if math.isfinite(low) else 0.0
-    terms = np.empty(len(cost))
     for c in range(len(cost)):
-        open_cost = cost[c] if available[c] else math.inf
-        terms[c] = math.exp(-(open_cost - shift) / scale)
+        terms[c] = math.exp(-(cost[c] - shift) / scale) if available[c] else closed
     total = numpy_sum(terms, 0, len(cost))
     if total > 0:
         return low - scale * math.log(total)
@@ -155,6 +179,16 @@ def logaddexp(x: float, y: float) -> float:
 
 
 @njit(cache=True)
+def office_open_now(office_open: np.ndarray, office_mode: int, row: int, hour: int) -> bool:
+    """The offices are open in a row's hour, read from ``office_open`` as ``office_mode`` says."""
+    if office_mode == OFFICE_BY_ROW:
+        return office_open[row]
+    if office_mode == OFFICE_BY_HOUR_OF_WEEK:
+        return office_open[hour % 168]
+    return office_open[0]
+
+
+@njit(cache=True)
 def worker_choices(
     rows: np.ndarray,
     observer: np.ndarray,
@@ -163,7 +197,7 @@ def worker_choices(
     det_hour: np.ndarray,
     det_when: np.ndarray,
     office_open: np.ndarray,
-    office_open_by_row: bool,
+    office_mode: int,
     decide_state: np.uint64,
     channel_state: np.uint64,
     kind: np.ndarray,
@@ -202,9 +236,11 @@ def worker_choices(
         det_issue: (n_det,) the issue noticed.
         det_hour: (n_det,) the hour of the noticing, hours since the start.
         det_when: (n_det,) the time of the noticing, hours since the start.
-        office_open: the offices are open in the row's hour: (n_det,) by row if
-            ``office_open_by_row``, else one value for all, ``office_open[0]``.
-        office_open_by_row: how ``office_open`` is read.
+        office_open: the offices are open in the row's hour: (n_det,) by row
+            (``office_mode`` ``OFFICE_BY_ROW``), (168,) by hour of the week
+            (``OFFICE_BY_HOUR_OF_WEEK``: ``office_open[det_hour % 168]``), or one value for
+            all, ``office_open[0]`` (``OFFICE_ONE_VALUE``).
+        office_mode: how ``office_open`` is read.
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, kind (observer class) and slot.
         channel_state: the keyed state of the ``channel`` purpose: the row's uniform of each
@@ -240,6 +276,8 @@ def worker_choices(
     cost_now = np.empty(n_channels)
     cost_later = np.empty(n_channels)
     u_channel = np.empty(n_channels)
+    terms = np.empty(n_channels)  # smooth_minimum's scratch row
+    closed = closed_term(w.scale_yuan)
     for c in range(n_channels):
         cost_later[c] = minutes[c] * w.off_shift_minute_value
     for j in rows:
@@ -267,17 +305,17 @@ def worker_choices(
         shift_end[j] = max(
             day_start + (end_of_day if not math.isnan(end_of_day) else 0.0), det_when[j]
         )
-        open_now = office_open[j] if office_open_by_row else office_open[0]
+        open_now = office_open_now(office_open, office_mode, j, det_hour[j])
         available_now = open_with_office[s] if open_now else open_without_office[s]
         open_later = office_hours_of_week[np.int64(math.floor(shift_end[j])) % 168]
         available_later = open_with_office[s] if open_later else open_without_office[s]
-        c_now = expected_cost(cost_now, available_now, w.scale_yuan)
-        c_later = expected_cost(cost_later, available_later, w.scale_yuan)
+        c_now = smooth_minimum(cost_now, available_now, w.scale_yuan, terms, closed)
         v_now = utility - w.cost_per_yuan * c_now if math.isfinite(c_now) else -math.inf
-        if math.isfinite(c_later) and w.recall_positive:
-            v_later = utility - w.cost_per_yuan * c_later + w.log_recall
-        else:
-            v_later = -math.inf
+        v_later = -math.inf  # no recall, or no channel open then
+        if w.recall_positive:
+            c_later = smooth_minimum(cost_later, available_later, w.scale_yuan, terms, closed)
+            if math.isfinite(c_later):
+                v_later = utility - w.cost_per_yuan * c_later + w.log_recall
         log_total = logaddexp(0.0, logaddexp(v_now, v_later))
         p_now = math.exp(v_now - log_total)
         p_later = math.exp(v_later - log_total)
@@ -344,7 +382,7 @@ def resident_choices(
     det_issue: np.ndarray,
     det_hour: np.ndarray,
     office_open: np.ndarray,
-    office_open_by_row: bool,
+    office_mode: int,
     resident: int,
     decide_state: np.uint64,
     channel_state: np.uint64,
@@ -370,9 +408,11 @@ def resident_choices(
         det_slot: (n_det,) the resident's slot.
         det_issue: (n_det,) the issue noticed.
         det_hour: (n_det,) the hour of the noticing, hours since the start.
-        office_open: the offices are open in the row's hour: (n_det,) by row if
-            ``office_open_by_row``, else one value for all, ``office_open[0]``.
-        office_open_by_row: how ``office_open`` is read.
+        office_open: the offices are open in the row's hour: (n_det,) by row
+            (``office_mode`` ``OFFICE_BY_ROW``), (168,) by hour of the week
+            (``OFFICE_BY_HOUR_OF_WEEK``: ``office_open[det_hour % 168]``), or one value for
+            all, ``office_open[0]`` (``OFFICE_ONE_VALUE``).
+        office_mode: how ``office_open`` is read.
         resident: the residents' observer class (a key of the decision's draw).
         decide_state: the keyed state of the ``decide`` purpose: the row's uniform of the
             decision is keyed on its hour, issue, observer class and slot.
@@ -397,11 +437,13 @@ def resident_choices(
         cost[c] = minutes[c] * w.minute_value
     available = np.empty(n_channels, dtype=np.bool_)
     u_channel = np.empty(n_channels)
+    terms = np.empty(n_channels)  # smooth_minimum's scratch row
+    closed = closed_term(w.scale_yuan)
     for j in rows:
         if observer[j] != resident:
             continue
         s = det_slot[j]
-        open_now = office_open[j] if office_open_by_row else office_open[0]
+        open_now = office_open_now(office_open, office_mode, j, det_hour[j])
         for c in range(n_channels):
             available[c] = (
                 open_residents[c]
@@ -415,7 +457,7 @@ def resident_choices(
             + w.severity * severity[det_issue[j]]
         )
         channel[j] = NO_CHANNEL
-        expected = expected_cost(cost, available, w.scale_yuan)
+        expected = smooth_minimum(cost, available, w.scale_yuan, terms, closed)
         if not math.isfinite(expected):
             continue  # no open channel: she cannot report
         x = min(max(utility - w.cost_per_yuan * expected, -500.0), 500.0)

@@ -238,5 +238,6 @@ class ChangedAgents:
 
     def clear(self) -> None:
         """Forget every announcement (a new day's plan)."""
-        self._changed[self._places] = False
-        self._places.clear()
+        if self._places:  # most days nobody was announced: no indexing
+            self._changed[self._places] = False
+            self._places.clear()

@@ -359,13 +359,13 @@ class StreetModel(Model):
         day = t // 24
         if self.day_plan is None or self.day_plan.day != day:
             self.day_plan = self.plan_day(day, reward)
-        rows = self.day_plan.take_hour(t, log)  # marked as detections (mark_detected)
-        if len(rows) == 0:
-            return ReportEvents.empty()
-        self.recorder.count_detections(len(rows))
-        return self.perception.decide_planned(
-            self.day_plan.planned, rows, office_open, self.shifts, reward
+        # the hour's rows, marked as detections (mark_detected), and the reports filed now
+        kept, reports = self.perception.take_hour(
+            self.day_plan, t, log, office_open, self.shifts, reward
         )
+        if kept:
+            self.recorder.count_detections(kept)
+        return reports
 
     def mark_detected(self, issues: np.ndarray, when: np.ndarray) -> None:
         """Count this hour's detections (their issues, when noticed); the first detects."""

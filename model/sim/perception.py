@@ -17,7 +17,9 @@ Every decision draws keyed uniforms (the hour, the issue, the observer, the slot
 same person noticing the same problem in the same hour decides alike in every arm.
 
 The schedule plans a day's decisions at midnight (:meth:`Perception.plan`) and files each
-hour's from the plan (:meth:`Perception.decide_planned`), through compiled kernels;
+hour's from the plan (:meth:`Perception.take_hour`: the hour's rows taken and their reports
+sorted in one compiled call; :meth:`Perception.decide_planned` where some are stale),
+through compiled kernels;
 :mod:`model.sim.decision_forms` holds their numpy forms, :func:`~model.sim.decision_forms.decide`
 the hour-by-hour form they are tested against. The tables they read and write are in
 :mod:`model.sim.decision_tables`; the reports kept for the end of a shift in
@@ -25,6 +27,8 @@ the hour-by-hour form they are tested against. The tables they read and write ar
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,11 +54,16 @@ from model.sim.shift_end_reports import ShiftEndReports
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
 
+if TYPE_CHECKING:
+    from model.sim.dayplan import DayPlan
+
 HOURS_PER_WEEK = 7 * 24
+_NO_REPORTS = ReportEvents.empty()
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
 _OPEN, _CLOSED = np.array([True]), np.array([False])  # one value for all rows
 _OPEN.flags.writeable = _CLOSED.flags.writeable = False
+_BY_HOUR_OF_WEEK = "by hour of the week"  # _choose: the offices as in each row's hour
 
 
 def office_hours_of_week(staff: StaffConfig) -> np.ndarray:
@@ -123,6 +132,9 @@ class Perception:
         self._worker_weights = decision.worker_weights()
         self._resident_weights = decision.resident_weights()
         self._hour_scratch = np.empty((3, 64), dtype=np.int64)  # hour_rows' lists of rows
+        # the reward's logit term and the reward it is of (_reward_term)
+        self._reward_key: tuple | None = None
+        self._reward_logit = np.zeros(0)
         self.shift_end = ShiftEndReports(
             workforce,
             self.open_channels,
@@ -271,8 +283,9 @@ class Perception:
             reward,  # never written to: the hour compares it with its own
             agent,
         )
-        office_open = self.offices_open(det.hour)
-        self._choose(det, when, np.flatnonzero(decides), office_open, shifts, reward, expected)
+        # the offices are open or not in each row's hour: the kernels read the week's hours
+        rows = np.flatnonzero(decides)
+        self._choose(det, when, rows, _BY_HOUR_OF_WEEK, shifts, reward, expected)
         return expected
 
     def decide_planned(
@@ -308,6 +321,80 @@ class Perception:
         if len(later):
             self.shift_end.keep(det, later, expected.shift_end[later], planned.noticed_at)
         return reports
+
+    def take_hour(
+        self,
+        plan: DayPlan,
+        hour_index: int,
+        log: IssueLog,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+    ) -> tuple[int, ReportEvents]:
+        """This hour's rows of the day's plan, marked as detections, and the reports to file now.
+
+        What :meth:`DayPlan.take_hour <model.sim.dayplan.DayPlan.take_hour>` then
+        :meth:`decide_planned` of its rows give, in one compiled call
+        (:func:`model.sim.plan_kernels.take_hour_rows`) while no planned decision of the
+        hour is stale; an hour with stale rows decides them anew (:meth:`decide_planned`).
+
+        Args:
+            plan: the day's plan.
+            hour_index: hours since the start (an hour of the plan's day).
+            log: the issue log (its status and first detection times are updated).
+            office_open: the community offices are open this hour.
+            shifts: today's shifts (when each worker's shift ends).
+            reward: (n_issue_types,) expected reward of a verified report, yuan.
+
+        Returns:
+            ``(kept, reports)``: how many of the hour's rows were kept (its detections) and
+            the reports filed now, in order of noticing time.
+        """
+        hour = hour_index - plan.day * 24
+        first, end = plan.bounds[hour], plan.bounds[hour + 1]
+        if first == end:
+            return 0, _NO_REPORTS
+        planned = plan.planned
+        expected = planned.expected
+        work = plan.work
+        kept, n_stale, n_later, n_filed = plan_kernels.take_hour_rows(
+            first,
+            end,
+            plan.fixed,
+            plan.times,
+            planned.decides,
+            expected.channel,
+            expected.later,
+            log.status,
+            log.times["first_detected_at"],
+            self.changed.announced,
+            self.workforce.trust,
+            self.workforce.belonging,
+            self.residents.trust,
+            self._may_be_stale(expected, reward),
+            work,
+            plan.report_times,
+        )
+        if n_stale:
+            rows = work[0, first : first + kept]
+            return kept, self.decide_planned(planned, rows, office_open, shifts, reward)
+        if n_later:
+            later = work[2, :n_later]
+            self.shift_end.keep(
+                planned.detections, later, expected.shift_end[later], planned.noticed_at
+            )
+        if n_filed == 0:
+            return kept, _NO_REPORTS
+        stop = first + n_filed
+        times = plan.report_times
+        return kept, ReportEvents(
+            work[4, first:stop],
+            work[5, first:stop],
+            work[6, first:stop],
+            work[7, first:stop],
+            times[0, first:stop],
+            times[1, first:stop],
+        )
 
     def _may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
         """Which planned decisions may no longer hold.
@@ -368,7 +455,7 @@ class Perception:
         det: Detections,
         when: np.ndarray,
         rows: np.ndarray,
-        office_open: bool | np.ndarray,
+        office_open: bool | np.ndarray | str,
         shifts: Shifts,
         reward: np.ndarray,
         expected: ExpectedDecisions,
@@ -385,16 +472,23 @@ class Perception:
             det: the detections.
             when: time of each detection, hours.
             rows: the rows to decide (workers and residents).
-            office_open: the offices are open (one value, or one per row of ``det``).
+            office_open: the offices are open (one value, or one per row of ``det``, or
+                ``_BY_HOUR_OF_WEEK``: in each row's hour, :meth:`offices_open`).
             shifts: today's shifts.
             reward: (n_issue_types,) expected reward of a verified report, yuan.
             expected: the decisions to write (channel, later, shift_end).
         """
         wf, res, log, rules = self.workforce, self.residents, self.issues, self.rules
-        if isinstance(office_open, np.ndarray) and office_open.ndim:
-            open_by_row = True
+        if office_open is _BY_HOUR_OF_WEEK:
+            office_open, office_mode = (
+                self.office_hours_of_week,
+                decision_kernels.OFFICE_BY_HOUR_OF_WEEK,
+            )
+        elif isinstance(office_open, np.ndarray) and office_open.ndim:
+            office_mode = decision_kernels.OFFICE_BY_ROW
         else:
-            office_open, open_by_row = (_OPEN if office_open else _CLOSED), False
+            office_open = _OPEN if office_open else _CLOSED
+            office_mode = decision_kernels.OFFICE_ONE_VALUE
         # the kernels read the rows of det and write the decisions into expected in place
         decision_kernels.worker_choices(
             rows,
@@ -404,7 +498,7 @@ class Perception:
             det.hour,
             when,
             office_open,
-            open_by_row,
+            office_mode,
             self._decide_state,
             self._channel_state,
             wf.kind,
@@ -419,7 +513,7 @@ class Perception:
             log.type,
             log.severity,
             self.role_match,
-            self.decision.reward_term(reward),
+            self._reward_term(reward),
             self.decision.pressure,
             rules.minutes,
             self.office_hours_of_week,
@@ -435,7 +529,7 @@ class Perception:
             det.issue,
             det.hour,
             office_open,
-            open_by_row,
+            office_mode,
             int(Observer.RESIDENT),
             self._decide_state,
             self._channel_state,
@@ -450,6 +544,19 @@ class Perception:
             self._resident_weights,
             expected.channel,
         )
+
+    def _reward_term(self, reward: np.ndarray) -> np.ndarray:
+        """:meth:`ReportDecision.reward_term` of ``reward``, kept while the reward is the same.
+
+        The reward changes at most once a run (when the points budget is spent); the term
+        is worked out again for any other values (compared byte for byte, with the dtype).
+        """
+        reward = np.asarray(reward)
+        key = (reward.dtype.str, reward.shape, reward.tobytes())
+        if key != self._reward_key:
+            self._reward_key = key
+            self._reward_logit = self.decision.reward_term(reward)
+        return self._reward_logit
 
     def council_session(
         self,

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import WORKER_KINDS, Observer
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus, Observer
 from model.sim import dayplan, decision_forms, plan_kernels
-from model.sim.decision_tables import PlannedDetections
+from model.sim.decision_tables import PlannedDetections, ReportEvents
 from model.sim.key_table import EMPTY, KeyTable
 from model.sim.model import StreetModel
 from model.sim.perception import Perception
@@ -265,3 +265,126 @@ def test_noticing_times_equal_the_numpy_form(small_config, monkeypatch) -> None:
     model = StreetModel(small_config, seed=11, days=10)
     model.run()
     assert seen.min() > 0, seen
+
+
+def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> None:
+    """:meth:`Perception.take_hour` (one compiled call) gives what ``DayPlan.take_hour``
+    then ``decide_planned`` give: the rows kept, the issue log marked, the reports, the
+    reports kept for the end of the shift; with issues closed and agents changed meanwhile
+    (stale rows decided anew)."""
+    one, two = a_day_with_a_plan(small_config), a_day_with_a_plan(small_config)
+    rng_one, rng_two = np.random.default_rng(5), np.random.default_rng(5)
+    seen = np.zeros(5, dtype=int)  # hours with rows, rows dropped, reports, stale hours, not
+
+    def meddle(model, rng, hour) -> None:
+        """Close some issues and change some agents, alike in both models."""
+        plan, log = model.day_plan, model.issues
+        issues = plan.planned.detections.issue[plan.bounds[hour] : plan.bounds[hour + 1]]
+        for issue in issues[rng.random(len(issues)) < 0.15].tolist():
+            log.status[issue] = IssueStatus.RESOLVED
+        if hour % 3:  # two hours in three nobody has changed since (nothing stale)
+            model.perception.changed.clear()
+            return
+        det = plan.planned.detections
+        for row in np.flatnonzero(plan.planned.decides & (rng.random(len(det)) < 0.05)):
+            observer, slot = int(det.observer[row]), int(det.slot[row])
+            model.perception.changed.announce(observer, slot)
+            table = model.workforce if observer < K else model.residents
+            table.trust[slot] += 0.01
+
+    day = one.day_plan.day
+    for hour in range(24):
+        t = day * 24 + hour
+        office = one.office_open(hour, day)
+        meddle(one, rng_one, hour)
+        meddle(two, rng_two, hour)
+        stale = one.perception._may_be_stale(
+            one.day_plan.planned.expected, one.reward_while_budget_lasts
+        )
+        rows = one.day_plan.take_hour(t, one.issues)
+        expected = ReportEvents.empty()
+        if len(rows):
+            expected = one.perception.decide_planned(
+                one.day_plan.planned, rows, office, one.shifts, one.reward_while_budget_lasts
+            )
+        kept, got = two.perception.take_hour(
+            two.day_plan, t, two.issues, office, two.shifts, two.reward_while_budget_lasts
+        )
+        assert kept == len(rows)
+        for name in ("issue", "observer", "slot", "channel", "when", "noticed"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+        assert np.array_equal(one.issues.status, two.issues.status)
+        times = "first_detected_at"
+        assert np.array_equal(one.issues.times[times], two.issues.times[times], equal_nan=True)
+        assert one.perception.shift_end.pending == two.perception.shift_end.pending
+        assert np.array_equal(
+            one.day_plan.planned.expected.channel, two.day_plan.planned.expected.channel
+        )
+        bounds = one.day_plan.bounds
+        seen[:3] += (len(rows) > 0, bounds[hour + 1] - bounds[hour] - len(rows), len(got))
+        seen[3 if stale != plan_kernels.NOBODY_CHANGED else 4] += len(rows) > 0
+    assert seen.min() > 0, seen
+
+
+def test_day_columns_equal_searchsorted_and_stacked_columns(small_config) -> None:
+    """The day's hour bounds are numpy's searchsorted of the hours; the columns are stacked."""
+    model = a_day_with_a_plan(small_config)
+    plan = model.day_plan
+    planned = plan.planned
+    det, expected = planned.detections, planned.expected
+    hours = plan.day * 24 + np.arange(25)
+    assert plan.bounds == np.searchsorted(det.hour, hours, side="left").tolist()
+    assert len(set(plan.bounds)) > 5  # rows in several hours
+    fixed = np.stack((det.issue, det.observer, det.slot, expected.agent))
+    times = np.stack(
+        (planned.noticed_at, planned.first_noticed, expected.trust, expected.belonging)
+    )
+    assert plan.fixed.dtype == np.int64 and np.array_equal(plan.fixed, fixed)
+    assert np.array_equal(plan.times, times, equal_nan=True)
+    # a day with no rows, and hours before and after all of them
+    bounds, fixed, times = plan_kernels.day_columns(
+        48,
+        24,
+        np.array([], dtype=np.int64),
+        *([np.array([], dtype=np.int64)] * 4),
+        *([np.array([])] * 4),
+    )
+    assert bounds.tolist() == [0] * 25 and fixed.shape == (4, 0) and times.shape == (4, 0)
+    hour = np.array([40, 50, 50, 71, 80])
+    bounds, _, _ = plan_kernels.day_columns(48, 24, hour, *([hour] * 4), *([hour * 1.0] * 4))
+    assert bounds.tolist() == np.searchsorted(hour, 48 + np.arange(25), side="left").tolist()
+
+
+def test_choices_read_the_week_office_hours_as_offices_open_by_row(small_config) -> None:
+    """Perception._choose with the week's office hours decides as with offices_open by row."""
+    from model.sim import perception as perception_module
+    from model.sim.decision_tables import ExpectedDecisions
+
+    model = a_day_with_a_plan(small_config)
+    perception, planned = model.perception, model.day_plan.planned
+    det, when, n = planned.detections, planned.noticed_at, len(model.day_plan.planned)
+    # the day's rows, and the same rows moved to the hours of other days of the week
+    reward = np.full(len(model.config.issues.types), 3.0)
+    rows = np.flatnonzero(det.observer != Observer.STAFF)
+    for shift in (0, 24, 5 * 24 + 7, 6 * 24 + 13):
+        moved = det.take(slice(None))
+        moved.hour = det.hour + shift
+        both = []
+        for office in (perception.offices_open(moved.hour), perception_module._BY_HOUR_OF_WEEK):
+            got = ExpectedDecisions(
+                np.full(n, NO_CHANNEL),
+                np.zeros(n, bool),
+                np.full(n, np.nan),
+                None,
+                None,
+                None,
+                None,
+            )
+            perception._choose(moved, when + shift, rows, office, model.shifts, reward, got)
+            both.append(got)
+        by_row, by_week = both
+        assert np.array_equal(by_row.channel, by_week.channel)
+        assert np.array_equal(by_row.later, by_week.later)
+        assert np.array_equal(by_row.shift_end, by_week.shift_end, equal_nan=True)
+    offices = perception.offices_open(det.hour + np.arange(n) % 168)
+    assert offices.any() and not offices.all()
