@@ -19,6 +19,11 @@ holds each kernel to its form:
   hour outside his shift costs nothing.
 - :func:`leaving_slots` (for :meth:`~model.sim.workforce.WorkerTable.leaving`; form:
   :func:`~model.sim.workforce_forms.leaving_hazard`): who leaves today.
+- :func:`retired_rows` (for :meth:`~model.sim.workforce.WorkerTable.retire`; form:
+  :meth:`~model.sim.workforce.WorkerTable._records`): the leavers' records, kept.
+- :func:`turnover_rows` (for :meth:`~model.sim.workforce.WorkerTable.turn_over`): who
+  leaves, their records and their newcomers' draws in one call (:func:`leaving_slots`,
+  :func:`retired_rows`, :func:`newcomer_uniforms`).
 - :func:`registering_slots` (for :meth:`~model.sim.workforce.WorkerTable.register`; form:
   :func:`~model.sim.workforce_forms.newly_registered`): who registers (报到) today.
 - :func:`move_belonging` (for :meth:`~model.sim.workforce.WorkerTable.update_belonging`;
@@ -37,10 +42,12 @@ holds each kernel to its form:
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
-``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
-machines; :func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number.
-Arrays only (numba compiles them, cached on disk beside this file); the callers pass the
-per-slot terms the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
+``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on machines
+without AVX-512 (where numpy has its own ``exp``, the two may differ in the last bit: the
+comparisons of the hazards with the day's uniforms tie only with chance ~1e-16);
+:func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number. Arrays only
+(numba compiles them, cached on disk beside this file); the callers pass the per-slot terms
+the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
 """
 
 from __future__ import annotations
@@ -145,13 +152,107 @@ def leaving_slots(
     slots = np.empty(n, dtype=np.int64)
     k = 0
     minus_elasticity = -elasticity
+    # a bound above every factor of a belonging within [-0.1, 1.1]: |exponent| <= |e| * (1.1
+    # + |belonging_initial|), and the insured factor is at most max(f, 1); the margin of
+    # 1e-6 is far above the rounding of exp and of the products. A worker whose uniform is
+    # at or above ``daily_turnover * bound`` (with a hazard >= 0) stays whatever his factor:
+    # the rounded product is monotone, so his own hazard is at most that. Most workers stay
+    # so without an exp; NaN anywhere fails the test and takes the exact comparison.
+    bound = math.exp(abs(elasticity) * (1.1 + abs(belonging_initial)))
+    bound *= (insured_factor if insured_factor > 1.0 else 1.0) * (1.0 + 1e-6)
     for i in range(n):
+        if (
+            daily_turnover[i] >= 0.0
+            and u[i] >= daily_turnover[i] * bound
+            and -0.1 <= belonging[i] <= 1.1
+        ):
+            continue
         factor = math.exp(minus_elasticity * (belonging[i] - belonging_initial))
         factor *= insured_factor if insured[i] else 1.0
         if u[i] < daily_turnover[i] * factor:
             slots[k] = i
             k += 1
     return slots[:k].copy()
+
+
+@njit(cache=True)
+def retired_rows(
+    slots: np.ndarray,
+    fields: tuple,
+    now: float,
+    columns: tuple,
+    at: int,
+) -> None:
+    """Copy the leavers' records into rows ``at, at + 1, ...`` of the retired columns.
+
+    For :meth:`~model.sim.workforce.WorkerTable.retire`: the workers in ``slots`` leave at
+    hour ``now``.
+
+    The numbers of ``field[slots]`` for each field, and ``now`` as ``left_at``.
+
+    Args:
+        slots: the leavers' slots.
+        fields: the table's ``(agent_id, kind, base, arrived_at, days_online,
+            reports_by_channel, points, honours, registered, role, insured)``.
+        now: hour of leaving.
+        columns: the retired columns in roster order (``worker_id, kind, community,
+            entered_at, left_at, days_online, reports_by_channel, points, honours,
+            registered, role, insured``), with room for the rows.
+        at: first row to write.
+    """
+    (agent_id, kind, base, arrived_at, days_online, by_channel, points, honours, registered,
+     role, insured) = fields  # fmt: skip
+    (c_id, c_kind, c_community, c_entered, c_left, c_days, c_channel, c_points, c_honours,
+     c_registered, c_role, c_insured) = columns  # fmt: skip
+    for j in range(len(slots)):
+        s = slots[j]
+        r = at + j
+        c_id[r] = agent_id[s]
+        c_kind[r] = kind[s]
+        c_community[r] = base[s]
+        c_entered[r] = arrived_at[s]
+        c_left[r] = now
+        c_days[r] = days_online[s]
+        c_channel[r, :] = by_channel[s, :]
+        c_points[r] = points[s]
+        c_honours[r] = honours[s]
+        c_registered[r] = registered[s]
+        c_role[r] = role[s]
+        c_insured[r] = insured[s]
+
+
+@njit(cache=True)
+def turnover_rows(
+    u: np.ndarray,
+    daily_turnover: np.ndarray,
+    elasticity: float,
+    belonging_initial: float,
+    insured_factor: float,
+    fields: tuple,
+    belonging: np.ndarray,
+    now: float,
+    columns: tuple,
+    at: int,
+    newcomer_state: np.uint64,
+    day: int,
+    n_draws: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Today's leavers, their records kept, and their newcomers' uniforms, in one call.
+
+    :func:`leaving_slots` (the insured flags are ``fields[10]``), then :func:`retired_rows`
+    and :func:`newcomer_uniforms` on the leavers: what
+    :meth:`~model.sim.workforce.WorkerTable.leaving`, ``retire`` and
+    :func:`model.sim.model.newcomer_draws` give one after the other.
+
+    Returns:
+        ``(slots, draws)``: the leavers' slots, ascending, and (len(slots), ``n_draws``)
+        uniforms of their newcomers.
+    """
+    slots = leaving_slots(
+        u, belonging, fields[10], daily_turnover, elasticity, belonging_initial, insured_factor
+    )
+    retired_rows(slots, fields, now, columns, at)
+    return slots, newcomer_uniforms(newcomer_state, day, slots, n_draws)
 
 
 @njit(cache=True)
