@@ -69,7 +69,7 @@ def shift_table(
     start_offset: np.ndarray,
     n_start_options: np.ndarray,
     start_options: np.ndarray,
-    from_start_hour: np.ndarray,
+    first_hour: np.ndarray,
     hours_mean: np.ndarray,
     hours_sd: np.ndarray,
     hour_group: np.ndarray,
@@ -86,7 +86,9 @@ def shift_table(
         n_start_options: (n,) the kind's number of start options (a float, as in the
             vectorised form's product).
         start_options: (n_options,) the kinds' start hours, one kind after another.
-        from_start_hour: (n_options, 24) 1.0 from each option's hour on, 0.0 before it.
+        first_hour: (n_options,) the first hour of day at or after each option's start
+            (24 for none): where its row of the vectorised form's 1.0 / 0.0 table of the
+            hours from the start on turns 1.0.
         hours_mean: (n,) mean online hours of a working day, hours.
         hours_sd: (n,) their standard deviation, hours.
         hour_group: (n, 24) bin (hour x group) of each slot's hour in the counts.
@@ -114,13 +116,13 @@ def shift_table(
         online[i, :] = 0.0
         if not works:
             continue  # start + 0 hours: no hour's share is above 0
-        for h in range(24):
-            if from_start_hour[option, h] == 0.0:
-                continue  # before the start: a share times 0.0, which is 0.0
+        # before the first hour a share is times 0.0, which is 0.0; from it on times 1.0,
+        # which changes no bit: the hours from the first on are written, as they are
+        for h in range(first_hour[option], 24):
             left = shift_end - float(h)
             if left <= 0.0:
                 break  # the shift is over: this hour's share and every later one are 0
-            share = min(left, 1.0) * from_start_hour[option, h]
+            share = min(left, 1.0)
             online[i, h] = share
             # the counts start at +0.0 and only grow: adding a 0.0 share changes no bit,
             # so only the hours online are added, in the order bincount adds them

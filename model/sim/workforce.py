@@ -191,6 +191,9 @@ class WorkerTable:
         self._n_start_options = np.array([float(len(o)) for o in options])[kind]
         # (n_options, 24) 1.0 from each start option's hour on, 0.0 before it
         self._from_start_hour = (HOURS[None, :] >= self._start_options[:, None]).astype(float)
+        # the first hour of each option's row that is 1.0 (24 for none): the rows are 0.0
+        # up to the start and 1.0 from it on
+        self._first_hour = np.count_nonzero(self._from_start_hour == 0.0, axis=1).astype(np.int64)
         # online hours a working day: mean and standard deviation, hours
         self._hours_mean = np.array([p.online_hours_mean for p in profiles])[kind]
         self._hours_sd = np.array([p.online_hours_sd for p in profiles])[kind]
@@ -385,7 +388,7 @@ class WorkerTable:
             self._start_offset,
             self._n_start_options,
             self._start_options,
-            self._from_start_hour,
+            self._first_hour,
             self._hours_mean,
             self._hours_sd,
             self._hour_group,
