@@ -238,7 +238,7 @@ def turnover_rows(
     newcomer_state: np.uint64,
     day: int,
     n_draws: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Today's leavers, their records kept, and their newcomers' uniforms, in one call.
 
     :func:`leaving_slots` (the insured flags are ``fields[10]``), then :func:`retired_rows`
@@ -247,14 +247,21 @@ def turnover_rows(
     :func:`model.sim.model.newcomer_draws` give one after the other.
 
     Returns:
-        ``(slots, draws)``: the leavers' slots, ascending, and (len(slots), ``n_draws``)
-        uniforms of their newcomers.
+        ``(slots, draws, clipped)``: the leavers' slots, ascending, (len(slots), ``n_draws``)
+        uniforms of their newcomers, and their second and third uniforms clipped to [1e-12,
+        1 - 1e-12] (``np.clip(draws[:, 1:3], ...)``, for the normals of the newcomers'
+        traits).
     """
     slots = leaving_slots(
         u, belonging, fields[10], daily_turnover, elasticity, belonging_initial, insured_factor
     )
     retired_rows(slots, fields, now, columns, at)
-    return slots, newcomer_uniforms(newcomer_state, day, slots, n_draws)
+    draws = newcomer_uniforms(newcomer_state, day, slots, n_draws)
+    clipped = np.empty((len(slots), 2))
+    for i in range(len(slots)):
+        for j in range(2):
+            clipped[i, j] = numpy_clip(draws[i, 1 + j], 1e-12, 1.0 - 1e-12)
+    return slots, draws, clipped
 
 
 @njit(cache=True)

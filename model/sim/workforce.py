@@ -235,9 +235,14 @@ class WorkerTable:
         """
         if len(slots) == 0:
             return
-        w = self.workers
         # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
-        z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
+        self._write_newcomers(slots, draws, ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12)), now)
+
+    def _write_newcomers(
+        self, slots: np.ndarray, draws: np.ndarray, z: np.ndarray, now: float
+    ) -> None:
+        """:meth:`renew` with the normals ``z`` of the draws' second and third uniforms."""
+        w = self.workers
         # compiled: the numbers of workforce_forms.newcomer_traits_of (base, group, hour bins in
         # step), and a clean record
         newcomer_traits(
@@ -447,7 +452,7 @@ class WorkerTable:
         b = self.behaviour
         u = rng.random(len(self))
         columns = self._room_for_retired(len(self))  # room for all: nobody is counted yet
-        slots, draws = turnover_rows(
+        slots, draws, clipped = turnover_rows(
             u,
             self._daily_turnover,
             b.turnover_belonging_elasticity,
@@ -463,7 +468,8 @@ class WorkerTable:
             NEWCOMER_DRAWS,
         )
         self._n_retired += len(slots)
-        self.renew(slots, draws, now=now)
+        if len(slots):  # renew, with the uniforms of the normals clipped in the kernel
+            self._write_newcomers(slots, draws, ndtri(clipped), now)
         return slots
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
