@@ -19,6 +19,11 @@ holds each kernel to its form:
   hour outside his shift costs nothing.
 - :func:`leaving_slots` (for :meth:`~model.sim.workforce.WorkerTable.leaving`; form:
   :func:`~model.sim.workforce_forms.leaving_hazard`): who leaves today.
+- :func:`retired_rows` (for :meth:`~model.sim.workforce.WorkerTable.retire`; form:
+  :meth:`~model.sim.workforce.WorkerTable._records`): the leavers' records, kept.
+- :func:`turnover_rows` (for :meth:`~model.sim.workforce.WorkerTable.turn_over`): who
+  leaves, their records and their newcomers' draws in one call (:func:`leaving_slots`,
+  :func:`retired_rows`, :func:`newcomer_uniforms`).
 - :func:`registering_slots` (for :meth:`~model.sim.workforce.WorkerTable.register`; form:
   :func:`~model.sim.workforce_forms.newly_registered`): who registers (报到) today.
 - :func:`move_belonging` (for :meth:`~model.sim.workforce.WorkerTable.update_belonging`;
@@ -37,10 +42,12 @@ holds each kernel to its form:
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
-``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on these
-machines; :func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number.
-Arrays only (numba compiles them, cached on disk beside this file); the callers pass the
-per-slot terms the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
+``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on machines
+without AVX-512 (where numpy has its own ``exp``, the two may differ in the last bit: the
+comparisons of the hazards with the day's uniforms tie only with chance ~1e-16);
+:func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number. Arrays only
+(numba compiles them, cached on disk beside this file); the callers pass the per-slot terms
+the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ def shift_table(
     start_offset: np.ndarray,
     n_start_options: np.ndarray,
     start_options: np.ndarray,
-    from_start_hour: np.ndarray,
+    first_hour: np.ndarray,
     hours_mean: np.ndarray,
     hours_sd: np.ndarray,
     hour_group: np.ndarray,
@@ -79,7 +86,9 @@ def shift_table(
         n_start_options: (n,) the kind's number of start options (a float, as in the
             vectorised form's product).
         start_options: (n_options,) the kinds' start hours, one kind after another.
-        from_start_hour: (n_options, 24) 1.0 from each option's hour on, 0.0 before it.
+        first_hour: (n_options,) the first hour of day at or after each option's start
+            (24 for none): where its row of the vectorised form's 1.0 / 0.0 table of the
+            hours from the start on turns 1.0.
         hours_mean: (n,) mean online hours of a working day, hours.
         hours_sd: (n,) their standard deviation, hours.
         hour_group: (n, 24) bin (hour x group) of each slot's hour in the counts.
@@ -107,13 +116,13 @@ def shift_table(
         online[i, :] = 0.0
         if not works:
             continue  # start + 0 hours: no hour's share is above 0
-        for h in range(24):
-            if from_start_hour[option, h] == 0.0:
-                continue  # before the start: a share times 0.0, which is 0.0
+        # before the first hour a share is times 0.0, which is 0.0; from it on times 1.0,
+        # which changes no bit: the hours from the first on are written, as they are
+        for h in range(first_hour[option], 24):
             left = shift_end - float(h)
             if left <= 0.0:
                 break  # the shift is over: this hour's share and every later one are 0
-            share = min(left, 1.0) * from_start_hour[option, h]
+            share = min(left, 1.0)
             online[i, h] = share
             # the counts start at +0.0 and only grow: adding a 0.0 share changes no bit,
             # so only the hours online are added, in the order bincount adds them
@@ -145,13 +154,114 @@ def leaving_slots(
     slots = np.empty(n, dtype=np.int64)
     k = 0
     minus_elasticity = -elasticity
+    # a bound above every factor of a belonging within [-0.1, 1.1]: |exponent| <= |e| * (1.1
+    # + |belonging_initial|), and the insured factor is at most max(f, 1); the margin of
+    # 1e-6 is far above the rounding of exp and of the products. A worker whose uniform is
+    # at or above ``daily_turnover * bound`` (with a hazard >= 0) stays whatever his factor:
+    # the rounded product is monotone, so his own hazard is at most that. Most workers stay
+    # so without an exp; NaN anywhere fails the test and takes the exact comparison.
+    bound = math.exp(abs(elasticity) * (1.1 + abs(belonging_initial)))
+    bound *= (insured_factor if insured_factor > 1.0 else 1.0) * (1.0 + 1e-6)
     for i in range(n):
+        if (
+            daily_turnover[i] >= 0.0
+            and u[i] >= daily_turnover[i] * bound
+            and -0.1 <= belonging[i] <= 1.1
+        ):
+            continue
         factor = math.exp(minus_elasticity * (belonging[i] - belonging_initial))
         factor *= insured_factor if insured[i] else 1.0
         if u[i] < daily_turnover[i] * factor:
             slots[k] = i
             k += 1
     return slots[:k].copy()
+
+
+@njit(cache=True)
+def retired_rows(
+    slots: np.ndarray,
+    fields: tuple,
+    now: float,
+    columns: tuple,
+    at: int,
+) -> None:
+    """Copy the leavers' records into rows ``at, at + 1, ...`` of the retired columns.
+
+    For :meth:`~model.sim.workforce.WorkerTable.retire`: the workers in ``slots`` leave at
+    hour ``now``.
+
+    The numbers of ``field[slots]`` for each field, and ``now`` as ``left_at``.
+
+    Args:
+        slots: the leavers' slots.
+        fields: the table's ``(agent_id, kind, base, arrived_at, days_online,
+            reports_by_channel, points, honours, registered, role, insured)``.
+        now: hour of leaving.
+        columns: the retired columns in roster order (``worker_id, kind, community,
+            entered_at, left_at, days_online, reports_by_channel, points, honours,
+            registered, role, insured``), with room for the rows.
+        at: first row to write.
+    """
+    (agent_id, kind, base, arrived_at, days_online, by_channel, points, honours, registered,
+     role, insured) = fields  # fmt: skip
+    (c_id, c_kind, c_community, c_entered, c_left, c_days, c_channel, c_points, c_honours,
+     c_registered, c_role, c_insured) = columns  # fmt: skip
+    for j in range(len(slots)):
+        s = slots[j]
+        r = at + j
+        c_id[r] = agent_id[s]
+        c_kind[r] = kind[s]
+        c_community[r] = base[s]
+        c_entered[r] = arrived_at[s]
+        c_left[r] = now
+        c_days[r] = days_online[s]
+        c_channel[r, :] = by_channel[s, :]
+        c_points[r] = points[s]
+        c_honours[r] = honours[s]
+        c_registered[r] = registered[s]
+        c_role[r] = role[s]
+        c_insured[r] = insured[s]
+
+
+@njit(cache=True)
+def turnover_rows(
+    u: np.ndarray,
+    daily_turnover: np.ndarray,
+    elasticity: float,
+    belonging_initial: float,
+    insured_factor: float,
+    fields: tuple,
+    belonging: np.ndarray,
+    now: float,
+    columns: tuple,
+    at: int,
+    newcomer_state: np.uint64,
+    day: int,
+    n_draws: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Today's leavers, their records kept, and their newcomers' uniforms, in one call.
+
+    :func:`leaving_slots` (the insured flags are ``fields[10]``), then :func:`retired_rows`
+    and :func:`newcomer_uniforms` on the leavers: what
+    :meth:`~model.sim.workforce.WorkerTable.leaving`, ``retire`` and
+    :func:`model.sim.model.newcomer_draws` give one after the other.
+
+    Returns:
+        ``(slots, draws, clipped)``: the leavers' slots, ascending, (len(slots), ``n_draws``)
+        uniforms of their newcomers, and their second and third uniforms clipped to [1e-12,
+        1 - 1e-12] (``np.clip(draws[:, 1:3], ...)``, for the normals of the newcomers'
+        traits).
+    """
+    slots = leaving_slots(
+        u, belonging, fields[10], daily_turnover, elasticity, belonging_initial, insured_factor
+    )
+    retired_rows(slots, fields, now, columns, at)
+    draws = newcomer_uniforms(newcomer_state, day, slots, n_draws)
+    clipped = np.empty((len(slots), 2))
+    for i in range(len(slots)):
+        for j in range(2):
+            clipped[i, j] = numpy_clip(draws[i, 1 + j], 1e-12, 1.0 - 1e-12)
+    return slots, draws, clipped
 
 
 @njit(cache=True)

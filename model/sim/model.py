@@ -508,15 +508,16 @@ class StreetModel(Model):
         if day == 0:
             return
         wf = self.workforce
-        leaving = wf.leaving(self.streams["turnover"])
+        # the leavers' records kept and their slots refilled in the table (the newcomers'
+        # traits from the keyed draws of newcomer_draws); the Mesa agents follow
+        leaving = wf.turn_over(
+            self.streams["turnover"], self.draws.state("newcomer"), day, self.now
+        )
         if len(leaving) == 0:
             return
         self.recorder.count_leavers(leaving)
-        now = self.now
-        wf.retire(leaving, now)
-        for agent_id in wf.agent_id[leaving].tolist():
+        for agent_id in wf.agent_id[leaving].tolist():  # the leavers' ids: no newcomer yet
             self.workers_by_id.pop(agent_id).leave()
-        wf.renew(leaving, newcomer_draws(self.draws, day, leaving), now=now)
         levers.designated_posts(
             wf,
             leaving[wf.registered[leaving]],

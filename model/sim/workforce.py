@@ -26,7 +26,9 @@ from model.sim.daily_kernels import (
     move_belonging,
     newcomer_traits,
     registering_slots,
+    retired_rows,
     shift_table,
+    turnover_rows,
 )
 from model.sim.space import Layout
 
@@ -94,7 +96,9 @@ class WorkerTable:
         reports_by_channel: (n_workers, n_reporter_channels) reports since arrival by
             channel (hotline, mini-program, station, in person), duplicates included.
         honours: honours received since arrival.
-        retired: the records of workers who left (see :meth:`retire`, :meth:`roster`).
+
+    The records of the workers who left are kept in columns with room to grow, one row per
+    leaver in order of leaving (see :meth:`retire`, :meth:`roster`).
     """
 
     def __init__(
@@ -144,7 +148,12 @@ class WorkerTable:
         self.days_online = np.zeros(n, dtype=np.int32)
         self.reports_by_channel = np.zeros((n, len(REPORTER_CHANNELS)), dtype=np.int32)
         self.honours = np.zeros(n, dtype=np.int32)
-        self.retired: list[dict[str, np.ndarray]] = []
+        # the leavers' records: rows [0, _n_retired) of each column (roster order)
+        self._n_retired = 0
+        self._retired = {
+            key: np.empty((n, *column.shape[1:]), dtype=column.dtype)
+            for key, column in self._records(np.zeros(0, dtype=np.int64), np.zeros(0)).items()
+        }
         self.base_weights = self._base_weights(layout)
         # running shares of base_weights, for the draw of a newcomer's base community
         self._base_cumulative = np.cumsum(self.base_weights, axis=1)
@@ -182,6 +191,9 @@ class WorkerTable:
         self._n_start_options = np.array([float(len(o)) for o in options])[kind]
         # (n_options, 24) 1.0 from each start option's hour on, 0.0 before it
         self._from_start_hour = (HOURS[None, :] >= self._start_options[:, None]).astype(float)
+        # the first hour of each option's row that is 1.0 (24 for none): the rows are 0.0
+        # up to the start and 1.0 from it on
+        self._first_hour = np.count_nonzero(self._from_start_hour == 0.0, axis=1).astype(np.int64)
         # online hours a working day: mean and standard deviation, hours
         self._hours_mean = np.array([p.online_hours_mean for p in profiles])[kind]
         self._hours_sd = np.array([p.online_hours_sd for p in profiles])[kind]
@@ -223,9 +235,14 @@ class WorkerTable:
         """
         if len(slots) == 0:
             return
-        w = self.workers
         # ndarray.clip is what np.clip calls, without its argument handling (a few us a call)
-        z = ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12))
+        self._write_newcomers(slots, draws, ndtri(draws[:, 1:3].clip(1e-12, 1.0 - 1e-12)), now)
+
+    def _write_newcomers(
+        self, slots: np.ndarray, draws: np.ndarray, z: np.ndarray, now: float
+    ) -> None:
+        """:meth:`renew` with the normals ``z`` of the draws' second and third uniforms."""
+        w = self.workers
         # compiled: the numbers of workforce_forms.newcomer_traits_of (base, group, hour bins in
         # step), and a clean record
         newcomer_traits(
@@ -290,10 +307,45 @@ class WorkerTable:
             "insured": self.insured[slots],
         }
 
+    def _record_fields(self) -> tuple[np.ndarray, ...]:
+        """The arrays a record copies, in roster order (``left_at`` apart; see :meth:`_records`)."""
+        return (
+            self.agent_id,
+            self.kind,
+            self.base,
+            self.arrived_at,
+            self.days_online,
+            self.reports_by_channel,
+            self.points,
+            self.honours,
+            self.registered,
+            self.role,
+            self.insured,
+        )
+
+    def _room_for_retired(self, n: int) -> tuple[np.ndarray, ...]:
+        """The retired columns, grown (doubled) to hold ``n`` more rows, in roster order."""
+        need = self._n_retired + n
+        rows = len(self._retired["worker_id"])
+        if need > rows:
+            rows = max(need, 2 * rows)
+            for key, column in self._retired.items():
+                grown = np.empty((rows, *column.shape[1:]), dtype=column.dtype)
+                grown[: self._n_retired] = column[: self._n_retired]
+                self._retired[key] = grown
+        return tuple(self._retired.values())
+
     def retire(self, slots: np.ndarray, now: float) -> None:
-        """Keep the records of the workers in ``slots``, who leave at hour ``now``."""
+        """Keep the records of the workers in ``slots``, who leave at hour ``now``.
+
+        The rows of :meth:`_records` (``left_at`` = ``now``), copied by the compiled
+        :func:`model.sim.daily_kernels.retired_rows` after the rows kept before.
+        """
         if len(slots):
-            self.retired.append(self._records(slots, np.array([now] * len(slots))))
+            slots = np.asarray(slots, dtype=np.int64)
+            columns = self._room_for_retired(len(slots))
+            retired_rows(slots, self._record_fields(), float(now), columns, self._n_retired)
+            self._n_retired += len(slots)
 
     def roster(self) -> dict[str, np.ndarray]:
         """Every worker ever present, leavers first (in order of leaving), then those present.
@@ -306,8 +358,9 @@ class WorkerTable:
             the end).
         """
         present = np.arange(len(self))
-        parts = [*self.retired, self._records(present, np.full(len(present), np.nan))]
-        return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+        now = self._records(present, np.full(len(present), np.nan))
+        k = self._n_retired
+        return {key: np.concatenate([self._retired[key][:k], now[key]]) for key in now}
 
     # ------------------------------------------------------------------ daily submodels
 
@@ -340,7 +393,7 @@ class WorkerTable:
             self._start_offset,
             self._n_start_options,
             self._start_options,
-            self._from_start_hour,
+            self._first_hour,
             self._hours_mean,
             self._hours_sd,
             self._hour_group,
@@ -374,6 +427,50 @@ class WorkerTable:
             self.workers.belonging_initial,
             b.turnover_insured_factor,
         )
+
+    def turn_over(
+        self, rng: np.random.Generator, newcomer_state: np.uint64, day: int, now: float
+    ) -> np.ndarray:
+        """Today's turnover in the table: who leaves, their records kept, their newcomers.
+
+        What :meth:`leaving`, :meth:`retire` (at hour ``now``) and :meth:`renew` (with the
+        keyed draws of :func:`model.sim.model.newcomer_draws`) do one after the other, the
+        first three steps in one call of the compiled
+        :func:`model.sim.daily_kernels.turnover_rows` (tests/sim/test_daily_kernels.py
+        holds the two ways to the same table).
+
+        Args:
+            rng: the ``turnover`` stream.
+            newcomer_state: the ``newcomer`` purpose's state of the keyed draws
+                (``KeyedDraws.state("newcomer")``).
+            day: today (the newcomers' draws are keyed on slot and day).
+            now: hour of leaving and of arrival.
+
+        Returns:
+            Indices of the slots refilled today (their Mesa agents are the caller's).
+        """
+        b = self.behaviour
+        u = rng.random(len(self))
+        columns = self._room_for_retired(len(self))  # room for all: nobody is counted yet
+        slots, draws, clipped = turnover_rows(
+            u,
+            self._daily_turnover,
+            b.turnover_belonging_elasticity,
+            self.workers.belonging_initial,
+            b.turnover_insured_factor,
+            self._record_fields(),
+            self.belonging,
+            float(now),
+            columns,
+            self._n_retired,
+            newcomer_state,
+            day,
+            NEWCOMER_DRAWS,
+        )
+        self._n_retired += len(slots)
+        if len(slots):  # renew, with the uniforms of the normals clipped in the kernel
+            self._write_newcomers(slots, draws, ndtri(clipped), now)
+        return slots
 
     def register(self, rng: np.random.Generator, extra_hazard: np.ndarray | float) -> np.ndarray:
         """Unregistered workers who register (报到) today.

@@ -141,6 +141,102 @@ def test_leaving_equals_the_vectorised_hazard(table: WorkerTable, seed: int) -> 
     assert got.dtype == np.int64 and np.array_equal(got, want) and len(want) > 0
 
 
+@pytest.mark.parametrize(
+    ("elasticity", "insured_factor"), [(1.5, 0.85), (0.0, 1.0), (4.0, 2.0), (0.3, 0.0)]
+)
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_leaving_equals_the_vectorised_hazard_at_the_edges(
+    elasticity: float, insured_factor: float, seed: int
+) -> None:
+    # the kernel skips the exp of a worker whose uniform is above a bound on every hazard:
+    # uniforms right on and around the hazards, belonging off [0, 1] and NaN
+    table = table_for(4)
+    scramble(table, seed)
+    table.behaviour = table.behaviour.model_copy(
+        update={
+            "turnover_belonging_elasticity": elasticity,
+            "turnover_insured_factor": insured_factor,
+        }
+    )
+    n = len(table)
+    table.belonging[::17] = -0.5
+    table.belonging[1::17] = 1.7
+    table.belonging[2::17] = np.nan
+    table.belonging[3::17] = -0.1
+    table.belonging[4::17] = 1.1
+    hazard = leaving_hazard(table)
+    rng = np.random.default_rng(seed)
+    u = rng.random(n)
+    # just above and just below the hazards (np.exp and the C library's exp, which the
+    # kernel calls, may differ in the last bit on machines where numpy has its own exp)
+    u[::3] = hazard[::3] * (1.0 + 1e-9)
+    u[1::3] = hazard[1::3] * (1.0 - 1e-9)
+    u[2::6] *= 0.05
+    u = np.clip(u, 0.0, np.nextafter(1.0, 0.0))
+    want = np.flatnonzero(u < hazard)
+    got = table.leaving(ReplayStream(u, np.zeros(0), np.zeros(0)))
+    assert np.array_equal(got, want) and len(want) > 0
+
+
+def assert_same_tables(got: WorkerTable, want: WorkerTable) -> None:
+    for name, value in vars(want).items():
+        if isinstance(value, np.ndarray):
+            other = getattr(got, name)
+            assert other.dtype == value.dtype and other.shape == value.shape, name
+            assert np.array_equal(other.view(np.uint8), value.view(np.uint8)), name
+    a, b = got.roster(), want.roster()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key].dtype == b[key].dtype and a[key].shape == b[key].shape, key
+        assert np.array_equal(a[key].view(np.uint8), b[key].view(np.uint8)), key
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_turn_over_is_leaving_retire_and_renew(seed: int) -> None:
+    # one compiled call for who leaves, the leavers' records and the newcomers' draws: the
+    # same table, records and roster as the steps one after the other, over several days
+    got, want = table_for(6), table_for(6)
+    draws = KeyedDraws(seed)
+    rng = np.random.default_rng(seed)
+    n = len(want)
+    for table in (got, want):
+        scramble(table, seed)
+        table.agent_id[:] = np.arange(n) + 7
+        table.points[:] = np.random.default_rng(seed).random(n) * 50.0
+        table.reports_by_channel[:] = np.random.default_rng(seed).integers(0, 9, (n, 4))
+        table.days_online[:] = np.arange(n) % 11
+    for day in range(1, 5):
+        u = rng.random(n)
+        u[day % 2 :: 2] *= 1e-4  # half leave: the records grow past their first room
+        now = 24.0 * day
+        slots = got.turn_over(
+            ReplayStream(u, np.zeros(0), np.zeros(0)), draws.state("newcomer"), day, now
+        )
+        leaving = want.leaving(ReplayStream(u, np.zeros(0), np.zeros(0)))
+        want.retire(leaving, now)
+        want.renew(leaving, newcomer_draws(draws, day, leaving), now=now)
+        assert np.array_equal(slots, leaving) and len(leaving) > 0
+        for table in (got, want):  # the caller's Mesa agents get fresh ids
+            table.agent_id[leaving] = 10_000 * day + leaving
+    assert got._n_retired == want._n_retired > n
+    assert_same_tables(got, want)
+
+
+def test_the_retired_records_are_the_tables_rows(table: WorkerTable) -> None:
+    fresh = table_for(3)
+    slots = np.array([5, 1, 40, 5], dtype=np.int64)
+    fresh.points[:] = np.arange(len(fresh)) * 0.5
+    want = fresh._records(slots, np.array([36.0] * len(slots)))
+    fresh.retire(slots, 36.0)
+    fresh.retire(np.zeros(0, dtype=np.int64), 40.0)
+    roster = fresh.roster()
+    for key, value in want.items():
+        assert roster[key][: len(slots)].dtype == value.dtype, key
+        assert np.array_equal(roster[key][: len(slots)], value), key
+
+
 @pytest.mark.parametrize("one_for_all", [False, True])
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
