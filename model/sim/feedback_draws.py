@@ -6,7 +6,10 @@ the outcome untold (``seen``) and whether they are satisfied (``satisfied``); se
 :meth:`model.sim.service.ServiceChain.inform_reporters`. Each is
 ``KeyedDraws.uniform(purpose, issue, observer, slot)``, the readable form this kernel is
 tested against; one call for the three saves two of the compiled calls'
-argument checks, some thousands of times a run.
+argument checks, some thousands of times a run. A report's false-report draw (purpose
+``false_report``, :meth:`model.sim.service.ServiceChain.submit`) is keyed on the same three
+parts: :meth:`FeedbackDraws.with_false` takes the four in one call when the report is filed,
+and the reporter's three are kept until the issue ends.
 """
 
 from __future__ import annotations
@@ -26,12 +29,43 @@ class FeedbackDraws:
         self.told_state = draws.state("told")
         self.seen_state = draws.state("seen")
         self.satisfied_state = draws.state("satisfied")
+        self.false_state = draws.state("false_report")
 
     def of(self, issue: int, observer: int, slot: int) -> tuple[float, float, float]:
         """(told, seen, satisfied) uniforms in [0, 1) of a reporter (observer class, slot)."""
         return _three_uniforms(
             self.told_state, self.seen_state, self.satisfied_state, issue, observer, slot
         )
+
+    def with_false(self, issue: int, observer: int, slot: int) -> tuple[float, float, float, float]:
+        """(false_report, told, seen, satisfied) uniforms in [0, 1) of a reporter."""
+        return _four_uniforms(
+            self.false_state,
+            self.told_state,
+            self.seen_state,
+            self.satisfied_state,
+            issue,
+            observer,
+            slot,
+        )
+
+
+@njit(cache=True)
+def _four_uniforms(
+    false_state: np.uint64,
+    told_state: np.uint64,
+    seen_state: np.uint64,
+    satisfied_state: np.uint64,
+    issue: int,
+    observer: int,
+    slot: int,
+) -> tuple[float, float, float, float]:
+    """:func:`_three_uniforms` with the ``false_report`` purpose's uniform first."""
+    told, seen, satisfied = _three_uniforms(
+        told_state, seen_state, satisfied_state, issue, observer, slot
+    )
+    false = keyed_unit(keyed_step(keyed_step(keyed_step(false_state, issue), observer), slot))
+    return false, told, seen, satisfied
 
 
 @njit(cache=True)
