@@ -350,7 +350,7 @@ class ServiceChain:
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
         triaged, triaged_at = self.triaged, log.triaged_at
-        reported_at_of = self.reported_at
+        reported_at_of, acknowledged_at = self.reported_at, self.acknowledged_at
         reached_staff_at, minutes_left = self.reached_staff_at, self.minutes_left
         queues = self.queues
         # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
@@ -378,8 +378,10 @@ class ServiceChain:
                     triaged[issue] = True
                     reported_at = reported_at_of.item(issue)
                     triaged_at[issue] = reported_at if reported_at > now else now
-                if status < ACKNOWLEDGED_CODE:
-                    self._acknowledge(issue, now)
+                if status < ACKNOWLEDGED_CODE:  # _acknowledge(issue, now), inline
+                    status_of[issue] = ACKNOWLEDGED_CODE
+                    reported_at = reported_at_of.item(issue)
+                    acknowledged_at[issue] = reported_at if reported_at > now else now
                 left = minutes_left[issue]
                 work = left if left < budget else budget
                 minutes_left[issue] = left = left - work
