@@ -533,8 +533,8 @@ class ServiceChain:
         """
         reporters = self.reporters.get(issue)
         learned: list[tuple] = []
-        if reporters is None:
-            return learned
+        if reporters is None or (len(reporters) == 1 and reporters[0][0] == STAFF):
+            return learned  # nobody, or a staff patrol alone: nobody to tell
         sv = self.service
         rec = self.reports
         report_draws = self.report_draws
