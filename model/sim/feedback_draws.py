@@ -29,7 +29,12 @@ class FeedbackDraws:
         self.told_state = draws.state("told")
         self.seen_state = draws.state("seen")
         self.satisfied_state = draws.state("satisfied")
-        self.false_state = draws.state("false_report")
+        # the four purposes of a report's draws (with_false), in one array: one argument for
+        # the compiled call instead of four ``uint64`` scalars (each costs its type check)
+        self.report_states = np.array(
+            [draws.state(p) for p in ("false_report", "told", "seen", "satisfied")],
+            dtype=np.uint64,
+        )
 
     def of(self, issue: int, observer: int, slot: int) -> tuple[float, float, float]:
         """(told, seen, satisfied) uniforms in [0, 1) of a reporter (observer class, slot)."""
@@ -39,32 +44,19 @@ class FeedbackDraws:
 
     def with_false(self, issue: int, observer: int, slot: int) -> tuple[float, float, float, float]:
         """(false_report, told, seen, satisfied) uniforms in [0, 1) of a reporter."""
-        return _four_uniforms(
-            self.false_state,
-            self.told_state,
-            self.seen_state,
-            self.satisfied_state,
-            issue,
-            observer,
-            slot,
-        )
+        return _four_uniforms(self.report_states, issue, observer, slot)
 
 
 @njit(cache=True)
 def _four_uniforms(
-    false_state: np.uint64,
-    told_state: np.uint64,
-    seen_state: np.uint64,
-    satisfied_state: np.uint64,
-    issue: int,
-    observer: int,
-    slot: int,
+    states: np.ndarray, issue: int, observer: int, slot: int
 ) -> tuple[float, float, float, float]:
-    """:func:`_three_uniforms` with the ``false_report`` purpose's uniform first."""
-    told, seen, satisfied = _three_uniforms(
-        told_state, seen_state, satisfied_state, issue, observer, slot
-    )
-    false = keyed_unit(keyed_step(keyed_step(keyed_step(false_state, issue), observer), slot))
+    """Four purposes' mixed states (``uint64``), each with the same three parts mixed in:
+    their uniforms (``false_report``, ``told``, ``seen``, ``satisfied``)."""
+    false = keyed_unit(keyed_step(keyed_step(keyed_step(states[0], issue), observer), slot))
+    told = keyed_unit(keyed_step(keyed_step(keyed_step(states[1], issue), observer), slot))
+    seen = keyed_unit(keyed_step(keyed_step(keyed_step(states[2], issue), observer), slot))
+    satisfied = keyed_unit(keyed_step(keyed_step(keyed_step(states[3], issue), observer), slot))
     return false, told, seen, satisfied
 
 

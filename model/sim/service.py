@@ -164,6 +164,11 @@ class ServiceChain:
         # set: the chain is its only writer)
         self.busy: set[int] = set()
         self.triaged = [False] * len(issues)
+        # the log's columns the chain alone writes and reads back one issue at a time, kept
+        # beside them as Python lists (the same numbers; a list reads faster than ``item``)
+        self.reported_time = [math.nan] * len(issues)  # ``reported_at``
+        self.acknowledged_time = [math.nan] * len(issues)  # ``acknowledged_at``
+        self.channel_of = [-1] * len(issues)  # ``channel``
         self.seq = 0
         self.false_reports = 0
         self.duplicates = 0
@@ -288,8 +293,8 @@ class ServiceChain:
             self.busy.add(community)
         else:
             log.status[issue] = REPORTED_CODE
-            self.reported_at[issue] = t
-            log.channel[issue] = channel
+            self.reported_at[issue] = self.reported_time[issue] = t
+            log.channel[issue] = self.channel_of[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
             # min(noticed, t) written out (NaN-alike: ``noticed`` unless ``t`` is smaller)
@@ -350,7 +355,8 @@ class ServiceChain:
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
         triaged, triaged_at = self.triaged, log.triaged_at
-        reported_at_of, acknowledged_at = self.reported_at, self.acknowledged_at
+        reported_time, acknowledged_at = self.reported_time, self.acknowledged_at
+        acknowledged_time = self.acknowledged_time
         reached_staff_at, minutes_left = self.reached_staff_at, self.minutes_left
         queues = self.queues
         # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
@@ -376,12 +382,14 @@ class ServiceChain:
                     now = arrival
                 if not triaged[issue]:  # a person takes the ticket up now
                     triaged[issue] = True
-                    reported_at = reported_at_of.item(issue)
+                    reported_at = reported_time[issue]
                     triaged_at[issue] = reported_at if reported_at > now else now
                 if status < ACKNOWLEDGED_CODE:  # _acknowledge(issue, now), inline
                     status_of[issue] = ACKNOWLEDGED_CODE
-                    reported_at = reported_at_of.item(issue)
-                    acknowledged_at[issue] = reported_at if reported_at > now else now
+                    reported_at = reported_time[issue]
+                    acknowledged_at[issue] = acknowledged_time[issue] = (
+                        reported_at if reported_at > now else now
+                    )
                 left = minutes_left[issue]
                 work = left if left < budget else budget
                 minutes_left[issue] = left = left - work
@@ -425,18 +433,20 @@ class ServiceChain:
         log = self.issues
         if log.status.item(issue) < ACKNOWLEDGED_CODE:
             log.status[issue] = ACKNOWLEDGED_CODE
-            reported_at = self.reported_at.item(issue)
-            self.acknowledged_at[issue] = reported_at if reported_at > now else now  # max()
+            reported_at = self.reported_time[issue]
+            self.acknowledged_at[issue] = self.acknowledged_time[issue] = (
+                reported_at if reported_at > now else now  # max()
+            )
 
     def _dispatch(self, issue: int, now: float) -> None:
         """Verified: dispatch the issue's ticket to a department and schedule the outcome."""
         log = self.issues
-        acknowledged_at = self.acknowledged_at.item(issue)
+        acknowledged_at = self.acknowledged_time[issue]
         if acknowledged_at > now:  # max(now, acknowledged_at): NaN (never) leaves ``now``
             now = acknowledged_at
         log.status[issue] = DISPATCHED_CODE
         self.dispatched_at[issue] = now
-        if self.route_draw[issue] < self.routing_accuracy[log.channel.item(issue)]:
+        if self.route_draw[issue] < self.routing_accuracy[self.channel_of[issue]]:
             self._serve(issue, now, 0)
             return
         dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
@@ -508,7 +518,7 @@ class ServiceChain:
         """
         if self.dropped[issue] or issue in self.reopened:
             return False
-        channel = self.issues.channel.item(issue)  # a Python int
+        channel = self.channel_of[issue]
         if channel == Channel.STAFF_PATROL:
             return False
         called_back = self.callback_draw[issue] < self.feedback_probability[channel]
