@@ -51,8 +51,11 @@ class FeedbackDraws:
 def _four_uniforms(
     states: np.ndarray, issue: int, observer: int, slot: int
 ) -> tuple[float, float, float, float]:
-    """Four purposes' mixed states (``uint64``), each with the same three parts mixed in:
-    their uniforms (``false_report``, ``told``, ``seen``, ``satisfied``)."""
+    """The uniforms of four purposes' mixed states, each with the same three parts mixed in.
+
+    ``states`` holds the ``uint64`` states of ``false_report``, ``told``, ``seen`` and
+    ``satisfied``, in that order.
+    """
     false = keyed_unit(keyed_step(keyed_step(keyed_step(states[0], issue), observer), slot))
     told = keyed_unit(keyed_step(keyed_step(keyed_step(states[1], issue), observer), slot))
     seen = keyed_unit(keyed_step(keyed_step(keyed_step(states[2], issue), observer), slot))

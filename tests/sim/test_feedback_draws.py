@@ -26,8 +26,10 @@ def test_three_draws_are_the_keyed_uniforms(seed: int, issue: int, observer: int
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**31), issue=PARTS, observer=PARTS, slot=PARTS)
 def test_four_draws_are_the_keyed_uniforms(seed: int, issue: int, observer: int, slot: int):
-    """(false_report, told, seen, satisfied) equal ``KeyedDraws.uniform`` of each purpose,
-    and the false-report draw is the one ``KeyedDraws.uniform_of`` gives."""
+    """(false_report, told, seen, satisfied) equal ``KeyedDraws.uniform`` of each purpose.
+
+    The false-report draw is the one ``KeyedDraws.uniform_of`` gives.
+    """
     draws = keyed_draws(seed)
     expected = tuple(
         float(draws.uniform(purpose, issue, observer, slot))
