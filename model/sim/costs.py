@@ -36,6 +36,7 @@ class Ledger:
         self.spent = dict.fromkeys(LEVERS, 0.0)
         self.points_paid = 0.0
         self.points_paid_this_year = 0.0
+        self._budget_left = self._budget_left_now()
 
     @property
     def total(self) -> float:
@@ -49,16 +50,26 @@ class Ledger:
     def new_year(self) -> None:
         """Reset the yearly points budget."""
         self.points_paid_this_year = 0.0
+        self._budget_left = self._budget_left_now()
+
+    def _budget_left_now(self) -> float:
+        """Yuan of points that can still be paid this year, worked out from what was paid."""
+        return max(0.0, self.policies.points.annual_budget_yuan - self.points_paid_this_year)
 
     def points_budget_left(self) -> float:
-        """Yuan of points that can still be paid this year."""
-        return max(0.0, self.policies.points.annual_budget_yuan - self.points_paid_this_year)
+        """Yuan of points that can still be paid this year.
+
+        Read every hour, changed only when points are paid or a year begins: the value
+        :meth:`_budget_left_now` gave then, kept.
+        """
+        return self._budget_left
 
     def pay_points(self, yuan: float) -> float:
         """Pay up to ``yuan`` of points within the budget; returns what was paid."""
-        paid = min(yuan, self.points_budget_left())
+        paid = min(yuan, self._budget_left)
         self.points_paid += paid
         self.points_paid_this_year += paid
+        self._budget_left = self._budget_left_now()
         self.book("points", paid)
         return paid
 

@@ -370,12 +370,14 @@ def pay_points(
         ledger: the cost ledger.
         wf: the worker table (points balances, who holds a slot now).
     """
+    rewards = scheme.reward_yuan
+    n_worker_kinds = len(WorkerKind)
     for issue in verified:
-        reward = scheme.reward_yuan[issue_type[issue]]
+        reward = rewards[issue_type[issue]]
         if not reward > 0:
             continue
         for i, (observer, slot, agent_id, _channel, _row) in enumerate(reporters.get(issue, [])):
-            if observer >= len(WorkerKind) or (i > 0 and not scheme.duplicates_paid):
+            if observer >= n_worker_kinds or (i > 0 and not scheme.duplicates_paid):
                 continue
             if wf.agent_id[slot] == agent_id:  # still in the street
                 paid = ledger.pay_points(reward)

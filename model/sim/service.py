@@ -70,6 +70,8 @@ reporter is called back about a closure unfixed and rejects it."""
 
 
 STAFF = int(Observer.STAFF)  # a plain int compares faster than the enum member
+STAFF_PATROL = int(Channel.STAFF_PATROL)
+heappush, heappop, heapreplace = heapq.heappush, heapq.heappop, heapq.heapreplace
 
 
 def normals(u: np.ndarray) -> np.ndarray:
@@ -153,6 +155,20 @@ class ServiceChain:
         self.reporters: dict[int, list[Reporter]] = {}
         self.reported_by: set[tuple[int, int]] = set()  # (issue, agent_id) of every report
         self.reports = ReportRecord()
+        # each report's (false report, told, seen, satisfied) keyed draws, by report-log row
+        # (None for staff): all four are keyed on the issue and the reporter, so they are
+        # taken in one compiled call when the report is filed (FeedbackDraws.with_false)
+        self.report_draws: list[tuple[float, float, float, float] | None] = []
+        # communities whose staff have minutes owed or tickets queued (the others have
+        # nothing to do in an hour), and the issues a person has taken up (``triaged_at``
+        # set: the chain is its only writer)
+        self.busy: set[int] = set()
+        self.triaged = [False] * len(issues)
+        # the log's columns the chain alone writes and reads back one issue at a time, kept
+        # beside them as Python lists (the same numbers; a list reads faster than ``item``)
+        self.reported_time = [math.nan] * len(issues)  # ``reported_at``
+        self.acknowledged_time = [math.nan] * len(issues)  # ``acknowledged_at``
+        self.channel_of = [-1] * len(issues)  # ``channel``
         self.seq = 0
         self.false_reports = 0
         self.duplicates = 0
@@ -240,11 +256,14 @@ class ServiceChain:
         status = log.status.item(issue)  # a plain int (status codes: see model.sim.issues)
         if status >= RESOLVED_CODE or status < DETECTED_CODE:
             return False
-        if observer == STAFF and status >= REPORTED_CODE:
+        staff = observer == STAFF
+        if staff and status >= REPORTED_CODE:
             return False  # staff see the ticket is already in their system
-        if agent_id >= 0 and self.already_reported_by(issue, agent_id):
+        key = (issue, agent_id)
+        reported_by = self.reported_by
+        if agent_id >= 0 and key in reported_by:  # already_reported_by, inline
             return False
-        self.reported_by.add((issue, agent_id))
+        reported_by.add(key)
         community = self.community_of[issue]
         duplicate = status >= REPORTED_CODE
         rec = self.reports
@@ -271,26 +290,31 @@ class ServiceChain:
         if duplicate:
             self.duplicates += 1
             self.overhead_minutes[community] += self.service.duplicate_minutes
+            self.busy.add(community)
         else:
             log.status[issue] = REPORTED_CODE
-            self.reported_at[issue] = t
-            log.channel[issue] = channel
+            self.reported_at[issue] = self.reported_time[issue] = t
+            log.channel[issue] = self.channel_of[issue] = channel
             log.first_reporter_kind[issue] = observer
             log.first_reporter_id[issue] = agent_id
             # min(noticed, t) written out (NaN-alike: ``noticed`` unless ``t`` is smaller)
             first_noticed = t if noticed is None or t < noticed else noticed
             log.first_reporter_noticed_at[issue] = first_noticed
-            delay = self._intake_delay(issue, channel)
+            median = self.intake_delay_hours[channel]  # _intake_delay, inline
+            delay = 0.0 if median <= 0 else median * self.intake_spread[issue]
             self.seq += 1
-            heapq.heappush(self.intake, (t + delay, self.seq, issue, channel, t))
-        if observer != STAFF and (
-            self.keyed.uniform_of("false_report", issue, observer, slot)
-            < self.false_share[self.issue_type[issue]]
-        ):
+            heappush(self.intake, (t + delay, self.seq, issue, channel, t))
+        if staff:
+            self.report_draws.append(None)
+            return True
+        draws = self.feedback_draws.with_false(issue, observer, slot)
+        self.report_draws.append(draws)
+        if draws[0] < self.false_share[self.issue_type[issue]]:
             self.false_reports += 1
             self.overhead_minutes[community] += (
                 self.triage_minutes[channel] + self.service.verification_minutes
             )
+            self.busy.add(community)
         return True
 
     def _intake_delay(self, issue: int, channel: int) -> float:
@@ -319,30 +343,28 @@ class ServiceChain:
         Returns:
             Issues dispatched this hour.
         """
+        intake = self.intake
+        busy = self.busy
+        if intake and intake[0][0] < t + 1.0:
+            self._take_in(t)
+        if not busy or not office_open or self.staff_capacity_per_hour <= 0:
+            return []  # nothing to do this hour (or no staff at work)
         log = self.issues
         status_of = log.status
-        intake = self.intake
-        while intake and intake[0][0] < t + 1.0:
-            arrival, _, issue, channel, reported_at = heapq.heappop(intake)
-            if status_of.item(issue) >= RESOLVED_CODE:
-                continue
-            self.reached_staff_at[issue] = arrival
-            self.minutes_left[issue] = self._ticket_minutes(issue, channel)
-            if self.auto_acknowledge[channel]:
-                self._acknowledge(issue, reported_at if reported_at > arrival else arrival)
-            self.queues[self.community_of[issue]].append(issue)
         dispatched: list[int] = []
-        if not office_open or self.staff_capacity_per_hour <= 0:
-            return dispatched
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
-        triaged_at = log.triaged_at
+        triaged, triaged_at = self.triaged, log.triaged_at
+        reported_time, acknowledged_at = self.reported_time, self.acknowledged_at
+        acknowledged_time = self.acknowledged_time
         reached_staff_at, minutes_left = self.reached_staff_at, self.minutes_left
+        queues = self.queues
         # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
         # ``b if b < a else a``: the same numbers (NaN too), without a builtin call per ticket
-        for community, queue in enumerate(self.queues):
-            if not queue and overhead[community] == 0:
-                continue  # nothing to do: no minutes spent
+        # the busy communities in community order (those with nothing queued and no minutes
+        # owed spend nothing)
+        for community in sorted(busy) if len(busy) > 1 else tuple(busy):
+            queue = queues[community]
             budget = rate
             owed = overhead[community]
             spend = owed if owed < budget else budget
@@ -358,11 +380,16 @@ class ServiceChain:
                 now = t + (rate - budget) / rate
                 if arrival > now:
                     now = arrival
-                if math.isnan(triaged_at.item(issue)):  # a person takes the ticket up now
-                    reported_at = self.reported_at.item(issue)
+                if not triaged[issue]:  # a person takes the ticket up now
+                    triaged[issue] = True
+                    reported_at = reported_time[issue]
                     triaged_at[issue] = reported_at if reported_at > now else now
-                if status < ACKNOWLEDGED_CODE:
-                    self._acknowledge(issue, now)
+                if status < ACKNOWLEDGED_CODE:  # _acknowledge(issue, now), inline
+                    status_of[issue] = ACKNOWLEDGED_CODE
+                    reported_at = reported_time[issue]
+                    acknowledged_at[issue] = acknowledged_time[issue] = (
+                        reported_at if reported_at > now else now
+                    )
                 left = minutes_left[issue]
                 work = left if left < budget else budget
                 minutes_left[issue] = left = left - work
@@ -373,7 +400,26 @@ class ServiceChain:
                     self._dispatch(issue, arrival if arrival > done_at else done_at)
                     dispatched.append(issue)
             self._minutes_worked[community] += rate - budget
+            if not queue and overhead[community] == 0:
+                busy.discard(community)
         return dispatched
+
+    def _take_in(self, t: float) -> None:
+        """Tickets whose intake delay has passed by ``t + 1`` join their community queue."""
+        status_of = self.issues.status
+        intake = self.intake
+        busy = self.busy
+        while intake and intake[0][0] < t + 1.0:
+            arrival, _, issue, channel, reported_at = heappop(intake)
+            if status_of.item(issue) >= RESOLVED_CODE:
+                continue
+            self.reached_staff_at[issue] = arrival
+            self.minutes_left[issue] = self._ticket_minutes(issue, channel)
+            if self.auto_acknowledge[channel]:
+                self._acknowledge(issue, reported_at if reported_at > arrival else arrival)
+            community = self.community_of[issue]
+            self.queues[community].append(issue)
+            busy.add(community)
 
     def _ticket_minutes(self, issue: int, channel: int) -> float:
         """Staff minutes a ticket needs: triage plus, for some, a site visit."""
@@ -387,18 +433,20 @@ class ServiceChain:
         log = self.issues
         if log.status.item(issue) < ACKNOWLEDGED_CODE:
             log.status[issue] = ACKNOWLEDGED_CODE
-            reported_at = self.reported_at.item(issue)
-            self.acknowledged_at[issue] = reported_at if reported_at > now else now  # max()
+            reported_at = self.reported_time[issue]
+            self.acknowledged_at[issue] = self.acknowledged_time[issue] = (
+                reported_at if reported_at > now else now  # max()
+            )
 
     def _dispatch(self, issue: int, now: float) -> None:
         """Verified: dispatch the issue's ticket to a department and schedule the outcome."""
         log = self.issues
-        acknowledged_at = self.acknowledged_at.item(issue)
+        acknowledged_at = self.acknowledged_time[issue]
         if acknowledged_at > now:  # max(now, acknowledged_at): NaN (never) leaves ``now``
             now = acknowledged_at
         log.status[issue] = DISPATCHED_CODE
         self.dispatched_at[issue] = now
-        if self.route_draw[issue] < self.routing_accuracy[log.channel.item(issue)]:
+        if self.route_draw[issue] < self.routing_accuracy[self.channel_of[issue]]:
             self._serve(issue, now, 0)
             return
         dropped = self.drop_draw[issue] < self.channels.misroute_drop_share
@@ -419,12 +467,12 @@ class ServiceChain:
         self.served[issue] = attempt + 1
         self.department_attempts += 1
         done = begin + self.service_hours[attempt][issue]
-        heapq.heapreplace(crews, done)  # that crew is busy until ``done``
+        heapreplace(crews, done)  # that crew is busy until ``done``
         fixed = (not dropped) and (
             self.fix_draw[attempt][issue] < self.resolution_probability[dept]
         )
         self.seq += 1
-        heapq.heappush(self.completions, (done, self.seq, issue, fixed))
+        heappush(self.completions, (done, self.seq, issue, fixed))
 
     # ------------------------------------------------------------------ outcomes
 
@@ -446,7 +494,7 @@ class ServiceChain:
             return done  # nothing due
         log = self.issues
         while completions and completions[0][0] < t_end:
-            when, _, issue, fixed = heapq.heappop(completions)
+            when, _, issue, fixed = heappop(completions)
             if log.status.item(issue) >= RESOLVED_CODE:
                 continue
             if not fixed and self.reopens(issue):
@@ -470,7 +518,7 @@ class ServiceChain:
         """
         if self.dropped[issue] or issue in self.reopened:
             return False
-        channel = self.issues.channel.item(issue)  # a Python int
+        channel = self.channel_of[issue]
         if channel == Channel.STAFF_PATROL:
             return False
         called_back = self.callback_draw[issue] < self.feedback_probability[channel]
@@ -493,43 +541,57 @@ class ServiceChain:
         Returns:
             (observer, slot, agent_id, signal, fixed_known) per non-staff reporter.
         """
+        reporters = self.reporters.get(issue)
+        learned: list[tuple] = []
+        if reporters is None or (len(reporters) == 1 and reporters[0][0] == STAFF):
+            return learned  # nobody, or a staff patrol alone: nobody to tell
         sv = self.service
         rec = self.reports
-        reporter_draws = self.feedback_draws.of
-        dropped = self.dropped[issue]
+        report_draws = self.report_draws
+        told_possible = not self.dropped[issue]
         feedback_probability = self.feedback_probability
         seen_untold = self.channels.outcome_seen_without_feedback
-        learned = []
-        for i, (observer, slot, agent_id, channel, row) in enumerate(self.reporters.get(issue, ())):
+        halving = sv.satisfaction_halving_hours
+        outcome_at, fixed_col, told_col, satisfied_col = (
+            rec.outcome_at,
+            rec.fixed,
+            rec.told,
+            rec.satisfied,
+        )
+        first = True
+        for observer, slot, agent_id, channel, row in reporters:
             if observer == STAFF:
+                first = False
                 continue
-            # the first reporter is the one the ticket's callback reaches (see reopens)
-            u_told, u_seen, u_satisfied = reporter_draws(issue, observer, slot)
-            if i == 0:
+            # the reporter's keyed (told, seen, satisfied) draws, taken with the report's
+            # false-report draw (FeedbackDraws.with_false); the first reporter's told is
+            # the one the ticket's callback reaches (see reopens)
+            _, u_told, u_seen, u_satisfied = report_draws[row]
+            if first:
                 u_told = self.callback_draw[issue]
-            told = (not dropped) and (u_told < feedback_probability[channel])
+            told = told_possible and u_told < feedback_probability[channel]
             seen = told or u_seen < seen_untold
             if told:
-                if i == 0:
+                if first:
                     self.feedback_at[issue] = when + sv.feedback_delay_hours
                 chance = sv.satisfied_if_resolved if fixed else sv.satisfied_if_unresolved
             elif seen and fixed:
                 chance = sv.satisfied_if_fixed_untold
             else:
                 chance = sv.satisfied_if_unfixed_untold
+            first = False
             # a report filed later in the hour the issue ended learns the outcome at once
             reported_at = rec.time[row]
             learned_at = reported_at if reported_at > when else when  # max(when, reported_at)
-            chance *= 0.5 ** ((learned_at - reported_at) / sv.satisfaction_halving_hours)
-            rec.outcome_at[row] = learned_at
-            rec.fixed[row] = fixed
-            rec.told[row] = bool(told)
-            rec.satisfied[row] = bool(u_satisfied < chance)
+            chance *= 0.5 ** ((learned_at - reported_at) / halving)
+            outcome_at[row] = learned_at
+            fixed_col[row] = fixed
+            told_col[row] = told
+            satisfied_col[row] = u_satisfied < chance
             if seen:
-                signal, known = (1.0 if fixed else 0.0), True
+                learned.append((observer, slot, agent_id, 1.0 if fixed else 0.0, True))
             else:
-                signal, known = self.silence_signal, False
-            learned.append((observer, slot, agent_id, signal, known))
+                learned.append((observer, slot, agent_id, self.silence_signal, False))
         return learned
 
     def queue_length(self) -> int:
