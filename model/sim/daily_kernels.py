@@ -42,9 +42,9 @@ holds each kernel to its form:
 - :func:`channel_rows` (for :meth:`model.sim.decisions.WorkerChannelTable.refresh`; form:
   :func:`model.sim.decisions.worker_channels`): the channels each worker can use.
 
-``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 on machines
-without AVX-512 (where numpy has its own ``exp``, the two may differ in the last bit: the
-comparisons of the hazards with the day's uniforms tie only with chance ~1e-16);
+``math.exp`` here calls the C library's ``exp``, which numpy uses for float64 wherever its
+AVX-512 code is off, as the package keeps it (``model.PORTABLE_NUMERICS_ENV``; with that code
+on, the two may differ in the last bit);
 :func:`~model.sim.compiled_arithmetic.numpy_clip` is ``np.clip`` of one number. Arrays only
 (numba compiles them, cached on disk beside this file); the callers pass the per-slot terms
 the worker table keeps (:meth:`~model.sim.workforce.WorkerTable._kind_terms`).
