@@ -29,7 +29,7 @@ import numpy as np
 
 from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
 from model.sim import detection_kernels, plan_kernels
-from model.sim.decision_tables import PlannedDetections
+from model.sim.decision_tables import PlannedDetections, ReportEvents
 from model.sim.detection import Detections, Detector
 from model.sim.issues import IssueLog
 from model.sim.perception import Perception
@@ -40,6 +40,7 @@ HOURS_PER_DAY = 24
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
+_NO_REPORTS = ReportEvents.empty()
 _RESOLVED = int(IssueStatus.RESOLVED)  # numpy compares with a plain int faster than an enum
 _OPEN = int(IssueStatus.OPEN)
 _DETECTED = int(IssueStatus.DETECTED)
@@ -64,7 +65,7 @@ class DayPlan:
         det, expected = planned.detections, planned.expected
         # where each hour's rows start (np.searchsorted of the hours), and the columns the
         # hours read that stay as planned all day, stacked for the kernel
-        # (Perception.take_hour; plan_kernels.take_hour_rows names the rows)
+        # (take_hour_decided; plan_kernels.take_hour_rows names the rows)
         bounds, self.fixed, self.times = plan_kernels.day_columns(
             day * HOURS_PER_DAY,
             HOURS_PER_DAY,
@@ -153,6 +154,80 @@ class DayPlan:
         planned.decides[rows] = False
         planned.expected.channel[rows] = NO_CHANNEL
         planned.expected.later[rows] = False
+
+    def take_hour_decided(
+        self,
+        hour_index: int,
+        log: IssueLog,
+        perception: Perception,
+        office_open: bool,
+        shifts: Shifts,
+        reward: np.ndarray,
+    ) -> tuple[int, ReportEvents]:
+        """This hour's rows of the day's plan, marked as detections, and the reports to file now.
+
+        What :meth:`take_hour` then :meth:`Perception.decide_planned
+        <model.sim.perception.Perception.decide_planned>` of its rows give, in one compiled call
+        (:func:`model.sim.plan_kernels.take_hour_rows`) while no planned decision of the
+        hour is stale; an hour with stale rows decides them anew (``decide_planned``).
+
+        Args:
+            hour_index: hours since the start (an hour of the plan's day).
+            log: the issue log (its status and first detection times are updated).
+            perception: the report decisions (the agents' state, the end-of-shift reports).
+            office_open: the community offices are open this hour.
+            shifts: today's shifts (when each worker's shift ends).
+            reward: (n_issue_types,) expected reward of a verified report, yuan.
+
+        Returns:
+            ``(kept, reports)``: how many of the hour's rows were kept (its detections) and
+            the reports filed now, in order of noticing time.
+        """
+        hour = hour_index - self.day * HOURS_PER_DAY
+        first, end = self.bounds[hour], self.bounds[hour + 1]
+        if first == end:
+            return 0, _NO_REPORTS
+        planned = self.planned
+        expected = planned.expected
+        work = self.work
+        kept, n_stale, n_later, n_filed = plan_kernels.take_hour_rows(
+            first,
+            end,
+            self.fixed,
+            self.times,
+            planned.decides,
+            expected.channel,
+            expected.later,
+            log.status,
+            log.times["first_detected_at"],
+            perception.changed.announced,
+            perception.workforce.trust,
+            perception.workforce.belonging,
+            perception.residents.trust,
+            perception.may_be_stale(expected, reward),
+            work,
+            self.report_times,
+        )
+        if n_stale:
+            rows = work[0, first : first + kept]
+            return kept, perception.decide_planned(planned, rows, office_open, shifts, reward)
+        if n_later:
+            later = work[2, :n_later]
+            perception.shift_end.keep(
+                planned.detections, later, expected.shift_end[later], planned.noticed_at
+            )
+        if n_filed == 0:
+            return kept, _NO_REPORTS
+        stop = first + n_filed
+        times = self.report_times
+        return kept, ReportEvents(
+            work[4, first:stop],
+            work[5, first:stop],
+            work[6, first:stop],
+            work[7, first:stop],
+            times[0, first:stop],
+            times[1, first:stop],
+        )
 
 
 def plan_day(

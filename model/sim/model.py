@@ -360,8 +360,8 @@ class StreetModel(Model):
         if self.day_plan is None or self.day_plan.day != day:
             self.day_plan = self.plan_day(day, reward)
         # the hour's rows, marked as detections (mark_detected), and the reports filed now
-        kept, reports = self.perception.take_hour(
-            self.day_plan, t, log, office_open, self.shifts, reward
+        kept, reports = self.day_plan.take_hour_decided(
+            t, log, self.perception, office_open, self.shifts, reward
         )
         if kept:
             self.recorder.count_detections(kept)

@@ -17,9 +17,9 @@ Every decision draws keyed uniforms (the hour, the issue, the observer, the slot
 same person noticing the same problem in the same hour decides alike in every arm.
 
 The schedule plans a day's decisions at midnight (:meth:`Perception.plan`) and files each
-hour's from the plan (:meth:`Perception.take_hour`: the hour's rows taken and their reports
-sorted in one compiled call; :meth:`Perception.decide_planned` where some are stale),
-through compiled kernels;
+hour's from the plan (:meth:`model.sim.dayplan.DayPlan.take_hour_decided`: the hour's rows
+taken and their reports sorted in one compiled call; :meth:`Perception.decide_planned` where
+some are stale), through compiled kernels;
 :mod:`model.sim.decision_forms` holds their numpy forms, :func:`~model.sim.decision_forms.decide`
 the hour-by-hour form they are tested against. The tables they read and write are in
 :mod:`model.sim.decision_tables`; the reports kept for the end of a shift in
@@ -27,8 +27,6 @@ the hour-by-hour form they are tested against. The tables they read and write ar
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,11 +52,7 @@ from model.sim.shift_end_reports import ShiftEndReports
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts, WorkerTable
 
-if TYPE_CHECKING:
-    from model.sim.dayplan import DayPlan
-
 HOURS_PER_WEEK = 7 * 24
-_NO_REPORTS = ReportEvents.empty()
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
 _OPEN, _CLOSED = np.array([True]), np.array([False])  # one value for all rows
@@ -314,7 +308,7 @@ class Perception:
                 the year's points budget is spent).
         """
         det, expected = planned.detections, planned.expected
-        stale, later, reports = self._hour_rows(planned, rows, self._may_be_stale(expected, reward))
+        stale, later, reports = self._hour_rows(planned, rows, self.may_be_stale(expected, reward))
         if len(stale):
             self._choose(det, planned.noticed_at, stale, office_open, shifts, reward, expected)
             _, later, reports = self._hour_rows(planned, rows, plan_kernels.NOBODY_CHANGED)
@@ -322,81 +316,7 @@ class Perception:
             self.shift_end.keep(det, later, expected.shift_end[later], planned.noticed_at)
         return reports
 
-    def take_hour(
-        self,
-        plan: DayPlan,
-        hour_index: int,
-        log: IssueLog,
-        office_open: bool,
-        shifts: Shifts,
-        reward: np.ndarray,
-    ) -> tuple[int, ReportEvents]:
-        """This hour's rows of the day's plan, marked as detections, and the reports to file now.
-
-        What :meth:`DayPlan.take_hour <model.sim.dayplan.DayPlan.take_hour>` then
-        :meth:`decide_planned` of its rows give, in one compiled call
-        (:func:`model.sim.plan_kernels.take_hour_rows`) while no planned decision of the
-        hour is stale; an hour with stale rows decides them anew (:meth:`decide_planned`).
-
-        Args:
-            plan: the day's plan.
-            hour_index: hours since the start (an hour of the plan's day).
-            log: the issue log (its status and first detection times are updated).
-            office_open: the community offices are open this hour.
-            shifts: today's shifts (when each worker's shift ends).
-            reward: (n_issue_types,) expected reward of a verified report, yuan.
-
-        Returns:
-            ``(kept, reports)``: how many of the hour's rows were kept (its detections) and
-            the reports filed now, in order of noticing time.
-        """
-        hour = hour_index - plan.day * 24
-        first, end = plan.bounds[hour], plan.bounds[hour + 1]
-        if first == end:
-            return 0, _NO_REPORTS
-        planned = plan.planned
-        expected = planned.expected
-        work = plan.work
-        kept, n_stale, n_later, n_filed = plan_kernels.take_hour_rows(
-            first,
-            end,
-            plan.fixed,
-            plan.times,
-            planned.decides,
-            expected.channel,
-            expected.later,
-            log.status,
-            log.times["first_detected_at"],
-            self.changed.announced,
-            self.workforce.trust,
-            self.workforce.belonging,
-            self.residents.trust,
-            self._may_be_stale(expected, reward),
-            work,
-            plan.report_times,
-        )
-        if n_stale:
-            rows = work[0, first : first + kept]
-            return kept, self.decide_planned(planned, rows, office_open, shifts, reward)
-        if n_later:
-            later = work[2, :n_later]
-            self.shift_end.keep(
-                planned.detections, later, expected.shift_end[later], planned.noticed_at
-            )
-        if n_filed == 0:
-            return kept, _NO_REPORTS
-        stop = first + n_filed
-        times = plan.report_times
-        return kept, ReportEvents(
-            work[4, first:stop],
-            work[5, first:stop],
-            work[6, first:stop],
-            work[7, first:stop],
-            times[0, first:stop],
-            times[1, first:stop],
-        )
-
-    def _may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
+    def may_be_stale(self, expected: ExpectedDecisions, reward: np.ndarray) -> int:
         """Which planned decisions may no longer hold.
 
         As :func:`~model.sim.decision_forms.stale_rows` compares them.

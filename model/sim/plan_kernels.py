@@ -20,7 +20,7 @@
 - :func:`take_hour_rows`: each hour in one call, its rows taken from the plan and marked
   as detections (:func:`model.sim.detection_kernels.take_hour`), then :func:`hour_rows` of
   them, the reports filed now written into the day's report columns, for
-  :meth:`~model.sim.perception.Perception.take_hour`; :func:`day_columns` stacks the
+  :meth:`~model.sim.dayplan.DayPlan.take_hour_decided`; :func:`day_columns` stacks the
   columns it reads once a day (:class:`model.sim.dayplan.DayPlan`).
 
 Each does in one call what the plain form does in a dozen numpy calls or a Python loop;

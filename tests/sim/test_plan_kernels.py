@@ -41,7 +41,7 @@ def plain_hour_rows(
 def compiled_hour_rows(
     perception: Perception, planned: PlannedDetections, rows: np.ndarray, reward: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    compare = perception._may_be_stale(planned.expected, reward)
+    compare = perception.may_be_stale(planned.expected, reward)
     stale, later, reports = perception._hour_rows(planned, rows, compare)
     out = np.full((3, len(rows)), -7, dtype=np.int64)
     _, _, n_filed = plan_kernels.hour_rows(
@@ -268,7 +268,7 @@ def test_noticing_times_equal_the_numpy_form(small_config, monkeypatch) -> None:
 
 
 def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> None:
-    """:meth:`Perception.take_hour` (one compiled call) gives what ``DayPlan.take_hour``
+    """:meth:`DayPlan.take_hour_decided` (one compiled call) gives what ``DayPlan.take_hour``
     then ``decide_planned`` give: the rows kept, the issue log marked, the reports, the
     reports kept for the end of the shift; with issues closed and agents changed meanwhile
     (stale rows decided anew)."""
@@ -298,7 +298,7 @@ def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> No
         office = one.office_open(hour, day)
         meddle(one, rng_one, hour)
         meddle(two, rng_two, hour)
-        stale = one.perception._may_be_stale(
+        stale = one.perception.may_be_stale(
             one.day_plan.planned.expected, one.reward_while_budget_lasts
         )
         rows = one.day_plan.take_hour(t, one.issues)
@@ -307,8 +307,8 @@ def test_take_hour_equals_taking_the_rows_then_deciding_them(small_config) -> No
             expected = one.perception.decide_planned(
                 one.day_plan.planned, rows, office, one.shifts, one.reward_while_budget_lasts
             )
-        kept, got = two.perception.take_hour(
-            two.day_plan, t, two.issues, office, two.shifts, two.reward_while_budget_lasts
+        kept, got = two.day_plan.take_hour_decided(
+            t, two.issues, two.perception, office, two.shifts, two.reward_while_budget_lasts
         )
         assert kept == len(rows)
         for name in ("issue", "observer", "slot", "channel", "when", "noticed"):
