@@ -18,9 +18,11 @@ for languages other than English.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,12 +77,22 @@ def _ipc_kernel_manager() -> type:
 
     Nothing listens on the network while a notebook runs, and the kernel has no reason to
     print its warning about unencrypted TCP into the command's output.
+
+    Each kernel's sockets get a path of their own in the temporary folder. jupyter_client's
+    default, ``kernel-ipc-<n>`` in the working folder with the first free numbers, let two
+    notebooks started at the same moment (two test workers, two commands) pick the same
+    sockets, and one kernel then refused the other's messages ("Invalid Signature") until
+    the start timed out.
     """
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
 
     class IpcKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _unique_ipc_path(self) -> str:
+            return os.path.join(tempfile.gettempdir(), f"streetwise-kernel-{uuid.uuid4().hex}")
 
     return IpcKernelManager
 
