@@ -29,7 +29,7 @@ import numpy as np
 from model.config.codes import ISSUE_TYPES, OBSERVERS, WORKER_KINDS, IssueType, Observer
 from model.config.issue_types import IssuesConfig
 from model.config.people import ResidentsConfig, StaffConfig, WorkersConfig
-from model.sim import detection_kernels
+from model.sim import detection_kernels, pick_kernels
 from model.sim.residents import ResidentTable
 from model.sim.space import Layout, door_contacts, exposure_matrices
 from model.sim.streams import KeyedDraws
@@ -398,7 +398,7 @@ class Detector:
         )
         order, starts = self._order_by_group()
         res = self.residents
-        issue, observer, slot, hour = detection_kernels.pick_noticers(
+        issue, observer, slot, hour = pick_kernels.pick_noticers(
             hit_hour,
             hit_issue,
             hit_observer,
@@ -490,7 +490,7 @@ class Detector:
         """Worker slots in order of kind and base, and where each group starts (kept a day)."""
         if self._day_order is None:  # a counting sort, compiled (the order of a stable sort)
             n_bases = self.layout.n_communities
-            self._day_order = detection_kernels.order_by_group(
+            self._day_order = pick_kernels.order_by_group(
                 self.workforce.kind, self.workforce.base, n_bases, len(WORKER_KINDS) * n_bases
             )
         return self._day_order

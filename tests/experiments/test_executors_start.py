@@ -39,7 +39,7 @@ MESA_LOADED = "__import__('sys').modules.__contains__('mesa')"
 # ... and how many signatures of the model's main compiled kernels are loaded then.
 KERNELS = (
     ("model.sim.detection_kernels", "notice_hits"),
-    ("model.sim.detection_kernels", "pick_noticers"),
+    ("model.sim.pick_kernels", "pick_noticers"),
     ("model.sim.decision_kernels", "end_of_shift_channels"),
     ("model.sim.plan_kernels", "take_hour_rows"),
     ("model.sim.decision_kernels", "worker_choices"),

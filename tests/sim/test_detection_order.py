@@ -1,6 +1,6 @@
 """The workers in order of group (kind, then base), compiled as a counting sort.
 
-:func:`model.sim.detection_kernels.order_by_group` must give the order of a stable sort of
+:func:`model.sim.pick_kernels.order_by_group` must give the order of a stable sort of
 ``kind * n_bases + base`` and the groups' starts in it, as numpy's stable argsort and
 ``searchsorted`` give them (the readable form below): the noticing worker is picked by
 his place in that order (:meth:`model.sim.detection.Detector._pick_workers`).
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.config.codes import WORKER_KINDS
-from model.sim.detection_kernels import order_by_group
+from model.sim.pick_kernels import order_by_group
 
 
 def numpy_order_by_group(

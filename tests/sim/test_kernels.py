@@ -2,11 +2,12 @@
 
 :mod:`model.sim.compiled_arithmetic` redoes numpy's arithmetic one number at a time (the
 keyed SplitMix64 draw, numpy's pairwise sum, the clipped ``searchsorted`` pick) and
-:mod:`model.sim.detection_kernels` builds the day's noticing draws and the picks of the
-noticing agents on it. Each test here holds one of them to the plain numpy form it must
-equal: :class:`~model.sim.streams.KeyedDraws`, ``ndarray.sum``, ``np.searchsorted``,
-:meth:`Detector.passes_hours` with :meth:`Detector.detect_hours`,
-:meth:`Detector._pick_workers` and :meth:`ResidentTable.pick_watcher`.
+:mod:`model.sim.detection_kernels` builds the day's noticing draws on it and
+:mod:`model.sim.pick_kernels` the picks of the noticing agents. Each test here holds one of
+them to the plain numpy form it must equal: :class:`~model.sim.streams.KeyedDraws`,
+``ndarray.sum``, ``np.searchsorted``, :meth:`Detector.passes_hours` with
+:meth:`Detector.detect_hours`, :meth:`Detector._pick_workers` and
+:meth:`ResidentTable.pick_watcher`.
 """
 
 from __future__ import annotations
@@ -31,17 +32,9 @@ from model.sim.compiled_arithmetic import (
     numpy_clip,
     numpy_sum,
 )
-from model.sim.detection_kernels import (
-    cumulative_share,
-    cumulative_shares,
-    keyed_below,
-    notice_hits,
-    noticed,
-    pick_resident,
-    pick_worker,
-    weighted_sum,
-)
+from model.sim.detection_kernels import keyed_below, notice_hits, noticed, weighted_sum
 from model.sim.perception import office_open_at
+from model.sim.pick_kernels import cumulative_share, cumulative_shares, pick_resident, pick_worker
 from model.sim.residents import ResidentTable
 from model.sim.streams import PURPOSES, KeyedDraws
 
