@@ -30,9 +30,6 @@ run itself (measured: a year of the status quo took 38 s of CPU with the default
 numpy is first imported through the package, so the command line, the worker processes
 (which import the package first) and notebooks that import ``model`` before numpy get it."""
 
-for _name, _value in SINGLE_THREAD_ENV.items():
-    os.environ.setdefault(_name, _value)
-
 PORTABLE_NUMERICS_ENV: dict[str, str] = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
@@ -50,7 +47,11 @@ no measurable speed. Like the thread settings, it must be set before numpy is fi
 the package sets it, the Makefile exports it for every command, and worker processes inherit
 it. (The feature names are numpy 2.4's and later.)"""
 
-for _name, _value in PORTABLE_NUMERICS_ENV.items():
+PACKAGE_ENV: dict[str, str] = {**SINGLE_THREAD_ENV, **PORTABLE_NUMERICS_ENV}
+"""Every environment default the package sets, each unless the user set the variable: here,
+at the package's import, and in each process worker (``model.experiments.executors``)."""
+
+for _name, _value in PACKAGE_ENV.items():
     os.environ.setdefault(_name, _value)
 
 

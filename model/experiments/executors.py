@@ -293,8 +293,8 @@ def _start_worker(environment: dict[str, str], package_file: str) -> None:
         environment: the parent's ``os.environ`` when the pool was created. A forked worker
             inherits the forkserver's environment, which is the parent's at the moment the
             server started; setting it here gives every worker what a spawned one inherits.
-            The package's one-thread defaults are applied on top, as importing ``model``
-            does in a spawned worker.
+            The package's defaults (:data:`model.PACKAGE_ENV`: one thread, portable
+            numerics) are applied on top, as importing ``model`` does in a spawned worker.
         package_file: the parent's :func:`model_package_file`.
 
     Raises:
@@ -302,7 +302,7 @@ def _start_worker(environment: dict[str, str], package_file: str) -> None:
             forkserver started elsewhere in this process, from another checkout): its runs
             would be another model's, so the pool fails rather than run them.
     """
-    from model import SINGLE_THREAD_ENV
+    from model import PACKAGE_ENV
 
     if model_package_file() != package_file:
         raise RuntimeError(
@@ -312,7 +312,7 @@ def _start_worker(environment: dict[str, str], package_file: str) -> None:
     if os.environ != environment:
         os.environ.clear()
         os.environ.update(environment)
-    for name, value in SINGLE_THREAD_ENV.items():
+    for name, value in PACKAGE_ENV.items():
         os.environ.setdefault(name, value)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     freeze_long_lived()

@@ -264,7 +264,7 @@ class StreetModel(Model):
         if watched and watched[0][0] < t + 1.0:
             self.closed_unfixed_incidents(t)
         log = self.issues
-        listed = log.closing.by_hour.get(t)  # ClosingHours.in_hour, without the call
+        listed = log.closing.in_hour(t)
         if not listed:
             return  # no issue's incident or lapse hour
         status_of = log.status
@@ -425,23 +425,18 @@ class StreetModel(Model):
 
         ``noticed`` is when the reporter first noticed the problem (``when`` if omitted).
         """
-        if observer < len(WORKER_KINDS):  # agent_id_of, inline
+        agent_id = self.agent_id_of(observer, slot)
+        if not self.service.submit(issue, observer, slot, agent_id, channel, when, noticed):
+            return
+        if observer < len(WORKER_KINDS):
             wf = self.workforce
-            agent_id = wf.agent_id.item(slot)  # a Python int
-            if not self.service.submit(issue, observer, slot, agent_id, channel, when, noticed):
-                return
             wf.reports_made[slot] += 1
             wf.reports_by_channel[slot, channel] += 1
             wf.reports_month[slot] += 1
             wf.last_report_at[slot] = when
             self.recorder.count_worker_report(slot, wf.registered.item(slot))
         elif observer == Observer.RESIDENT:
-            residents = self.residents
-            agent_id = residents.agent_id.item(slot)
-            if self.service.submit(issue, observer, slot, agent_id, channel, when, noticed):
-                residents.reports_made[slot] += 1
-        else:
-            self.service.submit(issue, observer, slot, -1, channel, when, noticed)
+            self.residents.reports_made[slot] += 1
 
     def reward_verified(self, verified: list[int]) -> None:
         """Verified (dispatched) reports earn points and the waived delivery penalty."""
@@ -450,8 +445,7 @@ class StreetModel(Model):
         levers.pay_points(
             verified, reporters, self.issues.type_of, self.points, self.ledger, self.workforce
         )
-        if waiver.enabled:  # waive_penalties does nothing otherwise
-            levers.waive_penalties(verified, reporters, waiver, self.ledger)
+        levers.waive_penalties(verified, reporters, waiver, self.ledger)
 
     def learn_outcome(self, issue: int, when: float, fixed: bool) -> None:
         """Reporters of an issue learn how it ended (trust, belonging, satisfaction)."""
