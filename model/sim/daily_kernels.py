@@ -29,8 +29,9 @@ holds each kernel to its form:
 - :func:`move_belonging` (for :meth:`~model.sim.workforce.WorkerTable.update_belonging`;
   form: :func:`~model.sim.workforce_forms.belonging_target`): belonging moves towards
   its target.
-- :func:`newcomer_uniforms` (for :func:`model.sim.model.newcomer_draws`; form:
-  :meth:`model.sim.streams.KeyedDraws.uniform`): the keyed draws of the day's newcomers.
+- :func:`newcomer_uniforms` (for :func:`turnover_rows` and
+  :func:`model.sim.model.newcomer_draws`; form: :meth:`model.sim.streams.KeyedDraws.uniform`):
+  the keyed draws of the day's newcomers.
 - :func:`station_visitors` (for :func:`model.sim.stations.station_visits`; forms:
   :func:`model.sim.stations.station_demand` and :func:`model.sim.stations.visitors`): who
   stops at a station, within the stations' room.

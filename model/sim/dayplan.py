@@ -49,8 +49,9 @@ _DETECTED = int(IssueStatus.DETECTED)
 class DayPlan:
     """The detections of one day and the decisions they bring, drawn at once.
 
-    Each hour takes its own rows (:meth:`rows_at`; :meth:`take_hour` also marks them as
-    detections).
+    Each hour takes its own rows, marked as detections, and the reports they bring now
+    (:meth:`take_hour_decided`, one compiled call; :meth:`rows_at` and :meth:`take_hour` are
+    its first part in plain steps, which the tests hold it to).
 
     Args:
         day: the day (days since the start).

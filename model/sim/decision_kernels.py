@@ -99,24 +99,8 @@ def keyed_channel_draws(
 
 
 @njit(cache=True)
-def expected_cost(cost: np.ndarray, available: np.ndarray, scale: float) -> float:
-    """:func:`model.sim.decisions.expected_cost` of one reporter: a smooth minimum, yuan.
-
-    Args:
-        cost: (n_channels,) cost of each channel, yuan.
-        available: (n_channels,) the channel is open.
-        scale: logit scale, yuan.
-
-    Returns:
-        ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
-        ``low`` their lowest cost; ``inf`` where none is open.
-    """
-    return smooth_minimum(cost, available, scale, np.empty(len(cost)), closed_term(scale))
-
-
-@njit(cache=True)
 def closed_term(scale: float) -> float:
-    """A closed channel's term of :func:`expected_cost`: ``exp(-(inf - shift) / scale)``.
+    """A closed channel's term of :func:`smooth_minimum`: ``exp(-(inf - shift) / scale)``.
 
     The same for every (finite) shift: ``inf - shift`` is ``inf``.
     """
@@ -127,11 +111,22 @@ def closed_term(scale: float) -> float:
 def smooth_minimum(
     cost: np.ndarray, available: np.ndarray, scale: float, terms: np.ndarray, closed: float
 ) -> float:
-    """:func:`expected_cost`, its terms written into ``terms`` (n_channels,), a scratch row.
+    """:func:`model.sim.decisions.expected_cost` of one reporter: a smooth minimum, yuan.
 
     The kernels deciding row after row hand the same scratch row to each call (an array
     made per call costs more than the arithmetic of a few channels), and a closed channel's
-    term worked out once (``closed``: :func:`closed_term` of ``scale``).
+    term worked out once.
+
+    Args:
+        cost: (n_channels,) cost of each channel, yuan.
+        available: (n_channels,) the channel is open.
+        scale: logit scale, yuan.
+        terms: (n_channels,) scratch row the terms are written into.
+        closed: :func:`closed_term` of ``scale``.
+
+    Returns:
+        ``low - scale * log(sum(exp(-(cost - low) / scale)))`` over the open channels, with
+        ``low`` their lowest cost; ``inf`` where none is open.
     """
     low = math.inf
     for c in range(len(cost)):

@@ -583,7 +583,9 @@ class StreetModel(Model):
 def newcomer_draws(draws: KeyedDraws, day: int, slots: np.ndarray) -> np.ndarray:
     """Uniforms of the newcomers who fill ``slots`` on ``day`` (keyed on slot and day).
 
-    A slot refilled on the same day gets the same newcomer in every arm.
+    A slot refilled on the same day gets the same newcomer in every arm. The run draws them
+    inside :meth:`WorkerTable.turn_over <model.sim.workforce.WorkerTable.turn_over>`; the
+    tests hold that call to these draws.
 
     Returns:
         (len(slots), ``NEWCOMER_DRAWS``) uniforms.

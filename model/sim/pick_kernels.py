@@ -48,7 +48,9 @@ def pick_noticers(
     base_state: np.uint64,
     agent_state: np.uint64,
 ) -> np.ndarray:
-    """The agent who made each hit of :func:`notice_hits`: a worker, a resident or staff.
+    """The agent who made each hit of ``notice_hits``: a worker, a resident or staff.
+
+    The hits are those :func:`model.sim.detection_kernels.notice_hits` drew.
 
     Two keyed uniforms per hit (``pick_base`` and ``pick_agent``, keyed on the hour, the
     issue and the observer class) pick a worker (:func:`pick_worker`) or a resident
@@ -182,7 +184,9 @@ def pick_worker(
     u_worker: float,
     cum: np.ndarray,
 ) -> int:
-    """The online worker of ``kind`` who noticed an issue (:meth:`Detector._pick_workers`).
+    """The online worker of ``kind`` who noticed an issue.
+
+    The compiled :meth:`model.sim.detection.Detector._pick_workers`.
 
     The base community by its share of the passes at the issue's cell (or of the door
     contacts), then a worker of that kind and base by the share of the hour each is online.

@@ -22,6 +22,7 @@ from model.config.codes import (
 )
 from model.config.people import KindProfile
 from model.config.service import ServiceConfig
+from model.outcomes import definitions
 from model.outcomes.contract import RunRecord
 from model.sim.costs import Ledger
 from model.sim.issues import IssueLog
@@ -39,11 +40,6 @@ def mean(values: np.ndarray) -> float:
     """
     n = len(values)
     return float(np.add.reduce(values)) / n if n else float("nan")
-
-
-def ratio(total: float, n: int) -> float:
-    """``float(total) / n``, NaN for ``n == 0``: a mean from its sum, a share from its count."""
-    return float(total) / n if n else float("nan")
 
 
 def share(flags: np.ndarray) -> float:
@@ -151,13 +147,13 @@ def day_numbers_compiled(
     n_workers, n_residents = len(hours), len(satisfaction)
     return {
         "active_participants": active,
-        "registered_share": ratio(n_registered, n_workers),
-        "insured_share": ratio(n_insured, n_workers),
+        "registered_share": definitions.share(n_registered, n_workers),
+        "insured_share": definitions.share(n_insured, n_workers),
         "post_holders": post_holders,
-        "mean_belonging": ratio(belonging_sum, n_workers),
-        "mean_worker_trust": ratio(trust_sum, n_workers),
-        "mean_resident_satisfaction": ratio(satisfaction_sum, n_residents),
-        "rider_online_hours": ratio(rider_hours, riders_working),
+        "mean_belonging": definitions.share(belonging_sum, n_workers),
+        "mean_worker_trust": definitions.share(trust_sum, n_workers),
+        "mean_resident_satisfaction": definitions.share(satisfaction_sum, n_residents),
+        "rider_online_hours": definitions.share(rider_hours, riders_working),
     }
 
 
@@ -178,7 +174,6 @@ class Recorder:
 
     Attributes:
         leavers_total: workers who left.
-        leavers_by_kind: (n_kinds,) workers who left, by kind.
         detections_total: detections (an observer noticing an issue).
         registered_reports_total: reports filed by workers registered when filing.
         harm_yuan: harm of the incidents so far, yuan.
@@ -257,11 +252,6 @@ class Recorder:
     def count_worker_report(self, slot: int, registered: bool) -> None:
         """The worker in ``slot`` filed a report (``registered``: registered when filing)."""
         self.registered_reports_total += int(registered)
-
-    @property
-    def leavers_by_kind(self) -> np.ndarray:
-        """(n_kinds,) workers who left, by kind."""
-        return np.array(self._leavers_by_kind, dtype=np.int64)
 
     def count_leavers(self, slots: np.ndarray) -> None:
         """The workers in ``slots`` leave; their slots are refilled by newcomers.

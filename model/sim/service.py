@@ -125,7 +125,6 @@ class ServiceChain:
         self.service = service
         self.channels = channels
         self.silence_signal = silence_signal
-        self.keyed = draws
         self.feedback_draws = FeedbackDraws(draws)
         table = ticket_rng.random((len(issues), len(TICKET_DRAWS)))
         column = {name: table[:, i] for i, name in enumerate(TICKET_DRAWS)}
@@ -259,11 +258,9 @@ class ServiceChain:
         staff = observer == STAFF
         if staff and status >= REPORTED_CODE:
             return False  # staff see the ticket is already in their system
-        key = (issue, agent_id)
-        reported_by = self.reported_by
-        if agent_id >= 0 and key in reported_by:  # already_reported_by, inline
+        if agent_id >= 0 and self.already_reported_by(issue, agent_id):
             return False
-        reported_by.add(key)
+        self.reported_by.add((issue, agent_id))
         community = self.community_of[issue]
         duplicate = status >= REPORTED_CODE
         rec = self.reports
@@ -300,8 +297,7 @@ class ServiceChain:
             # min(noticed, t) written out (NaN-alike: ``noticed`` unless ``t`` is smaller)
             first_noticed = t if noticed is None or t < noticed else noticed
             log.first_reporter_noticed_at[issue] = first_noticed
-            median = self.intake_delay_hours[channel]  # _intake_delay, inline
-            delay = 0.0 if median <= 0 else median * self.intake_spread[issue]
+            delay = self._intake_delay(issue, channel)
             self.seq += 1
             heappush(self.intake, (t + delay, self.seq, issue, channel, t))
         if staff:
@@ -355,8 +351,7 @@ class ServiceChain:
         rate = self.staff_capacity_per_hour  # minutes per hour
         overhead = self.overhead_minutes
         triaged, triaged_at = self.triaged, log.triaged_at
-        reported_time, acknowledged_at = self.reported_time, self.acknowledged_at
-        acknowledged_time = self.acknowledged_time
+        reported_time = self.reported_time
         reached_staff_at, minutes_left = self.reached_staff_at, self.minutes_left
         queues = self.queues
         # max(a, b) and min(a, b) are written out below as ``b if b > a else a`` and
@@ -384,12 +379,8 @@ class ServiceChain:
                     triaged[issue] = True
                     reported_at = reported_time[issue]
                     triaged_at[issue] = reported_at if reported_at > now else now
-                if status < ACKNOWLEDGED_CODE:  # _acknowledge(issue, now), inline
-                    status_of[issue] = ACKNOWLEDGED_CODE
-                    reported_at = reported_time[issue]
-                    acknowledged_at[issue] = acknowledged_time[issue] = (
-                        reported_at if reported_at > now else now
-                    )
+                if status < ACKNOWLEDGED_CODE:
+                    self._acknowledge(issue, now)
                 left = minutes_left[issue]
                 work = left if left < budget else budget
                 minutes_left[issue] = left = left - work
@@ -519,7 +510,7 @@ class ServiceChain:
         if self.dropped[issue] or issue in self.reopened:
             return False
         channel = self.channel_of[issue]
-        if channel == Channel.STAFF_PATROL:
+        if channel == STAFF_PATROL:
             return False
         called_back = self.callback_draw[issue] < self.feedback_probability[channel]
         return bool(called_back and self.draws["reject"][issue] < self.reopen_chance)

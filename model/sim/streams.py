@@ -171,10 +171,10 @@ class KeyedDraws:
         """:meth:`uniform` of one event of three integer parts, as a Python float.
 
         The same number as ``uniform(purpose, first, second, third)``, computed by a
-        compiled kernel (:func:`_uniform_of_three`): some ten times faster for the single
+        compiled kernel (:func:`uniform_of_three`): some ten times faster for the single
         draws of the hourly events (a report, a reporter learning an outcome).
         """
-        return _uniform_of_three(self._purpose_uint64[purpose], int(first), int(second), int(third))
+        return uniform_of_three(self._purpose_uint64[purpose], int(first), int(second), int(third))
 
     def normal(self, purpose: str, *parts: np.ndarray | int | float) -> np.ndarray:
         """Standard normal draws by inverse CDF of :meth:`uniform`."""
@@ -183,7 +183,7 @@ class KeyedDraws:
 
 
 @njit(cache=True)
-def _uniform_of_three(state: np.uint64, first: int, second: int, third: int) -> float:
+def uniform_of_three(state: np.uint64, first: int, second: int, third: int) -> float:
     """A purpose's mixed state and three integer parts mixed in: their uniform."""
     return keyed_unit(keyed_step(keyed_step(keyed_step(state, first), second), third))
 

@@ -98,7 +98,7 @@ class WorkerTable:
         honours: honours received since arrival.
 
     The records of the workers who left are kept in columns with room to grow, one row per
-    leaver in order of leaving (see :meth:`retire`, :meth:`roster`).
+    leaver in order of leaving (see :meth:`turn_over`, :meth:`roster`).
     """
 
     def __init__(
@@ -338,6 +338,9 @@ class WorkerTable:
     def retire(self, slots: np.ndarray, now: float) -> None:
         """Keep the records of the workers in ``slots``, who leave at hour ``now``.
 
+        The model calls :meth:`turn_over`, which does this within its one compiled call; the
+        tests hold it to this step and :meth:`leaving` and :meth:`renew`.
+
         The rows of :meth:`_records` (``left_at`` = ``now``), copied by the compiled
         :func:`model.sim.daily_kernels.retired_rows` after the rows kept before.
         """
@@ -404,6 +407,9 @@ class WorkerTable:
 
     def leaving(self, rng: np.random.Generator) -> np.ndarray:
         """Slots whose worker leaves today (turnover).
+
+        The model calls :meth:`turn_over`, which draws the same leavers in its one compiled
+        call; the tests hold it to this step.
 
         A worker leaves when his uniform falls below his daily hazard ``1 - (1 - m) ** (1 /
         30)`` from the kind's monthly turnover ``m`` (source: ``monthly_turnover_crowdsourced``

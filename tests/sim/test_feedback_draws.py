@@ -1,4 +1,4 @@
-"""The compiled feedback draws are the keyed draws of the three purposes, bit for bit."""
+"""The compiled draws of a report are the keyed draws of the four purposes, bit for bit."""
 
 from __future__ import annotations
 
@@ -9,18 +9,6 @@ from model.sim.feedback_draws import FeedbackDraws
 from model.sim.streams import keyed_draws
 
 PARTS = st.integers(min_value=-(2**40), max_value=2**40)
-
-
-@settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**31), issue=PARTS, observer=PARTS, slot=PARTS)
-def test_three_draws_are_the_keyed_uniforms(seed: int, issue: int, observer: int, slot: int):
-    """(told, seen, satisfied) equal ``KeyedDraws.uniform`` of each purpose, in that order."""
-    draws = keyed_draws(seed)
-    expected = tuple(
-        float(draws.uniform(purpose, issue, observer, slot))
-        for purpose in ("told", "seen", "satisfied")
-    )
-    assert FeedbackDraws(draws).of(issue, observer, slot) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -38,4 +26,3 @@ def test_four_draws_are_the_keyed_uniforms(seed: int, issue: int, observer: int,
     four = FeedbackDraws(draws).with_false(issue, observer, slot)
     assert four == expected
     assert four[0] == draws.uniform_of("false_report", issue, observer, slot)
-    assert four[1:] == FeedbackDraws(draws).of(issue, observer, slot)
