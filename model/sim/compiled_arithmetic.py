@@ -30,7 +30,8 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 """The SplitMix64 increment (the golden ratio times 2**64)."""
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
-_TO_UNIT = 2.0**-53
+TO_UNIT = 2.0**-53
+"""A draw's top 53 bits, read as a whole number, times this: the uniform in [0, 1)."""
 
 
 @njit(cache=True)
@@ -53,7 +54,7 @@ def keyed_step(state: np.uint64, part: np.int64) -> np.uint64:
 @njit(cache=True)
 def keyed_unit(state: np.uint64) -> float:
     """The uniform in [0, 1) of a mixed state: its top 53 bits."""
-    return float(state >> np.uint64(11)) * _TO_UNIT
+    return float(state >> np.uint64(11)) * TO_UNIT
 
 
 @njit(cache=True)
@@ -73,7 +74,7 @@ def keyed_units(state: np.uint64, added: np.ndarray, out: np.ndarray) -> None:
     """
     for i in range(len(added)):
         z = splitmix(state + added[i])
-        out[i] = float(np.int64(z >> np.uint64(11))) * _TO_UNIT
+        out[i] = float(np.int64(z >> np.uint64(11))) * TO_UNIT
 
 
 @njit(cache=True)

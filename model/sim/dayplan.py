@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, IssueStatus
+from model.config.codes import NO_CHANNEL, WORKER_KINDS
 from model.sim import detection_kernels, plan_kernels
 from model.sim.decision_tables import PlannedDetections, ReportEvents
 from model.sim.detection import Detections, Detector
-from model.sim.issues import IssueLog
+from model.sim.issues import DETECTED_CODE, OPEN_CODE, RESOLVED_CODE, IssueLog
 from model.sim.perception import Perception
 from model.sim.streams import KeyedDraws
 from model.sim.workforce import Shifts
@@ -41,9 +41,6 @@ HOURS_PER_DAY = 24
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
 _NO_REPORTS = ReportEvents.empty()
-_RESOLVED = int(IssueStatus.RESOLVED)  # numpy compares with a plain int faster than an enum
-_OPEN = int(IssueStatus.OPEN)
-_DETECTED = int(IssueStatus.DETECTED)
 
 
 class DayPlan:
@@ -98,7 +95,7 @@ class DayPlan:
         first, end = self.bounds[hour], self.bounds[hour + 1]
         if first == end:
             return _NO_ROWS
-        open_ = status[self.planned.detections.issue[first:end]] < _RESOLVED
+        open_ = status[self.planned.detections.issue[first:end]] < RESOLVED_CODE
         return np.flatnonzero(open_) + first
 
     def take_hour(self, hour_index: int, log: IssueLog) -> np.ndarray:
@@ -127,9 +124,9 @@ class DayPlan:
             self.planned.noticed_at,
             log.status,
             log.times["first_detected_at"],
-            _RESOLVED,
-            _OPEN,
-            _DETECTED,
+            RESOLVED_CODE,
+            OPEN_CODE,
+            DETECTED_CODE,
             self._taken,
         )
         return self._taken[first : first + kept]

@@ -403,7 +403,6 @@ class Detector:
             hit_issue,
             hit_observer,
             issue_idx,
-            issue_idx,
             cells,
             hour_index,
             self._issue_pick_field,

@@ -35,6 +35,7 @@ from numba import njit
 
 from model.sim.compiled_arithmetic import (
     GOLDEN,
+    TO_UNIT,
     keyed_step,
     numpy_sum,
     splitmix,
@@ -42,8 +43,6 @@ from model.sim.compiled_arithmetic import (
 
 KEY_STRIDE = 8
 """An issue's key in the noticing draw is ``issue * 8 + observer class``."""
-_TO_UNIT = 2.0**-53
-"""A draw's top 53 bits, read as a whole number, times this: the uniform in [0, 1)."""
 
 
 @njit(cache=True)
@@ -175,7 +174,7 @@ def notice_hits(
                     intensity = resident_looks[r] * resident_hour_factor[h]
                 else:
                     intensity = staff_looks[r] * staff_on_duty[h]
-                u = float(np.int64(top[j])) * _TO_UNIT  # keyed_unit's number
+                u = float(np.int64(top[j])) * TO_UNIT  # keyed_unit's number
                 if noticed(u, intensity):
                     hour_hits[n_hour_hits] = i * n_observers + observer
                     n_hour_hits += 1

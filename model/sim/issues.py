@@ -51,6 +51,7 @@ TIME_FIELDS: tuple[str, ...] = (
 # IssueStatus codes as plain ints, for the hourly events, which read and write one issue's
 # status at a time: storing an enum member in a numpy array, or comparing with one, costs
 # about twice as much as a plain int (the same code)
+OPEN_CODE = int(IssueStatus.OPEN)
 DETECTED_CODE = int(IssueStatus.DETECTED)
 REPORTED_CODE = int(IssueStatus.REPORTED)
 ACKNOWLEDGED_CODE = int(IssueStatus.ACKNOWLEDGED)

@@ -33,7 +33,6 @@ def pick_noticers(
     hit_issue: np.ndarray,
     hit_observer: np.ndarray,
     issue_idx: np.ndarray,
-    rows: np.ndarray,
     cells: np.ndarray,
     hour_index: np.ndarray,
     pick_field: np.ndarray,
@@ -62,7 +61,6 @@ def pick_noticers(
         hit_issue: (m,) position of each hit's issue in ``issue_idx``.
         hit_observer: (m,) observer class of each hit (worker kinds, residents, staff).
         issue_idx: (n,) issue indices.
-        rows: (n,) each issue's row in ``pick_field`` (its index in the prepared log).
         cells: (n,) flat cell of each issue.
         hour_index: (n_hours,) hours since the start.
         pick_field: (N, n_kinds, n_bases) each base's passes at each issue's cell (its door
@@ -108,7 +106,7 @@ def pick_noticers(
             if observer < n_kinds:
                 slot = pick_worker(
                     observer,
-                    pick_field[rows[at], observer],
+                    pick_field[issue_idx[at], observer],
                     counts[h, observer],
                     cum_share[:, h],
                     order,

@@ -33,9 +33,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, IssueStatus, Observer
+from model.config.codes import NO_CHANNEL, WORKER_KINDS, Channel, Observer
 from model.sim.compiled_arithmetic import keyed_step, keyed_unit
 from model.sim.detection_kernels import take_hour
+from model.sim.issues import DETECTED_CODE, OPEN_CODE, RESOLVED_CODE
 from model.sim.key_table import first_value
 
 NOBODY_CHANGED = 0  # no planned decision can be stale
@@ -45,9 +46,6 @@ N_WORKER_KINDS = len(WORKER_KINDS)  # observer classes below this are workers
 RESIDENT = int(Observer.RESIDENT)
 STAFF = int(Observer.STAFF)
 STAFF_PATROL = int(Channel.STAFF_PATROL)
-RESOLVED_CODE = int(IssueStatus.RESOLVED)  # an issue fixed, escalated or lapsed from here on
-OPEN_CODE = int(IssueStatus.OPEN)
-DETECTED_CODE = int(IssueStatus.DETECTED)
 # the rows of take_hour_rows' stacked columns
 ISSUE, OBSERVER, SLOT, AGENT = 0, 1, 2, 3  # fixed (int64)
 NOTICED_AT, FIRST_NOTICED, TRUST, BELONGING = 0, 1, 2, 3  # times (float64)
